@@ -1,0 +1,633 @@
+/*
+ * env.c: opening and closing an environment: options and their defaults, the process-wide
+ * registry of open databases (LMDB forbids opening one twice in a process), the LMDB files and
+ * their directory fsync, the named tables, the meta record and its format version check, stats.
+ * It never writes data itself outside the one bootstrap transaction that creates the meta record.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "catalog.h"
+#include "error.h"
+#include "keys.h"
+#include "payload.h"
+#include "txn.h"
+
+const char *const eddy__table_names[EDDY__T_COUNT] = {
+    "meta",  "catalog", "objects", "chunks", "q_msg", "q_vis",
+    "q_aux", "s_shard", "s_rec",   "s_time", "ckpt",  "lease", "q_state",
+};
+
+#define MAXDBS 32
+_Static_assert(EDDY__T_COUNT <= MAXDBS, "raise MAXDBS");
+
+EDDY_API const char *eddy_version(void)
+{
+#define EDDY__STR2(x) #x
+#define EDDY__STR(x)  EDDY__STR2(x)
+    return EDDY__STR(EDDY_VERSION_MAJOR) "." EDDY__STR(EDDY_VERSION_MINOR) "." EDDY__STR(
+        EDDY_VERSION_PATCH);
+}
+
+/* ---- allocation ---- */
+
+static void *std_malloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n);
+}
+static void *std_realloc(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    return realloc(p, n);
+}
+static void std_free(void *ctx, void *p)
+{
+    (void)ctx;
+    free(p);
+}
+
+void *eddy__malloc(eddy_env *env, size_t n)
+{
+    return env->opt.alloc.malloc_fn(env->opt.alloc.ctx, n ? n : 1);
+}
+
+void *eddy__calloc(eddy_env *env, size_t n, size_t size)
+{
+    void *p;
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    p = eddy__malloc(env, n * size);
+    if (p != NULL)
+        memset(p, 0, n * size);
+    return p;
+}
+
+void *eddy__realloc(eddy_env *env, void *p, size_t n)
+{
+    return env->opt.alloc.realloc_fn(env->opt.alloc.ctx, p, n ? n : 1);
+}
+
+void eddy__free(eddy_env *env, void *p)
+{
+    if (p != NULL)
+        env->opt.alloc.free_fn(env->opt.alloc.ctx, p);
+}
+
+char *eddy__strndup(eddy_env *env, const char *s, size_t n)
+{
+    char *d = eddy__malloc(env, n + 1);
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* ---- entry checks and poisoning ---- */
+
+int eddy__env_enter(eddy_env *env)
+{
+    eddy__err_clear();
+    if (env == NULL)
+        return eddy__err(EDDY_EINVAL, "environment is NULL");
+    if (atomic_load(&env->panic))
+        return eddy__err(EDDY_EPANIC, "environment is poisoned by an earlier fatal error; "
+                                      "close and reopen it");
+    return 0;
+}
+
+int eddy__env_enter_write(eddy_env *env)
+{
+    int rc = eddy__env_enter(env);
+    if (rc == 0 && env->readonly)
+        rc = eddy__err(EDDY_EINVAL, "environment '%s' was opened read-only", env->path);
+    return rc;
+}
+
+void eddy__env_poison(eddy_env *env, const char *why)
+{
+    atomic_store(&env->panic, 1);
+    fprintf(stderr, "eddy: environment '%s' poisoned: %s\n", env->path, why);
+}
+
+/* ---- zstd context pools ---- */
+
+ZSTD_CCtx *eddy__cctx_get(eddy_env *env)
+{
+    ZSTD_CCtx *c = NULL;
+    pthread_mutex_lock(&env->zlock);
+    if (env->n_cctx > 0)
+        c = env->cctx[--env->n_cctx];
+    pthread_mutex_unlock(&env->zlock);
+    return c != NULL ? c : ZSTD_createCCtx();
+}
+
+void eddy__cctx_put(eddy_env *env, ZSTD_CCtx *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&env->zlock);
+    if (env->n_cctx < EDDY__ZPOOL) {
+        env->cctx[env->n_cctx++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&env->zlock);
+    ZSTD_freeCCtx(c);
+}
+
+ZSTD_DCtx *eddy__dctx_get(eddy_env *env)
+{
+    ZSTD_DCtx *d = NULL;
+    pthread_mutex_lock(&env->zlock);
+    if (env->n_dctx > 0)
+        d = env->dctx[--env->n_dctx];
+    pthread_mutex_unlock(&env->zlock);
+    return d != NULL ? d : ZSTD_createDCtx();
+}
+
+void eddy__dctx_put(eddy_env *env, ZSTD_DCtx *d)
+{
+    if (d == NULL)
+        return;
+    pthread_mutex_lock(&env->zlock);
+    if (env->n_dctx < EDDY__ZPOOL) {
+        env->dctx[env->n_dctx++] = d;
+        d = NULL;
+    }
+    pthread_mutex_unlock(&env->zlock);
+    ZSTD_freeDCtx(d);
+}
+
+/* ---- the registry of databases open in this process ---- */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static eddy_env *registry[256];
+
+static int registry_add(eddy_env *env)
+{
+    int rc = eddy__err(EDDY_ELIMIT, "this process has 256 databases open");
+    pthread_mutex_lock(&registry_lock);
+    for (int i = 0; i < 256; i++) {
+        if (registry[i] != NULL && registry[i]->dev == env->dev && registry[i]->ino == env->ino) {
+            rc = eddy__err(EDDY_EBUSY,
+                           "database '%s' is already open in this process (as '%s'); share "
+                           "that handle",
+                           env->path, registry[i]->path);
+            break;
+        }
+    }
+    for (int i = 0; i < 256 && rc == EDDY_ELIMIT; i++) {
+        if (registry[i] == NULL) {
+            registry[i] = env;
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return rc;
+}
+
+static void registry_remove(eddy_env *env)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (int i = 0; i < 256; i++)
+        if (registry[i] == env)
+            registry[i] = NULL;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* ---- options ---- */
+
+static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
+{
+    const eddy_allocator *a;
+
+    memset(o, 0, sizeof *o);
+    if (in != NULL)
+        *o = *in;
+    a = &o->alloc;
+    if ((a->malloc_fn == NULL) != (a->free_fn == NULL) ||
+        (a->malloc_fn == NULL) != (a->realloc_fn == NULL))
+        return eddy__err(EDDY_EINVAL, "allocator: set malloc_fn, realloc_fn and free_fn, or none");
+    if (o->durability != EDDY_DURABILITY_DURABLE && o->durability != EDDY_DURABILITY_RELAXED)
+        return eddy__err(EDDY_EINVAL, "durability %d is not an EDDY_DURABILITY_* value",
+                         o->durability);
+    if ((o->flags & ~(uint32_t)(EDDY_ENV_READONLY | EDDY_ENV_NOCREATE)) != 0)
+        return eddy__err(EDDY_EINVAL, "unknown env flags 0x%x", o->flags);
+    if (o->group_ops_max > 65536)
+        return eddy__err(EDDY_EINVAL, "group_ops_max %u > 65536", o->group_ops_max);
+    if (o->compression_level < 0 || o->compression_level > 19)
+        return eddy__err(EDDY_EINVAL, "compression_level %d is outside 1..19",
+                         o->compression_level);
+    if (o->max_readers > 100000)
+        return eddy__err(EDDY_EINVAL, "max_readers %u > 100000", o->max_readers);
+    if (o->map_size_max != 0 && o->map_size_initial > o->map_size_max)
+        return eddy__err(EDDY_EINVAL, "map_size_initial exceeds map_size_max");
+    if (o->relaxed_window_ms == 0)
+        o->relaxed_window_ms = 10;
+    if (o->relaxed_window_ops == 0)
+        o->relaxed_window_ops = 1000;
+    if (o->group_ops_max == 0)
+        o->group_ops_max = 4096;
+    if (o->map_size_initial == 0)
+        o->map_size_initial = (uint64_t)256 << 20;
+    if (o->map_size_max != 0 && o->map_size_initial > o->map_size_max)
+        o->map_size_initial = o->map_size_max;
+    if (o->max_readers == 0)
+        o->max_readers = 126;
+    if (o->compression_level == 0)
+        o->compression_level = 3;
+    if (o->compression_min_len == 0)
+        o->compression_min_len = 128;
+    if (o->clock.now_ms == NULL)
+        o->clock.now_ms = eddy__system_now_ms;
+    if (o->rng.next_u64 == NULL)
+        o->rng.next_u64 = eddy__system_rand64;
+    if (o->alloc.malloc_fn == NULL) {
+        o->alloc.malloc_fn = std_malloc;
+        o->alloc.realloc_fn = std_realloc;
+        o->alloc.free_fn = std_free;
+    }
+    return 0;
+}
+
+/* ---- files ---- */
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0)
+        return eddy__err_errno(errno, "opening the database directory to sync it");
+    if (fsync(fd) != 0)
+        rc = eddy__err_errno(errno, "syncing the database directory");
+    close(fd);
+    return rc;
+}
+
+/* Create the directory when allowed; report whether data.mdb exists yet. */
+static int prepare_dir(eddy_env *env, int *fresh)
+{
+    char data[4096];
+    struct stat st;
+    int may_create = !(env->opt.flags & (EDDY_ENV_READONLY | EDDY_ENV_NOCREATE));
+
+    if (stat(env->path, &st) != 0) {
+        if (errno != ENOENT)
+            return eddy__err_errno(errno, "checking the database directory");
+        if (!may_create)
+            return eddy__err(EDDY_ENOTFOUND, "no database at '%s'", env->path);
+        if (mkdir(env->path, 0755) != 0 && errno != EEXIST)
+            return eddy__err_errno(errno, "creating the database directory");
+        char parent[4096];
+        snprintf(parent, sizeof parent, "%s/..", env->path);
+        (void)fsync_dir(parent); /* make the new directory's entry durable */
+        if (stat(env->path, &st) != 0)
+            return eddy__err_errno(errno, "checking the new database directory");
+    }
+    if (!S_ISDIR(st.st_mode))
+        return eddy__err(EDDY_EIO, "'%s' is not a directory", env->path);
+    env->dev = st.st_dev;
+    env->ino = st.st_ino;
+    snprintf(data, sizeof data, "%s/data.mdb", env->path);
+    *fresh = stat(data, &st) != 0;
+    if (*fresh && !may_create)
+        return eddy__err(EDDY_ENOTFOUND, "no database at '%s' (no data.mdb)", env->path);
+    if (!*fresh && st.st_size > 0 && (uint64_t)st.st_size > env->opt.map_size_initial) {
+        /* Map at least the whole file, with room to grow. */
+        env->opt.map_size_initial = (uint64_t)st.st_size + (uint64_t)st.st_size / 2;
+    }
+    return 0;
+}
+
+static int open_lmdb(eddy_env *env)
+{
+    unsigned flags = MDB_NOTLS | (env->readonly ? MDB_RDONLY : 0);
+    int maj, min, pat, rc, dead = 0;
+    MDB_envinfo info;
+
+    mdb_version(&maj, &min, &pat);
+    if (maj == 0 && (min < 9 || (min == 9 && pat < 24)))
+        return eddy__err(EDDY_EVERSION, "LMDB %d.%d.%d is older than the 0.9.24 Eddy needs", maj,
+                         min, pat);
+    if ((rc = mdb_env_create(&env->mdb)) != 0)
+        return eddy__err_mdb(rc, "creating the LMDB environment");
+    if ((rc = mdb_env_set_maxdbs(env->mdb, MAXDBS)) != 0 ||
+        (rc = mdb_env_set_maxreaders(env->mdb, env->opt.max_readers)) != 0 ||
+        (rc = mdb_env_set_mapsize(env->mdb, (size_t)env->opt.map_size_initial)) != 0)
+        return eddy__err_mdb(rc, "configuring the LMDB environment");
+    rc = mdb_env_open(env->mdb, env->path, flags, 0644);
+    if (rc != 0)
+        return eddy__err_mdb(rc, "opening the LMDB files");
+    if (mdb_env_info(env->mdb, &info) == 0)
+        env->map_size = info.me_mapsize;
+    /* Readers left by dead processes pin old pages: clear them now. */
+    if ((rc = mdb_reader_check(env->mdb, &dead)) != 0)
+        return eddy__err_mdb(rc, "checking for stale readers");
+    return 0;
+}
+
+/* ---- tables and the meta record ---- */
+
+static int meta_init(eddy_env *env, MDB_txn *txn)
+{
+    uint8_t fmt[4], created[8], next_id[8];
+    MDB_dbi m = env->dbi[EDDY__T_META];
+    struct {
+        const char *key;
+        void *val;
+        size_t len;
+    } rows[] = {
+        {EDDY__META_MAGIC, (void *)(uintptr_t)EDDY__MAGIC, 8},
+        {EDDY__META_FORMAT, fmt, 4},
+        {EDDY__META_CREATED, created, 8},
+        {EDDY__META_NEXT_ID, next_id, 8},
+    };
+
+    eddy__be32_put(fmt, EDDY_FORMAT_VERSION);
+    eddy__be64_put(created, eddy__now_ms(env));
+    eddy__be64_put(next_id, 1);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        MDB_val k = {strlen(rows[i].key), (void *)(uintptr_t)rows[i].key};
+        MDB_val v = {rows[i].len, rows[i].val};
+        int rc = mdb_put(txn, m, &k, &v, MDB_NOOVERWRITE);
+        if (rc != 0)
+            return eddy__err_mdb(rc, "writing the meta record");
+    }
+    return 0;
+}
+
+static int meta_check(eddy_env *env, MDB_txn *txn)
+{
+    MDB_val k = {strlen(EDDY__META_FORMAT), (void *)(uintptr_t)EDDY__META_FORMAT}, v;
+    MDB_val km = {strlen(EDDY__META_MAGIC), (void *)(uintptr_t)EDDY__META_MAGIC}, vm;
+    uint32_t fmt;
+    int rc = mdb_get(txn, env->dbi[EDDY__T_META], &km, &vm);
+
+    if (rc == MDB_NOTFOUND)
+        return eddy__err(EDDY_EVERSION, "'%s' holds an LMDB database that is not Eddy's",
+                         env->path);
+    if (rc != 0)
+        return eddy__err_mdb(rc, "reading the meta record");
+    if (vm.mv_size != 8 || memcmp(vm.mv_data, EDDY__MAGIC, 8) != 0)
+        return eddy__err(EDDY_EVERSION, "'%s' has a wrong magic value: not an Eddy database",
+                         env->path);
+    if ((rc = mdb_get(txn, env->dbi[EDDY__T_META], &k, &v)) != 0 || v.mv_size != 4)
+        return EDDY__CORRUPT("meta record: format version missing or malformed");
+    fmt = eddy__be32_get(v.mv_data);
+    if (fmt > EDDY_FORMAT_VERSION)
+        return eddy__err(EDDY_EVERSION,
+                         "database '%s' has format version %u; this library reads up to %d",
+                         env->path, fmt, EDDY_FORMAT_VERSION);
+    if (fmt == 0)
+        return EDDY__CORRUPT("meta record: format version 0");
+    return 0;
+}
+
+/* Count the named tables in LMDB's main table, to tell an empty environment from a foreign one. */
+static int main_entries(MDB_txn *txn, size_t *n)
+{
+    MDB_dbi main_dbi;
+    MDB_stat st;
+    int rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+    if (rc == 0)
+        rc = mdb_stat(txn, main_dbi, &st);
+    if (rc != 0)
+        return eddy__err_mdb(rc, "reading the table directory");
+    *n = st.ms_entries;
+    return 0;
+}
+
+static int bootstrap(eddy_env *env)
+{
+    MDB_txn *txn = NULL;
+    unsigned dbflags = env->readonly ? 0 : MDB_CREATE;
+    size_t before = 0;
+    int rc = mdb_txn_begin(env->mdb, NULL, env->readonly ? MDB_RDONLY : 0, &txn);
+
+    if (rc != 0)
+        return eddy__err_mdb(rc, "beginning the bootstrap transaction");
+    if ((rc = main_entries(txn, &before)) != 0)
+        goto fail_abort;
+    for (int t = 0; t < EDDY__T_COUNT; t++) {
+        int r = mdb_dbi_open(txn, eddy__table_names[t], dbflags, &env->dbi[t]);
+        if (r == MDB_NOTFOUND && before > 0) {
+            rc = eddy__err(EDDY_EVERSION,
+                           "database '%s' has no table '%s' (an older build made it, or it is "
+                           "not Eddy's); open it read-write once to add it",
+                           env->path, eddy__table_names[t]);
+            goto fail_abort;
+        }
+        if (r == MDB_NOTFOUND) {
+            rc = eddy__err(EDDY_ENOTFOUND, "no database at '%s'", env->path);
+            goto fail_abort;
+        }
+        if (r != 0) {
+            rc = eddy__err_mdb(r, "opening a table");
+            goto fail_abort;
+        }
+    }
+    if (!env->readonly && before == 0)
+        rc = meta_init(env, txn);
+    if (rc == 0)
+        rc = meta_check(env, txn);
+    if (rc != 0)
+        goto fail_abort;
+    /* Commit even a read-only bootstrap: LMDB keeps table handles only from committed txns. */
+    if ((rc = mdb_txn_commit(txn)) != 0)
+        return eddy__err_mdb(rc, "committing the bootstrap transaction");
+    return 0;
+fail_abort:
+    mdb_txn_abort(txn);
+    return rc;
+}
+
+/* ---- open / close ---- */
+
+static void env_free(eddy_env *env)
+{
+    eddy_allocator a = env->opt.alloc;
+    eddy__dict_cache_free(env);
+    for (int i = 0; i < env->n_cctx; i++)
+        ZSTD_freeCCtx(env->cctx[i]);
+    for (int i = 0; i < env->n_dctx; i++)
+        ZSTD_freeDCtx(env->dctx[i]);
+    if (env->mdb != NULL)
+        mdb_env_close(env->mdb);
+    pthread_rwlock_destroy(&env->map_lock);
+    pthread_mutex_destroy(&env->zlock);
+    if (env->path != NULL)
+        a.free_fn(a.ctx, env->path);
+    a.free_fn(a.ctx, env);
+}
+
+static int env_alloc(const char *path, const eddy_env_options *options, eddy_env **out)
+{
+    eddy_env_options o;
+    pthread_rwlockattr_t ra;
+    eddy_env *env;
+    int rc = resolve_options(options, &o);
+
+    if (rc != 0)
+        return rc;
+    env = o.alloc.malloc_fn(o.alloc.ctx, sizeof *env);
+    if (env == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory for the environment");
+    memset(env, 0, sizeof *env);
+    env->opt = o;
+    env->readonly = (o.flags & EDDY_ENV_READONLY) != 0;
+    env->pid = getpid();
+    pthread_rwlockattr_init(&ra);
+    /* Growing the map must not starve behind a stream of readers. */
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&env->map_lock, &ra);
+    pthread_rwlockattr_destroy(&ra);
+    pthread_mutex_init(&env->zlock, NULL);
+    env->path = eddy__strndup(env, path, strlen(path));
+    if (env->path == NULL) {
+        env_free(env);
+        return eddy__err(EDDY_ENOMEM, "out of memory for the environment");
+    }
+    *out = env;
+    return 0;
+}
+
+EDDY_API int eddy_env_open(const char *path, const eddy_env_options *options, eddy_env **out)
+{
+    eddy_env *env = NULL;
+    int fresh = 0, registered = 0, rc;
+
+    eddy__err_clear();
+    if (out == NULL)
+        return eddy__err(EDDY_EINVAL, "eddy_env_open: out is NULL");
+    *out = NULL;
+    if (path == NULL || path[0] == '\0')
+        return eddy__err(EDDY_EINVAL, "eddy_env_open: path is NULL or empty");
+    if (strlen(path) > 3000)
+        return eddy__err(EDDY_EINVAL, "eddy_env_open: path is longer than 3000 bytes");
+    if ((rc = env_alloc(path, options, &env)) != 0)
+        return rc;
+    if ((rc = prepare_dir(env, &fresh)) != 0)
+        goto fail;
+    if ((rc = registry_add(env)) != 0)
+        goto fail;
+    registered = 1;
+    if ((rc = open_lmdb(env)) != 0)
+        goto fail;
+    /* A new data.mdb and lock.mdb: make their directory entries durable before any ack. */
+    if (fresh && (rc = fsync_dir(env->path)) != 0)
+        goto fail;
+    if ((rc = bootstrap(env)) != 0)
+        goto fail;
+    if (!env->readonly && (rc = eddy__committer_start(env)) != 0)
+        goto fail;
+    if ((rc = eddy__queue_env_init(env)) != 0)
+        goto fail_stop;
+    if ((rc = eddy__stream_env_init(env)) != 0)
+        goto fail_queues;
+    *out = env;
+    return 0;
+fail_queues:
+    eddy__queue_env_fini(env);
+fail_stop:
+    if (!env->readonly)
+        eddy__committer_stop(env);
+fail:
+    if (registered)
+        registry_remove(env);
+    env_free(env);
+    return rc;
+}
+
+EDDY_API int eddy_env_close(eddy_env *env)
+{
+    int rc = 0;
+
+    eddy__err_clear();
+    if (env == NULL)
+        return 0;
+    if (atomic_load(&env->children) > 0)
+        return eddy__err(EDDY_EBUSY, "environment '%s' still has %d open handles (pollers)",
+                         env->path, atomic_load(&env->children));
+    if (env->pid != getpid()) {
+        /* A forked child: LMDB's state belongs to the parent; release memory only. */
+        registry_remove(env);
+        return eddy__err(EDDY_EINVAL, "environment used after fork(); it was only released");
+    }
+    eddy__stream_env_fini(env);
+    eddy__queue_env_fini(env);
+    if (!env->readonly)
+        rc = eddy__committer_stop(env);
+    registry_remove(env);
+    env_free(env);
+    return rc;
+}
+
+EDDY_API int eddy_env_sync(eddy_env *env)
+{
+    int rc = eddy__env_enter(env);
+    if (rc != 0 || env->readonly)
+        return rc;
+    if (env->opt.durability == EDDY_DURABILITY_DURABLE)
+        return 0;
+    return eddy__write_sync(env);
+}
+
+EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out)
+{
+    eddy_env_stat s;
+    MDB_txn *txn = NULL;
+    MDB_envinfo info;
+    MDB_stat st;
+    MDB_val v;
+    struct stat fst;
+    char data[4096];
+    int rc = eddy__env_enter(env);
+
+    if (rc != 0)
+        return rc;
+    if (out == NULL)
+        return eddy__err(EDDY_EINVAL, "eddy_env_stat_get: out is NULL");
+    memset(&s, 0, sizeof s);
+    if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
+        return rc;
+    mdb_env_info(env->mdb, &info);
+    mdb_env_stat(env->mdb, &st);
+    s.format_version = EDDY_FORMAT_VERSION;
+    if (eddy__get(env, txn, EDDY__T_META, EDDY__META_FORMAT, strlen(EDDY__META_FORMAT), &v) ==
+            0 &&
+        v.mv_size == 4)
+        s.format_version = eddy__be32_get(v.mv_data);
+    if (eddy__get(env, txn, EDDY__T_META, EDDY__META_CREATED, strlen(EDDY__META_CREATED), &v) ==
+            0 &&
+        v.mv_size == 8)
+        s.created_ms = eddy__be64_get(v.mv_data);
+    s.map_size = info.me_mapsize;
+    s.page_size = st.ms_psize;
+    s.pages_used = info.me_last_pgno + 1;
+    s.readers_max = info.me_maxreaders;
+    s.readers_used = info.me_numreaders;
+    if ((rc = eddy__free_pages(env, txn, &s.pages_free)) != 0)
+        goto done;
+    if ((rc = eddy__cat_count(env, txn, EDDY__OBJ_QUEUE, &s.queue_count)) != 0)
+        goto done;
+    if ((rc = eddy__cat_count(env, txn, EDDY__OBJ_STREAM, &s.stream_count)) != 0)
+        goto done;
+    snprintf(data, sizeof data, "%s/data.mdb", env->path);
+    if (stat(data, &fst) == 0)
+        s.file_size = (uint64_t)fst.st_size;
+    s.commits = atomic_load(&env->commits);
+    s.ops_committed = atomic_load(&env->ops_committed);
+    s.map_grows = atomic_load(&env->map_grows);
+    snprintf(s.lmdb_version, sizeof s.lmdb_version, "%s", mdb_version(NULL, NULL, NULL));
+    *out = s;
+done:
+    eddy__rtxn_end(env, txn);
+    return rc;
+}

@@ -1,0 +1,134 @@
+/*
+ * env_int.h: the environment object shared by every engine module. One eddy_env owns one LMDB
+ * environment, its named tables, the group-commit writer, the injected clock, randomness and
+ * allocator, and per-module state. Only engine/ sees this struct.
+ */
+#ifndef EDDY_ENGINE_ENV_INT_H
+#define EDDY_ENGINE_ENV_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include <lmdb.h>
+#include <zstd.h>
+
+#include "eddy.h"
+
+/*
+ * The named LMDB tables. The index is also the table's tag in chunk keys (docs/FORMAT.md), so
+ * the order is frozen by format version 1: append only. Names are in env.c.
+ */
+enum eddy__table {
+    EDDY__T_META = 0,    /* fixed keys: magic, format version, creation time, next id */
+    EDDY__T_CATALOG = 1, /* kind|name -> catalog record (id, times, module config) */
+    EDDY__T_OBJECTS = 2, /* id -> kind|name (reverse of the catalog) */
+    EDDY__T_CHUNKS = 3,  /* table tag|owner key|chunk no -> payload chunk */
+    EDDY__T_QMSG = 4,    /* queue messages */
+    EDDY__T_QVIS = 5,    /* queue visibility index */
+    EDDY__T_QAUX = 6,    /* queue auxiliary records (counters, redrive tasks, ...) */
+    EDDY__T_SSHARD = 7,  /* stream shards */
+    EDDY__T_SREC = 8,    /* stream records */
+    EDDY__T_STIME = 9,   /* stream time index */
+    EDDY__T_CKPT = 10,   /* consumer checkpoints */
+    EDDY__T_LEASE = 11,  /* shard leases */
+    EDDY__T_QSTATE = 12, /* queue message state (visibility deadline, receive count, nonce) */
+    EDDY__T_COUNT
+};
+
+extern const char *const eddy__table_names[EDDY__T_COUNT];
+
+struct eddy__committer; /* commit.c */
+struct eddy__queue_env; /* queue.c: per-env queue state (long-poll waiters, ...) */
+struct eddy__stream_env;
+
+#define EDDY__ZPOOL 8
+
+struct eddy_env {
+    MDB_env *mdb;
+    MDB_dbi dbi[EDDY__T_COUNT];
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    pid_t pid;
+
+    /* Resolved options: every default already applied (env.c). */
+    eddy_env_options opt;
+    bool readonly;
+
+    /*
+     * Every LMDB transaction of this process holds map_lock shared; growing the map (or
+     * adopting another process's growth) takes it exclusive, because LMDB requires that no
+     * transaction is active in the process while the map size changes.
+     */
+    pthread_rwlock_t map_lock;
+    uint64_t map_size; /* guarded by map_lock */
+
+    /* Set once LMDB reported MDB_PANIC or Eddy cannot tell what reached disk. */
+    atomic_int panic;
+
+    struct eddy__committer *committer;
+
+    /* Pools of zstd contexts, so callers compress outside the write transaction. */
+    pthread_mutex_t zlock;
+    ZSTD_CCtx *cctx[EDDY__ZPOOL];
+    ZSTD_DCtx *dctx[EDDY__ZPOOL];
+    int n_cctx, n_dctx;
+
+    /* Counters for eddy_env_stat. */
+    atomic_uint_fast64_t commits;
+    atomic_uint_fast64_t ops_committed;
+    atomic_uint_fast64_t map_grows;
+
+    /* Handles that must be closed before the env (pollers, ...). */
+    atomic_int children;
+
+    /* Digested zstd dictionaries (payload.c), guarded by zlock. */
+    struct eddy__dict *dicts;
+
+    struct eddy__queue_env *queues;
+    struct eddy__stream_env *streams;
+};
+
+/* Clock, randomness and allocation: every engine call goes through these (never libc). */
+static inline uint64_t eddy__now_ms(eddy_env *env)
+{
+    return env->opt.clock.now_ms(env->opt.clock.ctx);
+}
+
+static inline uint64_t eddy__rand64(eddy_env *env)
+{
+    return env->opt.rng.next_u64(env->opt.rng.ctx);
+}
+
+void *eddy__malloc(eddy_env *env, size_t n);
+void *eddy__calloc(eddy_env *env, size_t n, size_t size);
+void *eddy__realloc(eddy_env *env, void *p, size_t n);
+void eddy__free(eddy_env *env, void *p);
+char *eddy__strndup(eddy_env *env, const char *s, size_t n);
+
+/* Public entry checks: NULL env, poisoned env. Clear the detail message first. */
+int eddy__env_enter(eddy_env *env);
+/* Like eddy__env_enter, and also refuses a read-only env. */
+int eddy__env_enter_write(eddy_env *env);
+
+/* Mark the env poisoned; every later call returns EDDY_EPANIC. */
+void eddy__env_poison(eddy_env *env, const char *why);
+
+/* zstd context pools (env.c). get never returns NULL unless out of memory. */
+ZSTD_CCtx *eddy__cctx_get(eddy_env *env);
+void eddy__cctx_put(eddy_env *env, ZSTD_CCtx *c);
+ZSTD_DCtx *eddy__dctx_get(eddy_env *env);
+void eddy__dctx_put(eddy_env *env, ZSTD_DCtx *d);
+
+/* Module lifecycle hooks, called by env.c in open/close order. */
+int eddy__queue_env_init(eddy_env *env);
+void eddy__queue_env_fini(eddy_env *env);
+int eddy__stream_env_init(eddy_env *env);
+void eddy__stream_env_fini(eddy_env *env);
+
+/* Defaults (clock.c). */
+uint64_t eddy__system_now_ms(void *ctx);
+uint64_t eddy__system_rand64(void *ctx);
+
+#endif /* EDDY_ENGINE_ENV_INT_H */

@@ -1,0 +1,39 @@
+/*
+ * verify.h: the deep checker's shared context. verify.c walks the foundation tables and calls
+ * each module's checker (queue_verify.c, stream_verify.c) with the same read transaction; each
+ * reports problems with the exact key through eddy__vreport.
+ */
+#ifndef EDDY_ENGINE_VERIFY_H
+#define EDDY_ENGINE_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "txn.h"
+
+typedef struct eddy__vctx {
+    eddy_env *env;
+    MDB_txn *txn;
+    eddy_verify_fn cb;
+    void *cb_ctx;
+    uint64_t problems;
+    int stopped; /* the callback asked to stop */
+} eddy__vctx;
+
+/*
+ * Report one problem at (table, key). Returns EDDY_EUSER when the callback asked to stop (the
+ * checker must then return it at once), else 0.
+ */
+int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
+
+/* Module checkers: return 0, EDDY_EUSER (stop), or an error that ended the check early. */
+int eddy__queue_verify(eddy__vctx *v);
+int eddy__stream_verify(eddy__vctx *v);
+
+/*
+ * Chunks owned by a table's records are checked by the owner's module through
+ * eddy__payload_verify; verify.c reports chunks whose owner key no longer exists.
+ */
+
+#endif /* EDDY_ENGINE_VERIFY_H */

@@ -1,0 +1,196 @@
+/* test_env.c: opening, closing, reopening, format version checks, read-only and the process
+ * registry (eddy.h: eddy_env_open, eddy_env_close, eddy_env_stat_get). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "bytes.h"
+#include "keys.h"
+#include "support.h"
+
+static void open_creates_and_reopens(void **state)
+{
+    const char *dir = t_path("db");
+    t_clock clk = {1700000000000ull};
+    eddy_env_stat st;
+    eddy_env *env = t_env_open(dir, &clk);
+
+    T_OK(eddy_env_stat_get(env, &st));
+    assert_int_equal(st.format_version, EDDY_FORMAT_VERSION);
+    assert_int_equal(st.created_ms, 1700000000000ull);
+    assert_true(st.map_size >= (256u << 20));
+    assert_true(strstr(st.lmdb_version, "LMDB") != NULL);
+    assert_int_equal(st.queue_count, 0);
+    T_OK(eddy_env_close(env));
+    clk.now_ms += 5000;
+    env = t_env_open(dir, &clk);
+    T_OK(eddy_env_stat_get(env, &st));
+    assert_int_equal(st.created_ms, 1700000000000ull); /* kept from creation */
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    (void)state;
+}
+
+static void bad_arguments(void **state)
+{
+    eddy_env *env = (eddy_env *)0x1;
+    eddy_env_options o;
+
+    T_RC(EDDY_EINVAL, eddy_env_open(NULL, NULL, &env));
+    assert_null(env);
+    T_RC(EDDY_EINVAL, eddy_env_open("", NULL, &env));
+    T_RC(EDDY_EINVAL, eddy_env_open("x", NULL, NULL));
+    memset(&o, 0, sizeof o);
+    o.durability = 7;
+    T_RC(EDDY_EINVAL, eddy_env_open(t_path("a"), &o, &env));
+    assert_true(strstr(eddy_last_error(), "durability") != NULL);
+    memset(&o, 0, sizeof o);
+    o.compression_level = 40;
+    T_RC(EDDY_EINVAL, eddy_env_open(t_path("a"), &o, &env));
+    memset(&o, 0, sizeof o);
+    o.flags = 0x80;
+    T_RC(EDDY_EINVAL, eddy_env_open(t_path("a"), &o, &env));
+    T_RC(EDDY_EINVAL, eddy_env_stat_get(NULL, NULL));
+    T_OK(eddy_env_close(NULL));
+    T_RC(EDDY_EINVAL, eddy_env_sync(NULL));
+    (void)state;
+}
+
+static void nocreate_and_readonly(void **state)
+{
+    const char *dir = t_path("db");
+    eddy_env_options o;
+    eddy_env *env = NULL, *ro = NULL;
+
+    memset(&o, 0, sizeof o);
+    o.flags = EDDY_ENV_NOCREATE;
+    T_RC(EDDY_ENOTFOUND, eddy_env_open(dir, &o, &env));
+    o.flags = EDDY_ENV_READONLY;
+    T_RC(EDDY_ENOTFOUND, eddy_env_open(dir, &o, &env));
+    env = t_env_open(dir, NULL);
+    T_OK(eddy_env_close(env));
+    o.flags = EDDY_ENV_READONLY;
+    T_OK(eddy_env_open(dir, &o, &ro));
+    t_verify_clean(ro);
+    T_OK(eddy_env_sync(ro));
+    T_OK(eddy_env_close(ro));
+    (void)state;
+}
+
+static void second_open_in_process_is_busy(void **state)
+{
+    const char *dir = t_path("db");
+    char alias[600];
+    eddy_env *a = t_env_open(dir, NULL), *b = NULL;
+
+    T_RC(EDDY_EBUSY, eddy_env_open(dir, NULL, &b));
+    snprintf(alias, sizeof alias, "%s/../db", dir); /* the same directory by another name */
+    T_RC(EDDY_EBUSY, eddy_env_open(alias, NULL, &b));
+    assert_null(b);
+    T_OK(eddy_env_close(a));
+    T_OK(eddy_env_open(alias, NULL, &b));
+    T_OK(eddy_env_close(b));
+    (void)state;
+}
+
+/* Rewrite the meta format version with raw LMDB, as a newer Eddy would have. */
+static void set_format(const char *dir, uint32_t fmt, int drop_magic)
+{
+    MDB_env *m;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    uint8_t b[4];
+    MDB_val k = {strlen(EDDY__META_FORMAT), (void *)EDDY__META_FORMAT}, v = {4, b};
+
+    eddy__be32_put(b, fmt);
+    assert_int_equal(mdb_env_create(&m), 0);
+    mdb_env_set_maxdbs(m, 32);
+    mdb_env_set_mapsize(m, 256u << 20);
+    assert_int_equal(mdb_env_open(m, dir, 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(m, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    if (drop_magic) {
+        MDB_val km = {strlen(EDDY__META_MAGIC), (void *)EDDY__META_MAGIC};
+        assert_int_equal(mdb_del(txn, dbi, &km, NULL), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(m);
+}
+
+static void newer_format_is_refused(void **state)
+{
+    const char *dir = t_path("db");
+    eddy_env *env = t_env_open(dir, NULL);
+
+    T_OK(eddy_env_close(env));
+    set_format(dir, EDDY_FORMAT_VERSION + 1, 0);
+    env = NULL;
+    T_RC(EDDY_EVERSION, eddy_env_open(dir, NULL, &env));
+    assert_null(env);
+    assert_true(strstr(eddy_last_error(), "format version 2") != NULL);
+    set_format(dir, EDDY_FORMAT_VERSION, 1);
+    T_RC(EDDY_EVERSION, eddy_env_open(dir, NULL, &env));
+    assert_true(strstr(eddy_last_error(), "not Eddy") != NULL);
+    (void)state;
+}
+
+static void garbage_file_is_refused(void **state)
+{
+    const char *dir = t_path("db");
+    char data[600];
+    eddy_env *env = NULL;
+    int fd;
+
+    mkdir(dir, 0755);
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    fd = open(data, O_CREAT | O_WRONLY, 0644);
+    assert_true(fd >= 0);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(write(fd, "garbage!garbage!garbage!garbage!", 32), 32);
+    close(fd);
+    int rc = eddy_env_open(dir, NULL, &env);
+    assert_true(rc == EDDY_ECORRUPT || rc == EDDY_EVERSION);
+    assert_null(env);
+    (void)state;
+}
+
+static void not_a_directory(void **state)
+{
+    const char *path = t_path("file");
+    eddy_env *env = NULL;
+    int fd = open(path, O_CREAT | O_WRONLY, 0644);
+    close(fd);
+    T_RC(EDDY_EIO, eddy_env_open(path, NULL, &env));
+    (void)state;
+}
+
+static void error_table(void **state)
+{
+    assert_string_equal(eddy_errname(EDDY_ENOTFOUND), "EDDY_ENOTFOUND");
+    assert_string_equal(eddy_errname(0), "EDDY_OK");
+    assert_string_equal(eddy_errname(-999), "EDDY_UNKNOWN");
+    assert_string_equal(eddy_strerror(EDDY_EFULL), "storage is full (disk or configured size cap)");
+    assert_non_null(eddy_strerror(12345));
+    assert_string_equal(eddy_version(), "0.1.0");
+    (void)state;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(open_creates_and_reopens),
+        cmocka_unit_test(bad_arguments),
+        cmocka_unit_test(nocreate_and_readonly),
+        cmocka_unit_test(second_open_in_process_is_busy),
+        cmocka_unit_test(newer_format_is_refused),
+        cmocka_unit_test(garbage_file_is_refused),
+        cmocka_unit_test(not_a_directory),
+        cmocka_unit_test(error_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
