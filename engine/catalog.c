@@ -77,8 +77,7 @@ int eddy__cat_name(eddy_env *env, MDB_txn *txn, uint64_t id, uint8_t *kind, char
     if ((rc = eddy__get(env, txn, EDDY__T_OBJECTS, k, sizeof k, &v)) != 0)
         return rc;
     if (v.mv_size < 2 || v.mv_size > EDDY__CATALOG_KEY_MAX)
-        return EDDY__CORRUPT("objects entry %llu of %zu bytes", (unsigned long long)id,
-                             v.mv_size);
+        return EDDY__CORRUPT("objects entry %llu of %zu bytes", (unsigned long long)id, v.mv_size);
     if (v.mv_size - 1 >= name_cap)
         return eddy__err(EDDY_EBUFS, "name buffer of %zu bytes too small", name_cap);
     *kind = ((const uint8_t *)v.mv_data)[0];
@@ -87,8 +86,8 @@ int eddy__cat_name(eddy_env *env, MDB_txn *txn, uint64_t id, uint8_t *kind, char
     return 0;
 }
 
-static int cat_write(eddy__wtx *w, const uint8_t *k, size_t klen, uint64_t id,
-                     uint64_t created_ms, const void *cfg, size_t cfg_len)
+static int cat_write(eddy__wtx *w, const uint8_t *k, size_t klen, uint64_t id, uint64_t created_ms,
+                     const void *cfg, size_t cfg_len)
 {
     uint8_t meta[EDDY__CATALOG_META_LEN];
     eddy__payload p;
@@ -100,26 +99,25 @@ static int cat_write(eddy__wtx *w, const uint8_t *k, size_t klen, uint64_t id,
     p.codec = EDDY__CODEC_NONE;
     p.raw_len = p.stored_len = (uint32_t)cfg_len;
     p.stored = cfg;
-    return eddy__payload_put(w, EDDY__T_CATALOG, k, klen, EDDY__KIND_CATALOG, meta, sizeof meta,
-                             &p, 0);
+    return eddy__payload_put(w, EDDY__T_CATALOG, k, klen, EDDY__KIND_CATALOG, meta, sizeof meta, &p,
+                             0);
 }
 
 static int next_id(eddy__wtx *w, uint64_t *id)
 {
     MDB_val v;
     uint8_t b[8];
-    int rc = eddy__get(w->env, w->txn, EDDY__T_META, EDDY__META_NEXT_ID,
-                       strlen(EDDY__META_NEXT_ID), &v);
+    int rc =
+        eddy__get(w->env, w->txn, EDDY__T_META, EDDY__META_NEXT_ID, strlen(EDDY__META_NEXT_ID), &v);
     if (rc != 0 || v.mv_size != 8)
-        return rc == 0 || rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("meta next_id missing or bad")
-                                               : rc;
+        return rc == 0 || rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("meta next_id missing or bad") : rc;
     *id = eddy__be64_get(v.mv_data);
     eddy__be64_put(b, *id + 1);
     return eddy__put(w, EDDY__T_META, EDDY__META_NEXT_ID, strlen(EDDY__META_NEXT_ID), b, 8, 0);
 }
 
-int eddy__cat_create(eddy__wtx *w, uint8_t kind, const char *name, size_t name_len,
-                     const void *cfg, size_t cfg_len, uint64_t *id_out)
+int eddy__cat_create(eddy__wtx *w, uint8_t kind, const char *name, size_t name_len, const void *cfg,
+                     size_t cfg_len, uint64_t *id_out)
 {
     uint8_t k[EDDY__CATALOG_KEY_MAX], idk[8];
     size_t klen;

@@ -35,16 +35,15 @@ int eddy__cat_name(eddy_env *env, MDB_txn *txn, uint64_t id, uint8_t *kind, char
  * Create kind|name with `cfg` and a fresh id (*id_out). EDDY_EEXIST (no message) if the name
  * exists. Other errors as eddy__put.
  */
-int eddy__cat_create(eddy__wtx *w, uint8_t kind, const char *name, size_t name_len,
-                     const void *cfg, size_t cfg_len, uint64_t *id_out);
+int eddy__cat_create(eddy__wtx *w, uint8_t kind, const char *name, size_t name_len, const void *cfg,
+                     size_t cfg_len, uint64_t *id_out);
 
 /* Replace the configuration of an existing entry (keeps id and created_ms). */
 int eddy__cat_update(eddy__wtx *w, uint8_t kind, const char *name, size_t name_len,
                      const eddy__cat_entry *e, const void *cfg, size_t cfg_len);
 
 /* Remove kind|name and its objects entry. The module deletes the object's data itself. */
-int eddy__cat_delete(eddy__wtx *w, uint8_t kind, const char *name, size_t name_len,
-                     uint64_t id);
+int eddy__cat_delete(eddy__wtx *w, uint8_t kind, const char *name, size_t name_len, uint64_t id);
 
 /* Visit every entry of `kind` in name order; stop (returning its code) when fn returns != 0. */
 typedef int (*eddy__cat_visit_fn)(void *ctx, const char *name, size_t name_len,

@@ -254,8 +254,7 @@ static size_t on_map_full(eddy_env *env, struct eddy__committer *c, group *g, ed
     return i;
 }
 
-static void run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__op **ops,
-                      size_t n)
+static void run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__op **ops, size_t n)
 {
     int relaxed = env->opt.durability == EDDY_DURABILITY_RELAXED;
     size_t i = 0, first = 0;

@@ -20,8 +20,8 @@
 #include "txn.h"
 
 const char *const eddy__table_names[EDDY__T_COUNT] = {
-    "meta",  "catalog", "objects", "chunks", "q_msg", "q_vis",
-    "q_aux", "s_shard", "s_rec",   "s_time", "ckpt",  "lease", "q_state",
+    "meta",    "catalog", "objects", "chunks", "q_msg", "q_vis",   "q_aux",
+    "s_shard", "s_rec",   "s_time",  "ckpt",   "lease", "q_state",
 };
 
 #define MAXDBS 32
@@ -600,8 +600,7 @@ EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out)
     mdb_env_info(env->mdb, &info);
     mdb_env_stat(env->mdb, &st);
     s.format_version = EDDY_FORMAT_VERSION;
-    if (eddy__get(env, txn, EDDY__T_META, EDDY__META_FORMAT, strlen(EDDY__META_FORMAT), &v) ==
-            0 &&
+    if (eddy__get(env, txn, EDDY__T_META, EDDY__META_FORMAT, strlen(EDDY__META_FORMAT), &v) == 0 &&
         v.mv_size == 4)
         s.format_version = eddy__be32_get(v.mv_data);
     if (eddy__get(env, txn, EDDY__T_META, EDDY__META_CREATED, strlen(EDDY__META_CREATED), &v) ==

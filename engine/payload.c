@@ -39,8 +39,8 @@ static int compress_into(eddy_env *env, const void *body, size_t len, ZSTD_CDict
         eddy__free(env, buf);
         return eddy__err(EDDY_ENOMEM, "out of memory for a zstd context");
     }
-    rc = eddy__codec_compress(cctx, env->opt.compression_level, cdict, body, len, buf, cap, &n,
-                              &fe);
+    rc =
+        eddy__codec_compress(cctx, env->opt.compression_level, cdict, body, len, buf, cap, &n, &fe);
     eddy__cctx_put(env, cctx);
     if (rc != 0) {
         eddy__free(env, buf);
@@ -134,8 +134,7 @@ static int put_chunks(eddy__wtx *w, int table, const void *key, size_t key_len,
 }
 
 int eddy__payload_put(eddy__wtx *w, int table, const void *key, size_t key_len, uint8_t kind,
-                      const void *meta, size_t meta_len, const eddy__payload *p,
-                      unsigned put_flags)
+                      const void *meta, size_t meta_len, const eddy__payload *p, unsigned put_flags)
 {
     uint8_t small[EDDY__INLINE_MAX];
     uint8_t *buf = small;
@@ -145,7 +144,8 @@ int eddy__payload_put(eddy__wtx *w, int table, const void *key, size_t key_len, 
     MDB_val old;
     int rc;
 
-    if (key_len == 0 || key_len > EDDY__CHUNK_OWNER_MAX || meta_len > EDDY__REC_META_MAX)
+    /* Keys longer than a chunk owner may be (catalog keys of long names) are fine inline. */
+    if (key_len == 0 || key_len > EDDY__CATALOG_KEY_MAX || meta_len > EDDY__REC_META_MAX)
         return eddy__err(EDDY_EINVAL, "record key of %zu or meta of %zu bytes is out of range",
                          key_len, meta_len);
     memset(&r, 0, sizeof r);
@@ -159,6 +159,11 @@ int eddy__payload_put(eddy__wtx *w, int table, const void *key, size_t key_len, 
     r.stored = p->stored;
     if (key_len + eddy__rec_encoded_len(r.meta_len, r.stored_len, 0) > EDDY__INLINE_MAX)
         r.flags = EDDY__REC_CHUNKED;
+    if (r.flags & EDDY__REC_CHUNKED && key_len > EDDY__CHUNK_OWNER_MAX)
+        return eddy__err(EDDY_ETOOBIG,
+                         "record of %u bytes under a key of %zu bytes needs "
+                         "chunks, whose owner key is at most %d bytes",
+                         r.stored_len, key_len, EDDY__CHUNK_OWNER_MAX);
     need = eddy__rec_encoded_len(r.meta_len, r.stored_len, r.flags != 0);
     if (need > sizeof small && (buf = eddy__malloc(w->env, need)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory encoding a record of %zu bytes", need);
@@ -200,8 +205,8 @@ static const char *khex(const void *key, size_t key_len, char *buf, size_t cap)
     return buf;
 }
 
-static int gather_chunks(eddy_env *env, MDB_txn *txn, int table, const void *key,
-                         size_t key_len, uint8_t *dst, size_t want)
+static int gather_chunks(eddy_env *env, MDB_txn *txn, int table, const void *key, size_t key_len,
+                         uint8_t *dst, size_t want)
 {
     uint8_t prefix[EDDY__CHUNK_KEY_MAX];
     MDB_cursor *cur = NULL;
@@ -246,8 +251,7 @@ int eddy__payload_load(eddy_env *env, MDB_txn *txn, int table, const void *key, 
                             khex(key, key_len, hex, sizeof hex), fe.msg);
     buf = eddy__malloc(env, (size_t)r.meta_len + r.stored_len + 1);
     if (buf == NULL)
-        return eddy__err(EDDY_ENOMEM, "out of memory loading a record of %u bytes",
-                         r.stored_len);
+        return eddy__err(EDDY_ENOMEM, "out of memory loading a record of %u bytes", r.stored_len);
     if (r.meta_len > 0)
         memcpy(buf, r.meta, r.meta_len);
     if (r.flags & EDDY__REC_CHUNKED) {
@@ -452,9 +456,8 @@ int eddy__payload_body(eddy_env *env, const eddy__loaded *l, uint8_t **body, siz
         eddy__free(env, out);
         return eddy__err(EDDY_ENOMEM, "out of memory for a zstd context");
     }
-    rc = eddy__codec_decompress(dctx, r->codec, r->dict_id, d != NULL ? d->ddict : NULL,
-                                r->stored, r->stored_len, out, (size_t)r->raw_len + 1, r->raw_len,
-                                &fe);
+    rc = eddy__codec_decompress(dctx, r->codec, r->dict_id, d != NULL ? d->ddict : NULL, r->stored,
+                                r->stored_len, out, (size_t)r->raw_len + 1, r->raw_len, &fe);
     eddy__dctx_put(env, dctx);
     if (rc != 0) {
         eddy__free(env, out);
@@ -466,8 +469,8 @@ int eddy__payload_body(eddy_env *env, const eddy__loaded *l, uint8_t **body, siz
     return rc;
 }
 
-int eddy__payload_verify(eddy_env *env, MDB_txn *txn, int table, const void *key,
-                         size_t key_len, const MDB_val *val)
+int eddy__payload_verify(eddy_env *env, MDB_txn *txn, int table, const void *key, size_t key_len,
+                         const MDB_val *val)
 {
     eddy__loaded l;
     uint8_t *body = NULL;
@@ -483,8 +486,8 @@ int eddy__payload_verify(eddy_env *env, MDB_txn *txn, int table, const void *key
         MDB_val v;
         dict_key(k, l.rec.dict_id);
         if (eddy__get(env, txn, EDDY__T_META, k, sizeof k, &v) != 0)
-            rc = EDDY__CORRUPT("record uses zstd dictionary %u, which is not stored",
-                               l.rec.dict_id);
+            rc =
+                EDDY__CORRUPT("record uses zstd dictionary %u, which is not stored", l.rec.dict_id);
         else if (dict_find(env, l.rec.dict_id) != NULL)
             rc = eddy__payload_body(env, &l, &body, &len);
     } else {

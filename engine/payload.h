@@ -74,8 +74,8 @@ int eddy__payload_peek(int table, const void *key, size_t key_len, const MDB_val
                        eddy__rec *out);
 
 /* Check one record fully (used by verify): decode, gather chunks, checksum, decompress. */
-int eddy__payload_verify(eddy_env *env, MDB_txn *txn, int table, const void *key,
-                         size_t key_len, const MDB_val *val);
+int eddy__payload_verify(eddy_env *env, MDB_txn *txn, int table, const void *key, size_t key_len,
+                         const MDB_val *val);
 
 /*
  * Trained zstd dictionaries. A dictionary is stored once (meta table, key "eddy.dict"|id, chunked

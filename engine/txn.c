@@ -65,8 +65,7 @@ static int data_rc(int rc, const char *what, int *map_full)
     return eddy__err_mdb(rc, what);
 }
 
-int eddy__get(eddy_env *env, MDB_txn *txn, int table, const void *key, size_t key_len,
-              MDB_val *val)
+int eddy__get(eddy_env *env, MDB_txn *txn, int table, const void *key, size_t key_len, MDB_val *val)
 {
     MDB_val k = {key_len, (void *)(uintptr_t)key};
     return data_rc(mdb_get(txn, env->dbi[table], &k, val), "reading a record", NULL);
@@ -121,15 +120,14 @@ static int has_prefix(const MDB_val *key, const void *prefix, size_t prefix_len)
     return key->mv_size >= prefix_len && memcmp(key->mv_data, prefix, prefix_len) == 0;
 }
 
-int eddy__cur_seek_prefix(MDB_cursor *cur, const void *prefix, size_t prefix_len,
-                          const void *from, size_t from_len, MDB_val *key, MDB_val *val)
+int eddy__cur_seek_prefix(MDB_cursor *cur, const void *prefix, size_t prefix_len, const void *from,
+                          size_t from_len, MDB_val *key, MDB_val *val)
 {
     uint8_t buf[512];
     int rc;
 
     if (prefix_len + from_len > sizeof buf)
-        return eddy__err(EDDY_EINVAL, "seek key of %zu bytes is too long",
-                         prefix_len + from_len);
+        return eddy__err(EDDY_EINVAL, "seek key of %zu bytes is too long", prefix_len + from_len);
     memcpy(buf, prefix, prefix_len);
     if (from_len > 0)
         memcpy(buf + prefix_len, from, from_len);

@@ -93,8 +93,8 @@ void eddy__cur_close(MDB_cursor *cur);
  * Position `cur` at the first key >= (prefix|from) that still starts with `prefix`; or report
  * EDDY_ENOTFOUND. `from` may be NULL (start of the prefix). A helper for per-object key ranges.
  */
-int eddy__cur_seek_prefix(MDB_cursor *cur, const void *prefix, size_t prefix_len,
-                          const void *from, size_t from_len, MDB_val *key, MDB_val *val);
+int eddy__cur_seek_prefix(MDB_cursor *cur, const void *prefix, size_t prefix_len, const void *from,
+                          size_t from_len, MDB_val *key, MDB_val *val);
 /* Next key that still starts with prefix, else EDDY_ENOTFOUND. */
 int eddy__cur_next_prefix(MDB_cursor *cur, const void *prefix, size_t prefix_len, MDB_val *key,
                           MDB_val *val);

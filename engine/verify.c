@@ -15,8 +15,7 @@
 #include "keys.h"
 #include "payload.h"
 
-int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt,
-                  ...)
+int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt, ...)
 {
     char what[512];
     va_list ap;
@@ -54,8 +53,7 @@ static int verify_meta(eddy__vctx *v, uint64_t *next_id)
 }
 
 /* Each catalog row decodes, has an id below next_id, and its objects row points back. */
-static int verify_catalog_row(eddy__vctx *v, const MDB_val *k, const MDB_val *val,
-                              uint64_t next_id)
+static int verify_catalog_row(eddy__vctx *v, const MDB_val *k, const MDB_val *val, uint64_t next_id)
 {
     eddy__loaded l;
     uint8_t idk[8];
@@ -65,8 +63,7 @@ static int verify_catalog_row(eddy__vctx *v, const MDB_val *k, const MDB_val *va
 
     rc = eddy__payload_load(v->env, v->txn, EDDY__T_CATALOG, k->mv_data, k->mv_size, val, &l);
     if (rc != 0)
-        return eddy__vreport(v, EDDY__T_CATALOG, k->mv_data, k->mv_size, "%s",
-                             eddy_last_error());
+        return eddy__vreport(v, EDDY__T_CATALOG, k->mv_data, k->mv_size, "%s", eddy_last_error());
     if (l.rec.kind != EDDY__KIND_CATALOG || l.rec.meta_len != EDDY__CATALOG_META_LEN) {
         eddy__loaded_release(v->env, &l);
         return eddy__vreport(v, EDDY__T_CATALOG, k->mv_data, k->mv_size,
@@ -77,8 +74,8 @@ static int verify_catalog_row(eddy__vctx *v, const MDB_val *k, const MDB_val *va
     eddy__loaded_release(v->env, &l);
     if (id == 0 || id >= next_id)
         return eddy__vreport(v, EDDY__T_CATALOG, k->mv_data, k->mv_size,
-                             "object id %llu is not below next id %llu",
-                             (unsigned long long)id, (unsigned long long)next_id);
+                             "object id %llu is not below next id %llu", (unsigned long long)id,
+                             (unsigned long long)next_id);
     eddy__be64_put(idk, id);
     rc = eddy__get(v->env, v->txn, EDDY__T_OBJECTS, idk, 8, &back);
     if (rc != 0 && rc != EDDY_ENOTFOUND)
@@ -150,9 +147,9 @@ static int verify_chunks(eddy__vctx *v)
             continue;
         }
         rc = eddy__get(v->env, v->txn, tag, owner, owner_len, &owner_val);
-        if (rc == EDDY_ENOTFOUND || (rc == 0 && (owner_val.mv_size < 2 ||
-                                                 !(((const uint8_t *)owner_val.mv_data)[1] &
-                                                   EDDY__REC_CHUNKED))))
+        if (rc == EDDY_ENOTFOUND ||
+            (rc == 0 && (owner_val.mv_size < 2 ||
+                         !(((const uint8_t *)owner_val.mv_data)[1] & EDDY__REC_CHUNKED))))
             rc = eddy__vreport(v, EDDY__T_CHUNKS, k.mv_data, k.mv_size,
                                "chunk %u has no chunked owner record in table %s", no,
                                eddy__table_names[tag]);

@@ -24,8 +24,8 @@ typedef struct eddy__vctx {
  * Report one problem at (table, key). Returns EDDY_EUSER when the callback asked to stop (the
  * checker must then return it at once), else 0.
  */
-int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt,
-                  ...) __attribute__((format(printf, 5, 6)));
+int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Module checkers: return 0, EDDY_EUSER (stop), or an error that ended the check early. */
 int eddy__queue_verify(eddy__vctx *v);

@@ -29,8 +29,7 @@ int eddy__codec_compress(ZSTD_CCtx *cctx, int level, const ZSTD_CDict *cdict, co
         n = ZSTD_compressCCtx(cctx, dst, dst_cap, src, src_len, level);
     if (ZSTD_isError(n)) {
         if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall)
-            return eddy__ferr_set(err, EDDY_EBUFS, "zstd: output buffer of %zu too small",
-                                  dst_cap);
+            return eddy__ferr_set(err, EDDY_EBUFS, "zstd: output buffer of %zu too small", dst_cap);
         return eddy__ferr_set(err, EDDY_EINTERNAL, "zstd compress: %s", ZSTD_getErrorName(n));
     }
     *len_out = n;
@@ -46,14 +45,12 @@ static int check_frame(uint32_t dict_id, const void *src, size_t src_len, size_t
     if (declared == ZSTD_CONTENTSIZE_ERROR)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "zstd frame header is invalid");
     if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != raw_len)
-        return eddy__ferr_set(err, EDDY_ECORRUPT,
-                              "zstd frame declares %llu bytes, record says %zu", declared,
-                              raw_len);
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "zstd frame declares %llu bytes, record says %zu",
+                              declared, raw_len);
     frame_dict = ZSTD_getDictID_fromFrame(src, src_len);
     if (frame_dict != 0 && frame_dict != dict_id)
-        return eddy__ferr_set(err, EDDY_ECORRUPT,
-                              "zstd frame uses dictionary %u, record says %u", frame_dict,
-                              dict_id);
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "zstd frame uses dictionary %u, record says %u",
+                              frame_dict, dict_id);
     return 0;
 }
 

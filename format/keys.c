@@ -8,8 +8,8 @@
 
 #include "bytes.h"
 
-int eddy__key_catalog(uint8_t *dst, size_t dst_cap, uint8_t kind, const char *name,
-                      size_t name_len, size_t *len_out)
+int eddy__key_catalog(uint8_t *dst, size_t dst_cap, uint8_t kind, const char *name, size_t name_len,
+                      size_t *len_out)
 {
     *len_out = 1 + name_len;
     if (name_len == 0 || name_len > EDDY__NAME_MAX || dst_cap < 1 + name_len)
@@ -19,8 +19,8 @@ int eddy__key_catalog(uint8_t *dst, size_t dst_cap, uint8_t kind, const char *na
     return 0;
 }
 
-int eddy__key_catalog_decode(const void *key, size_t key_len, uint8_t *kind,
-                             const char **name, size_t *name_len, eddy__ferr *err)
+int eddy__key_catalog_decode(const void *key, size_t key_len, uint8_t *kind, const char **name,
+                             size_t *name_len, eddy__ferr *err)
 {
     const uint8_t *k = key;
 
@@ -55,11 +55,10 @@ int eddy__key_chunk_decode(const void *key, size_t key_len, uint8_t *table_tag,
     const uint8_t *k = key;
 
     if (key_len < 2 + 1 + 4)
-        return eddy__ferr_set(err, EDDY_ECORRUPT, "chunk key of %zu bytes is too short",
-                              key_len);
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "chunk key of %zu bytes is too short", key_len);
     if (k[1] == 0 || k[1] > EDDY__CHUNK_OWNER_MAX || key_len != (size_t)2 + k[1] + 4)
-        return eddy__ferr_set(err, EDDY_ECORRUPT,
-                              "chunk key of %zu bytes with owner length %u", key_len, k[1]);
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "chunk key of %zu bytes with owner length %u",
+                              key_len, k[1]);
     *table_tag = k[0];
     *owner = k + 2;
     *owner_len = k[1];
@@ -92,8 +91,7 @@ int eddy__name_check(const char *what, const char *name, size_t max_len, int all
     if (n == 0)
         return eddy__ferr_set(err, EDDY_EINVAL, "%s name is empty", what);
     if (n > max_len)
-        return eddy__ferr_set(err, EDDY_EINVAL, "%s name is longer than %zu bytes", what,
-                              max_len);
+        return eddy__ferr_set(err, EDDY_EINVAL, "%s name is longer than %zu bytes", what, max_len);
     for (size_t i = 0; i < n; i++) {
         if (!name_char_ok((unsigned char)name[i], allow_dot))
             return eddy__ferr_set(err, EDDY_EINVAL,

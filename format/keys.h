@@ -29,10 +29,10 @@
 
 /* catalog key: kind (1) | name (1..EDDY__NAME_MAX). */
 #define EDDY__CATALOG_KEY_MAX (1 + EDDY__NAME_MAX)
-int eddy__key_catalog(uint8_t *dst, size_t dst_cap, uint8_t kind, const char *name,
-                      size_t name_len, size_t *len_out);
-int eddy__key_catalog_decode(const void *key, size_t key_len, uint8_t *kind,
-                             const char **name, size_t *name_len, eddy__ferr *err);
+int eddy__key_catalog(uint8_t *dst, size_t dst_cap, uint8_t kind, const char *name, size_t name_len,
+                      size_t *len_out);
+int eddy__key_catalog_decode(const void *key, size_t key_len, uint8_t *kind, const char **name,
+                             size_t *name_len, eddy__ferr *err);
 
 /* objects key: id (be64). Value: kind (1) | name. */
 #define EDDY__OBJECTS_KEY_LEN 8

@@ -67,8 +67,7 @@ static const char *rec_fields_invalid(const eddy__rec *r)
     return NULL;
 }
 
-int eddy__rec_encode(uint8_t *dst, size_t dst_cap, eddy__rec *r, size_t *len_out,
-                     eddy__ferr *err)
+int eddy__rec_encode(uint8_t *dst, size_t dst_cap, eddy__rec *r, size_t *len_out, eddy__ferr *err)
 {
     const char *bad = rec_fields_invalid(r);
     int chunked = (r->flags & EDDY__REC_CHUNKED) != 0;
@@ -101,9 +100,8 @@ int eddy__rec_decode(const void *src, size_t src_len, eddy__rec *out, eddy__ferr
 
     memset(out, 0, sizeof *out);
     if (src == NULL || src_len < EDDY__REC_HDR_LEN)
-        return eddy__ferr_set(err, EDDY_ECORRUPT,
-                              "record truncated: %zu bytes, header needs %d", src_len,
-                              EDDY__REC_HDR_LEN);
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "record truncated: %zu bytes, header needs %d",
+                              src_len, EDDY__REC_HDR_LEN);
     if (p[0] > EDDY__REC_VERSION)
         return eddy__ferr_set(err, EDDY_EVERSION, "record version %u is newer than %d", p[0],
                               EDDY__REC_VERSION);
@@ -134,8 +132,7 @@ int eddy__rec_decode(const void *src, size_t src_len, eddy__rec *out, eddy__ferr
     if ((r.flags & EDDY__REC_CHUNKED) == 0) {
         r.stored = r.meta + r.meta_len;
         if (rec_sum(p, r.meta, r.meta_len, r.stored, r.stored_len) != r.checksum)
-            return eddy__ferr_set(err, EDDY_ECORRUPT,
-                                  "record checksum mismatch (stored %016llx)",
+            return eddy__ferr_set(err, EDDY_ECORRUPT, "record checksum mismatch (stored %016llx)",
                                   (unsigned long long)r.checksum);
     }
     *out = r;
@@ -147,9 +144,8 @@ int eddy__rec_check(const eddy__rec *r, const void *stored, size_t stored_len, e
     uint8_t hdr[20];
 
     if (stored_len != r->stored_len)
-        return eddy__ferr_set(err, EDDY_ECORRUPT,
-                              "record payload is %zu bytes, header says %u", stored_len,
-                              r->stored_len);
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "record payload is %zu bytes, header says %u",
+                              stored_len, r->stored_len);
     put_hdr20(hdr, r);
     if (rec_sum(hdr, r->meta, r->meta_len, stored, stored_len) != r->checksum)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "record checksum mismatch (stored %016llx)",

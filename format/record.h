@@ -72,8 +72,7 @@ size_t eddy__rec_encoded_len(uint32_t meta_len, uint32_t stored_len, int chunked
  * even when CHUNKED, and then not copied). Sets r->checksum. *len_out = bytes written.
  * Errors: EDDY_EINVAL (inconsistent fields), EDDY_EBUFS (dst_cap too small; *len_out = needed).
  */
-int eddy__rec_encode(uint8_t *dst, size_t dst_cap, eddy__rec *r, size_t *len_out,
-                     eddy__ferr *err);
+int eddy__rec_encode(uint8_t *dst, size_t dst_cap, eddy__rec *r, size_t *len_out, eddy__ferr *err);
 
 /*
  * Decode and validate a value. Checks version, flags, codec, kind, lengths against the value's

@@ -44,7 +44,7 @@ eddy_env *t_env_open_opts(const char *dir, t_clock *clock, eddy_env_options *opt
     do {                                                                                           \
         int t_rc_ = (expr);                                                                        \
         if (t_rc_ != 0)                                                                            \
-            print_error("%s failed: %s (%s)\n", #expr, eddy_errname(t_rc_), eddy_last_error());  \
+            print_error("%s failed: %s (%s)\n", #expr, eddy_errname(t_rc_), eddy_last_error());    \
         assert_int_equal(t_rc_, 0);                                                                \
     } while (0)
 

@@ -13,8 +13,8 @@
 typedef struct put_op {
     char key[32];
     size_t val_len;
-    int fail; /* write, then fail with EDDY_ELIMIT */
-    volatile int *gate; /* when set, spin in apply until *gate != 0 */
+    int fail;             /* write, then fail with EDDY_ELIMIT */
+    volatile int *gate;   /* when set, spin in apply until *gate != 0 */
     volatile int entered; /* set once apply has started */
 } put_op;
 

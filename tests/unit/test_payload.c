@@ -286,8 +286,8 @@ static void damage_is_detected(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sizes_round_trip),       cmocka_unit_test(compressible_bodies_shrink),
-        cmocka_unit_test(delete_removes_chunks),  cmocka_unit_test(trained_dictionary),
+        cmocka_unit_test(sizes_round_trip),      cmocka_unit_test(compressible_bodies_shrink),
+        cmocka_unit_test(delete_removes_chunks), cmocka_unit_test(trained_dictionary),
         cmocka_unit_test(damage_is_detected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

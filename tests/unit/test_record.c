@@ -136,16 +136,15 @@ static void codec_round_trip_and_damage(void **state)
 
     for (size_t i = 0; i < sizeof src; i++)
         src[i] = "abcabcabd"[i % 9];
-    assert_int_equal(eddy__codec_compress(c, 3, NULL, src, sizeof src, z, sizeof z, &zlen, &fe),
-                     0);
+    assert_int_equal(eddy__codec_compress(c, 3, NULL, src, sizeof src, z, sizeof z, &zlen, &fe), 0);
     assert_true(zlen < 200);
-    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD, 0, NULL, z, zlen, out,
-                                            sizeof out, sizeof src, &fe),
+    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD, 0, NULL, z, zlen, out, sizeof out,
+                                            sizeof src, &fe),
                      0);
     assert_memory_equal(out, src, sizeof src);
     /* Declared size disagrees with the record. */
-    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD, 0, NULL, z, zlen, out,
-                                            sizeof out, sizeof src - 1, &fe),
+    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD, 0, NULL, z, zlen, out, sizeof out,
+                                            sizeof src - 1, &fe),
                      EDDY_ECORRUPT);
     /* Truncated frame. */
     assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD, 0, NULL, z, zlen / 2, out,
@@ -153,17 +152,16 @@ static void codec_round_trip_and_damage(void **state)
                      EDDY_ECORRUPT);
     /* Garbage. */
     memset(z, 0x5a, 32);
-    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD, 0, NULL, z, 32, out,
-                                            sizeof out, sizeof src, &fe),
+    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD, 0, NULL, z, 32, out, sizeof out,
+                                            sizeof src, &fe),
                      EDDY_ECORRUPT);
     /* Dictionary codec without a dictionary, unknown codec, small buffer. */
-    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_ZSTD_DICT, 7, NULL, z, 32, out,
-                                            sizeof out, 10, &fe),
-                     EDDY_EINVAL);
+    assert_int_equal(
+        eddy__codec_decompress(d, EDDY__CODEC_ZSTD_DICT, 7, NULL, z, 32, out, sizeof out, 10, &fe),
+        EDDY_EINVAL);
     assert_int_equal(eddy__codec_decompress(d, 9, 0, NULL, z, 32, out, sizeof out, 10, &fe),
                      EDDY_EINVAL);
-    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_NONE, 0, NULL, src, 10, out, 5, 10,
-                                            &fe),
+    assert_int_equal(eddy__codec_decompress(d, EDDY__CODEC_NONE, 0, NULL, src, 10, out, 5, 10, &fe),
                      EDDY_EBUFS);
     ZSTD_freeCCtx(c);
     ZSTD_freeDCtx(d);
