@@ -1,0 +1,84 @@
+/*
+ * test_diskfull.c: a full disk (a 3 MiB tmpfs) makes writes fail with EDDY_EFULL while every
+ * committed write stays readable and verify stays clean, in this handle and after reopening.
+ * Needs root to mount tmpfs; skips (cmocka skip) where mounting is not allowed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "support.h"
+#include "txn.h"
+
+typedef struct put_op {
+    char key[32];
+    size_t len;
+} put_op;
+
+static int put_apply(eddy__wtx *w, void *arg)
+{
+    static uint8_t junk[4000];
+    put_op *p = arg;
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)(i * 31 + p->key[5]);
+    return eddy__put(w, EDDY__T_META, p->key, strlen(p->key), junk, p->len, 0);
+}
+
+static int exists(eddy_env *env, const char *key)
+{
+    MDB_txn *txn;
+    MDB_val v;
+    int rc;
+    T_OK(eddy__rtxn_begin(env, &txn));
+    rc = eddy__get(env, txn, EDDY__T_META, key, strlen(key), &v);
+    eddy__rtxn_end(env, txn);
+    return rc == 0;
+}
+
+static void full_disk_gives_efull_and_keeps_data(void **state)
+{
+    char mnt[512], db[600];
+    eddy_env *env;
+    int rc = 0, n = 0;
+
+    snprintf(mnt, sizeof mnt, "%s", t_tmpdir());
+    if (getuid() != 0 || mount("eddy-tmpfs", mnt, "tmpfs", 0, "size=3m") != 0) {
+        print_message("cannot mount tmpfs here: skipped\n");
+        skip();
+    }
+    snprintf(db, sizeof db, "%s/db", mnt);
+    env = t_env_open(db, NULL);
+    for (n = 0; n < 10000; n++) {
+        put_op p;
+        snprintf(p.key, sizeof p.key, "t.d%05d", n);
+        p.len = 1500;
+        if ((rc = eddy__write(env, put_apply, NULL, &p)) != 0)
+            break;
+    }
+    print_message("EFULL after %d writes: %s\n", n, eddy_last_error());
+    assert_int_equal(rc, EDDY_EFULL);
+    assert_true(n > 100);
+    for (int i = 0; i < n; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "t.d%05d", i);
+        assert_true(exists(env, k));
+    }
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    env = t_env_open(db, NULL);
+    assert_true(exists(env, "t.d00000"));
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    umount2(mnt, MNT_DETACH);
+    (void)state;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(full_disk_gives_efull_and_keeps_data),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
