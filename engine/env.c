@@ -220,6 +220,8 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
                          o->durability);
     if ((o->flags & ~(uint32_t)(EDDY_ENV_READONLY | EDDY_ENV_NOCREATE)) != 0)
         return eddy__err(EDDY_EINVAL, "unknown env flags 0x%x", o->flags);
+    if ((o->test_flags & ~(uint32_t)EDDY_TEST_UNSAFE_NOSYNC) != 0)
+        return eddy__err(EDDY_EINVAL, "unknown test_flags 0x%x", o->test_flags);
     if (o->group_ops_max > 65536)
         return eddy__err(EDDY_EINVAL, "group_ops_max %u > 65536", o->group_ops_max);
     if (o->compression_level < 0 || o->compression_level > 19)
@@ -309,6 +311,9 @@ static int prepare_dir(eddy_env *env, int *fresh)
 static int open_lmdb(eddy_env *env)
 {
     unsigned flags = MDB_NOTLS | (env->readonly ? MDB_RDONLY : 0);
+    /* Test-only positive control for the power-loss test (eddy.h: test_flags). */
+    if (env->opt.test_flags & EDDY_TEST_UNSAFE_NOSYNC)
+        flags |= MDB_NOSYNC;
     int maj, min, pat, rc, dead = 0;
     MDB_envinfo info;
 

@@ -197,7 +197,16 @@ typedef struct eddy_env_options {
     eddy_rng rng;
     /** Allocator. Default: malloc/realloc/free. */
     eddy_allocator alloc;
+    /**
+     * For Eddy's own crash tests only; never set it in a program. EDDY_TEST_UNSAFE_NOSYNC opens
+     * LMDB with MDB_NOSYNC, which can lose or corrupt acknowledged data on power loss: the
+     * power-loss test uses it as a positive control that must be caught. Default 0.
+     */
+    uint32_t test_flags;
 } eddy_env_options;
+
+/** eddy_env_options.test_flags (tests only). */
+#define EDDY_TEST_UNSAFE_NOSYNC 1u
 
 /**
  * Open (or create) the database in directory `path`.
