@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -467,6 +468,8 @@ static void env_free(eddy_env *env)
         mdb_env_close(env->mdb);
     pthread_rwlock_destroy(&env->map_lock);
     pthread_mutex_destroy(&env->zlock);
+    if (env->lock_fd >= 0 && !env->lock_held_by_caller)
+        close(env->lock_fd);
     if (env->path != NULL)
         a.free_fn(a.ctx, env->path);
     a.free_fn(a.ctx, env);
@@ -485,6 +488,7 @@ static int env_alloc(const char *path, const eddy_env_options *options, eddy_env
     if (env == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory for the environment");
     memset(env, 0, sizeof *env);
+    env->lock_fd = -1;
     env->opt = o;
     env->readonly = (o.flags & EDDY_ENV_READONLY) != 0;
     env->pid = getpid();
@@ -503,7 +507,52 @@ static int env_alloc(const char *path, const eddy_env_options *options, eddy_env
     return 0;
 }
 
+/* ---- eddy.lock ---- */
+
+int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out)
+{
+    char p[4096];
+    int fd, op = exclusive_try ? (LOCK_EX | LOCK_NB) : LOCK_SH;
+
+    *fd_out = -1;
+    snprintf(p, sizeof p, "%s/eddy.lock", dir);
+    fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    if (fd < 0 && !create && errno == ENOENT)
+        return 0; /* read-only open of a database made before eddy.lock existed */
+    if (fd < 0 && (errno == EACCES || errno == EROFS))
+        fd = open(p, O_RDONLY | O_CLOEXEC); /* flock works on read-only descriptors too */
+    if (fd < 0)
+        return eddy__err_errno(errno, "opening eddy.lock");
+    /* A compaction holds it exclusively for its duration: a shared take waits for it. */
+    while (flock(fd, op) != 0) {
+        int e = errno;
+        if (e == EINTR)
+            continue;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return eddy__err(EDDY_EBUSY, "database '%s' is open in another handle or process", dir);
+        return eddy__err_errno(e, "locking eddy.lock");
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+static int env_open_impl(const char *path, const eddy_env_options *options, int lock_fd,
+                         eddy_env **out);
+
 EDDY_API int eddy_env_open(const char *path, const eddy_env_options *options, eddy_env **out)
+{
+    return env_open_impl(path, options, -1, out);
+}
+
+int eddy__env_open_locked(const char *path, const eddy_env_options *options, eddy_env **out)
+{
+    /* The caller holds eddy.lock exclusively; -2 says "do not take it again". */
+    return env_open_impl(path, options, -2, out);
+}
+
+static int env_open_impl(const char *path, const eddy_env_options *options, int lock_fd,
+                         eddy_env **out)
 {
     eddy_env *env = NULL;
     int fresh = 0, registered = 0, rc;
@@ -523,6 +572,10 @@ EDDY_API int eddy_env_open(const char *path, const eddy_env_options *options, ed
     if ((rc = registry_add(env)) != 0)
         goto fail;
     registered = 1;
+    if (lock_fd == -2)
+        env->lock_held_by_caller = true;
+    else if ((rc = eddy__lock_take(env->path, 0, !env->readonly, &env->lock_fd)) != 0)
+        goto fail;
     if ((rc = open_lmdb(env)) != 0)
         goto fail;
     /* A new data.mdb and lock.mdb: make their directory entries durable before any ack. */

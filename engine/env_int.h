@@ -52,6 +52,10 @@ struct eddy_env {
     ino_t ino;
     pid_t pid;
 
+    /* eddy.lock, held shared (flock) while open, so compaction can tell the env is in use. */
+    int lock_fd;
+    bool lock_held_by_caller; /* compaction holds it exclusively and opened this env itself */
+
     /* Resolved options: every default already applied (env.c). */
     eddy_env_options opt;
     bool readonly;
@@ -126,6 +130,12 @@ int eddy__queue_env_init(eddy_env *env);
 void eddy__queue_env_fini(eddy_env *env);
 int eddy__stream_env_init(eddy_env *env);
 void eddy__stream_env_fini(eddy_env *env);
+
+/* Open with eddy.lock already held exclusively by the caller (compact.c). */
+int eddy__env_open_locked(const char *path, const eddy_env_options *options, eddy_env **out);
+/* Take (blocking) or try (nonblocking) the eddy.lock of directory `dir`. Returns the fd or an
+ * EDDY_E* error (EDDY_EBUSY when `exclusive_try` and another handle holds it). */
+int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out);
 
 /* Defaults (clock.c). */
 uint64_t eddy__system_now_ms(void *ctx);

@@ -179,3 +179,14 @@ int eddy__free_pages(eddy_env *env, MDB_txn *txn, uint64_t *out)
     *out = n;
     return 0;
 }
+
+int eddy__copy_raw(eddy_env *env, const char *dir, int compact)
+{
+    int rc;
+
+    /* The copy runs its own read transaction: hold map_lock shared like any transaction. */
+    pthread_rwlock_rdlock(&env->map_lock);
+    rc = mdb_env_copy2(env->mdb, dir, compact ? MDB_CP_COMPACT : 0);
+    pthread_rwlock_unlock(&env->map_lock);
+    return rc == 0 ? 0 : eddy__err_mdb(rc, "copying the database");
+}

@@ -102,6 +102,9 @@ int eddy__cur_next_prefix(MDB_cursor *cur, const void *prefix, size_t prefix_len
 /* Stats of one table (entries, pages) for eddy_env_stat and verify. */
 int eddy__table_stat(eddy_env *env, MDB_txn *txn, int table, MDB_stat *st);
 
+/* mdb_env_copy2 into directory dir (which must hold no data.mdb), compacting when asked. */
+int eddy__copy_raw(eddy_env *env, const char *dir, int compact);
+
 /* Pages on LMDB's free list in this snapshot (for stats). */
 int eddy__free_pages(eddy_env *env, MDB_txn *txn, uint64_t *out);
 

@@ -302,6 +302,44 @@ typedef int (*eddy_verify_fn)(void *ctx, const char *table, eddy_slice key, cons
  */
 EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64_t *problems);
 
+/** Flags for eddy_env_copy. */
+#define EDDY_COPY_COMPACT 1u
+
+/**
+ * Write a consistent copy of the database (one snapshot; writers continue meanwhile) into
+ * directory `dst_dir`, created if missing, then fsync the copy and the directory. With
+ * EDDY_COPY_COMPACT, free pages are left out and pages renumbered, so the copy is as small as
+ * the live data. The copy is a complete database: open it with eddy_env_open.
+ * @return 0, or
+ *   EDDY_EINVAL  NULL env, NULL/empty dst_dir, unknown flags;
+ *   EDDY_EEXIST  dst_dir already holds a database (data.mdb);
+ *   EDDY_EIO     the directory or file could not be created or synced;
+ *   EDDY_EFULL   no space for the copy;
+ *   EDDY_EPANIC  the environment is poisoned.
+ * Thread rule: any thread; the copy holds a read snapshot for its duration.
+ */
+EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags);
+
+/**
+ * Compact the database at `path` in place: make a compacting copy in `path`/compact.tmp, verify
+ * it (eddy_env_verify must find nothing), then rename it over data.mdb and fsync the directory.
+ * The database must not be open anywhere: the call holds path/eddy.lock exclusively throughout,
+ * and eddy_env_open in other processes waits until it is done. A crash at any point leaves the
+ * old or the new file, both complete.
+ * @param[in]  options      as for eddy_env_open (NULL for defaults); READONLY is refused.
+ * @param[out] size_before  file size before, in bytes (may be NULL).
+ * @param[out] size_after   file size after (may be NULL).
+ * @return 0, or
+ *   EDDY_EINVAL    NULL/empty path, READONLY options;
+ *   EDDY_ENOTFOUND no database at path;
+ *   EDDY_EBUSY     the database is open in this or another process;
+ *   EDDY_ECORRUPT  the copy failed verification (the original is left as it was);
+ *   EDDY_EVERSION, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM as for eddy_env_open and eddy_env_copy.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
+                              uint64_t *size_before, uint64_t *size_after);
+
 /* ---------------------------------------------------------------------------------------------
  * Queues (SQS semantics). Declared in the section below, implemented in engine/queue*.c.
  */

@@ -180,6 +180,38 @@ static void error_table(void **state)
     (void)state;
 }
 
+typedef struct put_arg {
+    int n;
+} put_arg;
+
+static void copy_and_compact(void **state)
+{
+    const char *dir = t_path("db");
+    char copy[600];
+    eddy_env *env = t_env_open(dir, NULL), *other = NULL;
+    uint64_t before = 0, after = 0;
+
+    snprintf(copy, sizeof copy, "%s-copy", dir);
+    T_OK(eddy_env_copy(env, copy, EDDY_COPY_COMPACT));
+    T_RC(EDDY_EEXIST, eddy_env_copy(env, copy, 0));
+    T_RC(EDDY_EINVAL, eddy_env_copy(env, NULL, 0));
+    T_RC(EDDY_EINVAL, eddy_env_copy(env, copy, 0x10));
+    /* Open in this process: compaction refuses. */
+    T_RC(EDDY_EBUSY, eddy_env_compact(dir, NULL, &before, &after));
+    T_OK(eddy_env_close(env));
+    T_OK(eddy_env_open(copy, NULL, &other));
+    t_verify_clean(other);
+    T_OK(eddy_env_close(other));
+    T_OK(eddy_env_compact(dir, NULL, &before, &after));
+    assert_true(before > 0 && after > 0 && after <= before);
+    env = t_env_open(dir, NULL);
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    T_RC(EDDY_ENOTFOUND, eddy_env_compact(t_path("none"), NULL, NULL, NULL));
+    T_RC(EDDY_EINVAL, eddy_env_compact(NULL, NULL, NULL, NULL));
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +223,7 @@ int main(void)
         cmocka_unit_test(garbage_file_is_refused),
         cmocka_unit_test(not_a_directory),
         cmocka_unit_test(error_table),
+        cmocka_unit_test(copy_and_compact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

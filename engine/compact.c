@@ -1,0 +1,156 @@
+/*
+ * compact.c: consistent copies and in-place compaction. LMDB never shrinks its file: pages
+ * freed by deletes and trims are reused but not returned. A compacting copy (MDB_CP_COMPACT)
+ * writes only live pages; compaction in place verifies such a copy, then renames it over the
+ * original while eddy.lock is held exclusively, so no other handle or process has the database
+ * open (they wait in eddy_env_open until it is done). The rename is atomic: a crash leaves either
+ * the old file or the new one, never a mix.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "txn.h"
+
+static int fsync_path(const char *p, int dir)
+{
+    int fd = open(p, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0)
+        return eddy__err_errno(errno, "opening a file to sync it");
+    if (fsync(fd) != 0)
+        rc = eddy__err_errno(errno, "syncing a file");
+    close(fd);
+    return rc;
+}
+
+static uint64_t file_size(const char *dir)
+{
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/data.mdb", dir);
+    return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags)
+{
+    char data[4096];
+    struct stat st;
+    int rc = eddy__env_enter(env);
+
+    if (rc != 0)
+        return rc;
+    if (dst_dir == NULL || dst_dir[0] == '\0' || strlen(dst_dir) > 3000)
+        return eddy__err(EDDY_EINVAL, "eddy_env_copy: destination is NULL, empty or too long");
+    if ((flags & ~(uint32_t)EDDY_COPY_COMPACT) != 0)
+        return eddy__err(EDDY_EINVAL, "eddy_env_copy: unknown flags 0x%x", flags);
+    if (mkdir(dst_dir, 0755) != 0 && errno != EEXIST)
+        return eddy__err_errno(errno, "creating the copy's directory");
+    snprintf(data, sizeof data, "%s/data.mdb", dst_dir);
+    if (stat(data, &st) == 0)
+        return eddy__err(EDDY_EEXIST, "'%s' already holds a database", dst_dir);
+    if ((rc = eddy__copy_raw(env, dst_dir, (flags & EDDY_COPY_COMPACT) != 0)) != 0)
+        return rc;
+    if ((rc = fsync_path(data, 0)) != 0)
+        return rc;
+    return fsync_path(dst_dir, 1);
+}
+
+static int count_problems(void *ctx, const char *table, eddy_slice key, const char *what)
+{
+    (void)table;
+    (void)key;
+    (void)what;
+    (void)ctx;
+    return 0;
+}
+
+/* Copy `path` compacted into tmp and verify the copy. env is open on path. */
+static int copy_and_check(eddy_env *env, const char *tmp, const eddy_env_options *options)
+{
+    eddy_env *copy = NULL;
+    eddy_env_options o;
+    uint64_t problems = 0;
+    int rc = eddy_env_copy(env, tmp, EDDY_COPY_COMPACT);
+
+    if (rc != 0)
+        return rc;
+    memset(&o, 0, sizeof o);
+    if (options != NULL)
+        o = *options;
+    o.flags = EDDY_ENV_READONLY;
+    if ((rc = eddy_env_open(tmp, &o, &copy)) != 0)
+        return rc;
+    rc = eddy_env_verify(copy, count_problems, NULL, &problems);
+    eddy_env_close(copy);
+    if (rc == 0 && problems != 0)
+        rc = EDDY__CORRUPT("the compacted copy failed verify with %llu problems; the original "
+                           "is unchanged",
+                           (unsigned long long)problems);
+    return rc;
+}
+
+static void remove_tmp(const char *tmp)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/data.mdb", tmp);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/lock.mdb", tmp);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/eddy.lock", tmp);
+    unlink(p);
+    rmdir(tmp);
+}
+
+EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
+                              uint64_t *size_before, uint64_t *size_after)
+{
+    char tmp[3100], from[3200], to[3200];
+    eddy_env *env = NULL;
+    int lock_fd = -1, rc;
+
+    eddy__err_clear();
+    if (path == NULL || path[0] == '\0' || strlen(path) > 3000)
+        return eddy__err(EDDY_EINVAL, "eddy_env_compact: path is NULL, empty or too long");
+    if (options != NULL && (options->flags & EDDY_ENV_READONLY))
+        return eddy__err(EDDY_EINVAL, "eddy_env_compact: cannot compact read-only");
+    if (file_size(path) == 0)
+        return eddy__err(EDDY_ENOTFOUND, "no database at '%s'", path);
+    if ((rc = eddy__lock_take(path, 1, 1, &lock_fd)) != 0)
+        return rc == EDDY_EBUSY ? eddy__err(rc,
+                                            "database '%s' is open elsewhere (in this or "
+                                            "another process); close it before compacting",
+                                            path)
+                                : rc;
+    if (size_before != NULL)
+        *size_before = file_size(path);
+    snprintf(tmp, sizeof tmp, "%s/compact.tmp", path);
+    remove_tmp(tmp); /* left over by a crash during an earlier compaction */
+    if ((rc = eddy__env_open_locked(path, options, &env)) != 0)
+        goto done;
+    rc = copy_and_check(env, tmp, options);
+    eddy_env_close(env);
+    if (rc != 0)
+        goto done;
+    snprintf(from, sizeof from, "%s/data.mdb", tmp);
+    snprintf(to, sizeof to, "%s/data.mdb", path);
+    if (rename(from, to) != 0) {
+        rc = eddy__err_errno(errno, "renaming the compacted copy into place");
+        goto done;
+    }
+    /* The old lock file describes the old file's readers; nobody has it open: start afresh. */
+    snprintf(to, sizeof to, "%s/lock.mdb", path);
+    unlink(to);
+    rc = fsync_path(path, 1);
+    if (size_after != NULL)
+        *size_after = file_size(path);
+done:
+    remove_tmp(tmp);
+    close(lock_fd);
+    return rc;
+}
