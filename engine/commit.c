@@ -65,7 +65,9 @@ int eddy__map_grow(eddy_env *env, uint64_t need)
         return eddy__err(EDDY_EFULL, "database reached map_size_max of %llu bytes",
                          (unsigned long long)env->opt.map_size_max);
     pthread_rwlock_wrlock(&env->map_lock);
-    rc = mdb_env_set_mapsize(env->mdb, next);
+    rc = eddy__fault(env, "map_grow");
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(env->mdb, next);
     if (rc == 0)
         env->map_size = next;
     pthread_rwlock_unlock(&env->map_lock);
@@ -92,17 +94,36 @@ static int grow_if_tight(eddy_env *env)
     return eddy__map_grow(env, env->map_size * 2);
 }
 
+/* Clear reader slots of dead processes now and then, so a process that died inside a read
+ * transaction cannot pin old pages (and grow the file) for longer than this. */
+#define READER_CHECK_MS 30000
+
+static void reader_check_now_and_then(eddy_env *env)
+{
+    static _Thread_local uint64_t last;
+    uint64_t now = mono_ms();
+    int dead = 0;
+
+    if (now - last < READER_CHECK_MS)
+        return;
+    last = now;
+    (void)mdb_reader_check(env->mdb, &dead);
+}
+
 static int group_begin(eddy_env *env, MDB_txn **txn)
 {
     int rc;
 
+    reader_check_now_and_then(env);
     for (int attempt = 0; attempt < 8; attempt++) {
         if (atomic_load(&env->panic))
             return eddy__err(EDDY_EPANIC, "environment is poisoned by an earlier fatal error");
         if ((rc = grow_if_tight(env)) != 0)
             return rc;
         pthread_rwlock_rdlock(&env->map_lock);
-        rc = mdb_txn_begin(env->mdb, NULL, 0, txn);
+        rc = eddy__fault(env, "txn_begin");
+        if (rc == 0)
+            rc = mdb_txn_begin(env->mdb, NULL, 0, txn);
         if (rc == 0)
             return 0;
         pthread_rwlock_unlock(&env->map_lock);
@@ -120,7 +141,12 @@ static int group_begin(eddy_env *env, MDB_txn **txn)
 /* Commit (consumes txn). Returns 0 or the mapped error; sets *map_full on MDB_MAP_FULL. */
 static int group_commit(eddy_env *env, MDB_txn *txn, int *map_full)
 {
-    int rc = mdb_txn_commit(txn);
+    int rc = eddy__fault(env, "commit");
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+    } else {
+        mdb_txn_abort(txn); /* an injected failure: nothing of the group reaches disk */
+    }
     pthread_rwlock_unlock(&env->map_lock);
     if (rc == 0) {
         atomic_fetch_add(&env->commits, 1);
@@ -140,7 +166,10 @@ static int group_commit(eddy_env *env, MDB_txn *txn, int *map_full)
 static int apply_one(eddy_env *env, MDB_txn *parent, uint64_t now_ms, eddy__op *op)
 {
     eddy__wtx w = {env, NULL, now_ms, 0};
-    int rc = mdb_txn_begin(env->mdb, parent, 0, &w.txn);
+    int rc = eddy__fault(env, "nested_begin");
+
+    if (rc == 0)
+        rc = mdb_txn_begin(env->mdb, parent, 0, &w.txn);
 
     if (rc != 0) {
         op->rc = eddy__err_mdb(rc, "beginning a nested transaction");

@@ -56,6 +56,8 @@ static void std_free(void *ctx, void *p)
 
 void *eddy__malloc(eddy_env *env, size_t n)
 {
+    if (eddy__fault(env, "alloc"))
+        return NULL;
     return env->opt.alloc.malloc_fn(env->opt.alloc.ctx, n ? n : 1);
 }
 
@@ -72,6 +74,8 @@ void *eddy__calloc(eddy_env *env, size_t n, size_t size)
 
 void *eddy__realloc(eddy_env *env, void *p, size_t n)
 {
+    if (eddy__fault(env, "alloc"))
+        return NULL;
     return env->opt.alloc.realloc_fn(env->opt.alloc.ctx, p, n ? n : 1);
 }
 

@@ -105,6 +105,15 @@ static inline uint64_t eddy__rand64(eddy_env *env)
     return env->opt.rng.next_u64(env->opt.rng.ctx);
 }
 
+/*
+ * Fault points (tests): nonzero = the positive errno the test wants this point to fail with.
+ * Costs one predictable branch when no hook is set.
+ */
+static inline int eddy__fault(eddy_env *env, const char *point)
+{
+    return env->opt.fault.fn != NULL ? env->opt.fault.fn(env->opt.fault.ctx, point) : 0;
+}
+
 void *eddy__malloc(eddy_env *env, size_t n);
 void *eddy__calloc(eddy_env *env, size_t n, size_t size);
 void *eddy__realloc(eddy_env *env, void *p, size_t n);

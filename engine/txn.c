@@ -32,7 +32,9 @@ int eddy__rtxn_begin(eddy_env *env, MDB_txn **out)
         if (atomic_load(&env->panic))
             return eddy__err(EDDY_EPANIC, "environment is poisoned by an earlier fatal error");
         pthread_rwlock_rdlock(&env->map_lock);
-        rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, out);
+        rc = eddy__fault(env, "rtxn_begin");
+        if (rc == 0)
+            rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, out);
         if (rc == 0)
             return 0;
         pthread_rwlock_unlock(&env->map_lock);
@@ -76,7 +78,9 @@ int eddy__put(eddy__wtx *w, int table, const void *key, size_t key_len, const vo
 {
     MDB_val k = {key_len, (void *)(uintptr_t)key};
     MDB_val v = {val_len, (void *)(uintptr_t)val};
-    int rc = mdb_put(w->txn, w->env->dbi[table], &k, &v, flags);
+    int rc = eddy__fault(w->env, "put");
+    if (rc == 0)
+        rc = mdb_put(w->txn, w->env->dbi[table], &k, &v, flags);
     if (rc == MDB_KEYEXIST)
         return EDDY_EEXIST;
     return data_rc(rc, "writing a record", &w->map_full);
@@ -85,8 +89,10 @@ int eddy__put(eddy__wtx *w, int table, const void *key, size_t key_len, const vo
 int eddy__del(eddy__wtx *w, int table, const void *key, size_t key_len)
 {
     MDB_val k = {key_len, (void *)(uintptr_t)key};
-    return data_rc(mdb_del(w->txn, w->env->dbi[table], &k, NULL), "deleting a record",
-                   &w->map_full);
+    int rc = eddy__fault(w->env, "del");
+    if (rc == 0)
+        rc = mdb_del(w->txn, w->env->dbi[table], &k, NULL);
+    return data_rc(rc, "deleting a record", &w->map_full);
 }
 
 int eddy__cur_open(eddy_env *env, MDB_txn *txn, int table, MDB_cursor **out)
@@ -106,7 +112,10 @@ int eddy__cur_get(MDB_cursor *cur, MDB_val *key, MDB_val *val, MDB_cursor_op op)
 
 int eddy__cur_del(eddy__wtx *w, MDB_cursor *cur)
 {
-    return data_rc(mdb_cursor_del(cur, 0), "deleting with a cursor", &w->map_full);
+    int rc = eddy__fault(w->env, "del");
+    if (rc == 0)
+        rc = mdb_cursor_del(cur, 0);
+    return data_rc(rc, "deleting with a cursor", &w->map_full);
 }
 
 void eddy__cur_close(MDB_cursor *cur)
@@ -186,7 +195,9 @@ int eddy__copy_raw(eddy_env *env, const char *dir, int compact)
 
     /* The copy runs its own read transaction: hold map_lock shared like any transaction. */
     pthread_rwlock_rdlock(&env->map_lock);
-    rc = mdb_env_copy2(env->mdb, dir, compact ? MDB_CP_COMPACT : 0);
+    rc = eddy__fault(env, "copy");
+    if (rc == 0)
+        rc = mdb_env_copy2(env->mdb, dir, compact ? MDB_CP_COMPACT : 0);
     pthread_rwlock_unlock(&env->map_lock);
     return rc == 0 ? 0 : eddy__err_mdb(rc, "copying the database");
 }

@@ -143,6 +143,17 @@ typedef struct eddy_allocator {
     void *ctx;
 } eddy_allocator;
 
+/**
+ * Fault injection, for tests. Eddy calls fn at each fault point with the point's name
+ * ("alloc", "rtxn_begin", "txn_begin", "nested_begin", "put", "del", "commit", "map_grow",
+ * "copy"); fn returns 0 to let it run, or a positive errno (e.g. EIO, ENOSPC, ENOMEM) to make that
+ * point fail as if the system had returned it. Called from any thread.
+ */
+typedef struct eddy_fault {
+    int (*fn)(void *ctx, const char *point);
+    void *ctx;
+} eddy_fault;
+
 /** Durability of write calls. */
 enum eddy_durability {
     /** Default. A write call returns after its commit is on stable storage. */
@@ -203,6 +214,8 @@ typedef struct eddy_env_options {
      * power-loss test uses it as a positive control that must be caught. Default 0.
      */
     uint32_t test_flags;
+    /** For tests: fault injection at Eddy's fault points (docs/TESTING.md). Default none. */
+    eddy_fault fault;
 } eddy_env_options;
 
 /** eddy_env_options.test_flags (tests only). */
