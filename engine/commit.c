@@ -152,6 +152,7 @@ static int group_commit(eddy_env *env, MDB_txn *txn, int *map_full)
     pthread_rwlock_unlock(&env->map_lock);
     if (rc == 0) {
         atomic_fetch_add(&env->commits, 1);
+        (void)eddy__pad_tail(env, 0); /* best effort: the next open pads what this misses */
         return 0;
     }
     if (rc == MDB_MAP_FULL)

@@ -22,7 +22,7 @@
 
 const char *const eddy__table_names[EDDY__T_COUNT] = {
     "meta",    "catalog", "objects", "chunks", "q_msg", "q_vis",   "q_aux",
-    "s_shard", "s_rec",   "s_time",  "ckpt",   "lease", "q_state",
+    "s_shard", "s_rec",   "s_time",  "ckpt",   "lease", "s_route",
 };
 
 #define MAXDBS 32
@@ -266,18 +266,6 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
 
 /* ---- files ---- */
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = 0;
-    if (fd < 0)
-        return eddy__err_errno(errno, "opening the database directory to sync it");
-    if (fsync(fd) != 0)
-        rc = eddy__err_errno(errno, "syncing the database directory");
-    close(fd);
-    return rc;
-}
-
 /* Create the directory when allowed; report whether data.mdb exists yet. */
 static int prepare_dir(eddy_env *env, int *fresh)
 {
@@ -294,7 +282,7 @@ static int prepare_dir(eddy_env *env, int *fresh)
             return eddy__err_errno(errno, "creating the database directory");
         char parent[4096];
         snprintf(parent, sizeof parent, "%s/..", env->path);
-        (void)fsync_dir(parent); /* make the new directory's entry durable */
+        (void)eddy__fsync_path(parent, 1); /* make the new directory's entry durable */
         if (stat(env->path, &st) != 0)
             return eddy__err_errno(errno, "checking the new database directory");
     }
@@ -313,12 +301,18 @@ static int prepare_dir(eddy_env *env, int *fresh)
     return 0;
 }
 
-static int open_lmdb(eddy_env *env)
+static unsigned lmdb_flags(const eddy_env *env)
 {
     unsigned flags = MDB_NOTLS | (env->readonly ? MDB_RDONLY : 0);
     /* Test-only positive control for the power-loss test (eddy.h: test_flags). */
     if (env->opt.test_flags & EDDY_TEST_UNSAFE_NOSYNC)
         flags |= MDB_NOSYNC;
+    return flags;
+}
+
+static int open_lmdb(eddy_env *env)
+{
+    unsigned flags = lmdb_flags(env);
     int maj, min, pat, rc, dead = 0;
     MDB_envinfo info;
 
@@ -335,8 +329,11 @@ static int open_lmdb(eddy_env *env)
     rc = mdb_env_open(env->mdb, env->path, flags, 0644);
     if (rc != 0)
         return eddy__err_mdb(rc, "opening the LMDB files");
-    if (mdb_env_info(env->mdb, &info) == 0)
-        env->map_size = info.me_mapsize;
+    if ((rc = mdb_env_info(env->mdb, &info)) != 0)
+        return eddy__err_mdb(rc, "reading the LMDB environment's info");
+    env->map_size = info.me_mapsize;
+    if ((rc = eddy__pad_tail(env, 1)) != 0)
+        return rc;
     /* Readers left by dead processes pin old pages: clear them now. */
     if ((rc = mdb_reader_check(env->mdb, &dead)) != 0)
         return eddy__err_mdb(rc, "checking for stale readers");
@@ -344,34 +341,6 @@ static int open_lmdb(eddy_env *env)
 }
 
 /* ---- tables and the meta record ---- */
-
-static int meta_init(eddy_env *env, MDB_txn *txn)
-{
-    uint8_t fmt[4], created[8], next_id[8];
-    MDB_dbi m = env->dbi[EDDY__T_META];
-    struct {
-        const char *key;
-        void *val;
-        size_t len;
-    } rows[] = {
-        {EDDY__META_MAGIC, (void *)(uintptr_t)EDDY__MAGIC, 8},
-        {EDDY__META_FORMAT, fmt, 4},
-        {EDDY__META_CREATED, created, 8},
-        {EDDY__META_NEXT_ID, next_id, 8},
-    };
-
-    eddy__be32_put(fmt, EDDY_FORMAT_VERSION);
-    eddy__be64_put(created, eddy__now_ms(env));
-    eddy__be64_put(next_id, 1);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        MDB_val k = {strlen(rows[i].key), (void *)(uintptr_t)rows[i].key};
-        MDB_val v = {rows[i].len, rows[i].val};
-        int rc = mdb_put(txn, m, &k, &v, MDB_NOOVERWRITE);
-        if (rc != 0)
-            return eddy__err_mdb(rc, "writing the meta record");
-    }
-    return 0;
-}
 
 static int meta_check(eddy_env *env, MDB_txn *txn)
 {
@@ -444,7 +413,7 @@ static int bootstrap(eddy_env *env)
         }
     }
     if (!env->readonly && before == 0)
-        rc = meta_init(env, txn);
+        rc = eddy__meta_init(env, txn, env->dbi[EDDY__T_META]);
     if (rc == 0)
         rc = meta_check(env, txn);
     if (rc != 0)
@@ -580,10 +549,10 @@ static int env_open_impl(const char *path, const eddy_env_options *options, int 
         env->lock_held_by_caller = true;
     else if ((rc = eddy__lock_take(env->path, 0, !env->readonly, &env->lock_fd)) != 0)
         goto fail;
-    if ((rc = open_lmdb(env)) != 0)
+    /* A new database is built aside and renamed into place whole (create.c). */
+    if (fresh && !env->readonly && (rc = eddy__create(env, lmdb_flags(env))) != 0)
         goto fail;
-    /* A new data.mdb and lock.mdb: make their directory entries durable before any ack. */
-    if (fresh && (rc = fsync_dir(env->path)) != 0)
+    if ((rc = open_lmdb(env)) != 0)
         goto fail;
     if ((rc = bootstrap(env)) != 0)
         goto fail;

@@ -32,7 +32,7 @@ enum eddy__table {
     EDDY__T_STIME = 9,   /* stream time index */
     EDDY__T_CKPT = 10,   /* consumer checkpoints */
     EDDY__T_LEASE = 11,  /* shard leases */
-    EDDY__T_QSTATE = 12, /* queue message state (visibility deadline, receive count, nonce) */
+    EDDY__T_SROUTE = 12, /* stream routing: stream id|ending hash key of each open shard */
     EDDY__T_COUNT
 };
 
@@ -66,7 +66,8 @@ struct eddy_env {
      * transaction is active in the process while the map size changes.
      */
     pthread_rwlock_t map_lock;
-    uint64_t map_size; /* guarded by map_lock */
+    uint64_t map_size;    /* guarded by map_lock */
+    uint64_t file_len_ok; /* data.mdb is known to be at least this long (filelen.c) */
 
     /* Set once LMDB reported MDB_PANIC or Eddy cannot tell what reached disk. */
     atomic_int panic;
@@ -145,6 +146,24 @@ int eddy__env_open_locked(const char *path, const eddy_env_options *options, edd
 /* Take (blocking) or try (nonblocking) the eddy.lock of directory `dir`. Returns the fd or an
  * EDDY_E* error (EDDY_EBUSY when `exclusive_try` and another handle holds it). */
 int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out);
+
+/*
+ * filelen.c: keep data.mdb as long as its last committed page. LMDB may leave free pages at the
+ * tail unwritten (after a large delete), so the file can end before the meta's last page; a
+ * truncated file looks the same, and reading a page past the end faults (SIGBUS). Pads the tail
+ * with zeros (fallocate, which never shrinks the file): a free page is never read, a lost page
+ * reads as zeros, which LMDB and the record checksums report as corruption instead of a fault.
+ * A read-only handle cannot pad: at open (`at_open` 1) it refuses such a file with
+ * EDDY_ECORRUPT after waiting briefly for a live writer to pad it.
+ */
+int eddy__pad_tail(eddy_env *env, int at_open);
+
+/* create.c: build a new database aside and rename it into place whole; caller holds eddy.lock. */
+int eddy__create(eddy_env *env, unsigned lmdb_flags);
+/* create.c: write the meta rows of a new database. */
+int eddy__meta_init(eddy_env *env, MDB_txn *txn, MDB_dbi meta);
+/* fsync a file (dir 0) or a directory (dir 1). */
+int eddy__fsync_path(const char *path, int dir);
 
 /* Defaults (clock.c). */
 uint64_t eddy__system_now_ms(void *ctx);

@@ -5,7 +5,11 @@
  */
 #include "txn.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -189,6 +193,41 @@ int eddy__free_pages(eddy_env *env, MDB_txn *txn, uint64_t *out)
     return 0;
 }
 
+/*
+ * A compacting copy can end a page short of its meta's last page (LMDB 0.9.24 counts one page
+ * it never writes). Eddy's open refuses such a file as truncated (env.c), so pad the copy with
+ * zeros to its full length; the page is free, never read.
+ */
+static int pad_copy(const char *dir)
+{
+    MDB_env *m = NULL;
+    MDB_envinfo info;
+    MDB_stat ms;
+    struct stat st;
+    char data[4200];
+    uint64_t need;
+    int rc;
+
+    if (snprintf(data, sizeof data, "%s/data.mdb", dir) >= (int)sizeof data)
+        return eddy__err(EDDY_EINVAL, "copy path too long");
+    if ((rc = mdb_env_create(&m)) != 0)
+        return eddy__err_mdb(rc, "opening a copy to check its length");
+    rc = mdb_env_open(m, dir, MDB_RDONLY | MDB_NOLOCK, 0644);
+    if (rc == 0)
+        rc = mdb_env_info(m, &info);
+    if (rc == 0)
+        rc = mdb_env_stat(m, &ms);
+    mdb_env_close(m);
+    if (rc != 0)
+        return eddy__err_mdb(rc, "opening a copy to check its length");
+    need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    if (stat(data, &st) != 0)
+        return eddy__err_errno(errno, "checking the length of a copy");
+    if ((uint64_t)st.st_size < need && truncate(data, (off_t)need) != 0)
+        return eddy__err_errno(errno, "padding a copy to its full length");
+    return 0;
+}
+
 int eddy__copy_raw(eddy_env *env, const char *dir, int compact)
 {
     int rc;
@@ -199,5 +238,7 @@ int eddy__copy_raw(eddy_env *env, const char *dir, int compact)
     if (rc == 0)
         rc = mdb_env_copy2(env->mdb, dir, compact ? MDB_CP_COMPACT : 0);
     pthread_rwlock_unlock(&env->map_lock);
-    return rc == 0 ? 0 : eddy__err_mdb(rc, "copying the database");
+    if (rc != 0)
+        return eddy__err_mdb(rc, "copying the database");
+    return pad_copy(dir);
 }

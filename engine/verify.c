@@ -182,5 +182,12 @@ EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64
         *problems = v.problems;
     if (v.stopped)
         return eddy__err(EDDY_EUSER, "verify stopped by its callback");
+    /* After LMDB meets a damaged page it refuses every further read in that transaction. */
+    if (rc != 0 && v.problems > 0 && rc != EDDY_ENOMEM) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", eddy_last_error());
+        return eddy__err(EDDY_ECORRUPT, "verify found %llu problem(s), then could not read on: %s",
+                         (unsigned long long)v.problems, why);
+    }
     return rc;
 }

@@ -270,21 +270,21 @@ EDDY_API int eddy_env_sync(eddy_env *env);
 
 /** Environment-wide figures for eddy_env_stat. */
 typedef struct eddy_env_stat {
-    uint32_t format_version;   /* on-disk format version of this database */
-    uint64_t created_ms;       /* when the database was created */
-    uint64_t file_size;        /* bytes of data.mdb on disk */
-    uint64_t map_size;         /* current LMDB map size in bytes */
-    uint64_t page_size;        /* LMDB page size in bytes */
-    uint64_t pages_used;       /* pages in use by the last commit (last page number + 1) */
-    uint64_t pages_free;       /* pages on LMDB's free list, reusable */
-    uint32_t readers_max;      /* reader slots */
-    uint32_t readers_used;     /* reader slots in use */
-    uint32_t queue_count;      /* number of queues */
-    uint32_t stream_count;     /* number of streams */
-    uint64_t commits;          /* write transactions committed by this handle since open */
-    uint64_t ops_committed;    /* operations they carried (ops_committed / commits = group size) */
-    uint64_t map_grows;        /* times this handle grew the map */
-    char lmdb_version[64];     /* the LMDB library in use, e.g. "LMDB 0.9.24: (July 24, 2019)" */
+    uint32_t format_version; /* on-disk format version of this database */
+    uint64_t created_ms;     /* when the database was created */
+    uint64_t file_size;      /* bytes of data.mdb on disk */
+    uint64_t map_size;       /* current LMDB map size in bytes */
+    uint64_t page_size;      /* LMDB page size in bytes */
+    uint64_t pages_used;     /* pages in use by the last commit (last page number + 1) */
+    uint64_t pages_free;     /* pages on LMDB's free list, reusable */
+    uint32_t readers_max;    /* reader slots */
+    uint32_t readers_used;   /* reader slots in use */
+    uint32_t queue_count;    /* number of queues */
+    uint32_t stream_count;   /* number of streams */
+    uint64_t commits;        /* write transactions committed by this handle since open */
+    uint64_t ops_committed;  /* operations they carried (ops_committed / commits = group size) */
+    uint64_t map_grows;      /* times this handle grew the map */
+    char lmdb_version[64];   /* the LMDB library in use, e.g. "LMDB 0.9.24: (July 24, 2019)" */
 } eddy_env_stat;
 
 /**
@@ -310,6 +310,8 @@ typedef int (*eddy_verify_fn)(void *ctx, const char *table, eddy_slice key, cons
  * @param[in]  cb        called per problem; may be NULL (then only the count is reported).
  * @param[out] problems  number of problems found (0 = clean). May be NULL.
  * @return 0 when the check ran (whatever it found), EDDY_EUSER if cb asked to stop,
+ *   EDDY_ECORRUPT when damage stopped the check part way (LMDB reads nothing more in a
+ *   transaction after a damaged page; `problems` counts what was found until then),
  *   EDDY_EINVAL (NULL env), EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
  * Thread rule: any thread.
  */
@@ -357,13 +359,1019 @@ EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
  * Queues (SQS semantics). Declared in the section below, implemented in engine/queue*.c.
  */
 
-/* @@QUEUE-API@@ */
+/*
+ * A queue is a named, durable set of messages with the semantics of an Amazon SQS standard queue:
+ * at-least-once delivery, best-effort order, a visibility timeout per receive, receipt handles,
+ * dead-letter queues and redrive. Queues are addressed by name (1..80 bytes of [A-Za-z0-9_-]);
+ * every call names its queue. docs/SEMANTICS.md "Queues" lists each behaviour, the places where
+ * Eddy differs from SQS, and the tests that check them.
+ *
+ * Durations are in milliseconds. Where 0 means "default" but zero is also a legal value, pass
+ * EDDY_QUEUE_ZERO_MS to ask for an explicit zero.
+ */
+
+/** An explicit zero for a duration field whose 0 means "default". */
+#define EDDY_QUEUE_ZERO_MS UINT32_MAX
+/** Longest queue name in bytes. */
+#define EDDY_QUEUE_NAME_MAX 80
+/** Length of a receipt handle in characters (lower-case hex), without the terminating NUL. */
+#define EDDY_QUEUE_RECEIPT_LEN 66
+/** Most message attributes per message. */
+#define EDDY_QUEUE_ATTRS_MAX 10
+/** Most source queues in a redrive-allow policy. */
+#define EDDY_QUEUE_ALLOW_MAX 10
+/** Hard upper bound of body_len_max (the configurable maximum message size). */
+#define EDDY_QUEUE_BODY_LEN_LIMIT (16u * 1024u * 1024u)
+
+/** Who may use a queue as its dead-letter queue (eddy_queue_options.redrive_allow). */
+enum eddy_queue_redrive_allow {
+    EDDY_QUEUE_ALLOW_ALL = 0,      /**< default: any queue */
+    EDDY_QUEUE_ALLOW_DENY_ALL = 1, /**< no queue */
+    EDDY_QUEUE_ALLOW_BY_QUEUE = 2, /**< only the queues named in allow_sources */
+};
+
+/** Queue attributes. Zero-initialise; each zero field means the default written next to it. */
+typedef struct eddy_queue_options {
+    /** Visibility timeout of a receive. Default 30000; at most 43200000 (12 h); ZERO_MS for 0. */
+    uint32_t visibility_timeout_ms;
+    /** Delivery delay of a new message. Default 0; at most 900000 (15 min). */
+    uint32_t delay_ms;
+    /** Retention, from a message's first enqueue. Default 345600000 (4 d); 60000..1209600000. */
+    uint64_t retention_ms;
+    /** Largest message: body plus attribute names, types and values. Default 1048576;
+     *  1024..EDDY_QUEUE_BODY_LEN_LIMIT. */
+    uint32_t body_len_max;
+    /** Long-poll wait of a receive that does not set its own. Default 0; at most 20000. */
+    uint32_t receive_wait_ms;
+    /** Dead-letter queue name (redrive policy); "" (default) for none. It must exist. */
+    char dlq_name[EDDY_QUEUE_NAME_MAX + 1];
+    /** Receives after which a message moves to the dead-letter queue. Default 10; 1..1000. */
+    uint32_t max_receive_count;
+    /** EDDY_QUEUE_ALLOW_*: which queues may name this one as dead-letter queue. Default ALL. */
+    uint32_t redrive_allow;
+    /** BY_QUEUE only: the allowed source queue names (1..EDDY_QUEUE_ALLOW_MAX of them). */
+    char allow_sources[EDDY_QUEUE_ALLOW_MAX][EDDY_QUEUE_NAME_MAX + 1];
+    /** Messages received and not yet deleted, at most. Default 120000; at most 100000000. */
+    uint32_t in_flight_max;
+    /** Most entries in one batch call and most messages per receive. Default 10; at most 1000. */
+    uint32_t batch_max;
+} eddy_queue_options;
+
+/** Bits for eddy_queue_set_attributes' mask: which fields of the options to apply. */
+enum eddy_queue_attr_bits {
+    EDDY_QUEUE_SET_VISIBILITY = 1u << 0,
+    EDDY_QUEUE_SET_DELAY = 1u << 1,
+    EDDY_QUEUE_SET_RETENTION = 1u << 2,
+    EDDY_QUEUE_SET_BODY_LEN_MAX = 1u << 3,
+    EDDY_QUEUE_SET_RECEIVE_WAIT = 1u << 4,
+    EDDY_QUEUE_SET_REDRIVE = 1u << 5,       /**< dlq_name and max_receive_count together */
+    EDDY_QUEUE_SET_REDRIVE_ALLOW = 1u << 6, /**< redrive_allow and allow_sources together */
+    EDDY_QUEUE_SET_IN_FLIGHT_MAX = 1u << 7,
+    EDDY_QUEUE_SET_BATCH_MAX = 1u << 8,
+    EDDY_QUEUE_SET_ALL = (1u << 9) - 1,
+};
+
+/**
+ * Create queue `name` with `options` (NULL for all defaults).
+ *
+ * Creating a queue that exists with the same attributes (after defaults are applied) succeeds
+ * and changes nothing (test_queue_api.c: create_defaults_and_idempotence).
+ *
+ * @param[in] name     queue name; borrowed for the call.
+ * @param[in] options  NULL or attributes; borrowed for the call.
+ * @return 0, or
+ *   EDDY_EINVAL     NULL env/name, a bad name, an attribute out of range, a dead-letter queue
+ *                   that is the queue itself, or whose redrive-allow policy refuses this queue;
+ *   EDDY_ENOTFOUND  the named dead-letter queue does not exist;
+ *   EDDY_EEXIST     the queue exists with different attributes;
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM, EDDY_ECLOSED as for every write.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_create(eddy_env *env, const char *name, const eddy_queue_options *options);
+
+/**
+ * Change some attributes of queue `name`: each field whose bit is set in `mask` is applied (a
+ * zero field then means its default); the others keep their value (test_queue_api.c:
+ * set_attributes_mask). Changing the delay is not retroactive; lowering the retention applies to
+ * stored messages at their next trim or receive.
+ * @return 0, or EDDY_EINVAL (NULL argument, mask 0 or unknown bits, a value out of range, a bad
+ *   dead-letter queue as for create), EDDY_ENOTFOUND (no such queue, or no such dead-letter
+ *   queue), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_set_attributes(eddy_env *env, const char *name,
+                                       const eddy_queue_options *options, uint32_t mask);
+
+/** A queue's attributes and approximate counts, filled by eddy_queue_get_attributes. */
+typedef struct eddy_queue_info {
+    eddy_queue_options options; /* every default applied */
+    uint64_t id;                /* the queue's internal id; a re-created queue gets a new one */
+    uint64_t created_ms;
+    uint64_t modified_ms;
+    uint64_t messages;         /* exact: messages stored (visible, in flight and delayed) */
+    uint64_t in_flight_approx; /* received and not deleted since (includes expired timeouts) */
+    uint64_t visible_approx;   /* messages - in_flight_approx (delayed ones included) */
+    uint64_t oldest_age_ms;    /* age of the oldest message by enqueue time; 0 when empty */
+} eddy_queue_info;
+
+/**
+ * Read queue `name`'s attributes and counts from the counters kept on every write (no scan).
+ * @param[out] out  filled on success; unchanged on failure.
+ * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND (no such queue),
+ *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_queue_info *out);
+
+/** Exact counts at one instant, filled by eddy_queue_stat_get. */
+typedef struct eddy_queue_stat {
+    uint64_t messages;      /* stored */
+    uint64_t visible;       /* receivable now */
+    uint64_t in_flight;     /* received, visibility timeout still running */
+    uint64_t delayed;       /* never received, delivery delay still running */
+    uint64_t oldest_age_ms; /* by enqueue time; 0 when empty */
+    uint64_t expired;       /* past retention, awaiting trim (counted in messages too) */
+} eddy_queue_stat;
+
+/**
+ * Count queue `name`'s messages exactly, in one read snapshot. Costs O(messages): meant for
+ * tools and tests; use eddy_queue_get_attributes on hot paths.
+ * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND, EDDY_ECORRUPT,
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_stat *out);
+
+/** Called by eddy_queue_list once per queue, in name order. Nonzero stops the listing. */
+typedef int (*eddy_queue_list_fn)(void *ctx, const char *name);
+
+/**
+ * List the queues whose names start with `prefix` (NULL or "" for all). The names are collected
+ * in one snapshot, then passed to `fn` outside any transaction (fn may call Eddy). `name` is
+ * valid during the callback only.
+ * @return 0, EDDY_EUSER (fn returned nonzero), EDDY_EINVAL (NULL env or fn), EDDY_ECORRUPT,
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM. On failure fn was not called.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_list(eddy_env *env, const char *prefix, eddy_queue_list_fn fn, void *ctx);
+
+/**
+ * Delete queue `name` and all its messages and redrive tasks. Messages are removed in bounded
+ * transactions (a few thousand each), so a large queue never blocks other writers for long; the
+ * queue disappears in the last one. Messages it sent to a dead-letter queue stay there.
+ * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND (no such queue), EDDY_EBUSY
+ *   (senders kept adding messages faster than they could be removed; some were removed), and
+ *   the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_delete(eddy_env *env, const char *name);
+
+/** A message attribute (SQS MessageAttribute). */
+typedef struct eddy_queue_attr {
+    /** 1..256 bytes of [A-Za-z0-9_.-], not starting or ending with '.', no "..". NUL-ended. */
+    const char *name;
+    /** "String", "Number" or "Binary", optionally followed by "." and a suffix; <= 256 bytes. */
+    const char *type;
+    /** The value, 1 byte or more. */
+    eddy_slice value;
+} eddy_queue_attr;
+
+/** One message to send. */
+typedef struct eddy_queue_send_entry {
+    /** The body: 1..body_len_max bytes of any content (Eddy does not restrict the bytes). */
+    eddy_slice body;
+    /** Delivery delay; 0 means the queue's delay_ms; EDDY_QUEUE_ZERO_MS for none; <= 900000. */
+    uint32_t delay_ms;
+    /** 0..EDDY_QUEUE_ATTRS_MAX attributes with distinct names (NULL when attr_count is 0). */
+    const eddy_queue_attr *attrs;
+    size_t attr_count;
+} eddy_queue_send_entry;
+
+/** What a send reports per message. */
+typedef struct eddy_queue_send_result {
+    int rc;             /* 0, or this entry's error (batch only) */
+    uint64_t msg_id;    /* unique in the queue, increasing in send order */
+    uint64_t sent_ms;   /* the send timestamp (the group commit's clock reading) */
+    uint64_t body_xxh3; /* XXH3-64 (seed 0) of the body, as stored and verified on receive */
+} eddy_queue_send_result;
+
+/**
+ * Send one message to queue `name`. Returns after the message is durable (test_queue_api.c:
+ * send_receive_delete_roundtrip, size_limits).
+ * @param[out] out  NULL, or the message's id, timestamp and body checksum.
+ * @return 0, or
+ *   EDDY_EINVAL     NULL env/name/msg, bad name, empty body, a delay over 900000, a bad or
+ *                   duplicate attribute name, a bad type, an empty value, more than 10 attributes;
+ *   EDDY_ETOOBIG    body plus attributes exceed the queue's body_len_max;
+ *   EDDY_ENOTFOUND  no such queue;
+ *   and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_send_entry *msg,
+                             eddy_queue_send_result *out);
+
+/**
+ * Send up to batch_max messages in one durable commit. Each entry gets its own result: an entry
+ * that fails validation (EDDY_EINVAL, EDDY_ETOOBIG as for eddy_queue_send) is not stored, and
+ * the others are (test_queue_api.c: batches_per_entry_results). The call itself succeeds when it
+ * ran, whatever the entries' results.
+ * @param[out] results  n results, filled in entry order (required).
+ * @return 0, or
+ *   EDDY_EINVAL     NULL argument, bad name, or n == 0;
+ *   EDDY_ELIMIT     n > the queue's batch_max;
+ *   EDDY_ETOOBIG    all entries together exceed body_len_max (SQS BatchRequestTooLong);
+ *   EDDY_ENOTFOUND  no such queue;
+ *   and the write errors (then no entry was stored).
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_send_batch(eddy_env *env, const char *name,
+                                   const eddy_queue_send_entry *entries, size_t n,
+                                   eddy_queue_send_result *results);
+
+/** Options of one receive. Zero-initialise. */
+typedef struct eddy_queue_receive_options {
+    /** Most messages to return: default 1, at most the queue's batch_max. */
+    uint32_t max_messages;
+    /** Visibility timeout for these messages; 0 = the queue's; ZERO_MS for 0; <= 43200000. */
+    uint32_t visibility_timeout_ms;
+    /** Long-poll wait: 0 = the queue's receive_wait_ms; ZERO_MS for none; <= 20000. */
+    uint32_t wait_ms;
+} eddy_queue_receive_options;
+
+/** A received message. Every pointer is lent by its batch, valid until eddy_queue_batch_free. */
+typedef struct eddy_queue_message {
+    uint64_t msg_id;
+    eddy_slice body;              /* the original bytes, decompressed and checksum-verified */
+    const eddy_queue_attr *attrs; /* attr_count attributes; name and type are NUL-ended */
+    size_t attr_count;
+    uint32_t receive_count;    /* receives so far, this one included (across DLQ moves) */
+    uint64_t sent_ms;          /* when it was sent to its origin queue */
+    uint64_t first_receive_ms; /* when it was first received (in any queue) */
+    uint64_t body_xxh3;
+    /* For a message moved here as a dead letter: its origin queue's id and message id; else 0. */
+    uint64_t origin_queue_id;
+    uint64_t origin_msg_id;
+    /** The receipt handle of this receive, NUL-ended; use it to delete or change visibility. */
+    char receipt[EDDY_QUEUE_RECEIPT_LEN + 1];
+} eddy_queue_message;
+
+/** The messages of one receive, owned by Eddy until eddy_queue_batch_free. */
+typedef struct eddy_queue_batch eddy_queue_batch;
+
+/**
+ * Receive up to max_messages visible messages from queue `name`. Each returned message becomes
+ * invisible until now + the visibility timeout, its receive count grows by one, its first-receive
+ * time is set on its first receive, and it gets a new receipt handle: earlier handles of that
+ * message stop working. In the same transaction, a message past retention is removed instead of
+ * returned, and a message whose receive count has reached the queue's max_receive_count moves to
+ * the dead-letter queue instead of being returned. Receiving a message never received before
+ * needs an in-flight slot (in_flight_max); when none is left, such messages are skipped.
+ *
+ * With a wait (wait_ms or the queue's receive_wait_ms), an empty result waits until a message
+ * arrives or the wait ends: sends in this process wake the waiter at once; anything else (other
+ * processes, timeouts running out) is noticed by polling every 50 ms. The wait is measured on the
+ * system's monotonic clock, not the env clock. A receive never holds a transaction while waiting.
+ * Tests: test_queue_api.c (visibility_timeout_and_stale_receipts, dead_letter_move,
+ * in_flight_limit, long_poll_wakes_on_send); test_queue_model.c compares every receive with a
+ * model.
+ *
+ * @param[in]  options  NULL for defaults; borrowed for the call.
+ * @param[out] out      the batch (possibly empty), or NULL on failure. Free with
+ *                      eddy_queue_batch_free.
+ * @return 0 (also when nothing was received: see eddy_queue_batch_messages), or
+ *   EDDY_EINVAL     NULL env/name/out, bad name, max_messages over batch_max, a visibility
+ *                   timeout over 12 h, a wait over 20000;
+ *   EDDY_ENOTFOUND  no such queue;
+ *   EDDY_ELIMIT     nothing was returned because the in-flight limit was reached;
+ *   EDDY_ECORRUPT   a stored message failed its checksum (its key is in the detail message);
+ *   and the write errors.
+ * A failure after the commit (EDDY_ENOMEM or EDDY_ECORRUPT while copying the batch out) leaves
+ * the messages it took in flight until their timeout runs out: received, not delivered, as
+ * at-least-once delivery allows (test_queue_fault.c).
+ * Thread rule: any thread; the batch belongs to the calling thread until it frees it.
+ */
+EDDY_API int eddy_queue_receive(eddy_env *env, const char *name,
+                                const eddy_queue_receive_options *options, eddy_queue_batch **out);
+
+/**
+ * The messages of a batch. Returns the array (lent: valid until eddy_queue_batch_free; NULL when
+ * empty) and stores its length in *n_out. Never fails; NULL batch gives n 0.
+ */
+EDDY_API const eddy_queue_message *eddy_queue_batch_messages(const eddy_queue_batch *batch,
+                                                             size_t *n_out);
+
+/** Free a batch and everything it lent. Accepts NULL. */
+EDDY_API void eddy_queue_batch_free(eddy_queue_batch *batch);
+
+/**
+ * Delete the message that `receipt` (from eddy_queue_receive) refers to, in queue `name`. A
+ * handle stays valid, even after its visibility timeout ran out, until the message is received
+ * again (test_queue_api.c: visibility_timeout_and_stale_receipts, malformed_receipts).
+ * @return 0, or
+ *   EDDY_EINVAL     NULL argument, bad name, or a malformed receipt (wrong length, not hex, bad
+ *                   check digits, or a receipt of another queue);
+ *   EDDY_EEXPIRED   the message was received again since this receipt was issued (nothing
+ *                   changed);
+ *   EDDY_ENOTFOUND  no such queue, or the message is no longer stored (deleted, expired, moved);
+ *   and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_delete_message(eddy_env *env, const char *name, const char *receipt);
+
+/**
+ * Delete several messages in one commit: results[i] is the code eddy_queue_delete_message
+ * would return for receipts[i] (EDDY_EINVAL, EDDY_EEXPIRED, EDDY_ENOTFOUND or 0). A receipt
+ * listed twice is deleted once and the second gets EDDY_ENOTFOUND.
+ * @return 0 when the batch ran, or EDDY_EINVAL (NULL argument, bad name, n == 0), EDDY_ELIMIT
+ *   (n > batch_max), EDDY_ENOTFOUND (no such queue), and the write errors (nothing deleted).
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_delete_batch(eddy_env *env, const char *name, const char *const *receipts,
+                                     size_t n, int *results);
+
+/**
+ * Make the message of `receipt` invisible until now + timeout_ms (0 makes it visible at once).
+ * The new timeout counts from now, not from the receive; it may not reach beyond 12 h after the
+ * receive that issued the receipt. The next receive uses the queue's timeout again
+ * (test_queue_api.c: change_visibility_rules).
+ * @return 0, or EDDY_EINVAL (as for delete, or timeout_ms > 43200000, or a deadline beyond 12 h
+ *   from the receive: nothing changed), EDDY_EEXPIRED, EDDY_ENOTFOUND (as for delete), and the
+ *   write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_change_visibility(eddy_env *env, const char *name, const char *receipt,
+                                          uint32_t timeout_ms);
+
+/** One entry of eddy_queue_change_visibility_batch. */
+typedef struct eddy_queue_visibility_entry {
+    const char *receipt;
+    uint32_t timeout_ms; /* 0 = visible at once */
+} eddy_queue_visibility_entry;
+
+/**
+ * Change the visibility of several messages in one commit; results[i] is the code
+ * eddy_queue_change_visibility would return for entries[i].
+ * @return as eddy_queue_delete_batch.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_change_visibility_batch(eddy_env *env, const char *name,
+                                                const eddy_queue_visibility_entry *entries,
+                                                size_t n, int *results);
+
+/**
+ * Remove every message stored in queue `name` when the call starts, in-flight ones included, in
+ * bounded transactions (messages sent during the purge may survive) (test_queue_api.c:
+ * retention_trim_and_purge, delete_large_queue).
+ * @param[out] removed_out  NULL, or the number of messages removed.
+ * @return 0, EDDY_EINVAL (NULL env/name, bad name), EDDY_ENOTFOUND, and the write errors (the
+ *   messages removed by earlier transactions stay removed).
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_purge(eddy_env *env, const char *name, uint64_t *removed_out);
+
+/**
+ * Remove messages of queue `name` whose retention has run out (enqueue time + retention_ms <=
+ * now), oldest first, at most `max_n` (0 = 1000, at most 100000) in one transaction. Receives
+ * also remove a few expired messages each, so a queue that is read needs no trim calls; call it
+ * in a loop (until *removed_out < max_n) to reclaim a queue that nobody reads
+ * (test_queue_api.c: retention_trim_and_purge).
+ * @param[out] removed_out  NULL, or the number removed.
+ * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND, and the
+ *   write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_trim(eddy_env *env, const char *name, uint32_t max_n,
+                             uint64_t *removed_out);
+
+/**
+ * Train a zstd dictionary for queue `name`: sample up to `sample_max` (0 =
+ * 1000) of its most recent messages, train a dictionary of at most `dict_len_max` bytes (0 =
+ * 16384, 1024..131072), store it, and compress the queue's new messages with it. Messages stored
+ * earlier keep their own codec and stay readable.
+ * @param[out] dict_id_out  NULL, or the dictionary's id.
+ * @return 0, EDDY_EINVAL (NULL env/name, bad name, a bound out of range), EDDY_ENOTFOUND (no such
+ *   queue), EDDY_ELIMIT (too few or too small messages to train from: zstd needs a few dozen),
+ *   and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_train_dict(eddy_env *env, const char *name, uint32_t sample_max,
+                                   uint32_t dict_len_max, uint32_t *dict_id_out);
+
+/* ---- Redrive: moving messages from a dead-letter queue back (SQS StartMessageMoveTask). ---- */
+
+/** Status of a redrive task. */
+enum eddy_queue_task_status {
+    EDDY_QUEUE_TASK_RUNNING = 1,
+    EDDY_QUEUE_TASK_COMPLETED = 2,
+    EDDY_QUEUE_TASK_CANCELLED = 3,
+    EDDY_QUEUE_TASK_FAILED = 4,
+};
+
+/** A redrive task as reported by eddy_queue_redrive_list. */
+typedef struct eddy_queue_redrive_task {
+    uint64_t task_id; /* unique per source queue */
+    int status;       /* EDDY_QUEUE_TASK_* */
+    char source[EDDY_QUEUE_NAME_MAX + 1];
+    char dest[EDDY_QUEUE_NAME_MAX + 1]; /* "" = each message to its origin queue */
+    uint32_t max_per_s;                 /* 0 = unlimited */
+    uint64_t started_ms;
+    uint64_t updated_ms;
+    uint64_t moved;    /* messages moved so far */
+    uint64_t to_move;  /* messages in the source when the task started */
+    char failure[128]; /* FAILED only: why */
+} eddy_queue_redrive_task;
+
+/**
+ * Record a task that moves the messages now in dead-letter queue `source` to `dest` (NULL or ""
+ * for each message's origin queue), oldest first, at most max_per_s per second (0 = unlimited;
+ * at most 500, as SQS). The task is stored in the database and makes progress only inside
+ * eddy_queue_redrive_run calls, so it survives a crash and resumes after reopen. A moved message
+ * is a new message at its destination: new id, receive count 0, retention from the move
+ * (test_queue_redrive.c).
+ * @param[out] task_id_out  NULL, or the task's id.
+ * @return 0, or EDDY_EINVAL (NULL env/source, bad names, max_per_s > 500, dest == source),
+ *   EDDY_ENOTFOUND (no such source or destination queue), EDDY_EBUSY (the source already has a
+ *   running task), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_redrive_start(eddy_env *env, const char *source, const char *dest,
+                                      uint32_t max_per_s, uint64_t *task_id_out);
+
+/**
+ * Advance every running redrive task: move at most `max_n` messages in all (0 = 1000), each task
+ * no faster than its rate allows by the env clock, in transactions of at most 1000 messages. A
+ * task completes when its source holds no more messages that were there at its start. When no
+ * destination was named and a message has no origin queue (it was sent to the dead-letter queue
+ * directly), its origin queue no longer exists, or its origin is the source itself, the task stops
+ * there with status FAILED and that reason; the message stays in the source and the messages
+ * moved before it stay moved.
+ * @param[out] moved_out  NULL, or the number of messages moved.
+ * @return 0, EDDY_EINVAL (NULL env), and the write errors.
+ * Thread rule: any thread; concurrent calls are safe (each message moves once).
+ */
+EDDY_API int eddy_queue_redrive_run(eddy_env *env, uint32_t max_n, uint64_t *moved_out);
+
+/**
+ * List the redrive tasks of queue `source`, newest first, into out[0..cap).
+ * @param[out] n_out  the number of tasks written.
+ * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such queue),
+ *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_redrive_list(eddy_env *env, const char *source,
+                                     eddy_queue_redrive_task *out, size_t cap, size_t *n_out);
+
+/**
+ * Cancel the running task `task_id` of queue `source`; messages already moved stay moved.
+ * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such queue or task),
+ *   EDDY_EEXPIRED (the task is no longer running), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_redrive_cancel(eddy_env *env, const char *source, uint64_t task_id);
 
 /* ---------------------------------------------------------------------------------------------
  * Streams (Kinesis semantics) and checkpoints. Implemented in engine/stream*.c.
  */
 
-/* @@STREAM-API@@ */
+/*
+ * A stream is a named, durable, sharded log with the semantics of an Amazon Kinesis data stream:
+ * records are routed to shards by a 128-bit hash of their partition key, get sequence numbers
+ * that increase within a shard, are read through iterators, are kept for the stream's retention,
+ * and shards can be split and merged. Streams are addressed by name (1..128 bytes of
+ * [A-Za-z0-9_.-]). Consumers keep their positions in checkpoints, and several workers share a
+ * stream's shards through leases. docs/SEMANTICS.md "Streams" lists each behaviour, where Eddy
+ * differs from Kinesis and the KCL, and the tests that check them.
+ *
+ * Numbers are strings, as in Kinesis:
+ * - A sequence number is exactly EDDY_STREAM_SEQ_LEN decimal digits (zero-padded), so string
+ *   order equals numeric order. It is unique in the stream and strictly increases within a shard.
+ * - A hash key is the decimal form of a 128-bit integer, from "0" to
+ *   "340282366920938463463374607431768211455" (2^128 - 1).
+ */
+
+/** Longest stream name in bytes. */
+#define EDDY_STREAM_NAME_MAX 128
+/** Characters of a sequence number (without NUL). */
+#define EDDY_STREAM_SEQ_LEN 29
+/** Most characters of a decimal hash key (without NUL). */
+#define EDDY_STREAM_HASH_KEY_LEN 39
+/** Characters of an iterator token (without NUL). */
+#define EDDY_STREAM_ITER_LEN 66
+/** Longest partition key in bytes. */
+#define EDDY_STREAM_PK_MAX 256
+/** Most shards a stream may have at once (open and closed). */
+#define EDDY_STREAM_SHARDS_MAX 4096
+/** "No shard" in parent and child fields. */
+#define EDDY_STREAM_NO_SHARD UINT32_MAX
+/** Longest consumer (application) name and worker name, in bytes. */
+#define EDDY_CONSUMER_NAME_MAX 128
+#define EDDY_WORKER_NAME_MAX   64
+/** Most bytes of caller state stored with a checkpoint. */
+#define EDDY_CHECKPOINT_STATE_MAX 1024
+/** The checkpoint value that says "this shard was read to its end" (KCL SHARD_END). */
+#define EDDY_CHECKPOINT_SHARD_END "SHARD_END"
+
+/** How a stream maps partition keys to hash keys (eddy_stream_options.hash). */
+enum eddy_stream_hash {
+    EDDY_STREAM_HASH_XXH3 = 0, /**< default: XXH3-128 of the partition key */
+    EDDY_STREAM_HASH_MD5 = 1,  /**< MD5, as Kinesis: same key, same hash key as in AWS */
+};
+
+/** Stream attributes. Zero-initialise; each zero field means the default written next to it. */
+typedef struct eddy_stream_options {
+    /** Shards at creation. Default 1; 1..EDDY_STREAM_SHARDS_MAX. */
+    uint32_t shard_count;
+    /** Retention. Default 86400000 (24 h); 60000..31536000000 (365 d). */
+    uint64_t retention_ms;
+    /** EDDY_STREAM_HASH_*. Default XXH3. */
+    uint32_t hash;
+    /** Largest record: data plus partition key. Default 1048576; 1..16777216. */
+    uint32_t record_len_max;
+    /** Most records in one put batch. Default 500; 1..10000. */
+    uint32_t batch_max;
+    /** Lifetime of an iterator. Default 300000 (5 min); 1000..86400000. */
+    uint32_t iterator_ttl_ms;
+} eddy_stream_options;
+
+/**
+ * Create stream `name` with `options` (NULL for defaults), with shard_count open shards that
+ * split the hash-key space into equal ranges (shard ids 0..shard_count-1). Creating a stream that
+ * exists with the same attributes succeeds and changes nothing (test_stream_api.c:
+ * create_idempotent).
+ * @return 0, or
+ *   EDDY_EINVAL  NULL env/name, a bad name, an attribute out of range;
+ *   EDDY_EEXIST  the stream exists with different attributes;
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM, EDDY_ECLOSED as for every write ("the write
+ *   errors" below).
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_create(eddy_env *env, const char *name,
+                                const eddy_stream_options *options);
+
+/** A stream's attributes and totals, filled by eddy_stream_describe. */
+typedef struct eddy_stream_info {
+    eddy_stream_options options; /* every default applied; shard_count = shards at creation */
+    uint64_t id;                 /* internal id; a re-created stream gets a new one */
+    uint64_t created_ms;
+    uint64_t modified_ms;
+    uint32_t open_shards; /* shards accepting writes */
+    uint32_t shards;      /* shards stored (open and closed, not yet expired) */
+    uint64_t records;     /* records stored */
+    uint64_t bytes;       /* their data bytes, uncompressed */
+    uint32_t dict_id;     /* zstd dictionary for new records, 0 = none */
+} eddy_stream_info;
+
+/**
+ * Read stream `name`'s attributes and totals (one short read transaction; O(shards)).
+ * @param[out] out  filled on success; unchanged on failure.
+ * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such stream),
+ *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_describe(eddy_env *env, const char *name, eddy_stream_info *out);
+
+/**
+ * Change stream `name`'s retention to retention_ms (60000..31536000000), from now on: a longer
+ * retention does not bring back records already trimmed; a shorter one applies at the next
+ * eddy_stream_trim (Kinesis Increase/DecreaseStreamRetentionPeriod).
+ * @return 0, EDDY_EINVAL (NULL env/name, bad name, retention out of range), EDDY_ENOTFOUND (no
+ *   such stream), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_set_retention(eddy_env *env, const char *name, uint64_t retention_ms);
+
+/** Called by eddy_stream_list once per stream, in name order. Nonzero stops the listing. */
+typedef int (*eddy_stream_list_fn)(void *ctx, const char *name);
+
+/**
+ * List the streams whose names start with `prefix` (NULL or "" for all). The names are collected
+ * in one snapshot and passed to `fn` outside any transaction (fn may call Eddy); `name` is valid
+ * during the callback only.
+ * @return 0, EDDY_EUSER (fn returned nonzero), EDDY_EINVAL (NULL env or fn), EDDY_ECORRUPT,
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM. On failure fn was not called.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_list(eddy_env *env, const char *prefix, eddy_stream_list_fn fn, void *ctx);
+
+/**
+ * Delete stream `name` with its shards, records, checkpoints and leases. Records are removed in
+ * bounded transactions (a few thousand each); the stream disappears in the last one. Iterators of
+ * the stream then fail with EDDY_EEXPIRED.
+ * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY
+ *   (writers kept adding records faster than they were removed; some were removed), and the
+ *   write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_delete(eddy_env *env, const char *name);
+
+/** One record to put. */
+typedef struct eddy_stream_put_entry {
+    /** The data: 0..record_len_max - partition key bytes, any content. */
+    eddy_slice data;
+    /** Partition key: 1..EDDY_STREAM_PK_MAX bytes; hashed to choose the shard. */
+    eddy_slice partition_key;
+    /** NULL, or a decimal hash key that chooses the shard instead of the partition key. */
+    const char *explicit_hash_key;
+    /**
+     * NULL, or a sequence number returned by an earlier put of this stream: this record then
+     * gets a greater number, even if it lands on another shard (Kinesis
+     * SequenceNumberForOrdering).
+     */
+    const char *seq_for_ordering;
+} eddy_stream_put_entry;
+
+/** What a put reports per record. */
+typedef struct eddy_stream_put_result {
+    int rc;                            /* 0, or this entry's error (batch only) */
+    uint32_t shard_id;                 /* the shard it went to */
+    uint64_t arrival_ms;               /* its arrival timestamp (non-decreasing within the shard) */
+    char seq[EDDY_STREAM_SEQ_LEN + 1]; /* its sequence number, NUL-ended */
+} eddy_stream_put_result;
+
+/**
+ * Put one record into stream `name`; returns after it is durable.
+ * @param[out] out  NULL, or the record's shard, sequence number and arrival time.
+ * @return 0, or
+ *   EDDY_EINVAL     NULL env/name/entry, bad name, an empty or too long partition key, a
+ *                   malformed explicit hash key or seq_for_ordering, NULL data with a length;
+ *   EDDY_ETOOBIG    data plus partition key exceed record_len_max;
+ *   EDDY_ENOTFOUND  no such stream;
+ *   EDDY_EBUSY      the stream was resharded again and again while the put was being routed
+ *                   (it is routed again after each reshard, 16 times at most);
+ *   and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_put(eddy_env *env, const char *name, const eddy_stream_put_entry *entry,
+                             eddy_stream_put_result *out);
+
+/**
+ * Put up to batch_max records in one durable commit. Each entry gets its own result: an entry
+ * that fails validation (EDDY_EINVAL, EDDY_ETOOBIG as for eddy_stream_put) is not stored and the
+ * others are. Records that land on the same shard get increasing sequence numbers in entry
+ * order.
+ * @param[out] results     n results in entry order (required).
+ * @param[out] failed_out  NULL, or the number of entries that failed (Kinesis FailedRecordCount).
+ * @return 0 when the batch ran, whatever the entries' results, or EDDY_EINVAL (NULL argument,
+ *   bad name, n == 0), EDDY_ELIMIT (n > batch_max), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY
+ *   (as for eddy_stream_put), and the write errors (then no entry was stored).
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,
+                                   const eddy_stream_put_entry *entries, size_t n,
+                                   eddy_stream_put_result *results, size_t *failed_out);
+
+/** Shard states. */
+enum eddy_stream_shard_state {
+    EDDY_SHARD_OPEN = 0,   /**< accepts records */
+    EDDY_SHARD_CLOSED = 1, /**< split or merged: readable until its records expire */
+};
+
+/** A shard as listed by eddy_stream_list_shards. */
+typedef struct eddy_stream_shard {
+    uint32_t shard_id;
+    int state;                   /* EDDY_SHARD_* */
+    uint32_t parent_id;          /* EDDY_STREAM_NO_SHARD for an original shard */
+    uint32_t adjacent_parent_id; /* the other parent of a merge, else NO_SHARD */
+    uint32_t child_ids[2];       /* children once closed (a merge has one), else NO_SHARD */
+    char starting_hash_key[EDDY_STREAM_HASH_KEY_LEN + 1];
+    char ending_hash_key[EDDY_STREAM_HASH_KEY_LEN + 1];
+    char starting_seq[EDDY_STREAM_SEQ_LEN + 1]; /* below every record of the shard */
+    char ending_seq[EDDY_STREAM_SEQ_LEN + 1];   /* closed: its last number; open: "" */
+    uint64_t created_ms;
+    uint64_t closed_ms;       /* 0 while open */
+    uint64_t records;         /* records stored now */
+    uint64_t bytes;           /* their data bytes */
+    uint64_t last_arrival_ms; /* newest record's arrival time; 0 before the first */
+} eddy_stream_shard;
+
+/**
+ * List the shards of stream `name` (open and closed, until expired), in shard-id order, into
+ * out[0..cap). A consumer that keeps per-key order reads a parent until its end before reading
+ * its children (see eddy_stream_get_records' shard_end).
+ * @param[out] n_out  shards written; with EDDY_EBUFS, the number needed.
+ * @return 0, EDDY_EINVAL (NULL env/name/n_out, bad name, out NULL with cap > 0), EDDY_ENOTFOUND,
+ *   EDDY_EBUFS (cap too small: nothing useful written), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO,
+ *   EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_stream_shard *out,
+                                     size_t cap, size_t *n_out);
+
+/**
+ * Split open shard `shard_id` at `new_starting_hash_key` (decimal; greater than the shard's
+ * starting hash key and not greater than its ending one): the shard closes (its ending sequence
+ * number is its last record's), and two open children take [start, key - 1] and [key, end].
+ * Children's sequence numbers are greater than every number of their parent.
+ * @param[out] children_out  NULL, or the two new shard ids (lower range first).
+ * @return 0, or EDDY_EINVAL (NULL argument, bad name, malformed key or a key outside the range,
+ *   the shard is closed), EDDY_ENOTFOUND (no such stream or shard), EDDY_ELIMIT (the stream
+ *   would exceed EDDY_STREAM_SHARDS_MAX), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_split_shard(eddy_env *env, const char *name, uint32_t shard_id,
+                                     const char *new_starting_hash_key, uint32_t children_out[2]);
+
+/**
+ * Merge open shards `shard_id` and `adjacent_shard_id`, whose ranges must touch: both close and
+ * one open child takes the union of their ranges (parent_id = the lower range's shard).
+ * @param[out] child_out  NULL, or the new shard id.
+ * @return 0, or EDDY_EINVAL (NULL env/name, bad name, the same shard twice, a closed shard,
+ *   ranges that do not touch), EDDY_ENOTFOUND (no such stream or shard), EDDY_ELIMIT, and the
+ *   write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_merge_shards(eddy_env *env, const char *name, uint32_t shard_id,
+                                      uint32_t adjacent_shard_id, uint32_t *child_out);
+
+/**
+ * Scale stream `name` to `target` open shards by splits (of the widest ranges, at their middle)
+ * or merges (of the adjacent pair with the narrowest union), all in one commit (Kinesis
+ * UpdateShardCount, UNIFORM_SCALING). target must be between half and double the open count.
+ * @return 0, or EDDY_EINVAL (NULL argument, bad name, target 0 or out of that range),
+ *   EDDY_ENOTFOUND, EDDY_ELIMIT (EDDY_STREAM_SHARDS_MAX), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_update_shard_count(eddy_env *env, const char *name, uint32_t target);
+
+/** Where an iterator starts (Kinesis ShardIteratorType). */
+enum eddy_stream_iter_type {
+    EDDY_ITER_TRIM_HORIZON = 1,          /**< the oldest record still stored */
+    EDDY_ITER_LATEST = 2,                /**< just after the newest record now */
+    EDDY_ITER_AT_SEQUENCE_NUMBER = 3,    /**< at `seq` (or the next record after it) */
+    EDDY_ITER_AFTER_SEQUENCE_NUMBER = 4, /**< just after `seq` */
+    EDDY_ITER_AT_TIMESTAMP = 5,          /**< the first record that arrived at or after ms */
+};
+
+/**
+ * A position in one shard: a plain value (a NUL-ended token) that the caller copies and keeps;
+ * no transaction or memory is held behind it. Valid for the stream's iterator_ttl_ms after it
+ * was issued. Do not edit the token: Eddy checks it.
+ */
+typedef struct eddy_stream_iterator {
+    char token[EDDY_STREAM_ITER_LEN + 1];
+} eddy_stream_iterator;
+
+/**
+ * Make an iterator for shard `shard_id` of stream `name` (open or closed).
+ * @param[in]  seq           for AT_/AFTER_SEQUENCE_NUMBER: a sequence number of this shard
+ *                           (from put or get_records); ignored otherwise (may be NULL).
+ * @param[in]  timestamp_ms  for AT_TIMESTAMP; ignored otherwise. Older than every stored record
+ *                           means the trim horizon.
+ * @param[out] out           the iterator.
+ * @return 0, or
+ *   EDDY_EINVAL     NULL env/name/out, bad name, unknown type, a malformed seq, a seq of another
+ *                   shard, or one greater than any number this shard has handed out;
+ *   EDDY_ENOTFOUND  no such stream or shard (expired shards are gone);
+ *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_get_iterator(eddy_env *env, const char *name, uint32_t shard_id, int type,
+                                      const char *seq, uint64_t timestamp_ms,
+                                      eddy_stream_iterator *out);
+
+/** Limits of one eddy_stream_get_records call. Zero-initialise. */
+typedef struct eddy_stream_read_options {
+    /** Most records. Default 10000; at most 10000. */
+    uint32_t max_records;
+    /** Most data bytes (at least one record is returned however large). Default 10485760. */
+    uint32_t max_bytes;
+} eddy_stream_read_options;
+
+/** A record read. Pointers are lent by the batch, valid until eddy_stream_batch_free. */
+typedef struct eddy_stream_record {
+    char seq[EDDY_STREAM_SEQ_LEN + 1];
+    uint32_t shard_id;
+    uint64_t arrival_ms;
+    eddy_slice partition_key;
+    eddy_slice data; /* the original bytes, decompressed and checksum-verified */
+} eddy_stream_record;
+
+/** What a get_records call says besides its records. */
+typedef struct eddy_stream_read_info {
+    /** Where to continue. Its token is "" once a closed shard was read to its end. */
+    eddy_stream_iterator next;
+    /** 0 when the batch reached the shard's newest record, else now - arrival of the first
+     *  record not returned. */
+    uint64_t millis_behind_latest;
+    /** true when this closed shard was read to its end: continue with child_ids. */
+    bool shard_end;
+    /** true when records between the iterator and the trim horizon had expired and were
+     *  skipped (the batch starts at the trim horizon). */
+    bool skipped_trimmed;
+    /** shard_end only: the children (EDDY_STREAM_NO_SHARD when absent). */
+    uint32_t child_ids[2];
+} eddy_stream_read_info;
+
+/** The records of one get_records call, owned by Eddy until eddy_stream_batch_free. */
+typedef struct eddy_stream_batch eddy_stream_batch;
+
+/**
+ * Read up to max_records / max_bytes records of the iterator's shard from its position, in
+ * sequence order, and say where to continue. An empty batch is normal (nothing new yet); keep
+ * calling with the next iterator. Every call returns a fresh iterator, also when empty.
+ * If the iterator points at records that retention removed, reading resumes at the trim horizon
+ * and skipped_trimmed is set (test_stream_api.c: iter_trimmed_resumes).
+ * @param[out] out  the batch, or NULL on failure. Free with eddy_stream_batch_free.
+ * @return 0, or
+ *   EDDY_EINVAL    NULL argument, a malformed or edited token, max_records over 10000;
+ *   EDDY_EEXPIRED  the iterator is older than iterator_ttl_ms, or its stream was deleted (and
+ *                  perhaps re-created), or its shard expired;
+ *   EDDY_ECORRUPT  a stored record failed its checksum (its key is in the detail message);
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread; the batch belongs to the calling thread until freed.
+ */
+EDDY_API int eddy_stream_get_records(eddy_env *env, const eddy_stream_iterator *it,
+                                     const eddy_stream_read_options *options,
+                                     eddy_stream_batch **out);
+
+/** The records of a batch (lent until eddy_stream_batch_free; NULL when empty). Never fails. */
+EDDY_API const eddy_stream_record *eddy_stream_batch_records(const eddy_stream_batch *batch,
+                                                             size_t *n_out);
+
+/** The batch's next iterator and position facts (lent until eddy_stream_batch_free). NULL for
+ *  a NULL batch. */
+EDDY_API const eddy_stream_read_info *eddy_stream_batch_info(const eddy_stream_batch *batch);
+
+/** Free a batch and everything it lent. Accepts NULL. */
+EDDY_API void eddy_stream_batch_free(eddy_stream_batch *batch);
+
+/**
+ * Remove records of stream `name` older than its retention (arrival + retention_ms <= now),
+ * oldest first per shard (shards in id order), in one transaction of at most max_n records
+ * (0 = 1000, at most 100000). Records go in whole put blocks (the records one put stored on one
+ * shard); a block larger than max_n is removed alone, so every call makes progress. Also removes
+ * closed shards whose records are all gone and that closed longer than the retention ago (with
+ * their checkpoints and leases). Call it in a loop until *removed_out is 0.
+ * @param[out] removed_out  NULL, or the number of records removed.
+ * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND, and the
+ *   write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
+                              uint64_t *removed_out);
+
+/**
+ * Train a zstd dictionary from up to sample_max (0 = 1000) of stream `name`'s newest records,
+ * of at most dict_len_max bytes (0 = 16384; 1024..131072), store it, and compress the stream's
+ * new records with it. Older records stay readable with their own codec.
+ * @param[out] dict_id_out  NULL, or the dictionary's id.
+ * @return 0, EDDY_EINVAL (NULL env/name, bad name, a bound out of range), EDDY_ENOTFOUND,
+ *   EDDY_ELIMIT (too few or too small records to train from), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_train_dict(eddy_env *env, const char *name, uint32_t sample_max,
+                                    uint32_t dict_len_max, uint32_t *dict_id_out);
+
+/* ---- Checkpoints: (consumer, stream, shard) -> sequence number, with optional caller state. */
+
+/** One checkpoint to write. */
+typedef struct eddy_checkpoint_write {
+    const char *stream;   /* stream name */
+    const char *consumer; /* consumer (application) name: 1..128 bytes of [A-Za-z0-9_.-] */
+    uint32_t shard_id;
+    /** A sequence number of this shard (the last record processed), or
+     *  EDDY_CHECKPOINT_SHARD_END once the closed shard was read to its end. */
+    const char *seq;
+    /** Caller state stored with it (0..EDDY_CHECKPOINT_STATE_MAX bytes), e.g. an aggregate. */
+    eddy_slice state;
+    /** NULL for an unfenced write; else the worker that must hold the shard's lease for this
+     *  consumer, with the lease counter it holds (from eddy_lease_take/renew). */
+    const char *worker;
+    uint64_t lease_counter;
+} eddy_checkpoint_write;
+
+/**
+ * Write one checkpoint (replacing the previous one; it may move backwards, to re-read).
+ * Fenced (worker != NULL): the write happens only if `worker` holds the shard's lease with
+ * exactly `lease_counter`, checked in the same transaction.
+ * @return 0, or
+ *   EDDY_EINVAL     NULL argument, bad names, a malformed seq, a seq of another shard or beyond
+ *                   the shard's newest number, SHARD_END for an open shard, state too long;
+ *   EDDY_ENOTFOUND  no such stream or shard;
+ *   EDDY_EEXPIRED   fenced, and the lease is now another worker's, was released, or its counter
+ *                   moved on (nothing written; test_stream_lease_api.c: fenced_checkpoint);
+ *   and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_checkpoint_set(eddy_env *env, const eddy_checkpoint_write *cp);
+
+/**
+ * Write checkpoints and put records in ONE transaction: either all of it is stored, or none.
+ * This is how a processor that reads stream A and writes stream B (or keeps its state in the
+ * checkpoints' state bytes) gets exactly-once effects. Every entry is validated before anything
+ * is written; the first failing one decides the result.
+ * @param[in]  cps, n_cps        checkpoints (each as for eddy_checkpoint_set; fenced or not).
+ * @param[in]  put_stream        NULL when n_entries is 0; else the stream to put into.
+ * @param[out] results           n_entries results (required when n_entries > 0).
+ * @return 0, or the first error as eddy_checkpoint_set / eddy_stream_put would return it (then
+ *   nothing was written), EDDY_EINVAL (n_cps + n_entries == 0, cps NULL with n_cps > 0, more
+ *   than 10000 checkpoints), EDDY_ELIMIT (n_entries > the stream's batch_max).
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_checkpoint_commit(eddy_env *env, const eddy_checkpoint_write *cps, size_t n_cps,
+                                    const char *put_stream, const eddy_stream_put_entry *entries,
+                                    size_t n_entries, eddy_stream_put_result *results);
+
+/** A stored checkpoint. */
+typedef struct eddy_checkpoint {
+    uint32_t shard_id;
+    bool shard_end;                    /* seq is then EDDY_CHECKPOINT_SHARD_END */
+    char seq[EDDY_STREAM_SEQ_LEN + 1]; /* NUL-ended */
+    uint64_t updated_ms;
+    uint64_t lease_counter; /* of the fenced write that stored it; 0 when unfenced */
+    uint8_t state[EDDY_CHECKPOINT_STATE_MAX];
+    size_t state_len;
+} eddy_checkpoint;
+
+/**
+ * Read consumer's checkpoint for one shard.
+ * @return 0, EDDY_EINVAL (NULL argument, bad names), EDDY_ENOTFOUND (no such stream, or no
+ *   checkpoint for this shard), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *consumer,
+                                 uint32_t shard_id, eddy_checkpoint *out);
+
+/**
+ * List consumer's checkpoints on stream `stream`, in shard order, into out[0..cap).
+ * @param[out] n_out  written; with EDDY_EBUFS the number needed.
+ * @return 0, EDDY_EINVAL, EDDY_ENOTFOUND (no such stream), EDDY_EBUFS, EDDY_ECORRUPT,
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
+                                  eddy_checkpoint *out, size_t cap, size_t *n_out);
+
+/* ---- Leases: workers of one consumer share a stream's shards (KCL lease table). ---- */
+
+/** A shard lease of one consumer. */
+typedef struct eddy_lease {
+    uint32_t shard_id;
+    char owner[EDDY_WORKER_NAME_MAX + 1]; /* "" when free (released, or never taken) */
+    uint64_t counter;    /* grows by one at every take, renewal and release: the fencing token */
+    uint64_t expires_ms; /* the owner holds it while now < expires_ms */
+    bool held;           /* owner != "" and now < expires_ms, by the env clock */
+} eddy_lease;
+
+/**
+ * Take the lease of shard `shard_id` for `worker` until now + duration_ms. Succeeds when the
+ * lease is free, expired, or already `worker`'s (then it is a renewal). The counter grows by one,
+ * so the previous holder's fenced checkpoints fail from now on.
+ * @param[out] out  NULL, or the lease as now stored (its counter is the new fencing token).
+ * @return 0, or EDDY_EINVAL (NULL env/stream/consumer/worker, bad names, duration 0 or over
+ *   86400000), EDDY_ENOTFOUND (no such stream or shard), EDDY_EBUSY (another worker holds it,
+ *   unexpired), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_lease_take(eddy_env *env, const char *stream, const char *consumer,
+                             uint32_t shard_id, const char *worker, uint64_t duration_ms,
+                             eddy_lease *out);
+
+/**
+ * Renew `worker`'s lease (held with `counter`) until now + duration_ms; the counter grows by one.
+ * A lease that expired but that nobody took can still be renewed (as in the KCL).
+ * @return 0, or EDDY_EINVAL (as for take), EDDY_ENOTFOUND, EDDY_EEXPIRED (the lease is another
+ *   worker's, was released, or its counter is not `counter`: it was lost), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_lease_renew(eddy_env *env, const char *stream, const char *consumer,
+                              uint32_t shard_id, const char *worker, uint64_t counter,
+                              uint64_t duration_ms, eddy_lease *out);
+
+/**
+ * Release `worker`'s lease (held with `counter`) so another worker may take it at once.
+ * @return 0, EDDY_EINVAL, EDDY_ENOTFOUND, EDDY_EEXPIRED (as for renew), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_lease_release(eddy_env *env, const char *stream, const char *consumer,
+                                uint32_t shard_id, const char *worker, uint64_t counter);
+
+/**
+ * List the consumer's leases of stream `stream` (one per shard ever taken), in shard order.
+ * @param[out] n_out  written; with EDDY_EBUFS the number needed.
+ * @return 0, EDDY_EINVAL, EDDY_ENOTFOUND (no such stream), EDDY_EBUFS, EDDY_ECORRUPT,
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_lease_list(eddy_env *env, const char *stream, const char *consumer,
+                             eddy_lease *out, size_t cap, size_t *n_out);
+
+/**
+ * One balancing round for `worker` (KCL 1.x/2.x lease taker), in one transaction. The shards to
+ * process are those the consumer has not checkpointed at SHARD_END and whose parents are done
+ * (checkpointed at SHARD_END, or expired), so children are leased only after their parents were
+ * read to the end. Live workers are the owners of unexpired leases plus `worker`; the target is
+ * ceil(shards / workers). The worker first takes free or expired leases (up to the target); if
+ * none and it holds fewer than the target, it steals one lease from the most loaded worker when
+ * that one holds more than the target. Leases it already holds are renewed.
+ * @param[out] held   NULL, or up to cap leases `worker` holds after the round.
+ * @param[out] n_out  NULL, or how many it holds (may exceed cap).
+ * @return 0, or EDDY_EINVAL (as for take), EDDY_ENOTFOUND (no such stream), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *consumer,
+                                const char *worker, uint64_t duration_ms, eddy_lease *held,
+                                size_t cap, size_t *n_out);
 
 #ifdef __cplusplus
 }

@@ -31,14 +31,23 @@ static void body(char *dst, size_t len)
 }
 
 static const golden cases[] = {
-    {"catalog.rec", 0, EDDY__CODEC_NONE, EDDY__KIND_CATALOG,
-     {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 1, 0x8b, 0xcf, 0xe5, 0x68, 0, 0, 0, 1, 0x8b, 0xcf, 0xe5, 0x68,
-      1},
-     24, 40},
+    {"catalog.rec",
+     0,
+     EDDY__CODEC_NONE,
+     EDDY__KIND_CATALOG,
+     {0,    0,    0,    0, 0, 0, 0, 7,    0,    0,    1,    0x8b,
+      0xcf, 0xe5, 0x68, 0, 0, 0, 1, 0x8b, 0xcf, 0xe5, 0x68, 1},
+     24,
+     40},
     {"qmsg-plain.rec", 0, EDDY__CODEC_NONE, EDDY__KIND_QMSG, {'m'}, 1, 11},
     {"qmsg-zstd.rec", 0, EDDY__CODEC_ZSTD, EDDY__KIND_QMSG, {'z', 'z'}, 2, 1000},
-    {"srec-chunked.rec", EDDY__REC_CHUNKED, EDDY__CODEC_NONE, EDDY__KIND_SREC,
-     {0, 0, 0, 0, 0, 0, 0, 42}, 8, 5000},
+    {"srec-chunked.rec",
+     EDDY__REC_CHUNKED,
+     EDDY__CODEC_NONE,
+     EDDY__KIND_SREC,
+     {0, 0, 0, 0, 0, 0, 0, 42},
+     8,
+     5000},
 };
 
 static char *path_of(const char *name)
@@ -69,9 +78,8 @@ static size_t encode_case(const golden *g, uint8_t *out, size_t cap)
     r.stored_len = (uint32_t)g->raw_len;
     if (g->codec == EDDY__CODEC_ZSTD) {
         ZSTD_CCtx *c = ZSTD_createCCtx();
-        assert_int_equal(eddy__codec_compress(c, 3, NULL, raw, g->raw_len, z, sizeof z, &zlen,
-                                              NULL),
-                         0);
+        assert_int_equal(
+            eddy__codec_compress(c, 3, NULL, raw, g->raw_len, z, sizeof z, &zlen, NULL), 0);
         ZSTD_freeCCtx(c);
         r.stored = z;
         r.stored_len = (uint32_t)zlen;

@@ -43,7 +43,7 @@ typedef struct put_arg {
 static int put_apply(eddy__wtx *w, void *arg)
 {
     put_arg *a = arg;
-    return eddy__payload_put(w, EDDY__T_QAUX, a->key, strlen(a->key), EDDY__KIND_OTHER, "m", 1,
+    return eddy__payload_put(w, EDDY__T_META, a->key, strlen(a->key), EDDY__KIND_OTHER, "m", 1,
                              &a->p, 0);
 }
 
@@ -63,7 +63,7 @@ static int key_exists(eddy_env *env, const char *key)
     MDB_val v;
     int rc;
     T_OK(eddy__rtxn_begin(env, &txn));
-    rc = eddy__get(env, txn, EDDY__T_QAUX, key, strlen(key), &v);
+    rc = eddy__get(env, txn, EDDY__T_META, key, strlen(key), &v);
     eddy__rtxn_end(env, txn);
     return rc == 0;
 }

@@ -22,8 +22,8 @@ static int put_apply(eddy__wtx *w, void *arg)
 {
     put_arg *a = arg;
     if (a->del)
-        return eddy__payload_del(w, EDDY__T_QAUX, a->key, strlen(a->key));
-    return eddy__payload_put(w, EDDY__T_QAUX, a->key, strlen(a->key), EDDY__KIND_OTHER, "mm", 2,
+        return eddy__payload_del(w, EDDY__T_META, a->key, strlen(a->key));
+    return eddy__payload_put(w, EDDY__T_META, a->key, strlen(a->key), EDDY__KIND_OTHER, "mm", 2,
                              &a->p, 0);
 }
 
@@ -42,8 +42,8 @@ static void load(eddy_env *env, const char *key, uint8_t **body, size_t *len, ed
     eddy__loaded l;
 
     T_OK(eddy__rtxn_begin(env, &txn));
-    T_OK(eddy__get(env, txn, EDDY__T_QAUX, key, strlen(key), &v));
-    T_OK(eddy__payload_load(env, txn, EDDY__T_QAUX, key, strlen(key), &v, &l));
+    T_OK(eddy__get(env, txn, EDDY__T_META, key, strlen(key), &v));
+    T_OK(eddy__payload_load(env, txn, EDDY__T_META, key, strlen(key), &v, &l));
     eddy__rtxn_end(env, txn);
     *rec = l.rec;
     T_OK(eddy__payload_body(env, &l, body, len));
@@ -249,32 +249,32 @@ static void damage_is_detected(void **state)
     fill_random(src, sizeof src, 5);
     store(env, "small", "a small body", 12);
     store(env, "large", src, sizeof src);
-    raw_arg r1 = {EDDY__T_QAUX, "small", 5, 30};
+    raw_arg r1 = {EDDY__T_META, "small", 5, 30};
     T_OK(eddy__write(env, raw_apply, NULL, &r1));
-    eddy__key_chunk(ck, sizeof ck, EDDY__T_QAUX, "large", 5, 1, &ck_len);
+    eddy__key_chunk(ck, sizeof ck, EDDY__T_META, "large", 5, 1, &ck_len);
     raw_arg r2 = {EDDY__T_CHUNKS, ck, ck_len, 100};
     T_OK(eddy__write(env, raw_apply, NULL, &r2));
 
     T_OK(eddy__rtxn_begin(env, &txn));
-    T_OK(eddy__get(env, txn, EDDY__T_QAUX, "small", 5, &v));
-    T_RC(EDDY_ECORRUPT, eddy__payload_load(env, txn, EDDY__T_QAUX, "small", 5, &v, &l));
+    T_OK(eddy__get(env, txn, EDDY__T_META, "small", 5, &v));
+    T_RC(EDDY_ECORRUPT, eddy__payload_load(env, txn, EDDY__T_META, "small", 5, &v, &l));
     assert_non_null(strstr(eddy_last_error(), "checksum"));
-    T_OK(eddy__get(env, txn, EDDY__T_QAUX, "large", 5, &v));
-    T_RC(EDDY_ECORRUPT, eddy__payload_load(env, txn, EDDY__T_QAUX, "large", 5, &v, &l));
+    T_OK(eddy__get(env, txn, EDDY__T_META, "large", 5, &v));
+    T_RC(EDDY_ECORRUPT, eddy__payload_load(env, txn, EDDY__T_META, "large", 5, &v, &l));
     eddy__rtxn_end(env, txn);
 
     /* A missing chunk is reported too. */
-    eddy__key_chunk(ck, sizeof ck, EDDY__T_QAUX, "large", 5, 2, &ck_len);
+    eddy__key_chunk(ck, sizeof ck, EDDY__T_META, "large", 5, 2, &ck_len);
     raw_arg r3 = {EDDY__T_CHUNKS, ck, ck_len, -1};
     T_OK(eddy__write(env, raw_apply, NULL, &r3));
     T_OK(eddy__rtxn_begin(env, &txn));
-    T_OK(eddy__get(env, txn, EDDY__T_QAUX, "large", 5, &v));
-    T_RC(EDDY_ECORRUPT, eddy__payload_load(env, txn, EDDY__T_QAUX, "large", 5, &v, &l));
+    T_OK(eddy__get(env, txn, EDDY__T_META, "large", 5, &v));
+    T_RC(EDDY_ECORRUPT, eddy__payload_load(env, txn, EDDY__T_META, "large", 5, &v, &l));
     assert_non_null(strstr(eddy_last_error(), "chunks missing"));
     eddy__rtxn_end(env, txn);
 
     /* An orphan chunk (owner deleted behind Eddy's back) is reported by verify. */
-    raw_arg r4 = {EDDY__T_QAUX, "large", 5, -1};
+    raw_arg r4 = {EDDY__T_META, "large", 5, -1};
     T_OK(eddy__write(env, raw_apply, NULL, &r4));
     T_OK(eddy_env_verify(env, count_problem, &seen, &problems));
     assert_true(problems >= 2);

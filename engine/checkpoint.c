@@ -1,0 +1,254 @@
+/*
+ * checkpoint.c: consumer positions. A checkpoint maps (stream, shard, consumer) to a sequence
+ * number (or SHARD_END) plus optional caller state bytes. A fenced write checks, in the same
+ * transaction, that the writer still holds the shard's lease with the counter it knows, so a
+ * worker whose lease was taken over cannot move the position. eddy_checkpoint_commit writes
+ * checkpoints and puts records in one transaction (exactly-once read-process-write).
+ * Never calls mdb_*.
+ */
+#include <string.h>
+
+#include "bytes.h"
+#include "error.h"
+#include "stream_int.h"
+
+int eddy__ckpt_prepare(eddy_env *env, const eddy_checkpoint_write *cp, eddy__ckpt_op *out)
+{
+    eddy__ferr fe;
+    size_t len;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (cp == NULL || cp->seq == NULL)
+        return eddy__err(EDDY_EINVAL, "checkpoint or its seq is NULL");
+    if ((rc = eddy__s_name_check("stream", cp->stream, &len)) != 0 ||
+        (rc = eddy__s_name_check("consumer", cp->consumer, &out->consumer_len)) != 0)
+        return rc;
+    if (cp->worker != NULL && (rc = eddy__s_name_check("worker", cp->worker, &out->worker_len)))
+        return rc;
+    if (cp->state.len > EDDY__CKPT_STATE_MAX || (cp->state.len > 0 && cp->state.data == NULL))
+        return eddy__err(EDDY_EINVAL, "checkpoint state of %zu bytes (at most %d, not NULL)",
+                         cp->state.len, EDDY__CKPT_STATE_MAX);
+    if (strcmp(cp->seq, EDDY_CHECKPOINT_SHARD_END) == 0) {
+        out->c.kind = EDDY__CKPT_SHARD_END;
+        out->seq_shard = cp->shard_id;
+    } else {
+        out->c.kind = EDDY__CKPT_SEQ;
+        if ((rc = eddy__seq_from_dec(cp->seq, &out->c.n, &out->seq_shard, &fe)) != 0)
+            return eddy__err_ferr(rc, &fe);
+        if (out->seq_shard != cp->shard_id)
+            return eddy__err(EDDY_EINVAL, "sequence number %s belongs to shard %u, not %u", cp->seq,
+                             out->seq_shard, cp->shard_id);
+    }
+    memcpy(out->consumer, cp->consumer, out->consumer_len);
+    out->shard = cp->shard_id;
+    out->worker = cp->worker;
+    out->c.lease_counter = cp->worker != NULL ? cp->lease_counter : 0;
+    out->c.state = cp->state.data;
+    out->c.state_len = (uint16_t)cp->state.len;
+    return eddy__s_read(env, cp->stream, len, &out->s);
+}
+
+/* The fence: `worker` holds the lease with exactly this counter. */
+static int fence_check(eddy__wtx *w, const eddy__ckpt_op *op)
+{
+    eddy__lease l;
+    int rc =
+        eddy__lease_get(w->env, w->txn, op->s.id, op->shard, op->consumer, op->consumer_len, &l);
+
+    if (rc == EDDY_ENOTFOUND)
+        return eddy__err(EDDY_EEXPIRED,
+                         "fenced checkpoint: shard %u has no lease for consumer "
+                         "'%s'",
+                         op->shard, op->consumer);
+    if (rc != 0)
+        return rc;
+    if (l.owner_len != op->worker_len || memcmp(l.owner, op->worker, op->worker_len) != 0 ||
+        l.counter != op->c.lease_counter)
+        return eddy__err(EDDY_EEXPIRED,
+                         "fenced checkpoint refused: shard %u's lease is held by '%s' with "
+                         "counter %llu, not by '%s' with %llu",
+                         op->shard, l.owner, (unsigned long long)l.counter, op->worker,
+                         (unsigned long long)op->c.lease_counter);
+    return 0;
+}
+
+int eddy__ckpt_apply(eddy__wtx *w, const eddy__ckpt_op *op)
+{
+    uint8_t k[EDDY__SKEY_NAMED_MAX], v[EDDY__CKPT_FIXED + EDDY__CKPT_STATE_MAX];
+    eddy__sshard sh;
+    eddy__ckpt c = op->c;
+    size_t klen, vlen;
+    eddy__s s;
+    int rc;
+
+    if ((rc = eddy__s_get_same(w, op->s.name, op->s.name_len, op->s.id, &s)) != 0 ||
+        (rc = eddy__shard_get(w->env, w->txn, s.id, op->shard, &sh)) != 0)
+        return rc;
+    if (c.kind == EDDY__CKPT_SEQ && (c.n > sh.last_n || c.n < sh.base_n))
+        return eddy__err(EDDY_EINVAL, "checkpoint beyond what shard %u handed out", op->shard);
+    if (c.kind == EDDY__CKPT_SHARD_END && sh.state != EDDY__SHARD_CLOSED)
+        return eddy__err(EDDY_EINVAL, "SHARD_END checkpoint for open shard %u", op->shard);
+    if (op->worker != NULL && (rc = fence_check(w, op)) != 0)
+        return rc;
+    c.updated_ms = w->now_ms;
+    klen = eddy__skey_named(k, s.id, op->shard, op->consumer, op->consumer_len);
+    vlen = eddy__ckpt_encode(v, sizeof v, &c);
+    EDDY_ASSERT(vlen > 0);
+    return eddy__put(w, EDDY__T_CKPT, k, klen, v, vlen, 0);
+}
+
+typedef struct commit_op {
+    eddy__ckpt_op *cps;
+    size_t n_cps;
+    eddy__sput *put; /* NULL when no records */
+} commit_op;
+
+static int commit_apply(eddy__wtx *w, void *arg)
+{
+    commit_op *op = arg;
+    int rc;
+
+    for (size_t i = 0; i < op->n_cps; i++)
+        if ((rc = eddy__ckpt_apply(w, &op->cps[i])) != 0)
+            return rc;
+    return op->put != NULL ? eddy__sput_apply(w, op->put) : 0;
+}
+
+EDDY_API int eddy_checkpoint_commit(eddy_env *env, const eddy_checkpoint_write *cps, size_t n_cps,
+                                    const char *put_stream, const eddy_stream_put_entry *entries,
+                                    size_t n_entries, eddy_stream_put_result *results)
+{
+    commit_op op;
+    eddy__sput put;
+    int rc = eddy__env_enter_write(env);
+
+    if (rc != 0)
+        return rc;
+    if (n_cps + n_entries == 0 || (n_cps > 0 && cps == NULL) || n_cps > EDDY__S_BATCH_MAX)
+        return eddy__err(EDDY_EINVAL, "nothing to commit, or a NULL or too long list");
+    memset(&op, 0, sizeof op);
+    memset(&put, 0, sizeof put);
+    if (n_cps > 0 && (op.cps = eddy__calloc(env, n_cps, sizeof *op.cps)) == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory for %zu checkpoints", n_cps);
+    op.n_cps = n_cps;
+    for (size_t i = 0; rc == 0 && i < n_cps; i++)
+        rc = eddy__ckpt_prepare(env, &cps[i], &op.cps[i]);
+    if (rc == 0 && n_entries > 0) {
+        rc = eddy__sput_prepare(env, put_stream, entries, n_entries, results, 1, &put);
+        op.put = &put;
+    }
+    if (rc == 0)
+        rc = eddy__write(env, commit_apply, NULL, &op);
+    for (size_t i = 0; rc != 0 && i < n_entries && results != NULL; i++) {
+        results[i].rc = rc;
+        results[i].seq[0] = '\0';
+    }
+    eddy__sput_release(env, &put);
+    eddy__free(env, op.cps);
+    return rc;
+}
+
+EDDY_API int eddy_checkpoint_set(eddy_env *env, const eddy_checkpoint_write *cp)
+{
+    return eddy_checkpoint_commit(env, cp, cp != NULL ? 1 : 0, NULL, NULL, 0, NULL);
+}
+
+/* ---- reading ---- */
+
+static int ckpt_out(const void *k, size_t klen, const MDB_val *v, eddy_checkpoint *o)
+{
+    eddy__ckpt c;
+    eddy__ferr fe;
+    uint64_t sid;
+    const char *name;
+    size_t name_len;
+    int rc;
+
+    if ((rc = eddy__skey_named_decode(k, klen, &sid, &o->shard_id, &name, &name_len, &fe)) != 0 ||
+        (rc = eddy__ckpt_decode(v->mv_data, v->mv_size, &c, &fe)) != 0)
+        return EDDY__CORRUPT("checkpoint: %s", fe.msg);
+    o->shard_end = c.kind == EDDY__CKPT_SHARD_END;
+    if (o->shard_end)
+        strcpy(o->seq, EDDY_CHECKPOINT_SHARD_END);
+    else
+        eddy__seq_str(c.n, o->shard_id, o->seq);
+    o->updated_ms = c.updated_ms;
+    o->lease_counter = c.lease_counter;
+    o->state_len = c.state_len;
+    if (c.state_len > 0)
+        memcpy(o->state, c.state, c.state_len);
+    return 0;
+}
+
+EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *consumer,
+                                 uint32_t shard_id, eddy_checkpoint *out)
+{
+    uint8_t k[EDDY__SKEY_NAMED_MAX];
+    size_t slen, clen, klen;
+    MDB_txn *txn = NULL;
+    MDB_val v;
+    eddy__s s;
+    int rc = eddy__env_enter(env);
+
+    if (rc != 0)
+        return rc;
+    if (out == NULL)
+        return eddy__err(EDDY_EINVAL, "out is NULL");
+    if ((rc = eddy__s_name_check("stream", stream, &slen)) != 0 ||
+        (rc = eddy__s_name_check("consumer", consumer, &clen)) != 0 ||
+        (rc = eddy__s_read(env, stream, slen, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
+        return rc;
+    memset(out, 0, sizeof *out);
+    klen = eddy__skey_named(k, s.id, shard_id, consumer, clen);
+    rc = eddy__get(env, txn, EDDY__T_CKPT, k, klen, &v);
+    if (rc == 0)
+        rc = ckpt_out(k, klen, &v, out);
+    eddy__rtxn_end(env, txn);
+    if (rc == EDDY_ENOTFOUND)
+        return eddy__err(rc, "consumer '%s' has no checkpoint for shard %u", consumer, shard_id);
+    return rc;
+}
+
+EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
+                                  eddy_checkpoint *out, size_t cap, size_t *n_out)
+{
+    uint8_t prefix[8];
+    MDB_cursor *cur = NULL;
+    size_t slen, clen, n = 0;
+    MDB_txn *txn = NULL;
+    MDB_val k, v;
+    eddy__s s;
+    int rc = eddy__env_enter(env);
+
+    if (rc != 0)
+        return rc;
+    if (n_out == NULL || (out == NULL && cap > 0))
+        return eddy__err(EDDY_EINVAL, "n_out is NULL, or out is NULL with cap %zu", cap);
+    *n_out = 0;
+    if ((rc = eddy__s_name_check("stream", stream, &slen)) != 0 ||
+        (rc = eddy__s_name_check("consumer", consumer, &clen)) != 0 ||
+        (rc = eddy__s_read(env, stream, slen, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
+        return rc;
+    eddy__be64_put(prefix, s.id);
+    if ((rc = eddy__cur_open(env, txn, EDDY__T_CKPT, &cur)) != 0)
+        goto out;
+    for (rc = eddy__cur_seek_prefix(cur, prefix, 8, NULL, 0, &k, &v); rc == 0;
+         rc = eddy__cur_next_prefix(cur, prefix, 8, &k, &v)) {
+        if (k.mv_size != EDDY__SKEY_SHARD_LEN + clen ||
+            memcmp((const uint8_t *)k.mv_data + EDDY__SKEY_SHARD_LEN, consumer, clen) != 0)
+            continue;
+        if (n < cap && (rc = ckpt_out(k.mv_data, k.mv_size, &v, &out[n])) != 0)
+            break;
+        n++;
+    }
+    eddy__cur_close(cur);
+out:
+    eddy__rtxn_end(env, txn);
+    if (rc == EDDY_ENOTFOUND)
+        rc = 0;
+    *n_out = n;
+    if (rc == 0 && n > cap)
+        rc = eddy__err(EDDY_EBUFS, "%zu checkpoints; room for %zu", n, cap);
+    return rc;
+}

@@ -1,0 +1,106 @@
+/*
+ * queue_int.h: internals shared by the queue module's files (queue.c: queues and their
+ * attributes; queue_store.c: the message store primitives every operation is built from;
+ * queue_send.c, queue_receive.c, queue_redrive.c, queue_verify.c). Only queue*.c include it.
+ *
+ * Invariants every write keeps (queue_verify.c checks them): for each message of a queue there is
+ * exactly one QMSG record, one QSTATE value, one QVIS entry (qid, state.deadline_ms, msg_id) whose
+ * value is state.kind, and one retention entry (qid, 'e', state.enq_ms, msg_id); and the queue's
+ * counters hold the number of messages, of in-flight ones and their raw bytes.
+ */
+#ifndef EDDY_ENGINE_QUEUE_INT_H
+#define EDDY_ENGINE_QUEUE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "env_int.h"
+#include "payload.h"
+#include "queue_keys.h"
+#include "txn.h"
+
+/* Hard bounds behind the configurable limits (docs/SEMANTICS.md "Limits"). */
+#define EDDY__Q_VIS_MAX      43200000u   /* 12 h */
+#define EDDY__Q_DELAY_MAX    900000u     /* 15 min */
+#define EDDY__Q_RET_MIN      60000u      /* 1 min */
+#define EDDY__Q_RET_MAX      1209600000u /* 14 d */
+#define EDDY__Q_WAIT_MAX     20000u
+#define EDDY__Q_BODY_MIN     1024u
+#define EDDY__Q_RC_MAX       1000u
+#define EDDY__Q_INFLIGHT_MAX 100000000u
+#define EDDY__Q_BATCH_MAX    1000u
+#define EDDY__Q_TRIM_DEFAULT 1000u
+#define EDDY__Q_TRIM_MAX     100000u
+#define EDDY__Q_PURGE_STEP   2000u /* messages removed per purge/delete transaction */
+#define EDDY__Q_LAZY_EXPIRE  16u   /* expired messages a receive removes on its way */
+#define EDDY__Q_POLL_MS      50u   /* long-poll re-check period */
+
+/* Per-env queue state: long-poll waiters sleep on cv until a send's after_fn bumps seq. */
+struct eddy__queue_env {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t seq;
+};
+
+/* A queue resolved from the catalog. */
+typedef struct eddy__q {
+    uint64_t id;
+    uint64_t created_ms;
+    uint64_t modified_ms;
+    eddy__qcfg cfg;
+    char name[EDDY__QNAME_MAX + 1];
+    size_t name_len;
+} eddy__q;
+
+/* queue.c */
+int eddy__q_name_check(const char *name, size_t *len_out);
+/* Resolve `name` in txn. EDDY_ENOTFOUND with a detail message when absent. */
+int eddy__q_get(eddy_env *env, MDB_txn *txn, const char *name, size_t name_len, eddy__q *out);
+/* Resolve `name` in a short read transaction of its own (committing pending relaxed writes
+ * first if the queue is not found, so that a queue just created is seen). */
+int eddy__q_get_read(eddy_env *env, const char *name, size_t name_len, eddy__q *out);
+/* Same, also reading the queue's counters when c is not NULL. */
+int eddy__q_read(eddy_env *env, const char *name, size_t name_len, eddy__q *out,
+                 eddy__qcounters *c);
+/* Same inside a write op, checking that the queue is still the one with id `qid`. */
+int eddy__q_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t qid, eddy__q *out);
+/* Resolve a queue by id (for dead-letter origins and redrive destinations). */
+int eddy__q_get_by_id(eddy_env *env, MDB_txn *txn, uint64_t qid, eddy__q *out);
+/* after_fn of every write that makes messages receivable: wake long-pollers. */
+void eddy__q_wake(eddy_env *env, void *arg);
+
+/* queue_store.c: message store primitives. All take the queue's counters, loaded once per op
+ * with eddy__q_counters_get and stored once at its end with eddy__q_counters_put. */
+int eddy__q_counters_get(eddy_env *env, MDB_txn *txn, uint64_t qid, eddy__qcounters *c);
+int eddy__q_counters_put(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c);
+int eddy__q_state_get(eddy_env *env, MDB_txn *txn, uint64_t qid, uint64_t msg_id,
+                      eddy__qstate *out);
+/* Rewrite a message's state, moving its QVIS entry when deadline or kind changed; keeps the
+ * in-flight counter in step with the kind. */
+int eddy__q_state_set(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qstate *old_s,
+                      const eddy__qstate *new_s, eddy__qcounters *c);
+/* Store a new message: id from c->next_msg_id (into *msg_id), record, state, QVIS, retention. */
+int eddy__q_msg_insert(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, const uint8_t *meta,
+                       size_t meta_len, const eddy__payload *p, const eddy__qstate *s,
+                       uint64_t *msg_id);
+/* Remove a message (whose current state is s) and all its entries. */
+int eddy__q_msg_remove(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qstate *s,
+                       eddy__qcounters *c);
+/* Remove up to max messages past retention, oldest first. */
+int eddy__q_expire(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint32_t max,
+                   uint32_t *removed);
+/* Is a message with this state past its queue's retention at `now`? */
+static inline int eddy__q_expired(const eddy__q *q, const eddy__qstate *s, uint64_t now)
+{
+    return s->enq_ms + q->cfg.retention_ms <= now;
+}
+/* Copy a message from (qid, msg_id) into queue dst as a new message; used by dead-letter moves
+ * and redrive. dead_letter: keep origin, receive count and enqueue time; else start afresh. */
+int eddy__q_msg_copy(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qstate *s,
+                     uint64_t dst_qid, eddy__qcounters *dst_c, int dead_letter);
+
+/* queue_redrive.c: a receive found a message due for its dead-letter queue. */
+int eddy__q_dead_letter(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint64_t msg_id,
+                        const eddy__qstate *s, int *moved);
+
+#endif /* EDDY_ENGINE_QUEUE_INT_H */

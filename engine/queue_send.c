@@ -1,0 +1,292 @@
+/*
+ * queue_send.c: eddy_queue_send and eddy_queue_send_batch. Everything that can be done before
+ * the write transaction is: validation (so bad input changes nothing and costs no commit), the
+ * body checksum, the meta encoding and compression run in the caller's thread; the write op only
+ * assigns ids and times and stores. One batch is one op, hence one commit.
+ */
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "error.h"
+#include "queue_int.h"
+
+typedef struct qsend_entry {
+    int rc;
+    uint32_t delay_ms;
+    uint8_t *meta;
+    size_t meta_len;
+    eddy__payload p;
+    int prepared;
+} qsend_entry;
+
+typedef struct qsend {
+    const char *name;
+    size_t name_len;
+    uint64_t qid;
+    size_t n;
+    qsend_entry *e;
+    eddy_queue_send_result *results;
+} qsend;
+
+static int attr_name_check(const char *name, size_t *len)
+{
+    size_t n = name != NULL ? strnlen(name, EDDY__QATTR_NAME_MAX + 1) : 0;
+
+    *len = n;
+    if (n == 0 || n > EDDY__QATTR_NAME_MAX)
+        return eddy__err(EDDY_EINVAL, "attribute name of %zu bytes (1..%d allowed)", n,
+                         EDDY__QATTR_NAME_MAX);
+    if (name[0] == '.' || name[n - 1] == '.' || strstr(name, "..") != NULL)
+        return eddy__err(EDDY_EINVAL, "attribute name '%s' starts or ends with '.' or has '..'",
+                         name);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-' || c == '.';
+        if (!ok)
+            return eddy__err(EDDY_EINVAL, "attribute name '%s' has an invalid character at %zu",
+                             name, i);
+    }
+    return 0;
+}
+
+static int attr_type_check(const char *type, size_t *len)
+{
+    static const char *const base[] = {"String", "Number", "Binary"};
+    size_t n = type != NULL ? strnlen(type, EDDY__QATTR_TYPE_MAX + 1) : 0;
+
+    *len = n;
+    if (n == 0 || n > EDDY__QATTR_TYPE_MAX)
+        return eddy__err(EDDY_EINVAL, "attribute type of %zu bytes (1..%d allowed)", n,
+                         EDDY__QATTR_TYPE_MAX);
+    for (int i = 0; i < 3; i++) {
+        if (strncmp(type, base[i], 6) != 0)
+            continue;
+        if (n == 6 || (type[6] == '.' && n > 7))
+            return 0;
+    }
+    return eddy__err(EDDY_EINVAL, "attribute type '%s' is not String, Number or Binary[.suffix]",
+                     type);
+}
+
+/* Check the attributes and encode them as the attribute area; *size_out is their SQS size. */
+static int attrs_check(const eddy_queue_send_entry *m, size_t *size_out, size_t *area_len)
+{
+    size_t nl, tl, nl2;
+    int rc;
+
+    *size_out = *area_len = 0;
+    if (m->attr_count > EDDY__QATTRS_MAX)
+        return eddy__err(EDDY_EINVAL, "%zu message attributes (at most %d)", m->attr_count,
+                         EDDY__QATTRS_MAX);
+    if (m->attr_count > 0 && m->attrs == NULL)
+        return eddy__err(EDDY_EINVAL, "attrs is NULL with attr_count %zu", m->attr_count);
+    for (size_t i = 0; i < m->attr_count; i++) {
+        const eddy_queue_attr *a = &m->attrs[i];
+        if ((rc = attr_name_check(a->name, &nl)) != 0 || (rc = attr_type_check(a->type, &tl)))
+            return rc;
+        if (a->value.len == 0 || a->value.data == NULL)
+            return eddy__err(EDDY_EINVAL, "attribute '%s' has an empty value", a->name);
+        for (size_t j = 0; j < i; j++)
+            if (attr_name_check(m->attrs[j].name, &nl2) == 0 && nl2 == nl &&
+                memcmp(m->attrs[j].name, a->name, nl) == 0)
+                return eddy__err(EDDY_EINVAL, "attribute '%s' is given twice", a->name);
+        *size_out += nl + tl + a->value.len;
+        *area_len += 2 + nl + 2 + tl + 4 + a->value.len;
+    }
+    return 0;
+}
+
+static int entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t *size,
+                       size_t *area_len)
+{
+    int rc;
+
+    if (m->body.len == 0 || m->body.data == NULL)
+        return eddy__err(EDDY_EINVAL, "message body is empty");
+    if (m->delay_ms != EDDY_QUEUE_ZERO_MS && m->delay_ms > EDDY__Q_DELAY_MAX)
+        return eddy__err(EDDY_EINVAL, "delay_ms %u out of range 0..%u", m->delay_ms,
+                         EDDY__Q_DELAY_MAX);
+    if ((rc = attrs_check(m, size, area_len)) != 0)
+        return rc;
+    *size += m->body.len;
+    if (*size > q->cfg.body_len_max)
+        return eddy__err(EDDY_ETOOBIG, "message too large for queue '%s': %zu > body_len_max %u",
+                         q->name, *size, q->cfg.body_len_max);
+    if (*area_len + EDDY__QMETA_FIXED_LEN > EDDY__REC_META_MAX)
+        return eddy__err(EDDY_ETOOBIG, "message attributes of %zu bytes (at most %u)", *area_len,
+                         EDDY__REC_META_MAX - EDDY__QMETA_FIXED_LEN);
+    return 0;
+}
+
+static int entry_prepare(eddy_env *env, const eddy__q *q, uint32_t dict_id,
+                         const eddy_queue_send_entry *m, size_t area_len, qsend_entry *e)
+{
+    eddy__qmeta meta;
+    eddy__wr w;
+    uint8_t *area;
+    int rc;
+
+    e->delay_ms =
+        m->delay_ms == 0 ? q->cfg.delay_ms : (m->delay_ms == EDDY_QUEUE_ZERO_MS ? 0 : m->delay_ms);
+    memset(&meta, 0, sizeof meta);
+    meta.body_xxh3 = XXH3_64bits(m->body.data, m->body.len);
+    meta.attr_count = (uint8_t)m->attr_count;
+    meta.attrs_len = (uint32_t)area_len;
+    e->meta_len = eddy__qmeta_len(&meta);
+    if ((e->meta = eddy__malloc(env, e->meta_len)) == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory encoding a message");
+    /* The attribute area goes at the end of the meta: encode it there, then the fixed part. */
+    area = e->meta + EDDY__QMETA_FIXED_LEN;
+    w = eddy__wr_init(area, area_len);
+    for (size_t i = 0; i < m->attr_count; i++) {
+        eddy__qattr a;
+        a.name = (const uint8_t *)m->attrs[i].name;
+        a.name_len = (uint16_t)strlen(m->attrs[i].name);
+        a.type = (const uint8_t *)m->attrs[i].type;
+        a.type_len = (uint16_t)strlen(m->attrs[i].type);
+        a.value = m->attrs[i].value.data;
+        a.value_len = (uint32_t)m->attrs[i].value.len;
+        eddy__qattr_put(&w, &a);
+    }
+    EDDY_ASSERT(w.ok && w.len == area_len);
+    meta.attrs = area;
+    if (eddy__qmeta_encode(e->meta, e->meta_len, &meta, &e->meta_len) != 0)
+        return eddy__err(EDDY_EINTERNAL, "message meta does not encode");
+    if (dict_id != 0)
+        rc = eddy__payload_prepare_dict(env, m->body.data, m->body.len, dict_id, &e->p);
+    else
+        rc = eddy__payload_prepare(env, m->body.data, m->body.len, &e->p);
+    e->prepared = rc == 0;
+    return rc;
+}
+
+static int send_apply(eddy__wtx *w, void *arg)
+{
+    qsend *a = arg;
+    eddy__qcounters c;
+    eddy__qstate s;
+    eddy__q q;
+    int rc;
+
+    if ((rc = eddy__q_get_same(w, a->name, a->name_len, a->qid, &q)) != 0 ||
+        (rc = eddy__q_counters_get(w->env, w->txn, q.id, &c)) != 0)
+        return rc;
+    for (size_t i = 0; i < a->n; i++) {
+        qsend_entry *e = &a->e[i];
+        eddy_queue_send_result *r = &a->results[i];
+        if (e->rc != 0)
+            continue;
+        memset(&s, 0, sizeof s);
+        s.kind = EDDY__QSTATE_WAITING;
+        s.deadline_ms = w->now_ms + e->delay_ms;
+        s.enq_ms = w->now_ms;
+        eddy__qmeta_set_times(e->meta, e->meta_len, w->now_ms, w->now_ms);
+        rc = eddy__q_msg_insert(w, q.id, &c, e->meta, e->meta_len, &e->p, &s, &r->msg_id);
+        if (rc != 0)
+            return rc;
+        r->sent_ms = w->now_ms;
+    }
+    return eddy__q_counters_put(w, q.id, &c);
+}
+
+/* Resolve the queue and its current dictionary in one read snapshot. */
+static int send_lookup(eddy_env *env, const char *name, size_t len, eddy__q *q, uint32_t *dict)
+{
+    eddy__qcounters c;
+    int rc = eddy__q_read(env, name, len, q, &c);
+
+    *dict = rc == 0 ? c.dict_id : 0;
+    return rc;
+}
+
+static void send_release(eddy_env *env, qsend *a)
+{
+    for (size_t i = 0; a->e != NULL && i < a->n; i++) {
+        if (a->e[i].prepared)
+            eddy__payload_release(env, &a->e[i].p);
+        eddy__free(env, a->e[i].meta);
+    }
+    eddy__free(env, a->e);
+}
+
+/* Validate and prepare every entry; per-entry failures land in results[i].rc. */
+static int send_prepare(eddy_env *env, const eddy__q *q, uint32_t dict,
+                        const eddy_queue_send_entry *entries, qsend *a)
+{
+    size_t total = 0, size = 0, area = 0;
+    int rc;
+
+    for (size_t i = 0; i < a->n; i++) {
+        memset(&a->results[i], 0, sizeof a->results[i]);
+        rc = entry_check(q, &entries[i], &size, &area);
+        if (rc == 0)
+            rc = entry_prepare(env, q, dict, &entries[i], area, &a->e[i]);
+        if (rc == EDDY_ENOMEM || rc == EDDY_EINTERNAL)
+            return rc;
+        a->e[i].rc = a->results[i].rc = rc;
+        a->results[i].body_xxh3 =
+            rc == 0 ? XXH3_64bits(entries[i].body.data, entries[i].body.len) : 0;
+        total += rc == 0 ? size : 0;
+    }
+    if (a->n > 1 && total > q->cfg.body_len_max)
+        return eddy__err(EDDY_ETOOBIG, "batch too large for queue '%s': %zu > body_len_max %u",
+                         q->name, total, q->cfg.body_len_max);
+    return 0;
+}
+
+static int send_many(eddy_env *env, const char *name, const eddy_queue_send_entry *entries,
+                     size_t n, eddy_queue_send_result *results, int single)
+{
+    uint32_t dict = 0;
+    eddy__q q;
+    qsend a;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    if ((rc = eddy__env_enter_write(env)) != 0 || (rc = eddy__q_name_check(name, &a.name_len)))
+        return rc;
+    if (entries == NULL || results == NULL || n == 0)
+        return eddy__err(EDDY_EINVAL, "send needs entries, results and n > 0");
+    if ((rc = send_lookup(env, name, a.name_len, &q, &dict)) != 0)
+        return rc;
+    if (!single && n > q.cfg.batch_max)
+        return eddy__err(EDDY_ELIMIT, "batch of %zu entries for queue '%s' (batch_max %u)", n, name,
+                         q.cfg.batch_max);
+    if ((a.e = eddy__calloc(env, n, sizeof *a.e)) == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory for a batch of %zu", n);
+    a.name = name;
+    a.qid = q.id;
+    a.n = n;
+    a.results = results;
+    if ((rc = send_prepare(env, &q, dict, entries, &a)) != 0)
+        goto out;
+    if (single && results[0].rc != 0) {
+        rc = results[0].rc;
+        goto out;
+    }
+    rc = eddy__write(env, send_apply, eddy__q_wake, &a);
+out:
+    send_release(env, &a);
+    return rc;
+}
+
+EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_send_entry *msg,
+                             eddy_queue_send_result *out)
+{
+    eddy_queue_send_result r;
+    int rc = send_many(env, name, msg, msg != NULL ? 1 : 0, &r, 1);
+
+    if (rc == 0 && out != NULL)
+        *out = r;
+    return rc;
+}
+
+EDDY_API int eddy_queue_send_batch(eddy_env *env, const char *name,
+                                   const eddy_queue_send_entry *entries, size_t n,
+                                   eddy_queue_send_result *results)
+{
+    return send_many(env, name, entries, n, results, 0);
+}

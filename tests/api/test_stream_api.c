@@ -1,0 +1,641 @@
+/*
+ * test_stream_api.c: the stream contract of include/eddy.h, one test per promise: creation,
+ * puts and routing, sequence numbers, every iterator type at the edges (empty shard, trimmed
+ * data, closed shard), resharding lineage and reading across a split in order, retention, and
+ * deletion. Time moves only through the fake clock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define T0 1700000000000ull
+
+typedef struct fx {
+    t_clock clock;
+    eddy_env *env;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    f->clock.now_ms = T0;
+    f->env = t_env_open(t_tmpdir(), &f->clock);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    t_verify_clean(f->env);
+    T_OK(eddy_env_close(f->env));
+    free(f);
+    return 0;
+}
+
+static eddy_stream_put_entry ent(const char *pk, const char *data)
+{
+    eddy_stream_put_entry e;
+    memset(&e, 0, sizeof e);
+    e.partition_key.data = pk;
+    e.partition_key.len = strlen(pk);
+    e.data.data = data;
+    e.data.len = strlen(data);
+    return e;
+}
+
+static void put(eddy_env *env, const char *s, const char *pk, const char *data,
+                eddy_stream_put_result *r)
+{
+    eddy_stream_put_entry e = ent(pk, data);
+    T_OK(eddy_stream_put(env, s, &e, r));
+}
+
+static void put_hash(eddy_env *env, const char *s, const char *hk, const char *data,
+                     eddy_stream_put_result *r)
+{
+    eddy_stream_put_entry e = ent("k", data);
+    e.explicit_hash_key = hk;
+    T_OK(eddy_stream_put(env, s, &e, r));
+}
+
+/* Read a shard from an iterator to the end of what is there; returns the record count and the
+ * last batch's info in *info. Data are appended to out (NUL-separated "a,b,c"). */
+static size_t drain(eddy_env *env, eddy_stream_iterator *it, char *out, size_t cap,
+                    eddy_stream_read_info *info)
+{
+    size_t total = 0;
+    for (int round = 0; round < 1000; round++) {
+        eddy_stream_batch *b = NULL;
+        size_t n;
+        const eddy_stream_record *r;
+        T_OK(eddy_stream_get_records(env, it, NULL, &b));
+        r = eddy_stream_batch_records(b, &n);
+        for (size_t i = 0; i < n && out != NULL; i++) {
+            size_t l = strlen(out);
+            snprintf(out + l, cap - l, "%s%.*s", l ? "," : "", (int)r[i].data.len,
+                     (const char *)r[i].data.data);
+        }
+        total += n;
+        *info = *eddy_stream_batch_info(b);
+        *it = info->next;
+        eddy_stream_batch_free(b);
+        if (n == 0 || info->shard_end)
+            break;
+    }
+    return total;
+}
+
+static void create_idempotent(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.shard_count = 4};
+    eddy_stream_info info;
+
+    T_OK(eddy_stream_create(f->env, "orders", &o));
+    T_OK(eddy_stream_create(f->env, "orders", &o));
+    o.shard_count = 2;
+    T_RC(EDDY_EEXIST, eddy_stream_create(f->env, "orders", &o));
+    T_OK(eddy_stream_describe(f->env, "orders", &info));
+    assert_int_equal(info.open_shards, 4);
+    assert_int_equal(info.options.retention_ms, 86400000);
+    assert_int_equal(info.options.batch_max, 500);
+    assert_int_equal(info.options.iterator_ttl_ms, 300000);
+    T_RC(EDDY_EINVAL, eddy_stream_create(f->env, "bad name", NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_create(NULL, "x", NULL));
+    o.shard_count = EDDY_STREAM_SHARDS_MAX + 1;
+    T_RC(EDDY_EINVAL, eddy_stream_create(f->env, "x", &o));
+    memset(&o, 0, sizeof o);
+    o.retention_ms = 1000;
+    T_RC(EDDY_EINVAL, eddy_stream_create(f->env, "x", &o));
+    T_RC(EDDY_ENOTFOUND, eddy_stream_describe(f->env, "nope", &info));
+}
+
+static void equal_ranges(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.shard_count = 4};
+    eddy_stream_shard sh[4];
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    T_RC(EDDY_EBUFS, eddy_stream_list_shards(f->env, "s", sh, 2, &n));
+    assert_int_equal(n, 4);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 4, &n));
+    assert_string_equal(sh[0].starting_hash_key, "0");
+    assert_string_equal(sh[0].ending_hash_key, "85070591730234615865843651857942052863");
+    assert_string_equal(sh[1].starting_hash_key, "85070591730234615865843651857942052864");
+    assert_string_equal(sh[3].ending_hash_key, "340282366920938463463374607431768211455");
+    assert_int_equal(sh[2].state, EDDY_SHARD_OPEN);
+    assert_int_equal(sh[2].parent_id, EDDY_STREAM_NO_SHARD);
+    assert_string_equal(sh[2].ending_seq, "");
+}
+
+static void put_and_read_back(void **state)
+{
+    fx *f = *state;
+    eddy_stream_put_result r[3];
+    eddy_stream_iterator it;
+    eddy_stream_batch *b = NULL;
+    const eddy_stream_record *rec;
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    put(f->env, "s", "a", "one", &r[0]);
+    f->clock.now_ms += 5;
+    put(f->env, "s", "b", "two", &r[1]);
+    put(f->env, "s", "a", "", &r[2]); /* empty data is allowed */
+    assert_int_equal(strlen(r[0].seq), EDDY_STREAM_SEQ_LEN);
+    assert_true(strcmp(r[0].seq, r[1].seq) < 0 && strcmp(r[1].seq, r[2].seq) < 0);
+    assert_int_equal(r[0].arrival_ms, T0);
+    assert_int_equal(r[2].arrival_ms, T0 + 5);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
+    rec = eddy_stream_batch_records(b, &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(rec[0].data.data, "one", 3);
+    assert_memory_equal(rec[1].partition_key.data, "b", 1);
+    assert_int_equal(rec[2].data.len, 0);
+    assert_string_equal(rec[1].seq, r[1].seq);
+    assert_int_equal(rec[1].arrival_ms, T0 + 5);
+    assert_int_equal(eddy_stream_batch_info(b)->millis_behind_latest, 0);
+    assert_false(eddy_stream_batch_info(b)->shard_end);
+    eddy_stream_batch_free(b);
+}
+
+static void put_validation(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.record_len_max = 10, .batch_max = 3};
+    eddy_stream_put_entry e[4];
+    eddy_stream_put_result r[4];
+    char pk[300];
+    size_t failed;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    e[0] = ent("k", "ok");
+    e[1] = ent("", "empty pk");
+    e[2] = ent("k", "far too long data");
+    e[3] = ent("k", "x");
+    T_OK(eddy_stream_put_batch(f->env, "s", e, 3, r, &failed));
+    assert_int_equal(failed, 2);
+    assert_int_equal(r[0].rc, 0);
+    assert_int_equal(r[1].rc, EDDY_EINVAL);
+    assert_int_equal(r[2].rc, EDDY_ETOOBIG);
+    T_RC(EDDY_ELIMIT, eddy_stream_put_batch(f->env, "s", e, 4, r, NULL));
+    T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[2], r));
+    memset(pk, 'p', sizeof pk);
+    pk[257] = '\0';
+    e[0] = ent(pk, "");
+    T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
+    e[0] = ent("k", "x");
+    e[0].explicit_hash_key = "340282366920938463463374607431768211456"; /* 2^128 */
+    T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
+    e[0].explicit_hash_key = "01";
+    T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
+    e[0].explicit_hash_key = NULL;
+    e[0].seq_for_ordering = "12";
+    T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
+    e[0].seq_for_ordering = "79228162514264337593543950335"; /* n = 2^64 - 1: never handed out */
+    T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
+    T_RC(EDDY_ENOTFOUND, eddy_stream_put(f->env, "nope", &e[3], r));
+}
+
+/* MD5 placement matches Kinesis: MD5("a") = 0cc1..., MD5("b") = 92eb... on two shards. */
+static void md5_routing(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.shard_count = 2, .hash = EDDY_STREAM_HASH_MD5};
+    eddy_stream_put_result r;
+
+    T_OK(eddy_stream_create(f->env, "m", &o));
+    put(f->env, "m", "a", "x", &r);
+    assert_int_equal(r.shard_id, 0);
+    put(f->env, "m", "b", "x", &r);
+    assert_int_equal(r.shard_id, 1);
+    put_hash(f->env, "m", "170141183460469231731687303715884105728", "x", &r); /* 2^127 */
+    assert_int_equal(r.shard_id, 1);
+    put_hash(f->env, "m", "170141183460469231731687303715884105727", "x", &r);
+    assert_int_equal(r.shard_id, 0);
+}
+
+static void seq_unique_and_ordering(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.shard_count = 2};
+    eddy_stream_put_result a, b;
+    eddy_stream_put_entry e;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    put_hash(f->env, "s", "0", "x", &a);
+    put_hash(f->env, "s", "340282366920938463463374607431768211455", "y", &b);
+    assert_int_not_equal(a.shard_id, b.shard_id);
+    assert_string_not_equal(a.seq, b.seq);
+    /* Shard 1 takes far more records; a later record on shard 0 ordered after one of them
+     * still gets a greater number. */
+    for (int i = 0; i < 50; i++)
+        put_hash(f->env, "s", "340282366920938463463374607431768211455", "y", &b);
+    e = ent("k", "z");
+    e.explicit_hash_key = "0";
+    e.seq_for_ordering = b.seq;
+    T_OK(eddy_stream_put(f->env, "s", &e, &a));
+    assert_int_equal(a.shard_id, 0);
+    assert_true(strcmp(a.seq, b.seq) > 0);
+    /* A clock going backwards keeps arrival times non-decreasing. */
+    f->clock.now_ms -= 1000;
+    put_hash(f->env, "s", "0", "w", &b);
+    assert_int_equal(b.arrival_ms, a.arrival_ms);
+    assert_true(strcmp(b.seq, a.seq) > 0);
+}
+
+static void iter_types(void **state)
+{
+    fx *f = *state;
+    eddy_stream_put_result r[4];
+    eddy_stream_iterator it;
+    eddy_stream_read_info info;
+    char out[256] = "";
+
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    /* Empty shard: every type works and reads nothing. */
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 0);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, T0, &it));
+    for (int i = 0; i < 4; i++) {
+        char d[8];
+        snprintf(d, sizeof d, "r%d", i);
+        put(f->env, "s", "k", d, &r[i]);
+        f->clock.now_ms += 10;
+    }
+    /* The empty-shard iterators see what came after them. */
+    assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 4);
+    out[0] = '\0';
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, r[1].seq, 0, &it));
+    drain(f->env, &it, out, sizeof out, &info);
+    assert_string_equal(out, "r1,r2,r3");
+    out[0] = '\0';
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AFTER_SEQUENCE_NUMBER, r[1].seq, 0,
+                                  &it));
+    drain(f->env, &it, out, sizeof out, &info);
+    assert_string_equal(out, "r2,r3");
+    out[0] = '\0';
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, T0 + 15, &it));
+    drain(f->env, &it, out, sizeof out, &info);
+    assert_string_equal(out, "r2,r3");
+    out[0] = '\0';
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, 1, &it));
+    assert_int_equal(drain(f->env, &it, NULL, 0, &info), 4); /* older than all: horizon */
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, &it));
+    assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
+    /* Bad input. */
+    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(f->env, "s", 0, 9, NULL, 0, &it));
+    T_RC(EDDY_EINVAL,
+         eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, "1", 0, &it));
+    T_RC(EDDY_ENOTFOUND, eddy_stream_get_iterator(f->env, "s", 7, EDDY_ITER_LATEST, NULL, 0, &it));
+}
+
+static void iter_token_checks(void **state)
+{
+    fx *f = *state;
+    eddy_stream_iterator it;
+    eddy_stream_batch *b = NULL;
+
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    it.token[20] = it.token[20] == '0' ? '1' : '0';
+    T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, &it, NULL, &b));
+    assert_null(b);
+    strcpy(it.token, "zz");
+    T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, &it, NULL, &b));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    f->clock.now_ms += 300001;
+    T_RC(EDDY_EEXPIRED, eddy_stream_get_records(f->env, &it, NULL, &b));
+}
+
+static void read_limits_and_lag(void **state)
+{
+    fx *f = *state;
+    eddy_stream_read_options ro = {.max_records = 2};
+    eddy_stream_iterator it;
+    eddy_stream_batch *b = NULL;
+    eddy_stream_put_result r;
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    for (int i = 0; i < 5; i++) {
+        put(f->env, "s", "k", "0123456789", &r);
+        f->clock.now_ms += 100;
+    }
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_records(f->env, &it, &ro, &b));
+    eddy_stream_batch_records(b, &n);
+    assert_int_equal(n, 2);
+    /* The first record not returned arrived at T0 + 200; now is T0 + 500. */
+    assert_int_equal(eddy_stream_batch_info(b)->millis_behind_latest, 300);
+    it = eddy_stream_batch_info(b)->next;
+    eddy_stream_batch_free(b);
+    ro.max_records = 0;
+    ro.max_bytes = 15; /* room for one 10-byte record, and always at least one */
+    T_OK(eddy_stream_get_records(f->env, &it, &ro, &b));
+    eddy_stream_batch_records(b, &n);
+    assert_int_equal(n, 1);
+    eddy_stream_batch_free(b);
+    ro.max_records = 10001;
+    T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, &it, &ro, &b));
+}
+
+/* Trimmed position: reading resumes at the trim horizon and says so. */
+static void iter_trimmed_resumes(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.retention_ms = 60000};
+    eddy_stream_iterator it, old;
+    eddy_stream_put_result r;
+    eddy_stream_batch *b = NULL;
+    const eddy_stream_record *rec;
+    uint64_t removed;
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    put(f->env, "s", "k", "old1", &r);
+    put(f->env, "s", "k", "old2", &r);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &old));
+    f->clock.now_ms += 50000;
+    put(f->env, "s", "k", "new", &r);
+    f->clock.now_ms += 20000; /* old1/old2 are 70 s old, new is 20 s old */
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 2);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
+    rec = eddy_stream_batch_records(b, &n);
+    assert_int_equal(n, 1);
+    assert_false(eddy_stream_batch_info(b)->skipped_trimmed);
+    eddy_stream_batch_free(b);
+    T_OK(eddy_stream_get_records(f->env, &old, NULL, &b));
+    rec = eddy_stream_batch_records(b, &n);
+    assert_int_equal(n, 1);
+    assert_memory_equal(rec[0].data.data, "new", 3);
+    assert_true(eddy_stream_batch_info(b)->skipped_trimmed);
+    eddy_stream_batch_free(b);
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 0);
+    /* A shorter retention applies at the next trim; out of range changes nothing. */
+    T_RC(EDDY_EINVAL, eddy_stream_set_retention(f->env, "s", 1000));
+    T_OK(eddy_stream_set_retention(f->env, "s", 60000 * 60));
+    f->clock.now_ms += 60000 * 60;
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 1);
+}
+
+/* A split closes the parent with an ending number; children record it; a consumer that
+ * finishes the parent and then reads the children sees every key in order. */
+static void split_read_in_order(void **state)
+{
+    fx *f = *state;
+    eddy_stream_put_result r;
+    eddy_stream_shard sh[3];
+    eddy_stream_iterator it;
+    eddy_stream_read_info info;
+    uint32_t kids[2];
+    char out[256] = "";
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    put_hash(f->env, "s", "5", "p1", &r);
+    put_hash(f->env, "s", "500", "p2", &r);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_RC(EDDY_EINVAL, eddy_stream_split_shard(f->env, "s", 0, "0", kids));
+    T_RC(EDDY_EINVAL, eddy_stream_split_shard(f->env, "s", 0, "x", kids));
+    T_OK(eddy_stream_split_shard(f->env, "s", 0, "100", kids));
+    assert_int_equal(kids[0], 1);
+    assert_int_equal(kids[1], 2);
+    T_RC(EDDY_EINVAL, eddy_stream_split_shard(f->env, "s", 0, "50", kids)); /* closed */
+    put_hash(f->env, "s", "5", "c1", &r);
+    assert_int_equal(r.shard_id, 1);
+    put_hash(f->env, "s", "500", "c2", &r);
+    assert_int_equal(r.shard_id, 2);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 3, &n));
+    assert_int_equal(sh[0].state, EDDY_SHARD_CLOSED);
+    assert_int_equal(strlen(sh[0].ending_seq), EDDY_STREAM_SEQ_LEN);
+    assert_int_equal(sh[0].child_ids[0], 1);
+    assert_int_equal(sh[1].parent_id, 0);
+    assert_string_equal(sh[1].ending_hash_key, "99");
+    assert_string_equal(sh[2].starting_hash_key, "100");
+    assert_true(strcmp(sh[1].starting_seq, sh[0].ending_seq) > 0 ||
+                strlen(sh[1].starting_seq) == EDDY_STREAM_SEQ_LEN);
+    drain(f->env, &it, out, sizeof out, &info);
+    assert_string_equal(out, "p1,p2");
+    assert_true(info.shard_end);
+    assert_string_equal(info.next.token, "");
+    assert_int_equal(info.child_ids[0], 1);
+    assert_int_equal(info.child_ids[1], 2);
+    for (int c = 0; c < 2; c++) {
+        T_OK(eddy_stream_get_iterator(f->env, "s", info.child_ids[c], EDDY_ITER_TRIM_HORIZON, NULL,
+                                      0, &it));
+        eddy_stream_read_info ci;
+        drain(f->env, &it, out, sizeof out, &ci);
+    }
+    assert_string_equal(out, "p1,p2,c1,c2");
+    /* A closed shard's LATEST iterator ends at once. */
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, &it));
+    assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
+    assert_true(info.shard_end);
+}
+
+static void merge_and_scale(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.shard_count = 3};
+    eddy_stream_shard sh[32];
+    eddy_stream_info info;
+    eddy_stream_put_result r;
+    uint32_t child;
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    T_RC(EDDY_EINVAL, eddy_stream_merge_shards(f->env, "s", 0, 2, &child)); /* not adjacent */
+    T_RC(EDDY_EINVAL, eddy_stream_merge_shards(f->env, "s", 1, 1, &child));
+    T_OK(eddy_stream_merge_shards(f->env, "s", 1, 0, &child));
+    assert_int_equal(child, 3);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 32, &n));
+    assert_int_equal(n, 4);
+    assert_int_equal(sh[3].parent_id, 0);
+    assert_int_equal(sh[3].adjacent_parent_id, 1);
+    assert_string_equal(sh[3].starting_hash_key, "0");
+    assert_string_equal(sh[3].ending_hash_key, sh[1].ending_hash_key);
+    T_OK(eddy_stream_update_shard_count(f->env, "s", 4));
+    T_OK(eddy_stream_describe(f->env, "s", &info));
+    assert_int_equal(info.open_shards, 4);
+    T_RC(EDDY_EINVAL, eddy_stream_update_shard_count(f->env, "s", 9));
+    T_OK(eddy_stream_update_shard_count(f->env, "s", 2));
+    T_OK(eddy_stream_describe(f->env, "s", &info));
+    assert_int_equal(info.open_shards, 2);
+    put(f->env, "s", "any", "x", &r);
+    t_verify_clean(f->env);
+}
+
+/* Retention removes a closed shard once its records are gone and it closed long enough ago. */
+static void trim_removes_closed_shards(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.retention_ms = 60000};
+    eddy_stream_put_result r;
+    eddy_stream_shard sh[4];
+    eddy_stream_iterator it;
+    eddy_stream_batch *b = NULL;
+    uint32_t kids[2];
+    uint64_t removed;
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    for (int i = 0; i < 30; i++)
+        put(f->env, "s", "k", "x", &r);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_split_shard(f->env, "s", 0, "1000", kids));
+    f->clock.now_ms += 60001;
+    T_OK(eddy_stream_trim(f->env, "s", 10, &removed)); /* bounded batches */
+    assert_int_equal(removed, 10);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 4, &n));
+    assert_int_equal(n, 3);
+    assert_int_equal(sh[0].records, 20);
+    t_verify_clean(f->env);
+    T_OK(eddy_stream_trim(f->env, "s", 100, &removed));
+    assert_int_equal(removed, 20);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 4, &n));
+    assert_int_equal(n, 2);
+    assert_int_equal(sh[0].parent_id, 0); /* the children still name their expired parent */
+    T_RC(EDDY_EEXPIRED, eddy_stream_get_records(f->env, &it, NULL, &b));
+}
+
+static int count_fn(void *ctx, const char *name)
+{
+    (void)name;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void delete_and_list(void **state)
+{
+    fx *f = *state;
+    eddy_stream_put_entry e[100];
+    eddy_stream_put_result r[100];
+    eddy_stream_iterator it;
+    eddy_stream_batch *b = NULL;
+    int count = 0;
+
+    T_OK(eddy_stream_create(f->env, "a1", NULL));
+    T_OK(eddy_stream_create(f->env, "a2", NULL));
+    T_OK(eddy_stream_create(f->env, "b1", NULL));
+    T_OK(eddy_stream_list(f->env, "a", count_fn, &count));
+    assert_int_equal(count, 2);
+    for (int i = 0; i < 100; i++)
+        e[i] = ent("k", "some data");
+    T_OK(eddy_stream_put_batch(f->env, "a1", e, 100, r, NULL));
+    T_OK(eddy_stream_get_iterator(f->env, "a1", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_delete(f->env, "a1"));
+    T_RC(EDDY_ENOTFOUND, eddy_stream_delete(f->env, "a1"));
+    T_RC(EDDY_EEXPIRED, eddy_stream_get_records(f->env, &it, NULL, &b));
+    T_OK(eddy_stream_create(f->env, "a1", NULL)); /* a new stream, a new id */
+    T_RC(EDDY_EEXPIRED, eddy_stream_get_records(f->env, &it, NULL, &b));
+}
+
+static void large_and_compressed(void **state)
+{
+    fx *f = *state;
+    eddy_stream_put_entry e;
+    eddy_stream_put_result r;
+    eddy_stream_iterator it;
+    eddy_stream_batch *b = NULL;
+    const eddy_stream_record *rec;
+    size_t n, len = 300000;
+    char *big = malloc(len);
+
+    for (size_t i = 0; i < len; i++)
+        big[i] = (char)(i * 2654435761u >> 13);
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    e = ent("k", "");
+    e.data.data = big;
+    e.data.len = len;
+    T_OK(eddy_stream_put(f->env, "s", &e, &r));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
+    rec = eddy_stream_batch_records(b, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(rec[0].data.len, len);
+    assert_memory_equal(rec[0].data.data, big, len);
+    eddy_stream_batch_free(b);
+    free(big);
+}
+
+/* NULL where an object is required is EDDY_EINVAL, never a crash. */
+static void null_arguments(void **state)
+{
+    fx *f = *state;
+    eddy_stream_iterator it;
+    eddy_stream_put_result r;
+    eddy_stream_batch *b = NULL;
+    eddy_checkpoint c;
+    eddy_lease l;
+    size_t n;
+
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_create(NULL, "s", NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_create(f->env, NULL, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_describe(f->env, "s", NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_list(f->env, NULL, NULL, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_delete(NULL, "s"));
+    T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", NULL, &r));
+    T_RC(EDDY_EINVAL, eddy_stream_put(NULL, "s", NULL, &r));
+    T_RC(EDDY_EINVAL, eddy_stream_put_batch(f->env, "s", NULL, 1, &r, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_list_shards(f->env, "s", NULL, 1, &n));
+    T_RC(EDDY_EINVAL, eddy_stream_list_shards(f->env, "s", NULL, 0, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_split_shard(f->env, "s", 0, NULL, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_merge_shards(NULL, "s", 0, 1, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_update_shard_count(f->env, NULL, 2));
+    T_RC(EDDY_EINVAL,
+         eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, NULL, 0, &it));
+    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, NULL, NULL, &b));
+    T_RC(EDDY_EINVAL, eddy_stream_get_records(NULL, &it, NULL, &b));
+    T_RC(EDDY_EINVAL, eddy_stream_trim(f->env, NULL, 0, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_train_dict(f->env, NULL, 0, 0, NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_set_retention(NULL, "s", 60000));
+    T_RC(EDDY_EINVAL, eddy_checkpoint_set(f->env, NULL));
+    T_RC(EDDY_EINVAL, eddy_checkpoint_get(f->env, "s", NULL, 0, &c));
+    T_RC(EDDY_EINVAL, eddy_checkpoint_list(f->env, "s", "app", NULL, 1, &n));
+    T_RC(EDDY_EINVAL, eddy_lease_take(f->env, "s", "app", 0, NULL, 1000, &l));
+    T_RC(EDDY_EINVAL, eddy_lease_renew(f->env, NULL, "app", 0, "w", 1, 1000, &l));
+    T_RC(EDDY_EINVAL, eddy_lease_release(f->env, "s", NULL, 0, "w", 1));
+    T_RC(EDDY_EINVAL, eddy_lease_list(NULL, "s", "app", &l, 1, &n));
+    T_RC(EDDY_EINVAL, eddy_lease_balance(f->env, "s", "app", NULL, 1000, NULL, 0, NULL));
+    eddy_stream_batch_free(NULL);
+    assert_null(eddy_stream_batch_info(NULL));
+    assert_null(eddy_stream_batch_records(NULL, &n));
+    assert_int_equal(n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(create_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(equal_ranges, setup, teardown),
+        cmocka_unit_test_setup_teardown(put_and_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(put_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(md5_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(seq_unique_and_ordering, setup, teardown),
+        cmocka_unit_test_setup_teardown(iter_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(iter_token_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(read_limits_and_lag, setup, teardown),
+        cmocka_unit_test_setup_teardown(iter_trimmed_resumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),
+        cmocka_unit_test_setup_teardown(trim_removes_closed_shards, setup, teardown),
+        cmocka_unit_test_setup_teardown(delete_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_and_compressed, setup, teardown),
+        cmocka_unit_test_setup_teardown(null_arguments, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,175 @@
+/* test_queue_verify.c: engine/queue_verify.c finds each kind of damage to the queue tables
+ * (missing index entry, wrong counters, orphan entries, a flipped byte in a record), reporting
+ * the table and exact key; and engine internals that the API cannot see (dictionary codec). */
+#include <stdio.h>
+#include <string.h>
+
+#include "env_int.h"
+#include "payload.h"
+#include "queue_keys.h"
+#include "support.h"
+#include "txn.h"
+
+#define T0 1700000000000ull
+
+typedef struct damage {
+    int what;
+    uint64_t qid;
+} damage;
+
+typedef struct found {
+    int n;
+    char tables[256];
+} found;
+
+static int on_problem(void *ctx, const char *table, eddy_slice key, const char *what)
+{
+    found *f = ctx;
+    (void)key;
+    (void)what;
+    f->n++;
+    strncat(f->tables, table, sizeof f->tables - strlen(f->tables) - 2);
+    strcat(f->tables, " ");
+    return 0;
+}
+
+static int damage_apply(eddy__wtx *w, void *arg)
+{
+    damage *d = arg;
+    uint8_t k[EDDY__QKEY_VIS_LEN], v[EDDY__QCOUNTERS_LEN], s[EDDY__QSTATE_LEN];
+
+    memset(k, 0, sizeof k);
+    eddy__qcounters c;
+    eddy__qstate st;
+    MDB_cursor *cur = NULL;
+    MDB_val key, val;
+    int rc;
+
+    switch (d->what) {
+    case 0: /* drop the first visibility entry */
+        if ((rc = eddy__cur_open(w->env, w->txn, EDDY__T_QVIS, &cur)) != 0)
+            return rc;
+        rc = eddy__cur_get(cur, &key, &val, MDB_FIRST);
+        if (rc == 0)
+            rc = eddy__cur_del(w, cur);
+        eddy__cur_close(cur);
+        return rc;
+    case 1: /* counters off by one */
+        eddy__qkey_counters(k, d->qid);
+        if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, 16, &val)) != 0)
+            return rc;
+        T_OK(eddy__qcounters_decode(val.mv_data, val.mv_size, &c, NULL));
+        c.n_msgs++;
+        eddy__qcounters_encode(v, &c);
+        return eddy__put(w, EDDY__T_QMSG, k, 16, v, sizeof v, 0);
+    case 2: /* a state of a queue that does not exist */
+        memset(&st, 0, sizeof st);
+        eddy__qkey_state(k, 999999, 1);
+        eddy__qstate_encode(s, &st);
+        return eddy__put(w, EDDY__T_QMSG, k, EDDY__QKEY_STATE_LEN, s, sizeof s, 0);
+    default: /* flip the last byte of the first record (inline: inside its payload) */
+        if ((rc = eddy__cur_open(w->env, w->txn, EDDY__T_QMSG, &cur)) != 0)
+            return rc;
+        rc = eddy__cur_get(cur, &key, &val, MDB_FIRST);
+        if (rc == 0) {
+            uint8_t buf[2048];
+            memcpy(buf, val.mv_data, val.mv_size);
+            buf[val.mv_size - 1] ^= 1;
+            memcpy(k, key.mv_data, 16);
+            rc = eddy__put(w, EDDY__T_QMSG, k, 16, buf, val.mv_size, 0);
+        }
+        eddy__cur_close(cur);
+        return rc;
+    }
+}
+
+static void each_damage_is_found(void **state)
+{
+    for (int what = 0; what < 4; what++) {
+        t_clock clk = {T0};
+        eddy_env *env = t_env_open(t_path("db"), &clk);
+        eddy_queue_send_entry m;
+        eddy_queue_info info;
+        eddy_queue_batch *b;
+        found fd;
+        uint64_t problems = 0;
+        damage d;
+
+        T_OK(eddy_queue_create(env, "q", NULL));
+        memset(&m, 0, sizeof m);
+        m.body.data = "a body that is long enough";
+        m.body.len = strlen(m.body.data);
+        for (int i = 0; i < 3; i++)
+            T_OK(eddy_queue_send(env, "q", &m, NULL));
+        T_OK(eddy_queue_receive(env, "q", NULL, &b));
+        eddy_queue_batch_free(b);
+        t_verify_clean(env);
+        T_OK(eddy_queue_get_attributes(env, "q", &info));
+        d.what = what;
+        d.qid = info.id;
+        T_OK(eddy__write(env, damage_apply, NULL, &d));
+        memset(&fd, 0, sizeof fd);
+        T_OK(eddy_env_verify(env, on_problem, &fd, &problems));
+        print_message("damage %d: %llu problems in: %s\n", what, (unsigned long long)problems,
+                      fd.tables);
+        assert_true(problems > 0);
+        assert_int_equal(problems, (uint64_t)fd.n);
+        if (what == 2)
+            assert_non_null(strstr(fd.tables, "q_msg"));
+        if (what == 3)
+            assert_non_null(strstr(fd.tables, "q_msg"));
+        T_OK(eddy_env_close(env));
+    }
+    (void)state;
+}
+
+static void dictionary_codec_is_used(void **state)
+{
+    t_clock clk = {T0};
+    eddy_env *env = t_env_open(t_path("db"), &clk);
+    eddy_queue_send_entry m;
+    eddy_queue_send_result r;
+    uint8_t k[EDDY__QKEY_MSG_LEN];
+    eddy_queue_info info;
+    char body[400];
+    uint64_t rng = 5;
+    MDB_txn *txn = NULL;
+    eddy__rec rec;
+    MDB_val v;
+    uint32_t dict = 0;
+
+    T_OK(eddy_queue_create(env, "q", NULL));
+    memset(&m, 0, sizeof m);
+    m.body.data = body;
+    for (int i = 0; i < 300; i++) {
+        m.body.len = (size_t)snprintf(
+            body, sizeof body,
+            "{\"order_id\":%d,\"customer\":\"c-%04u\",\"sku\":\"%s\","
+            "\"channel\":\"mobile\",\"qty\":%u,\"note\":\"%s\"}",
+            i, (unsigned)(t_rand(&rng) % 9999), t_rand(&rng) % 2 ? "glazed" : "jelly",
+            (unsigned)(t_rand(&rng) % 12), "deliver to the back door please, ring twice");
+        T_OK(eddy_queue_send(env, "q", &m, &r));
+    }
+    T_OK(eddy_queue_train_dict(env, "q", 0, 2048, &dict));
+    T_OK(eddy_queue_send(env, "q", &m, &r));
+    T_OK(eddy_queue_get_attributes(env, "q", &info));
+    eddy__qkey_msg(k, info.id, r.msg_id);
+    T_OK(eddy__rtxn_begin(env, &txn));
+    T_OK(eddy__get(env, txn, EDDY__T_QMSG, k, sizeof k, &v));
+    T_OK(eddy__payload_peek(EDDY__T_QMSG, k, sizeof k, &v, &rec));
+    assert_int_equal(rec.codec, EDDY__CODEC_ZSTD_DICT);
+    assert_int_equal(rec.dict_id, dict);
+    eddy__rtxn_end(env, txn);
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    (void)state;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(each_damage_is_found),
+        cmocka_unit_test(dictionary_codec_is_used),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
