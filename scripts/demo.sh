@@ -7,3 +7,14 @@ cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target eddy_demo eddy_cli >/dev/null
 ./build/eddy-demo ./eddy-demo
+# The database through the eddy CLI: its objects and records, a deep check, then its statistics.
+echo "== ./build/eddy --db ./eddy-demo dump"
+./build/eddy --db ./eddy-demo dump
+for stream in $(./build/eddy --db ./eddy-demo stream list); do
+    echo "== ./build/eddy --db ./eddy-demo dump --stream $stream --limit 10"
+    ./build/eddy --db ./eddy-demo dump --stream "$stream" --limit 10
+done
+echo "== ./build/eddy --db ./eddy-demo verify"
+./build/eddy --db ./eddy-demo verify
+echo "== ./build/eddy --db ./eddy-demo stat"
+./build/eddy --db ./eddy-demo stat

@@ -1,0 +1,43 @@
+# test_live.sh: the read commands beside live writers in other processes: stat, dump, verify,
+# export and stream get run while two writers send and put; every run must succeed, and the
+# database must verify clean at the end with every acknowledged write present.
+. "$(dirname "$0")/lib.sh"
+unset EDDY_TEST_NOW_MS # real time: receives and retention must behave as in production
+
+run 0 queue create q
+run 0 stream create s --shards 2
+(
+    i=0
+    while [ $i -lt 40 ]; do
+        seq 1 25 | "$EDDY" queue send q --lines -q || exit 1
+        i=$((i + 1))
+    done
+) &
+w1=$!
+(
+    i=0
+    while [ $i -lt 40 ]; do
+        seq 1 25 | "$EDDY" stream put s --lines --key "k$i" -q || exit 1
+        i=$((i + 1))
+    done
+) &
+w2=$!
+
+rounds=0
+while kill -0 $w1 2>/dev/null || kill -0 $w2 2>/dev/null; do
+    for cmd in stat dump verify "export --stream s" "stream get s --limit 100" "queue list"; do
+        # shellcheck disable=SC2086
+        "$EDDY" $cmd >out 2>err || fail "eddy $cmd failed beside live writers: $(cat err)"
+    done
+    rounds=$((rounds + 1))
+done
+wait $w1 || fail "queue writer failed"
+wait $w2 || fail "stream writer failed"
+[ "$rounds" -gt 0 ] || fail "no read round ran while the writers were live"
+
+run 0 verify
+run 0 stat --queue q
+has out '^queue q: messages 1000,'
+run 0 stream describe s --json
+has out '"records":1000'
+finish

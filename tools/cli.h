@@ -1,0 +1,209 @@
+/*
+ * cli.h: what the files of the `eddy` command-line tool share: the command table, global
+ * options, opening the database, argument parsing (times, durations, sizes), JSON and text
+ * output, and progress reporting.
+ *
+ * The tool is a thin client of include/eddy.h: it must never include engine/ or format/
+ * headers, nor lmdb.h. Every call it makes is short (no transaction is held across a wait), so
+ * it is safe beside a live application writing to the same database.
+ */
+#ifndef EDDY_CLI_H
+#define EDDY_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "eddy.h"
+
+/* Exit codes: success, failure (or problems found by verify), usage error. */
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
+#define CLI_EXIT_USAGE 2
+
+/* How long operations report progress (--progress). */
+enum cli_progress_mode {
+    CLI_PROGRESS_AUTO = 0, /* a bar on stderr when it is a terminal, else nothing */
+    CLI_PROGRESS_NONE = 1,
+    CLI_PROGRESS_JSON = 2, /* one JSON object per update on stderr */
+    CLI_PROGRESS_BAR = 3,  /* a bar even when stderr is not a terminal */
+};
+
+/* Global state of one invocation. */
+struct cli {
+    const char *db_path; /* --db, $EDDY_DB or ./eddy-data */
+    int progress;        /* enum cli_progress_mode */
+    const char *cmd;     /* the subcommand's name, for messages */
+    /* Test hooks (docs/cli.md "Testing hooks"): a fixed clock and a seeded rng. */
+    bool fixed_clock;
+    uint64_t fixed_now_ms;
+    bool seeded;
+    uint64_t rng_state;
+};
+
+/* One subcommand. `help` is its full usage text, printed by `eddy help NAME` and --help. */
+struct cli_command {
+    const char *name;
+    const char *summary;
+    const char *help;
+    int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+extern const struct cli_command cli_cmd_stat;
+extern const struct cli_command cli_cmd_dump;
+extern const struct cli_command cli_cmd_verify;
+extern const struct cli_command cli_cmd_compact;
+extern const struct cli_command cli_cmd_trim;
+extern const struct cli_command cli_cmd_redrive;
+extern const struct cli_command cli_cmd_queue;
+extern const struct cli_command cli_cmd_import;
+extern const struct cli_command cli_cmd_export;
+extern const struct cli_command cli_cmd_stream;
+extern const struct cli_command cli_cmd_checkpoint;
+
+/* ---- eddy.c: messages, the database, common options. */
+
+/* Print "eddy CMD: message" to stderr (a newline is added). */
+void cli_err(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print "eddy CMD: what: EDDY_EXXX: detail" for a failed eddy_ call; returns CLI_EXIT_FAIL. */
+int cli_fail(const struct cli *cli, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Print a usage error and "try 'eddy help CMD'"; returns CLI_EXIT_USAGE. */
+int cli_usage(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* How a command opens the database. */
+enum cli_open_mode {
+    CLI_OPEN_READ = 0,   /* must exist; read-only */
+    CLI_OPEN_WRITE = 1,  /* must exist; read-write */
+    CLI_OPEN_CREATE = 2, /* created when missing */
+};
+
+/* Fill options for eddy_env_open/eddy_env_compact from the test hooks. */
+void cli_env_options(struct cli *cli, eddy_env_options *opt);
+
+/* Open cli->db_path; on failure print why and return CLI_EXIT_FAIL (*out is NULL). */
+int cli_open(struct cli *cli, int mode, eddy_env **out);
+
+/* Close the environment, reporting a failure; returns `exit_code` or CLI_EXIT_FAIL. */
+int cli_close(struct cli *cli, eddy_env *env, int exit_code);
+
+/*
+ * Handle the options every subcommand accepts (--db PATH, --help, --progress MODE) inside a
+ * getopt_long loop: returns 1 when `c` was one of them (and sets *exit_out to -1, or to an exit
+ * code when the command should stop, e.g. after --help), 0 when it was not.
+ */
+#define CLI_COMMON_LONGOPTS                                                                        \
+    {"db", required_argument, NULL, 0x100}, {"help", no_argument, NULL, 'h'},                      \
+        {"progress", required_argument, NULL, 0x101},
+int cli_common_option(struct cli *cli, const struct cli_command *cmd, int c, const char *arg,
+                      int *exit_out);
+
+/* Parse the options of a subcommand with no options of its own beyond the common ones. */
+int cli_no_options(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
+
+/* ---- args.c: parsing and formatting values. */
+
+/* A decimal unsigned integer, whole string, no sign; false if malformed or above max. */
+bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* A duration: "0", "250ms", "90s", "15m", "2h", "7d" or combinations ("1h30m"); a plain
+ * number is seconds. */
+bool cli_parse_duration_ms(const char *s, uint64_t *out);
+
+/* An RFC 3339 time ("2026-11-27T01:02:03Z", "...T01:02:03.5+02:00") in ms since the epoch. */
+bool cli_parse_time_ms(const char *s, uint64_t *out);
+
+/* A size: bytes, or with a unit B, KiB, MiB, GiB (also K, M, G, KB, MB, GB as binary). */
+bool cli_parse_size(const char *s, uint64_t *out);
+
+/* Format ms since the epoch as RFC 3339 UTC with milliseconds into dst (at least 32 bytes). */
+void cli_format_time(uint64_t ms, char *dst, size_t dst_cap);
+
+/* Format a duration in ms as "1d2h3m4.5s" style text into dst (at least 32 bytes). */
+void cli_format_duration(uint64_t ms, char *dst, size_t dst_cap);
+
+/* Format a byte count as "12.3 MiB" into dst (at least 32 bytes). */
+void cli_format_size(uint64_t bytes, char *dst, size_t dst_cap);
+
+/* Format `len` bytes as lower-case hex into dst (2 * len + 1 bytes). */
+void cli_hex(const void *src, size_t len, char *dst);
+
+/* ---- json.c: JSON output and body encoding. */
+
+/* True when the bytes are valid UTF-8 without NUL bytes (printable as JSON text). */
+bool cli_is_utf8(const void *data, size_t len);
+
+/* Base64 (RFC 4648, padded) of src; a malloc'ed NUL-ended string, NULL on OOM. */
+char *cli_base64_encode(const void *src, size_t len);
+
+/* Decode base64; *out is malloc'ed. False when malformed or OOM. */
+bool cli_base64_decode(const char *src, unsigned char **out, size_t *out_len);
+
+/* Set obj["body"] and obj["body_encoding"] ("utf8" or "base64") for the bytes. */
+int cli_json_set_body(json_t *obj, const char *key, const char *enc_key, const void *data,
+                      size_t len);
+
+/* Decode a body written by cli_json_set_body; *out is malloc'ed. False when malformed. */
+bool cli_json_get_body(json_t *obj, const char *key, const char *enc_key, unsigned char **out,
+                       size_t *out_len);
+
+/* Print obj as one compact line (keys in insertion order) and release it; 0 or -1. */
+int cli_json_print_line(FILE *f, json_t *obj);
+
+/* Print a slice as text: UTF-8 as is (newlines and tabs escaped), else "base64:<...>". */
+void cli_print_body_text(FILE *f, const void *data, size_t len);
+
+/* ---- progress.c: progress of long operations. */
+
+struct cli_progress;
+
+/* Start reporting `label` with `total` units (0 when unknown). NULL when reporting is off. */
+struct cli_progress *cli_progress_start(const struct cli *cli, const char *label, uint64_t total);
+
+/* Report that `done` units are finished (throttled to a few updates per second). */
+void cli_progress_update(struct cli_progress *p, uint64_t done);
+
+/* Final update, newline, free. Accepts NULL. */
+void cli_progress_end(struct cli_progress *p, uint64_t done);
+
+/* Monotonic time in ms (for rates and waits; the database's clock is the env's). */
+uint64_t cli_mono_ms(void);
+
+/* Sleep for ms milliseconds. */
+void cli_sleep_ms(uint64_t ms);
+
+/* ---- cmd_queue.c helpers shared with dump, export and import. */
+
+/* A growing list of names, filled by cli_name_collect (an eddy_*_list callback). */
+struct cli_name_list {
+    char **names;
+    size_t n, cap;
+};
+int cli_name_collect(void *ctx, const char *name);
+
+/* Collect all queue names (sorted); *names is malloc'ed, each name too. */
+int cli_queue_names(eddy_env *env, char ***names, size_t *n);
+
+/* Free what cli_queue_names returned. */
+void cli_free_names(char **names, size_t n);
+
+/* Read a whole file ("-" = stdin) into a malloc'ed buffer. False on error (message printed). */
+bool cli_read_file(const struct cli *cli, const char *path, unsigned char **out, size_t *len);
+
+/* ---- cmd_checkpoint.c: a checkpoint with its lag as JSON (new reference); stat uses it. */
+json_t *cli_checkpoint_json(const struct cli *cli, eddy_env *env, const char *stream,
+                            const char *consumer, const eddy_checkpoint *cp);
+
+/* Now in ms since the epoch: the test clock when set, else the system's real-time clock. */
+uint64_t cli_now_ms(const struct cli *cli);
+
+/* ---- cmd_stat.c: redrive tasks as JSON (new reference) or one text line; cmd_redrive.c too. */
+json_t *cli_task_json(const eddy_queue_redrive_task *t);
+void cli_task_text(const eddy_queue_redrive_task *t);
+
+#endif /* EDDY_CLI_H */

@@ -1,0 +1,530 @@
+/*
+ * cmd_queue_msg.c: the message commands of `eddy queue`: send (an argument, a file, stdin, or
+ * one message per line), receive (JSON lines with receipt handles), delete-message and
+ * change-visibility (receipts from arguments, or from `receive` output on stdin).
+ *
+ * Batches follow the queue's batch_max; every library call is one short durable commit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_queue.h"
+
+enum { OPT_FILE = 0x300, OPT_LINES, OPT_DELAY, OPT_ATTR, OPT_MAX, OPT_VIS, OPT_WAIT, OPT_TIMEOUT };
+
+bool cli_read_file(const struct cli *cli, const char *path, unsigned char **out, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t n = 0, cap = 0;
+    if (f == NULL) {
+        cli_err(cli, "cannot open '%s': %s", path, strerror(errno));
+        return false;
+    }
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            size_t ncap = cap != 0 ? cap * 2 : 65536;
+            unsigned char *p = realloc(buf, ncap + 1);
+            if (p == NULL) {
+                cli_err(cli, "out of memory reading '%s'", path);
+                goto fail;
+            }
+            buf = p;
+            cap = ncap;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        cli_err(cli, "cannot read '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    if (f != stdin)
+        fclose(f);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return true;
+fail:
+    if (f != stdin)
+        fclose(f);
+    free(buf);
+    return false;
+}
+
+/* Message attributes given with --attr NAME[:TYPE]=VALUE. */
+struct attr_set {
+    eddy_queue_attr attrs[EDDY_QUEUE_ATTRS_MAX];
+    char *names[EDDY_QUEUE_ATTRS_MAX];
+    unsigned char *values[EDDY_QUEUE_ATTRS_MAX];
+    size_t n;
+};
+
+static bool attr_add(struct attr_set *s, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    char *name, *colon;
+    unsigned char *val;
+    size_t vlen;
+    if (eq == NULL || eq == spec || s->n == EDDY_QUEUE_ATTRS_MAX)
+        return false;
+    name = strndup(spec, (size_t)(eq - spec));
+    if (name == NULL)
+        return false;
+    colon = strchr(name, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    if (colon != NULL && strncmp(colon + 1, "Binary", 6) == 0) {
+        if (!cli_base64_decode(eq + 1, &val, &vlen)) {
+            free(name);
+            return false;
+        }
+    } else {
+        val = (unsigned char *)strdup(eq + 1);
+        vlen = strlen(eq + 1);
+        if (val == NULL) {
+            free(name);
+            return false;
+        }
+    }
+    s->names[s->n] = name;
+    s->values[s->n] = val;
+    s->attrs[s->n].name = name;
+    s->attrs[s->n].type = colon != NULL ? colon + 1 : "String";
+    s->attrs[s->n].value.data = val;
+    s->attrs[s->n].value.len = vlen;
+    s->n++;
+    return true;
+}
+
+static void attr_free(struct attr_set *s)
+{
+    size_t i;
+    for (i = 0; i < s->n; i++) {
+        free(s->names[i]);
+        free(s->values[i]);
+    }
+}
+
+static void print_sent(const eddy_queue_send_result *r)
+{
+    json_t *o = json_object();
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)r->body_xxh3);
+    json_object_set_new(o, "msg_id", json_integer((json_int_t)r->msg_id));
+    json_object_set_new(o, "sent_ms", json_integer((json_int_t)r->sent_ms));
+    json_object_set_new(o, "body_xxh3", json_string(hex));
+    cli_json_print_line(stdout, o);
+}
+
+/* Send each non-empty line of buf as a message, batch_max at a time. */
+static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned char *buf,
+                      size_t len, const eddy_queue_send_entry *proto, bool quiet)
+{
+    eddy_queue_info info;
+    eddy_queue_send_entry *ents = NULL;
+    eddy_queue_send_result *res = NULL;
+    size_t pos = 0, line = 0, i;
+    int rc, result = CLI_EXIT_OK;
+    if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
+        return cli_fail(cli, rc, "cannot read queue '%s'", name);
+    ents = calloc(info.options.batch_max, sizeof *ents);
+    res = calloc(info.options.batch_max, sizeof *res);
+    if (ents == NULL || res == NULL) {
+        result = CLI_EXIT_FAIL;
+        cli_err(cli, "out of memory");
+        goto done;
+    }
+    while (pos < len) {
+        size_t n = 0, first_line = line;
+        while (pos < len && n < info.options.batch_max) {
+            unsigned char *nl = memchr(buf + pos, '\n', len - pos);
+            size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+            line++;
+            if (end > pos) {
+                ents[n] = *proto;
+                ents[n].body.data = buf + pos;
+                ents[n].body.len = end - pos;
+                n++;
+            }
+            pos = end + 1;
+        }
+        if (n == 0)
+            break;
+        if ((rc = eddy_queue_send_batch(env, name, ents, n, res)) != 0) {
+            result = cli_fail(cli, rc, "sending lines %zu.. to queue '%s'", first_line + 1, name);
+            goto done;
+        }
+        for (i = 0; i < n; i++) {
+            if (res[i].rc != 0) {
+                cli_err(cli, "message %zu of the batch from line %zu: %s: %s", i + 1,
+                        first_line + 1, eddy_errname(res[i].rc), eddy_strerror(res[i].rc));
+                result = CLI_EXIT_FAIL;
+            } else if (!quiet) {
+                print_sent(&res[i]);
+            }
+        }
+    }
+done:
+    free(ents);
+    free(res);
+    return result;
+}
+
+struct send_args {
+    const char *file;
+    bool lines, quiet;
+    eddy_queue_send_entry proto;
+    struct attr_set attrs;
+};
+
+static int send_parse(struct cli *cli, int argc, char **argv, struct send_args *a)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_LONGOPTS{"file", required_argument, NULL, OPT_FILE},
+        {"lines", no_argument, NULL, OPT_LINES},
+        {"delay", required_argument, NULL, OPT_DELAY},
+        {"attr", required_argument, NULL, OPT_ATTR},
+        {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
+    int c, ex;
+    uint64_t ms;
+    while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+        if (cli_common_option(cli, &cli_cmd_queue, c, optarg, &ex)) {
+            if (ex >= 0)
+                return ex;
+        } else if (c == OPT_FILE) {
+            a->file = optarg;
+        } else if (c == OPT_LINES) {
+            a->lines = true;
+        } else if (c == 'q') {
+            a->quiet = true;
+        } else if (c == OPT_DELAY) {
+            if (!cli_parse_duration_ms(optarg, &ms) || ms >= UINT32_MAX)
+                return cli_usage(cli, "bad --delay '%s'", optarg);
+            a->proto.delay_ms = ms == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)ms;
+        } else if (c == OPT_ATTR && !attr_add(&a->attrs, optarg)) {
+            return cli_usage(cli, "bad --attr '%s' (NAME[:TYPE]=VALUE, at most %d)", optarg,
+                             EDDY_QUEUE_ATTRS_MAX);
+        }
+    }
+    a->proto.attrs = a->attrs.n != 0 ? a->attrs.attrs : NULL;
+    a->proto.attr_count = a->attrs.n;
+    return -1;
+}
+
+int cli_queue_send(struct cli *cli, int argc, char **argv)
+{
+    struct send_args a;
+    const char *name = NULL, *body_arg = NULL;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    eddy_env *env;
+    eddy_queue_send_result res;
+    int ex, rc;
+    memset(&a, 0, sizeof a);
+    if ((ex = send_parse(cli, argc, argv, &a)) >= 0)
+        goto done;
+    ex = CLI_EXIT_USAGE;
+    if (optind >= argc) {
+        cli_usage(cli, "missing queue NAME");
+        goto done;
+    }
+    name = argv[optind];
+    if (optind + 1 < argc)
+        body_arg = argv[optind + 1];
+    if (optind + 2 < argc || (body_arg != NULL && a.file != NULL)) {
+        cli_usage(cli, "give the body once: as an argument, with --file, or on stdin");
+        goto done;
+    }
+    ex = CLI_EXIT_FAIL;
+    if (body_arg != NULL) {
+        buf = (unsigned char *)strdup(body_arg);
+        len = strlen(body_arg);
+        if (buf == NULL)
+            goto done;
+    } else if (!cli_read_file(cli, a.file != NULL ? a.file : "-", &buf, &len)) {
+        goto done;
+    }
+    if ((ex = cli_open(cli, CLI_OPEN_WRITE, &env)) != 0)
+        goto done;
+    if (a.lines) {
+        ex = cli_close(cli, env, send_lines(cli, env, name, buf, len, &a.proto, a.quiet));
+        goto done;
+    }
+    a.proto.body.data = buf;
+    a.proto.body.len = len;
+    if ((rc = eddy_queue_send(env, name, &a.proto, &res)) != 0) {
+        cli_fail(cli, rc, "cannot send to queue '%s'", name);
+        ex = cli_close(cli, env, CLI_EXIT_FAIL);
+        goto done;
+    }
+    if (!a.quiet)
+        print_sent(&res);
+    ex = cli_close(cli, env, CLI_EXIT_OK);
+done:
+    free(buf);
+    attr_free(&a.attrs);
+    return ex;
+}
+
+json_t *cli_queue_message_json(const char *queue, const eddy_queue_message *m)
+{
+    json_t *o = json_object(), *attrs = json_array();
+    char hex[17];
+    size_t i;
+    json_object_set_new(o, "queue", json_string(queue));
+    json_object_set_new(o, "msg_id", json_integer((json_int_t)m->msg_id));
+    json_object_set_new(o, "receipt", json_string(m->receipt));
+    json_object_set_new(o, "receive_count", json_integer((json_int_t)m->receive_count));
+    json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
+    json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)m->body_xxh3);
+    json_object_set_new(o, "body_xxh3", json_string(hex));
+    if (m->origin_queue_id != 0) {
+        json_object_set_new(o, "origin_queue_id", json_integer((json_int_t)m->origin_queue_id));
+        json_object_set_new(o, "origin_msg_id", json_integer((json_int_t)m->origin_msg_id));
+    }
+    cli_json_set_body(o, "body", "body_encoding", m->body.data, m->body.len);
+    for (i = 0; i < m->attr_count; i++) {
+        json_t *a = json_object();
+        json_object_set_new(a, "name", json_string(m->attrs[i].name));
+        json_object_set_new(a, "type", json_string(m->attrs[i].type));
+        cli_json_set_body(a, "value", "value_encoding", m->attrs[i].value.data,
+                          m->attrs[i].value.len);
+        json_array_append_new(attrs, a);
+    }
+    json_object_set_new(o, "attrs", attrs);
+    return o;
+}
+
+static int receive_parse(struct cli *cli, int argc, char **argv, uint64_t *max,
+                         eddy_queue_receive_options *ro)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_LONGOPTS{"max", required_argument, NULL, OPT_MAX},
+        {"visibility-timeout", required_argument, NULL, OPT_VIS},
+        {"wait", required_argument, NULL, OPT_WAIT},
+        {NULL, 0, NULL, 0}};
+    int c, ex;
+    uint64_t ms;
+    while ((c = getopt_long(argc, argv, "hn:", longopts, NULL)) != -1) {
+        if (cli_common_option(cli, &cli_cmd_queue, c, optarg, &ex)) {
+            if (ex >= 0)
+                return ex;
+        } else if (c == OPT_MAX || c == 'n') {
+            if (!cli_parse_u64(optarg, 100000000, max) || *max == 0)
+                return cli_usage(cli, "bad --max '%s'", optarg);
+        } else if (c == OPT_VIS || c == OPT_WAIT) {
+            if (!cli_parse_duration_ms(optarg, &ms) || ms >= UINT32_MAX)
+                return cli_usage(cli, "bad duration '%s'", optarg);
+            if (c == OPT_VIS)
+                ro->visibility_timeout_ms = ms == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)ms;
+            else
+                ro->wait_ms = ms == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)ms;
+        }
+    }
+    return -1;
+}
+
+int cli_queue_receive(struct cli *cli, int argc, char **argv)
+{
+    eddy_queue_receive_options ro;
+    eddy_queue_info info;
+    uint64_t max = 1, got = 0;
+    const char *name = NULL;
+    eddy_env *env;
+    int ex, rc = 0;
+    memset(&ro, 0, sizeof ro);
+    if ((ex = receive_parse(cli, argc, argv, &max, &ro)) >= 0)
+        return ex;
+    if (optind + 1 != argc)
+        return cli_usage(cli, optind >= argc ? "missing queue NAME" : "too many arguments");
+    name = argv[optind];
+    if ((ex = cli_open(cli, CLI_OPEN_WRITE, &env)) != 0)
+        return ex;
+    if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
+        goto fail;
+    while (got < max) {
+        eddy_queue_batch *batch = NULL;
+        const eddy_queue_message *msgs;
+        size_t n, i;
+        uint64_t want = max - got;
+        ro.max_messages = (uint32_t)(want < info.options.batch_max ? want : info.options.batch_max);
+        if ((rc = eddy_queue_receive(env, name, &ro, &batch)) != 0)
+            break;
+        msgs = eddy_queue_batch_messages(batch, &n);
+        for (i = 0; i < n; i++)
+            cli_json_print_line(stdout, cli_queue_message_json(name, &msgs[i]));
+        eddy_queue_batch_free(batch);
+        got += n;
+        /* Stop when the queue had fewer than asked for, and after one call with a visibility
+         * timeout of 0 (the same messages would come back at once). */
+        if (n < ro.max_messages || ro.visibility_timeout_ms == EDDY_QUEUE_ZERO_MS)
+            break;
+        ro.wait_ms = EDDY_QUEUE_ZERO_MS; /* only the first call waits */
+    }
+    if (rc == EDDY_ELIMIT && got > 0)
+        rc = 0;
+    if (rc != 0)
+        goto fail;
+    fflush(stdout);
+    return cli_close(cli, env, CLI_EXIT_OK);
+fail:
+    cli_fail(cli, rc, "cannot receive from queue '%s'", name);
+    return cli_close(cli, env, CLI_EXIT_FAIL);
+}
+
+/* Receipts named on the command line or read from stdin (plain or `receive` JSON lines). */
+struct receipts {
+    char **r;
+    size_t n, cap;
+};
+
+static bool receipts_add(struct receipts *rs, const char *s, size_t len)
+{
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap != 0 ? rs->cap * 2 : 64;
+        char **p = realloc(rs->r, cap * sizeof *p);
+        if (p == NULL)
+            return false;
+        rs->r = p;
+        rs->cap = cap;
+    }
+    rs->r[rs->n] = strndup(s, len);
+    return rs->r[rs->n++] != NULL;
+}
+
+static bool receipts_from_stdin(const struct cli *cli, struct receipts *rs)
+{
+    unsigned char *buf;
+    size_t len, pos = 0;
+    bool ok = true;
+    if (!cli_read_file(cli, "-", &buf, &len))
+        return false;
+    while (pos < len && ok) {
+        char *line = (char *)buf + pos, *nl = memchr(line, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - line) : len - pos;
+        pos += end + 1;
+        while (end > 0 && (line[end - 1] == '\r' || line[end - 1] == ' '))
+            end--;
+        if (end == 0)
+            continue;
+        if (line[0] == '{') {
+            json_error_t err;
+            json_t *o = json_loadb(line, end, 0, &err);
+            const char *r = json_string_value(json_object_get(o, "receipt"));
+            if (r == NULL) {
+                cli_err(cli, "a JSON line on stdin has no \"receipt\"");
+                ok = false;
+            } else {
+                ok = receipts_add(rs, r, strlen(r));
+            }
+            json_decref(o);
+        } else {
+            ok = receipts_add(rs, line, end);
+        }
+    }
+    free(buf);
+    return ok;
+}
+
+static int ack_batches(struct cli *cli, eddy_env *env, const char *name, struct receipts *rs,
+                       bool visibility, uint32_t timeout_ms)
+{
+    eddy_queue_info info;
+    eddy_queue_visibility_entry *ve = NULL;
+    int *results = NULL, rc, result = CLI_EXIT_OK;
+    size_t pos, i, done = 0;
+    if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
+        return cli_fail(cli, rc, "cannot read queue '%s'", name);
+    results = calloc(info.options.batch_max, sizeof *results);
+    ve = calloc(info.options.batch_max, sizeof *ve);
+    if (results == NULL || ve == NULL) {
+        result = CLI_EXIT_FAIL;
+        goto done;
+    }
+    for (pos = 0; pos < rs->n; pos += info.options.batch_max) {
+        size_t n = rs->n - pos < info.options.batch_max ? rs->n - pos : info.options.batch_max;
+        for (i = 0; i < n; i++) {
+            ve[i].receipt = rs->r[pos + i];
+            ve[i].timeout_ms = timeout_ms;
+        }
+        rc = visibility ? eddy_queue_change_visibility_batch(env, name, ve, n, results)
+                        : eddy_queue_delete_batch(env, name, (const char *const *)(rs->r + pos), n,
+                                                  results);
+        if (rc != 0) {
+            result = cli_fail(cli, rc, "queue '%s'", name);
+            goto done;
+        }
+        for (i = 0; i < n; i++) {
+            if (results[i] == 0) {
+                done++;
+                continue;
+            }
+            cli_err(cli, "receipt %.16s...: %s: %s", rs->r[pos + i], eddy_errname(results[i]),
+                    eddy_strerror(results[i]));
+            result = CLI_EXIT_FAIL;
+        }
+    }
+    printf("%s %zu message%s\n", visibility ? "changed the visibility of" : "deleted", done,
+           done == 1 ? "" : "s");
+done:
+    free(results);
+    free(ve);
+    return result;
+}
+
+int cli_queue_ack(struct cli *cli, int argc, char **argv, bool visibility)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_LONGOPTS{"timeout", required_argument, NULL, OPT_TIMEOUT}, {NULL, 0, NULL, 0}};
+    struct receipts rs = {NULL, 0, 0};
+    uint64_t timeout = UINT64_MAX;
+    const char *name = NULL;
+    eddy_env *env;
+    int c, ex;
+    size_t i;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (cli_common_option(cli, &cli_cmd_queue, c, optarg, &ex)) {
+            if (ex >= 0)
+                return ex;
+        } else if (c == OPT_TIMEOUT) {
+            if (!cli_parse_duration_ms(optarg, &timeout) || timeout >= UINT32_MAX)
+                return cli_usage(cli, "bad --timeout '%s'", optarg);
+        }
+    }
+    if (visibility && timeout == UINT64_MAX)
+        return cli_usage(cli, "change-visibility needs --timeout DUR");
+    if (!visibility && timeout != UINT64_MAX)
+        return cli_usage(cli, "delete-message takes no --timeout");
+    if (optind >= argc)
+        return cli_usage(cli, "missing queue NAME");
+    name = argv[optind];
+    ex = CLI_EXIT_FAIL;
+    for (i = (size_t)optind + 1; i < (size_t)argc; i++) {
+        if (!receipts_add(&rs, argv[i], strlen(argv[i])))
+            goto done;
+    }
+    if (optind + 1 == argc && !receipts_from_stdin(cli, &rs))
+        goto done;
+    if (rs.n == 0) {
+        printf("%s 0 messages\n", visibility ? "changed the visibility of" : "deleted");
+        ex = CLI_EXIT_OK;
+        goto done;
+    }
+    if ((ex = cli_open(cli, CLI_OPEN_WRITE, &env)) != 0)
+        goto done;
+    ex = cli_close(cli, env, ack_batches(cli, env, name, &rs, visibility, (uint32_t)timeout));
+done:
+    for (i = 0; i < rs.n; i++)
+        free(rs.r[i]);
+    free(rs.r);
+    return ex;
+}

@@ -1,0 +1,373 @@
+/*
+ * cmd_stat.c: `eddy stat`: the database's figures (format, sizes, pages, readers), each queue's
+ * exact counts and dead-letter link, the running redrive tasks, each stream's shards, and a
+ * consumer's checkpoints with their lag, as text or one JSON object.
+ *
+ * Each figure comes from one short read call; queues deleted meanwhile are skipped.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_stream.h"
+
+static int run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cli_cmd_stat = {
+    "stat", "database, queue and redrive statistics",
+    "usage: eddy stat [--json] [--queue NAME] [--consumer NAME]\n"
+    "\n"
+    "Prints the database's format version, file and map size, page counts, free pages and\n"
+    "reader slots; then for each queue its exact counts (messages, visible, in flight, delayed,\n"
+    "expired), the age of its oldest message and its dead-letter queue, with the running\n"
+    "redrive tasks; then for each stream its shards with state, first and last sequence\n"
+    "number, record count and bytes, and (with --consumer) that consumer's checkpoints and\n"
+    "how far behind each is.\n"
+    "\n"
+    "  --json           one JSON object {\"env\",\"queues\",\"redrive_tasks\",\"streams\"}\n"
+    "  --queue NAME     only this queue (and no streams)\n"
+    "  --consumer NAME  checkpoints of this consumer on every stream\n"
+    "\n"
+    "Example: eddy --db ./eddy-data stat\n",
+    run};
+
+static json_t *env_json(const char *path, const eddy_env_stat *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(path));
+    json_object_set_new(o, "format_version", json_integer(st->format_version));
+    json_object_set_new(o, "created_ms", json_integer((json_int_t)st->created_ms));
+    json_object_set_new(o, "file_size", json_integer((json_int_t)st->file_size));
+    json_object_set_new(o, "map_size", json_integer((json_int_t)st->map_size));
+    json_object_set_new(o, "page_size", json_integer((json_int_t)st->page_size));
+    json_object_set_new(o, "pages_used", json_integer((json_int_t)st->pages_used));
+    json_object_set_new(o, "pages_free", json_integer((json_int_t)st->pages_free));
+    json_object_set_new(o, "readers_max", json_integer(st->readers_max));
+    json_object_set_new(o, "readers_used", json_integer(st->readers_used));
+    json_object_set_new(o, "queue_count", json_integer(st->queue_count));
+    json_object_set_new(o, "stream_count", json_integer(st->stream_count));
+    json_object_set_new(o, "lmdb_version", json_string(st->lmdb_version));
+    return o;
+}
+
+static void env_text(const char *path, const eddy_env_stat *st)
+{
+    char t[40], s1[32], s2[32];
+    cli_format_time(st->created_ms, t, sizeof t);
+    cli_format_size(st->file_size, s1, sizeof s1);
+    cli_format_size(st->map_size, s2, sizeof s2);
+    printf("database        %s\nformat version  %u\ncreated         %s\n", path, st->format_version,
+           t);
+    printf("file size       %llu bytes (%s)\nmap size        %llu bytes (%s)\n",
+           (unsigned long long)st->file_size, s1, (unsigned long long)st->map_size, s2);
+    printf("page size       %llu\npages used      %llu\npages free      %llu\n",
+           (unsigned long long)st->page_size, (unsigned long long)st->pages_used,
+           (unsigned long long)st->pages_free);
+    printf("readers         %u of %u\nqueues          %u\nstreams         %u\nlmdb            %s\n",
+           st->readers_used, st->readers_max, st->queue_count, st->stream_count, st->lmdb_version);
+}
+
+static const char *task_status(int s)
+{
+    switch (s) {
+    case EDDY_QUEUE_TASK_RUNNING:
+        return "running";
+    case EDDY_QUEUE_TASK_COMPLETED:
+        return "completed";
+    case EDDY_QUEUE_TASK_CANCELLED:
+        return "cancelled";
+    case EDDY_QUEUE_TASK_FAILED:
+        return "failed";
+    default:
+        return "unknown";
+    }
+}
+
+json_t *cli_task_json(const eddy_queue_redrive_task *t)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "source", json_string(t->source));
+    json_object_set_new(o, "task_id", json_integer((json_int_t)t->task_id));
+    json_object_set_new(o, "status", json_string(task_status(t->status)));
+    json_object_set_new(o, "dest", json_string(t->dest));
+    json_object_set_new(o, "max_per_s", json_integer(t->max_per_s));
+    json_object_set_new(o, "moved", json_integer((json_int_t)t->moved));
+    json_object_set_new(o, "to_move", json_integer((json_int_t)t->to_move));
+    json_object_set_new(o, "started_ms", json_integer((json_int_t)t->started_ms));
+    json_object_set_new(o, "updated_ms", json_integer((json_int_t)t->updated_ms));
+    if (t->status == EDDY_QUEUE_TASK_FAILED)
+        json_object_set_new(o, "failure", json_string(t->failure));
+    return o;
+}
+
+void cli_task_text(const eddy_queue_redrive_task *t)
+{
+    printf("redrive %s#%llu %s moved %llu of %llu to %s", t->source, (unsigned long long)t->task_id,
+           task_status(t->status), (unsigned long long)t->moved, (unsigned long long)t->to_move,
+           t->dest[0] != '\0' ? t->dest : "(origin queues)");
+    if (t->max_per_s != 0)
+        printf(" at %u/s", t->max_per_s);
+    if (t->status == EDDY_QUEUE_TASK_FAILED)
+        printf(": %s", t->failure);
+    printf("\n");
+}
+
+/* One queue: counts and tasks, appended to the JSON arrays or printed. */
+static int stat_queue(struct cli *cli, eddy_env *env, const char *name, json_t *queues,
+                      json_t *tasks)
+{
+    eddy_queue_info info;
+    eddy_queue_stat st;
+    eddy_queue_redrive_task tl[16];
+    size_t nt = 0, i;
+    int rc = eddy_queue_get_attributes(env, name, &info);
+    if (rc == 0)
+        rc = eddy_queue_stat_get(env, name, &st);
+    if (rc == 0)
+        rc = eddy_queue_redrive_list(env, name, tl, 16, &nt);
+    if (rc == EDDY_ENOTFOUND)
+        return 0; /* deleted since the listing */
+    if (rc != 0)
+        return cli_fail(cli, rc, "cannot read queue '%s'", name);
+    if (queues != NULL) {
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(name));
+        json_object_set_new(o, "messages", json_integer((json_int_t)st.messages));
+        json_object_set_new(o, "visible", json_integer((json_int_t)st.visible));
+        json_object_set_new(o, "in_flight", json_integer((json_int_t)st.in_flight));
+        json_object_set_new(o, "delayed", json_integer((json_int_t)st.delayed));
+        json_object_set_new(o, "expired", json_integer((json_int_t)st.expired));
+        json_object_set_new(o, "oldest_age_ms", json_integer((json_int_t)st.oldest_age_ms));
+        json_object_set_new(o, "dlq", json_string(info.options.dlq_name));
+        json_object_set_new(o, "max_receive_count", json_integer(info.options.max_receive_count));
+        json_array_append_new(queues, o);
+    } else {
+        char age[40];
+        cli_format_duration(st.oldest_age_ms, age, sizeof age);
+        printf("queue %s: messages %llu, visible %llu, in flight %llu, delayed %llu, expired "
+               "%llu, oldest %s",
+               name, (unsigned long long)st.messages, (unsigned long long)st.visible,
+               (unsigned long long)st.in_flight, (unsigned long long)st.delayed,
+               (unsigned long long)st.expired, age);
+        if (info.options.dlq_name[0] != '\0')
+            printf(", dead letters to %s after %u receives", info.options.dlq_name,
+                   info.options.max_receive_count);
+        printf("\n");
+    }
+    for (i = 0; i < nt; i++) {
+        if (tl[i].status != EDDY_QUEUE_TASK_RUNNING)
+            continue;
+        if (tasks != NULL)
+            json_array_append_new(tasks, cli_task_json(&tl[i]));
+        else
+            cli_task_text(&tl[i]);
+    }
+    return 0;
+}
+
+/*
+ * The first and last records' sequence numbers of a shard ("" when empty). The first is one
+ * 1-record read from the trim horizon; the last is the ending sequence number of a closed shard,
+ * else found by reading from the newest record's arrival time to the end (a few short reads,
+ * bounded: with a busy writer it is the last one seen).
+ */
+static int seq_range(eddy_env *env, const char *stream, const eddy_stream_shard *sh,
+                     char first[EDDY_STREAM_SEQ_LEN + 1], char last[EDDY_STREAM_SEQ_LEN + 1])
+{
+    eddy_stream_iterator it;
+    eddy_stream_read_options ro = {1, 0};
+    int rc = 0, round;
+    first[0] = last[0] = '\0';
+    snprintf(last, EDDY_STREAM_SEQ_LEN + 1, "%s", sh->ending_seq);
+    for (round = 0; round < 12 && rc == 0; round++) {
+        eddy_stream_batch *b = NULL;
+        const eddy_stream_record *r;
+        size_t n = 0;
+        if (round == 0)
+            rc = eddy_stream_get_iterator(env, stream, sh->shard_id, EDDY_ITER_TRIM_HORIZON, NULL,
+                                          0, &it);
+        else if (round == 1)
+            rc = eddy_stream_get_iterator(env, stream, sh->shard_id, EDDY_ITER_AT_TIMESTAMP, NULL,
+                                          sh->last_arrival_ms, &it);
+        if (rc == 0)
+            rc = eddy_stream_get_records(env, &it, &ro, &b);
+        r = rc == 0 ? eddy_stream_batch_records(b, &n) : NULL;
+        if (r != NULL && n != 0 && round == 0)
+            snprintf(first, EDDY_STREAM_SEQ_LEN + 1, "%s", r[0].seq);
+        else if (r != NULL && n != 0)
+            snprintf(last, EDDY_STREAM_SEQ_LEN + 1, "%s", r[n - 1].seq);
+        if (rc == 0)
+            it = eddy_stream_batch_info(b)->next;
+        eddy_stream_batch_free(b);
+        ro.max_records = 10000;
+        if (round == 0 && (n == 0 || sh->state != EDDY_SHARD_OPEN))
+            break; /* empty, or closed: its ending sequence number is the last */
+        if (round > 0 && n == 0)
+            break;
+    }
+    return rc;
+}
+
+static int stat_shard(eddy_env *env, const char *name, const eddy_stream_shard *sh, json_t *arr)
+{
+    char first[EDDY_STREAM_SEQ_LEN + 1], last[EDDY_STREAM_SEQ_LEN + 1];
+    int rc = seq_range(env, name, sh, first, last);
+    if (rc != 0)
+        return rc;
+    if (arr != NULL) {
+        json_t *o = cli_shard_json(sh);
+        json_object_set_new(o, "first_seq", json_string(first));
+        json_object_set_new(o, "last_seq", json_string(last));
+        json_array_append_new(arr, o);
+        return 0;
+    }
+    printf("  shard %u %s: records %llu, bytes %llu, first seq %s, last seq %s", sh->shard_id,
+           cli_shard_state(sh->state), (unsigned long long)sh->records,
+           (unsigned long long)sh->bytes, first[0] != '\0' ? first : "-",
+           last[0] != '\0' ? last : "-");
+    if (sh->last_arrival_ms != 0) {
+        char t[40];
+        cli_format_time(sh->last_arrival_ms, t, sizeof t);
+        printf(", last arrival %s", t);
+    }
+    printf("\n");
+    return 0;
+}
+
+static int stat_stream(struct cli *cli, eddy_env *env, const char *name, const char *consumer,
+                       json_t *streams)
+{
+    eddy_stream_info info;
+    eddy_stream_shard *shards = NULL;
+    eddy_checkpoint *cps = NULL;
+    size_t n = 0, ncp = 0, i;
+    json_t *o = NULL, *sh = NULL, *cp = NULL;
+    int rc = eddy_stream_describe(env, name, &info);
+    if (rc == 0)
+        rc = cli_stream_shards(env, name, &shards, &n);
+    if (rc == 0 && consumer != NULL) {
+        cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
+        rc = cps == NULL
+                 ? EDDY_ENOMEM
+                 : eddy_checkpoint_list(env, name, consumer, cps, EDDY_STREAM_SHARDS_MAX, &ncp);
+    }
+    if (rc == EDDY_ENOTFOUND)
+        rc = 0; /* deleted since the listing */
+    else if (streams != NULL && rc == 0) {
+        o = cli_stream_info_json(name, &info);
+        sh = json_array();
+        cp = json_array();
+        json_object_set_new(o, "shard_list", sh);
+        json_object_set_new(o, "checkpoints", cp);
+        json_array_append_new(streams, o);
+    } else if (rc == 0) {
+        printf("stream %s: %u open shards, %u stored, records %llu, bytes %llu\n", name,
+               info.open_shards, info.shards, (unsigned long long)info.records,
+               (unsigned long long)info.bytes);
+    }
+    for (i = 0; rc == 0 && i < n; i++)
+        rc = stat_shard(env, name, &shards[i], sh);
+    for (i = 0; rc == 0 && i < ncp; i++) {
+        json_t *j = cli_checkpoint_json(cli, env, name, consumer, &cps[i]);
+        if (cp != NULL) {
+            json_array_append_new(cp, j);
+            continue;
+        }
+        printf("  consumer %s shard %u at %s, %lld ms behind\n", consumer, cps[i].shard_id,
+               cps[i].seq,
+               (long long)json_integer_value(json_object_get(j, "millis_behind_latest")));
+        json_decref(j);
+    }
+    free(shards);
+    free(cps);
+    if (rc != 0)
+        return cli_fail(cli, rc, "cannot read stream '%s'", name);
+    return 0;
+}
+
+static int stat_streams(struct cli *cli, eddy_env *env, const char *consumer, json_t *streams)
+{
+    char **names = NULL;
+    size_t n = 0, i;
+    int rc = cli_stream_names(env, &names, &n), result = 0;
+    if (rc != 0)
+        return cli_fail(cli, rc, "cannot list streams");
+    for (i = 0; i < n && result == 0; i++)
+        result = stat_stream(cli, env, names[i], consumer, streams);
+    cli_free_names(names, n);
+    return result;
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS{"json", no_argument, NULL, 'j'},
+                                             {"queue", required_argument, NULL, 'q'},
+                                             {"consumer", required_argument, NULL, 'c'},
+                                             {NULL, 0, NULL, 0}};
+    bool json = false;
+    const char *only = NULL, *consumer = NULL;
+    eddy_env *env;
+    eddy_env_stat st;
+    char **names = NULL;
+    size_t n = 0, i;
+    json_t *root = NULL, *queues = NULL, *tasks = NULL, *streams = NULL;
+    int c, ex, rc, result = CLI_EXIT_OK;
+
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (cli_common_option(cli, &cli_cmd_stat, c, optarg, &ex)) {
+            if (ex >= 0)
+                return ex;
+        } else if (c == 'j') {
+            json = true;
+        } else if (c == 'q') {
+            only = optarg;
+        } else if (c == 'c') {
+            consumer = optarg;
+        }
+    }
+    if (optind != argc)
+        return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+    if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
+        return ex;
+    if ((rc = eddy_env_stat_get(env, &st)) != 0) {
+        cli_fail(cli, rc, "cannot read the statistics of '%s'", cli->db_path);
+        return cli_close(cli, env, CLI_EXIT_FAIL);
+    }
+    if (only == NULL && (rc = cli_queue_names(env, &names, &n)) != 0) {
+        cli_fail(cli, rc, "cannot list queues");
+        return cli_close(cli, env, CLI_EXIT_FAIL);
+    }
+    if (json) {
+        root = json_object();
+        queues = json_array();
+        tasks = json_array();
+        streams = json_array();
+        json_object_set_new(root, "env", env_json(cli->db_path, &st));
+    } else {
+        env_text(cli->db_path, &st);
+    }
+    if (only != NULL) {
+        rc = eddy_queue_get_attributes(env, only, &(eddy_queue_info){0});
+        if (rc != 0)
+            result = cli_fail(cli, rc, "cannot read queue '%s'", only);
+        else
+            result = stat_queue(cli, env, only, queues, tasks);
+    }
+    for (i = 0; i < n && result == 0; i++)
+        result = stat_queue(cli, env, names[i], queues, tasks);
+    cli_free_names(names, n);
+    if (only == NULL && result == 0)
+        result = stat_streams(cli, env, consumer, streams);
+    if (json) {
+        json_object_set_new(root, "queues", queues);
+        json_object_set_new(root, "redrive_tasks", tasks);
+        json_object_set_new(root, "streams", streams);
+        if (result == 0) {
+            json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            fputc('\n', stdout);
+        }
+        json_decref(root);
+    }
+    return cli_close(cli, env, result);
+}

@@ -1,0 +1,125 @@
+/*
+ * progress.c: progress of long operations (verify, compact, trim, redrive, export, import) on
+ * stderr: a bar with rate and ETA on a terminal, JSON lines with --progress=json, nothing when
+ * stderr is not a terminal (auto) or with --progress=none.
+ *
+ * Never writes to stdout, so the data a command prints stays clean.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct cli_progress {
+    int mode; /* CLI_PROGRESS_BAR or CLI_PROGRESS_JSON */
+    const char *label;
+    uint64_t total;
+    uint64_t start_ms;
+    uint64_t last_ms;
+    bool drawn;
+};
+
+uint64_t cli_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t cli_now_ms(const struct cli *cli)
+{
+    struct timespec ts;
+    if (cli->fixed_clock)
+        return cli->fixed_now_ms;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void cli_sleep_ms(uint64_t ms)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+struct cli_progress *cli_progress_start(const struct cli *cli, const char *label, uint64_t total)
+{
+    struct cli_progress *p;
+    int mode = cli->progress;
+    if (mode == CLI_PROGRESS_AUTO)
+        mode = isatty(STDERR_FILENO) ? CLI_PROGRESS_BAR : CLI_PROGRESS_NONE;
+    if (mode == CLI_PROGRESS_NONE)
+        return NULL;
+    p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    p->mode = mode;
+    p->label = label;
+    p->total = total;
+    p->start_ms = cli_mono_ms();
+    return p;
+}
+
+static void draw(struct cli_progress *p, uint64_t done, bool final)
+{
+    uint64_t now = cli_mono_ms(), elapsed = now - p->start_ms;
+    double rate = elapsed > 0 ? (double)done * 1000.0 / (double)elapsed : 0.0;
+    double eta = -1.0;
+    if (p->total > done && rate > 0.0)
+        eta = (double)(p->total - done) / rate;
+    if (p->mode == CLI_PROGRESS_JSON) {
+        json_t *o = json_object();
+        json_object_set_new(o, "op", json_string(p->label));
+        json_object_set_new(o, "done", json_integer((json_int_t)done));
+        if (p->total != 0)
+            json_object_set_new(o, "total", json_integer((json_int_t)p->total));
+        json_object_set_new(o, "rate_per_s", json_real(rate));
+        json_object_set_new(o, "elapsed_s", json_real((double)elapsed / 1000.0));
+        if (eta >= 0.0)
+            json_object_set_new(o, "eta_s", json_real(eta));
+        json_object_set_new(o, "final", json_boolean(final));
+        cli_json_print_line(stderr, o);
+        return;
+    }
+    if (p->total != 0) {
+        int width = 30, fill = (int)(done >= p->total ? width : (double)done * width / p->total);
+        int i;
+        fprintf(stderr, "\r%s [", p->label);
+        for (i = 0; i < width; i++)
+            fputc(i < fill ? '#' : ' ', stderr);
+        fprintf(stderr, "] %3d%% %llu/%llu %.0f/s", (int)(done * 100 / p->total),
+                (unsigned long long)done, (unsigned long long)p->total, rate);
+    } else {
+        fprintf(stderr, "\r%s %llu %.0f/s", p->label, (unsigned long long)done, rate);
+    }
+    if (eta >= 0.0 && !final)
+        fprintf(stderr, " ETA %d:%02d", (int)eta / 60, (int)eta % 60);
+    else
+        fprintf(stderr, " %.1fs", (double)elapsed / 1000.0);
+    fputs("\033[K", stderr);
+    if (final)
+        fputc('\n', stderr);
+    p->drawn = true;
+}
+
+void cli_progress_update(struct cli_progress *p, uint64_t done)
+{
+    uint64_t now;
+    if (p == NULL)
+        return;
+    now = cli_mono_ms();
+    if (p->drawn && now - p->last_ms < 200)
+        return;
+    p->last_ms = now;
+    draw(p, done, false);
+}
+
+void cli_progress_end(struct cli_progress *p, uint64_t done)
+{
+    if (p == NULL)
+        return;
+    draw(p, done, true);
+    free(p);
+}
