@@ -1373,6 +1373,8 @@ EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *c
                                 const char *worker, uint64_t duration_ms, eddy_lease *held,
                                 size_t cap, size_t *n_out);
 
+/* @@POLLER-API@@ */
+
 #ifdef __cplusplus
 }
 #endif
