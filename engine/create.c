@@ -9,8 +9,10 @@
  * the directory fsynced. Invariant: a data.mdb under the database's name is always complete; a
  * crash leaves either no data.mdb (the next open creates it again) or a whole one.
  *
- * The caller holds eddy.lock shared; creation converts it to exclusive so that two processes
- * creating the same database do not both rename a file into place.
+ * Creators serialize on create.lock, a file of its own, held only while creating (never
+ * eddy.lock: every open handle holds that one shared, so waiting to convert it to exclusive
+ * would wait for every other process to close). create.lock is kept: unlinking it could let a
+ * waiter lock an unlinked inode while a newcomer locks a new one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,16 +130,21 @@ static int create_locked(eddy_env *env, unsigned flags)
 
 int eddy__create(eddy_env *env, unsigned flags)
 {
-    int rc;
+    char p[4200];
+    int fd, rc;
 
-    while (env->lock_fd >= 0 && flock(env->lock_fd, LOCK_EX) != 0)
-        if (errno != EINTR)
-            return eddy__err_errno(errno, "locking eddy.lock to create a database");
-    rc = create_locked(env, flags);
-    while (env->lock_fd >= 0 && flock(env->lock_fd, LOCK_SH) != 0)
+    if (snprintf(p, sizeof p, "%s/create.lock", env->path) >= (int)sizeof p)
+        return eddy__err(EDDY_EINVAL, "database path too long");
+    if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+        return eddy__err_errno(errno, "opening create.lock");
+    while (flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
-            rc = rc != 0 ? rc : eddy__err_errno(errno, "relocking eddy.lock after creation");
-            break;
+            rc = eddy__err_errno(errno, "locking create.lock");
+            close(fd);
+            return rc;
         }
+    }
+    rc = create_locked(env, flags);
+    close(fd); /* releases the lock */
     return rc;
 }
