@@ -512,7 +512,10 @@ int eddy__write(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void 
         c->head = &op;
     c->tail = &op;
     c->queued++;
-    pthread_cond_signal(&c->work);
+    /* Wake the writer when it idles (first op) or its gathering target is reached: waking it
+     * for every arrival costs a context switch each while it gathers. */
+    if (c->queued == 1 || c->queued >= c->last_group)
+        pthread_cond_signal(&c->work);
     while (!op.done)
         pthread_cond_wait(&c->done, &c->m);
     pthread_mutex_unlock(&c->m);
