@@ -6,6 +6,7 @@
  * checkpoints and puts records in one transaction (exactly-once read-process-write).
  * Never calls mdb_*.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -250,5 +251,95 @@ out:
     *n_out = n;
     if (rc == 0 && n > cap)
         rc = eddy__err(EDDY_EBUFS, "%zu checkpoints; room for %zu", n, cap);
+    return rc;
+}
+
+/* ---- consumers ---- */
+
+typedef char consumer_name[EDDY__SNAME_MAX + 1];
+
+typedef struct consumers {
+    consumer_name *names;
+    size_t n, cap;
+} consumers;
+
+static int consumer_cmp(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* Add the names of every CKPT or LEASE entry of stream sid (duplicates go later). */
+static int consumers_collect(eddy_env *env, MDB_txn *txn, int table, uint64_t sid, consumers *c)
+{
+    uint8_t prefix[8];
+    MDB_cursor *cur = NULL;
+    const char *name;
+    size_t name_len;
+    eddy__ferr fe;
+    uint64_t ksid;
+    uint32_t shard;
+    MDB_val k, v;
+    int rc;
+
+    eddy__be64_put(prefix, sid);
+    if ((rc = eddy__cur_open(env, txn, table, &cur)) != 0)
+        return rc;
+    for (rc = eddy__cur_seek_prefix(cur, prefix, 8, NULL, 0, &k, &v); rc == 0;
+         rc = eddy__cur_next_prefix(cur, prefix, 8, &k, &v)) {
+        if (eddy__skey_named_decode(k.mv_data, k.mv_size, &ksid, &shard, &name, &name_len, &fe)) {
+            rc = EDDY__CORRUPT("%s entry: %s", eddy__table_names[table], fe.msg);
+            break;
+        }
+        if (c->n > 0 && strlen(c->names[c->n - 1]) == name_len &&
+            memcmp(c->names[c->n - 1], name, name_len) == 0)
+            continue; /* the same consumer on the next shard is common: skip it early */
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? 2 * c->cap : 16;
+            void *p = eddy__realloc(env, c->names, cap * sizeof *c->names);
+            if (p == NULL) {
+                rc = eddy__err(EDDY_ENOMEM, "out of memory listing consumers");
+                break;
+            }
+            c->names = p;
+            c->cap = cap;
+        }
+        memcpy(c->names[c->n], name, name_len);
+        c->names[c->n++][name_len] = '\0';
+    }
+    eddy__cur_close(cur);
+    return rc == EDDY_ENOTFOUND ? 0 : rc;
+}
+
+EDDY_API int eddy_consumer_list(eddy_env *env, const char *stream, eddy_consumer_list_fn fn,
+                                void *ctx)
+{
+    MDB_txn *txn = NULL;
+    consumers c;
+    size_t slen, n = 0;
+    eddy__s s;
+    int rc = eddy__env_enter(env);
+
+    if (rc != 0)
+        return rc;
+    if (fn == NULL)
+        return eddy__err(EDDY_EINVAL, "fn is NULL");
+    memset(&c, 0, sizeof c);
+    if ((rc = eddy__s_name_check("stream", stream, &slen)) != 0 ||
+        (rc = eddy__s_read(env, stream, slen, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
+        return rc;
+    if ((rc = eddy__s_get(env, txn, stream, slen, &s)) == 0 &&
+        (rc = consumers_collect(env, txn, EDDY__T_CKPT, s.id, &c)) == 0)
+        rc = consumers_collect(env, txn, EDDY__T_LEASE, s.id, &c);
+    eddy__rtxn_end(env, txn);
+    if (rc == 0 && c.n > 0) {
+        qsort(c.names, c.n, sizeof *c.names, consumer_cmp);
+        for (size_t i = 0; i < c.n; i++)
+            if (n == 0 || strcmp(c.names[n - 1], c.names[i]) != 0)
+                memmove(c.names[n++], c.names[i], sizeof *c.names);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (fn(ctx, c.names[i]) != 0)
+            rc = eddy__err(EDDY_EUSER, "the listing callback stopped at consumer '%s'", c.names[i]);
+    eddy__free(env, c.names);
     return rc;
 }

@@ -99,6 +99,43 @@ static inline int eddy__q_expired(const eddy__q *q, const eddy__qstate *s, uint6
 int eddy__q_msg_copy(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qstate *s,
                      uint64_t dst_qid, eddy__qcounters *dst_c, int dead_letter);
 
+/* queue_send.c: a message validated and encoded in the caller's thread (send and restore). */
+typedef struct eddy__qentry {
+    int rc;
+    uint32_t delay_ms;
+    uint8_t *meta; /* encoded eddy__qmeta; times and origin are set by the write op */
+    size_t meta_len;
+    eddy__payload p;
+    int prepared;
+} eddy__qentry;
+/* Check m against q's limits; *size is its SQS size, *area_len its attribute area's. */
+int eddy__q_entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t *size,
+                        size_t *area_len);
+/* Encode m's meta and compress its body (with dictionary dict_id when not 0) into e. */
+int eddy__q_entry_prepare(eddy_env *env, const eddy__q *q, uint32_t dict_id,
+                          const eddy_queue_send_entry *m, size_t area_len, eddy__qentry *e);
+/* The start of a batch write (send, restore): the queue with its counters (read once, for the
+ * dictionary) and n zeroed entries. */
+typedef struct eddy__q_batch {
+    eddy__q q;
+    eddy__qcounters c;
+    size_t name_len;
+    eddy__qentry *e; /* n entries; free with eddy__q_entries_release */
+} eddy__q_batch;
+/* Enter for writing, check the name and arguments (EDDY_EINVAL), resolve the queue
+ * (EDDY_ENOTFOUND), check n against batch_max unless single (EDDY_ELIMIT), allocate. */
+int eddy__q_batch_begin(eddy_env *env, const char *name, const void *entries, const void *results,
+                        size_t n, int single, eddy__q_batch *b);
+/* Free n entries (e itself included). Accepts NULL. */
+void eddy__q_entries_release(eddy_env *env, eddy__qentry *e, size_t n);
+
+/* queue_receive.c: copy a message out for the caller (receive and scan). attrs: one block
+ * holding the array and its strings; body: decompressed and checked against xxh3. */
+int eddy__q_attrs_copy(eddy_env *env, const eddy__qmeta *meta, const eddy_queue_attr **attrs_out,
+                       void **block);
+int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const eddy__loaded *l,
+                      uint64_t xxh3, eddy_slice *out, void **block);
+
 /* queue_redrive.c: a receive found a message due for its dead-letter queue. */
 int eddy__q_dead_letter(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint64_t msg_id,
                         const eddy__qstate *s, int *moved);

@@ -195,17 +195,60 @@ out:
     return rc == EDDY_ENOTFOUND ? 0 : rc;
 }
 
+int eddy__q_attrs_copy(eddy_env *env, const eddy__qmeta *meta, const eddy_queue_attr **attrs_out,
+                       void **block)
+{
+    eddy__qattr qa;
+    eddy__rd rd;
+    eddy_queue_attr *attrs;
+    char *p;
+
+    *block = eddy__malloc(env, meta->attr_count * sizeof *attrs + 2 * meta->attrs_len + 1);
+    if (*block == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory for message attributes");
+    attrs = *block;
+    p = (char *)(attrs + meta->attr_count);
+    rd = eddy__rd_init(meta->attrs, meta->attrs_len);
+    for (unsigned i = 0; i < meta->attr_count && eddy__qattr_next(&rd, &qa); i++) {
+        attrs[i].name = memcpy(p, qa.name, qa.name_len);
+        p[qa.name_len] = '\0';
+        p += qa.name_len + 1;
+        attrs[i].type = memcpy(p, qa.type, qa.type_len);
+        p[qa.type_len] = '\0';
+        p += qa.type_len + 1;
+        attrs[i].value.data = memcpy(p, qa.value, qa.value_len);
+        attrs[i].value.len = qa.value_len;
+        p += qa.value_len;
+    }
+    *attrs_out = meta->attr_count > 0 ? attrs : NULL;
+    return 0;
+}
+
+int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const eddy__loaded *l,
+                      uint64_t xxh3, eddy_slice *out, void **block)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    int rc = eddy__payload_body(env, l, &body, &len);
+
+    if (rc != 0)
+        return rc;
+    *block = body;
+    out->data = body;
+    out->len = len;
+    if (XXH3_64bits(body, len) != xxh3)
+        return EDDY__CORRUPT("queue '%s' message %llu: body checksum mismatch", q->name,
+                             (unsigned long long)msg_id);
+    return 0;
+}
+
 /* Lay out one received message: its attributes and their NUL-ended strings in one block. */
 static int msg_fill(eddy_env *env, const eddy__q *q, const rx_item *it, eddy_queue_message *m,
                     void **block)
 {
     eddy__qmeta meta;
-    eddy__qattr qa;
     eddy__ferr fe;
     eddy__receipt r = {q->id, it->msg_id, it->s.receive_count, it->s.nonce};
-    eddy__rd rd;
-    eddy_queue_attr *attrs;
-    char *p;
 
     if (eddy__qmeta_decode(it->l.rec.meta, it->l.rec.meta_len, &meta, &fe) != 0)
         return EDDY__CORRUPT("queue '%s' message %llu: %s", q->name, (unsigned long long)it->msg_id,
@@ -218,44 +261,14 @@ static int msg_fill(eddy_env *env, const eddy__q *q, const rx_item *it, eddy_que
     m->origin_queue_id = meta.origin_qid;
     m->origin_msg_id = meta.origin_msg_id;
     eddy__receipt_encode(m->receipt, &r);
-    *block = eddy__malloc(env, meta.attr_count * sizeof *attrs + 2 * meta.attrs_len + 1);
-    if (*block == NULL)
-        return eddy__err(EDDY_ENOMEM, "out of memory for received attributes");
-    attrs = *block;
-    p = (char *)(attrs + meta.attr_count);
-    rd = eddy__rd_init(meta.attrs, meta.attrs_len);
-    for (unsigned i = 0; i < meta.attr_count && eddy__qattr_next(&rd, &qa); i++) {
-        attrs[i].name = memcpy(p, qa.name, qa.name_len);
-        p[qa.name_len] = '\0';
-        p += qa.name_len + 1;
-        attrs[i].type = memcpy(p, qa.type, qa.type_len);
-        p[qa.type_len] = '\0';
-        p += qa.type_len + 1;
-        attrs[i].value.data = memcpy(p, qa.value, qa.value_len);
-        attrs[i].value.len = qa.value_len;
-        p += qa.value_len;
-    }
-    m->attrs = meta.attr_count > 0 ? attrs : NULL;
     m->attr_count = meta.attr_count;
-    return 0;
+    return eddy__q_attrs_copy(env, &meta, &m->attrs, block);
 }
 
 static int msg_body(eddy_env *env, const eddy__q *q, const rx_item *it, eddy_queue_message *m,
                     void **block)
 {
-    uint8_t *body = NULL;
-    size_t len = 0;
-    int rc = eddy__payload_body(env, &it->l, &body, &len);
-
-    if (rc != 0)
-        return rc;
-    *block = body;
-    m->body.data = body;
-    m->body.len = len;
-    if (XXH3_64bits(body, len) != m->body_xxh3)
-        return EDDY__CORRUPT("queue '%s' message %llu: body checksum mismatch", q->name,
-                             (unsigned long long)it->msg_id);
-    return 0;
+    return eddy__q_body_copy(env, q, it->msg_id, &it->l, m->body_xxh3, &m->body, block);
 }
 
 static int batch_build(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_batch **out)

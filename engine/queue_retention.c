@@ -15,6 +15,7 @@
 typedef struct collect_ctx {
     const eddy__q *q;
     uint64_t now;
+    uint64_t before; /* by expiry: also every message enqueued before this (0 = none) */
     uint64_t end_id; /* purge: only ids below this; 0 = no bound */
     int by_expiry;
 } collect_ctx;
@@ -30,7 +31,7 @@ static int take(const collect_ctx *x, const MDB_val *k, uint64_t *msg_id, int *s
     if (x->by_expiry) {
         if (eddy__qkey_vis_decode(k->mv_data, k->mv_size, &qid, &when, msg_id, &type, &fe) != 0)
             return EDDY__CORRUPT("queue '%s' retention index: %s", x->q->name, fe.msg);
-        *stop = when + x->q->cfg.retention_ms > x->now;
+        *stop = when + x->q->cfg.retention_ms > x->now && when >= x->before;
         return 0;
     }
     if (eddy__qkey_msg_decode(k->mv_data, k->mv_size, &qid, msg_id, &type, &fe) != 0)
@@ -95,7 +96,7 @@ static int remove_some(eddy__wtx *w, const collect_ctx *x, eddy__qcounters *c, u
 int eddy__q_expire(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint32_t max,
                    uint32_t *removed)
 {
-    collect_ctx x = {q, w->now_ms, 0, 1};
+    collect_ctx x = {q, w->now_ms, 0, 0, 1};
     return remove_some(w, &x, c, max, removed);
 }
 
@@ -106,6 +107,7 @@ typedef struct qdrain {
     size_t name_len;
     uint64_t qid;
     uint64_t end_id; /* purge: next_msg_id when the purge started */
+    uint64_t before; /* trim: also messages enqueued before this (0 = retention only) */
     uint32_t max;
     int mode;         /* 0 trim, 1 purge, 2 delete */
     uint32_t removed; /* out */
@@ -151,6 +153,7 @@ static int drain_apply(eddy__wtx *w, void *arg)
     x.q = &q;
     x.now = w->now_ms;
     x.end_id = a->mode == 1 ? a->end_id : 0;
+    x.before = a->mode == 0 ? a->before : 0;
     x.by_expiry = a->mode == 0;
     if ((rc = remove_some(w, &x, &c, a->max, &a->removed)) != 0)
         return rc;
@@ -180,7 +183,8 @@ static int drain_start(eddy_env *env, const char *name, qdrain *a, int mode)
     return rc;
 }
 
-EDDY_API int eddy_queue_trim(eddy_env *env, const char *name, uint32_t max_n, uint64_t *removed_out)
+static int trim_run(eddy_env *env, const char *name, uint64_t before_ms, uint32_t max_n,
+                    uint64_t *removed_out)
 {
     qdrain a;
     int rc;
@@ -193,9 +197,21 @@ EDDY_API int eddy_queue_trim(eddy_env *env, const char *name, uint32_t max_n, ui
         return eddy__err(EDDY_EINVAL, "trim of %u messages at once (at most %u)", max_n,
                          EDDY__Q_TRIM_MAX);
     a.max = max_n == 0 ? EDDY__Q_TRIM_DEFAULT : max_n;
+    a.before = before_ms;
     if ((rc = eddy__write(env, drain_apply, NULL, &a)) == 0 && removed_out != NULL)
         *removed_out = a.removed;
     return rc;
+}
+
+EDDY_API int eddy_queue_trim(eddy_env *env, const char *name, uint32_t max_n, uint64_t *removed_out)
+{
+    return trim_run(env, name, 0, max_n, removed_out);
+}
+
+EDDY_API int eddy_queue_trim_before(eddy_env *env, const char *name, uint64_t before_ms,
+                                    uint32_t max_n, uint64_t *removed_out)
+{
+    return trim_run(env, name, before_ms, max_n, removed_out);
 }
 
 EDDY_API int eddy_queue_purge(eddy_env *env, const char *name, uint64_t *removed_out)

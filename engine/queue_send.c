@@ -12,21 +12,12 @@
 #include "error.h"
 #include "queue_int.h"
 
-typedef struct qsend_entry {
-    int rc;
-    uint32_t delay_ms;
-    uint8_t *meta;
-    size_t meta_len;
-    eddy__payload p;
-    int prepared;
-} qsend_entry;
-
 typedef struct qsend {
     const char *name;
     size_t name_len;
     uint64_t qid;
     size_t n;
-    qsend_entry *e;
+    eddy__qentry *e;
     eddy_queue_send_result *results;
 } qsend;
 
@@ -99,8 +90,8 @@ static int attrs_check(const eddy_queue_send_entry *m, size_t *size_out, size_t 
     return 0;
 }
 
-static int entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t *size,
-                       size_t *area_len)
+int eddy__q_entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t *size,
+                        size_t *area_len)
 {
     int rc;
 
@@ -121,8 +112,8 @@ static int entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t 
     return 0;
 }
 
-static int entry_prepare(eddy_env *env, const eddy__q *q, uint32_t dict_id,
-                         const eddy_queue_send_entry *m, size_t area_len, qsend_entry *e)
+int eddy__q_entry_prepare(eddy_env *env, const eddy__q *q, uint32_t dict_id,
+                          const eddy_queue_send_entry *m, size_t area_len, eddy__qentry *e)
 {
     eddy__qmeta meta;
     eddy__wr w;
@@ -175,7 +166,7 @@ static int send_apply(eddy__wtx *w, void *arg)
         (rc = eddy__q_counters_get(w->env, w->txn, q.id, &c)) != 0)
         return rc;
     for (size_t i = 0; i < a->n; i++) {
-        qsend_entry *e = &a->e[i];
+        eddy__qentry *e = &a->e[i];
         eddy_queue_send_result *r = &a->results[i];
         if (e->rc != 0)
             continue;
@@ -192,24 +183,14 @@ static int send_apply(eddy__wtx *w, void *arg)
     return eddy__q_counters_put(w, q.id, &c);
 }
 
-/* Resolve the queue and its current dictionary in one read snapshot. */
-static int send_lookup(eddy_env *env, const char *name, size_t len, eddy__q *q, uint32_t *dict)
+void eddy__q_entries_release(eddy_env *env, eddy__qentry *e, size_t n)
 {
-    eddy__qcounters c;
-    int rc = eddy__q_read(env, name, len, q, &c);
-
-    *dict = rc == 0 ? c.dict_id : 0;
-    return rc;
-}
-
-static void send_release(eddy_env *env, qsend *a)
-{
-    for (size_t i = 0; a->e != NULL && i < a->n; i++) {
-        if (a->e[i].prepared)
-            eddy__payload_release(env, &a->e[i].p);
-        eddy__free(env, a->e[i].meta);
+    for (size_t i = 0; e != NULL && i < n; i++) {
+        if (e[i].prepared)
+            eddy__payload_release(env, &e[i].p);
+        eddy__free(env, e[i].meta);
     }
-    eddy__free(env, a->e);
+    eddy__free(env, e);
 }
 
 /* Validate and prepare every entry; per-entry failures land in results[i].rc. */
@@ -221,9 +202,9 @@ static int send_prepare(eddy_env *env, const eddy__q *q, uint32_t dict,
 
     for (size_t i = 0; i < a->n; i++) {
         memset(&a->results[i], 0, sizeof a->results[i]);
-        rc = entry_check(q, &entries[i], &size, &area);
+        rc = eddy__q_entry_check(q, &entries[i], &size, &area);
         if (rc == 0)
-            rc = entry_prepare(env, q, dict, &entries[i], area, &a->e[i]);
+            rc = eddy__q_entry_prepare(env, q, dict, &entries[i], area, &a->e[i]);
         if (rc == EDDY_ENOMEM || rc == EDDY_EINTERNAL)
             return rc;
         a->e[i].rc = a->results[i].rc = rc;
@@ -237,31 +218,44 @@ static int send_prepare(eddy_env *env, const eddy__q *q, uint32_t dict,
     return 0;
 }
 
+int eddy__q_batch_begin(eddy_env *env, const char *name, const void *entries, const void *results,
+                        size_t n, int single, eddy__q_batch *b)
+{
+    int rc;
+
+    memset(b, 0, sizeof *b);
+    if ((rc = eddy__env_enter_write(env)) != 0 || (rc = eddy__q_name_check(name, &b->name_len)))
+        return rc;
+    if (entries == NULL || results == NULL || n == 0)
+        return eddy__err(EDDY_EINVAL, "a batch needs entries, results and n > 0");
+    /* The queue and its current dictionary, in one read snapshot. */
+    if ((rc = eddy__q_read(env, name, b->name_len, &b->q, &b->c)) != 0)
+        return rc;
+    if (!single && n > b->q.cfg.batch_max)
+        return eddy__err(EDDY_ELIMIT, "batch of %zu entries for queue '%s' (batch_max %u)", n, name,
+                         b->q.cfg.batch_max);
+    if ((b->e = eddy__calloc(env, n, sizeof *b->e)) == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory for a batch of %zu", n);
+    return 0;
+}
+
 static int send_many(eddy_env *env, const char *name, const eddy_queue_send_entry *entries,
                      size_t n, eddy_queue_send_result *results, int single)
 {
-    uint32_t dict = 0;
-    eddy__q q;
+    eddy__q_batch b;
     qsend a;
     int rc;
 
     memset(&a, 0, sizeof a);
-    if ((rc = eddy__env_enter_write(env)) != 0 || (rc = eddy__q_name_check(name, &a.name_len)))
+    if ((rc = eddy__q_batch_begin(env, name, entries, results, n, single, &b)) != 0)
         return rc;
-    if (entries == NULL || results == NULL || n == 0)
-        return eddy__err(EDDY_EINVAL, "send needs entries, results and n > 0");
-    if ((rc = send_lookup(env, name, a.name_len, &q, &dict)) != 0)
-        return rc;
-    if (!single && n > q.cfg.batch_max)
-        return eddy__err(EDDY_ELIMIT, "batch of %zu entries for queue '%s' (batch_max %u)", n, name,
-                         q.cfg.batch_max);
-    if ((a.e = eddy__calloc(env, n, sizeof *a.e)) == NULL)
-        return eddy__err(EDDY_ENOMEM, "out of memory for a batch of %zu", n);
     a.name = name;
-    a.qid = q.id;
+    a.name_len = b.name_len;
+    a.qid = b.q.id;
     a.n = n;
+    a.e = b.e;
     a.results = results;
-    if ((rc = send_prepare(env, &q, dict, entries, &a)) != 0)
+    if ((rc = send_prepare(env, &b.q, b.c.dict_id, entries, &a)) != 0)
         goto out;
     if (single && results[0].rc != 0) {
         rc = results[0].rc;
@@ -269,7 +263,7 @@ static int send_many(eddy_env *env, const char *name, const eddy_queue_send_entr
     }
     rc = eddy__write(env, send_apply, eddy__q_wake, &a);
 out:
-    send_release(env, &a);
+    eddy__q_entries_release(env, a.e, a.n);
     return rc;
 }
 

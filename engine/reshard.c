@@ -316,12 +316,47 @@ static void shard_out(uint32_t id, const eddy__sshard *sh, eddy_stream_shard *o)
     o->records = sh->records;
     o->bytes = sh->bytes;
     o->last_arrival_ms = sh->last_n > sh->base_n ? sh->last_ts : 0;
+    if (sh->last_n > sh->base_n)
+        eddy__seq_str(sh->last_n, id, o->last_seq);
+}
+
+/* The first stored record's number of each shard (0 when it stores none), in one snapshot. */
+static int first_ns(eddy_env *env, MDB_txn *txn, uint64_t sid, const eddy__shard_row *rows,
+                    size_t n, uint64_t *first)
+{
+    uint8_t prefix[EDDY__SKEY_SHARD_LEN];
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc;
+
+    if ((rc = eddy__cur_open(env, txn, EDDY__T_SREC, &cur)) != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = 0;
+        if (rows[i].s.records == 0)
+            continue;
+        eddy__skey_shard(prefix, sid, rows[i].id);
+        rc = eddy__cur_seek_prefix(cur, prefix, sizeof prefix, NULL, 0, &k, &v);
+        if (rc == EDDY_ENOTFOUND)
+            continue;
+        if (rc != 0)
+            break;
+        if (k.mv_size != EDDY__SKEY_REC_LEN) {
+            rc = EDDY__CORRUPT("stream %llu shard %u: record key of %zu bytes",
+                               (unsigned long long)sid, rows[i].id, k.mv_size);
+            break;
+        }
+        first[i] = eddy__be64_get((const uint8_t *)k.mv_data + EDDY__SKEY_SHARD_LEN);
+    }
+    eddy__cur_close(cur);
+    return rc == EDDY_ENOTFOUND ? 0 : rc;
 }
 
 EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_stream_shard *out,
                                      size_t cap, size_t *n_out)
 {
     eddy__shard_row *rows = NULL;
+    uint64_t *first = NULL;
     MDB_txn *txn = NULL;
     size_t len, n = 0;
     eddy__s s;
@@ -337,12 +372,20 @@ EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_strea
         return rc;
     if ((rc = eddy__s_get(env, txn, name, len, &s)) == 0)
         rc = eddy__shards_load(env, txn, s.id, &rows, &n);
-    eddy__rtxn_end(env, txn);
     if (rc == 0 && n > cap)
         rc = eddy__err(EDDY_EBUFS, "stream '%s' has %zu shards; room for %zu", name, n, cap);
-    for (size_t i = 0; rc == 0 && i < n; i++)
+    if (rc == 0 && n > 0 && (first = eddy__calloc(env, n, sizeof *first)) == NULL)
+        rc = eddy__err(EDDY_ENOMEM, "out of memory listing %zu shards", n);
+    if (rc == 0)
+        rc = first_ns(env, txn, s.id, rows, n, first);
+    eddy__rtxn_end(env, txn);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         shard_out(rows[i].id, &rows[i].s, &out[i]);
+        if (first[i] != 0)
+            eddy__seq_str(first[i], rows[i].id, out[i].first_seq);
+    }
     *n_out = n;
     eddy__free(env, rows);
+    eddy__free(env, first);
     return rc;
 }

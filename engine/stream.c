@@ -367,6 +367,19 @@ EDDY_API int eddy_stream_create(eddy_env *env, const char *name, const eddy_stre
 
 /* ---- describe, list ---- */
 
+int eddy__s_enter_read(eddy_env *env, const void *out, const char *name, size_t *len, eddy__s *s)
+{
+    int rc = eddy__env_enter(env);
+
+    if (rc != 0)
+        return rc;
+    if (out == NULL)
+        return eddy__err(EDDY_EINVAL, "out is NULL");
+    if ((rc = eddy__s_name_check("stream", name, len)) != 0)
+        return rc;
+    return eddy__s_read(env, name, *len, s);
+}
+
 EDDY_API int eddy_stream_describe(eddy_env *env, const char *name, eddy_stream_info *out)
 {
     eddy__shard_row *rows = NULL;
@@ -374,14 +387,10 @@ EDDY_API int eddy_stream_describe(eddy_env *env, const char *name, eddy_stream_i
     MDB_txn *txn = NULL;
     size_t len, n = 0;
     eddy__s s;
-    int rc = eddy__env_enter(env);
+    int rc;
 
-    if (rc != 0)
-        return rc;
-    if (out == NULL)
-        return eddy__err(EDDY_EINVAL, "out is NULL");
-    if ((rc = eddy__s_name_check("stream", name, &len)) != 0 ||
-        (rc = eddy__s_read(env, name, len, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
+    if ((rc = eddy__s_enter_read(env, out, name, &len, &s)) != 0 ||
+        (rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
     if ((rc = eddy__s_get(env, txn, name, len, &s)) == 0)
         rc = eddy__shards_load(env, txn, s.id, &rows, &n);

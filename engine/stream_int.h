@@ -86,6 +86,9 @@ int eddy__s_name_check(const char *what, const char *name, size_t *len_out);
 int eddy__s_get(eddy_env *env, MDB_txn *txn, const char *name, size_t name_len, eddy__s *out);
 /* Own short read transaction (syncing relaxed writes first when not found). */
 int eddy__s_read(eddy_env *env, const char *name, size_t name_len, eddy__s *out);
+/* The start of a read call that fills *out: enter the env, EDDY_EINVAL when out is NULL or the
+ * name is bad, then eddy__s_read. */
+int eddy__s_enter_read(eddy_env *env, const void *out, const char *name, size_t *len, eddy__s *s);
 /* Inside a write: the stream must still be the one with id sid. */
 int eddy__s_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t sid, eddy__s *out);
 int eddy__s_get_by_id(eddy_env *env, MDB_txn *txn, uint64_t sid, eddy__s *out);
@@ -152,6 +155,20 @@ typedef struct eddy__sput {
     int reroute;     /* out: a reshard raced the routing; prepare again */
 } eddy__sput;
 
+/* A record's partition key (1..EDDY_STREAM_PK_MAX bytes) and data against the stream's
+ * limits: EDDY_EINVAL, EDDY_ETOOBIG. */
+int eddy__s_record_check(const eddy__scfg *cfg, eddy_slice pk, eddy_slice data);
+/* Append one record to b's payload (growing it; count and data_bytes too). EDDY_ENOMEM. */
+int eddy__sblock_append(eddy_env *env, eddy__sput_block *b, const void *pk, size_t pk_len,
+                        const void *data, size_t data_len);
+/* Free n blocks' payloads and the array itself. Accepts NULL. */
+void eddy__sblocks_free(eddy_env *env, eddy__sput_block *blocks, size_t n);
+/* Compress b's payload into b->p (with dictionary dict_id when not 0). */
+int eddy__sblock_compress(eddy_env *env, eddy__sput_block *b, uint32_t dict_id);
+/* Account a block of count records numbered from first_n, arrived at ts, in shard row sh: the
+ * time index entry when ts is new, last_n, last_ts, records, bytes. The caller stores the row. */
+int eddy__shard_append(eddy__wtx *w, uint64_t sid, uint32_t shard, eddy__sshard *sh,
+                       uint64_t first_n, uint32_t count, uint64_t ts, uint64_t data_bytes);
 int eddy__sput_prepare(eddy_env *env, const char *name, const eddy_stream_put_entry *entries,
                        size_t n, eddy_stream_put_result *results, int all_or_nothing,
                        eddy__sput *out);

@@ -19,22 +19,27 @@ void eddy__seq_str(uint64_t n, uint32_t shard, char *dst)
     eddy__seq_to_dec(n, shard, dst);
 }
 
+int eddy__s_record_check(const eddy__scfg *cfg, eddy_slice pk, eddy_slice data)
+{
+    if (pk.data == NULL || pk.len == 0 || pk.len > EDDY_STREAM_PK_MAX)
+        return eddy__err(EDDY_EINVAL, "partition key of %zu bytes: must be 1..%d bytes", pk.len,
+                         EDDY_STREAM_PK_MAX);
+    if (data.data == NULL && data.len > 0)
+        return eddy__err(EDDY_EINVAL, "data is NULL with length %zu", data.len);
+    if (data.len > cfg->record_len_max || data.len + pk.len > cfg->record_len_max)
+        return eddy__err(EDDY_ETOOBIG, "record of %zu bytes exceeds record_len_max %u",
+                         data.len + pk.len, cfg->record_len_max);
+    return 0;
+}
+
 static int entry_check(const eddy__scfg *cfg, const eddy_stream_put_entry *e, eddy__sput_item *it)
 {
     eddy__ferr fe;
     uint32_t shard;
     int rc;
 
-    if (e->partition_key.data == NULL || e->partition_key.len == 0 ||
-        e->partition_key.len > EDDY_STREAM_PK_MAX)
-        return eddy__err(EDDY_EINVAL, "partition key of %zu bytes: must be 1..%d bytes",
-                         e->partition_key.len, EDDY_STREAM_PK_MAX);
-    if (e->data.data == NULL && e->data.len > 0)
-        return eddy__err(EDDY_EINVAL, "data is NULL with length %zu", e->data.len);
-    if (e->data.len > cfg->record_len_max ||
-        e->data.len + e->partition_key.len > cfg->record_len_max)
-        return eddy__err(EDDY_ETOOBIG, "record of %zu bytes exceeds record_len_max %u",
-                         e->data.len + e->partition_key.len, cfg->record_len_max);
+    if ((rc = eddy__s_record_check(cfg, e->partition_key, e->data)) != 0)
+        return rc;
     if (e->explicit_hash_key != NULL) {
         if ((rc = eddy__u128_from_dec(e->explicit_hash_key, it->hash, &fe)) != 0)
             return eddy__err_ferr(rc, &fe);
@@ -50,16 +55,21 @@ static int entry_check(const eddy__scfg *cfg, const eddy_stream_put_entry *e, ed
     return 0;
 }
 
+void eddy__sblocks_free(eddy_env *env, eddy__sput_block *blocks, size_t n)
+{
+    for (size_t i = 0; blocks != NULL && i < n; i++) {
+        eddy__payload_release(env, &blocks[i].p);
+        eddy__free(env, blocks[i].raw);
+    }
+    eddy__free(env, blocks);
+}
+
 void eddy__sput_release(eddy_env *env, eddy__sput *p)
 {
     if (p == NULL)
         return;
-    for (size_t i = 0; p->blocks != NULL && i < p->n_blocks; i++) {
-        eddy__payload_release(env, &p->blocks[i].p);
-        eddy__free(env, p->blocks[i].raw);
-    }
+    eddy__sblocks_free(env, p->blocks, p->n_blocks);
     eddy__free(env, p->items);
-    eddy__free(env, p->blocks);
     eddy__free(env, p->shards);
     eddy__free(env, p->order);
     memset(p, 0, sizeof *p);
@@ -132,12 +142,58 @@ static uint32_t route_find(const routes *r, const uint8_t hash[16])
     return r->id[lo];
 }
 
+int eddy__sblock_append(eddy_env *env, eddy__sput_block *b, const void *pk, size_t pk_len,
+                        const void *data, size_t data_len)
+{
+    size_t need = EDDY__SBLOCK_REC_FIXED + pk_len + data_len;
+
+    if (b->raw_len + need > b->raw_cap) {
+        size_t cap = (b->raw_len + need) * 2;
+        uint8_t *raw = eddy__realloc(env, b->raw, cap);
+        if (raw == NULL)
+            return eddy__err(EDDY_ENOMEM, "out of memory packing a block of %zu bytes", cap);
+        b->raw = raw;
+        b->raw_cap = cap;
+    }
+    b->raw_len += eddy__sblock_rec_encode(b->raw + b->raw_len, pk, (uint16_t)pk_len, data,
+                                          (uint32_t)data_len);
+    b->count++;
+    b->data_bytes += data_len;
+    return 0;
+}
+
+int eddy__sblock_compress(eddy_env *env, eddy__sput_block *b, uint32_t dict_id)
+{
+    return dict_id != 0 ? eddy__payload_prepare_dict(env, b->raw, b->raw_len, dict_id, &b->p)
+                        : eddy__payload_prepare(env, b->raw, b->raw_len, &b->p);
+}
+
+int eddy__shard_append(eddy__wtx *w, uint64_t sid, uint32_t shard, eddy__sshard *sh,
+                       uint64_t first_n, uint32_t count, uint64_t ts, uint64_t data_bytes)
+{
+    uint8_t tk[EDDY__SKEY_TIME_LEN], tv[8];
+    int rc;
+
+    if (sh->last_n == sh->base_n || sh->records == 0 || ts > sh->last_ts) {
+        eddy__skey_time(tk, sid, shard, ts);
+        eddy__be64_put(tv, first_n);
+        if ((rc = eddy__put(w, EDDY__T_STIME, tk, sizeof tk, tv, sizeof tv, 0)) != 0)
+            return rc;
+    }
+    sh->last_n = first_n + count - 1;
+    sh->last_ts = ts;
+    sh->records += count;
+    sh->bytes += data_bytes;
+    return 0;
+}
+
 /* Append entry e (item it) to the newest block of its shard, or to a new block. */
 static int block_add(eddy_env *env, eddy__sput *p, uint32_t shard, const eddy_stream_put_entry *e,
                      eddy__sput_item *it)
 {
     size_t need = EDDY__SBLOCK_REC_FIXED + e->partition_key.len + e->data.len;
     eddy__sput_block *b = NULL;
+    int rc;
 
     for (size_t i = p->n_blocks; i-- > 0 && b == NULL;)
         if (p->blocks[i].shard == shard)
@@ -147,20 +203,11 @@ static int block_add(eddy_env *env, eddy__sput *p, uint32_t shard, const eddy_st
         memset(b, 0, sizeof *b);
         b->shard = shard;
     }
-    if (b->raw_len + need > b->raw_cap) {
-        size_t cap = (b->raw_len + need) * 2;
-        uint8_t *raw = eddy__realloc(env, b->raw, cap);
-        if (raw == NULL)
-            return eddy__err(EDDY_ENOMEM, "out of memory packing a block of %zu bytes", cap);
-        b->raw = raw;
-        b->raw_cap = cap;
-    }
-    b->raw_len += eddy__sblock_rec_encode(b->raw + b->raw_len, e->partition_key.data,
-                                          (uint16_t)e->partition_key.len, e->data.data,
-                                          (uint32_t)e->data.len);
     it->block = (uint32_t)(b - p->blocks);
-    it->idx = b->count++;
-    b->data_bytes += e->data.len;
+    it->idx = b->count;
+    if ((rc = eddy__sblock_append(env, b, e->partition_key.data, e->partition_key.len, e->data.data,
+                                  e->data.len)) != 0)
+        return rc;
     if (it->min_n != 0 && it->min_n + 1 > it->idx && it->min_n + 1 - it->idx > b->min_first)
         b->min_first = it->min_n + 1 - it->idx;
     return 0;
@@ -178,12 +225,8 @@ static int pack(eddy_env *env, eddy__sput *p, const eddy_stream_put_entry *entri
             rc = block_add(env, p, route_find(&r, p->items[i].hash), &entries[i], &p->items[i]);
     eddy__free(env, r.end);
     eddy__free(env, r.id);
-    for (size_t i = 0; rc == 0 && i < p->n_blocks; i++) {
-        eddy__sput_block *b = &p->blocks[i];
-        rc = p->s.cfg.dict_id != 0
-                 ? eddy__payload_prepare_dict(env, b->raw, b->raw_len, p->s.cfg.dict_id, &b->p)
-                 : eddy__payload_prepare(env, b->raw, b->raw_len, &b->p);
-    }
+    for (size_t i = 0; rc == 0 && i < p->n_blocks; i++)
+        rc = eddy__sblock_compress(env, &p->blocks[i], p->s.cfg.dict_id);
     return rc;
 }
 
@@ -272,20 +315,11 @@ static int number_all(eddy__wtx *w, eddy__sput *p)
         n = n > floor_n ? n : floor_n;
         n = n > b->min_first ? n : b->min_first;
         ts = w->now_ms > c->s.last_ts ? w->now_ms : c->s.last_ts;
-        if (c->s.last_n == c->s.base_n || c->s.records == 0 || ts > c->s.last_ts) {
-            uint8_t tk[EDDY__SKEY_TIME_LEN], tv[8];
-            eddy__skey_time(tk, p->s.id, c->id, ts);
-            eddy__be64_put(tv, n);
-            if ((rc = eddy__put(w, EDDY__T_STIME, tk, sizeof tk, tv, sizeof tv, 0)) != 0)
-                return rc;
-        }
+        if ((rc = eddy__shard_append(w, p->s.id, c->id, &c->s, n, b->count, ts, b->data_bytes)))
+            return rc;
         b->first_n = n;
         b->arrival_ms = ts;
         eddy__skey_rec(b->key, p->s.id, c->id, n);
-        c->s.last_n = n + b->count - 1;
-        c->s.last_ts = ts;
-        c->s.records += b->count;
-        c->s.bytes += b->data_bytes;
         c->dirty = 1;
         p->order[i] = (uint32_t)i;
     }

@@ -17,6 +17,7 @@ typedef struct trim_op {
     size_t name_len;
     uint64_t sid;
     uint32_t max_n;
+    uint64_t before;                     /* also records that arrived before this (0 = none) */
     uint64_t removed;                    /* out */
     uint8_t (*keys)[EDDY__SKEY_REC_LEN]; /* scratch: max_n + 1 keys */
 } trim_op;
@@ -104,7 +105,10 @@ static int collect(eddy__wtx *w, trim_op *op, uint32_t shard, uint64_t cutoff, f
     return rc == EDDY_ENOTFOUND ? 0 : rc;
 }
 
-static int trim_shard(eddy__wtx *w, trim_op *op, eddy__shard_row *row, uint64_t cutoff)
+/* Records that arrived before `cutoff` go; a closed shard goes once empty and closed before
+ * `shard_cutoff` (the retention's cut). */
+static int trim_shard(eddy__wtx *w, trim_op *op, eddy__shard_row *row, uint64_t cutoff,
+                      uint64_t shard_cutoff)
 {
     eddy__sshard *sh = &row->s;
     found f;
@@ -126,7 +130,7 @@ static int trim_shard(eddy__wtx *w, trim_op *op, eddy__shard_row *row, uint64_t 
                                   f.next_n == UINT64_MAX ? sh->last_n + 1 : f.next_n)) != 0)
             return rc;
     }
-    if (sh->state == EDDY__SHARD_CLOSED && sh->records == 0 && sh->closed_ms <= cutoff)
+    if (sh->state == EDDY__SHARD_CLOSED && sh->records == 0 && sh->closed_ms <= shard_cutoff)
         return eddy__shard_remove(w, op->sid, row->id);
     return f.blocks > 0 ? eddy__shard_put(w, op->sid, row->id, sh) : 0;
 }
@@ -135,7 +139,7 @@ static int trim_apply(eddy__wtx *w, void *arg)
 {
     trim_op *op = arg;
     eddy__shard_row *rows = NULL;
-    uint64_t cutoff;
+    uint64_t cutoff, shard_cutoff;
     size_t n = 0;
     eddy__s s;
     int rc;
@@ -143,19 +147,20 @@ static int trim_apply(eddy__wtx *w, void *arg)
     op->removed = 0;
     if ((rc = eddy__s_get_same(w, op->name, op->name_len, op->sid, &s)) != 0)
         return rc;
-    if (w->now_ms <= s.cfg.retention_ms)
+    shard_cutoff = w->now_ms > s.cfg.retention_ms ? w->now_ms - s.cfg.retention_ms : 0;
+    cutoff = op->before > shard_cutoff ? op->before : shard_cutoff;
+    if (cutoff == 0)
         return 0;
-    cutoff = w->now_ms - s.cfg.retention_ms;
     if ((rc = eddy__shards_load(w->env, w->txn, s.id, &rows, &n)) != 0)
         return rc;
     for (size_t i = 0; rc == 0 && i < n && op->removed < op->max_n; i++)
-        rc = trim_shard(w, op, &rows[i], cutoff);
+        rc = trim_shard(w, op, &rows[i], cutoff, shard_cutoff);
     eddy__free(w->env, rows);
     return rc;
 }
 
-EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
-                              uint64_t *removed_out)
+static int trim_run(eddy_env *env, const char *name, uint64_t before_ms, uint32_t max_n,
+                    uint64_t *removed_out)
 {
     trim_op op;
     eddy__s s;
@@ -169,6 +174,7 @@ EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
         return eddy__err(EDDY_EINVAL, "max_n %u exceeds %u", max_n, EDDY__S_TRIM_MAX);
     memset(&op, 0, sizeof op);
     op.max_n = max_n ? max_n : EDDY__S_TRIM_DEFAULT;
+    op.before = before_ms;
     if ((rc = eddy__s_name_check("stream", name, &op.name_len)) != 0 ||
         (rc = eddy__s_read(env, name, op.name_len, &s)) != 0)
         return rc;
@@ -181,4 +187,16 @@ EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
     if (rc == 0 && removed_out != NULL)
         *removed_out = op.removed;
     return rc;
+}
+
+EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
+                              uint64_t *removed_out)
+{
+    return trim_run(env, name, 0, max_n, removed_out);
+}
+
+EDDY_API int eddy_stream_trim_before(eddy_env *env, const char *name, uint64_t before_ms,
+                                     uint32_t max_n, uint64_t *removed_out)
+{
+    return trim_run(env, name, before_ms, max_n, removed_out);
 }

@@ -170,6 +170,9 @@ int eddy__qstate_decode(const void *val, size_t len, eddy__qstate *out, eddy__fe
     out->enq_ms = eddy__be64_get(v + 38);
     if (out->kind == EDDY__QSTATE_INFLIGHT && out->receive_count == 0)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "in-flight message state with receive count 0");
+    if (out->deadline_ms > EDDY__QDEADLINE_MAX) /* it is a QVIS key's field: 7 bytes */
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "message state deadline %llu out of range",
+                              (unsigned long long)out->deadline_ms);
     return 0;
 }
 
@@ -278,6 +281,15 @@ void eddy__qmeta_set_times(uint8_t *meta, size_t meta_len, uint64_t sent_ms, uin
     (void)meta_len;
     eddy__be64_put(meta + 1, sent_ms);
     eddy__be64_put(meta + 33, enq_ms);
+}
+
+void eddy__qmeta_set_origin(uint8_t *meta, size_t meta_len, uint64_t origin_qid,
+                            uint64_t origin_msg_id)
+{
+    assert(meta_len >= EDDY__QMETA_FIXED_LEN && meta[0] == EDDY__QMETA_VERSION);
+    (void)meta_len;
+    eddy__be64_put(meta + 9, origin_qid);
+    eddy__be64_put(meta + 17, origin_msg_id);
 }
 
 static int qattr_check(const eddy__qattr *a, unsigned i, eddy__ferr *err)
@@ -504,7 +516,7 @@ int eddy__receipt_decode(const char *src, eddy__receipt *out, eddy__ferr *err)
     out->msg_id = eddy__be64_get(raw + 9);
     out->receive_count = eddy__be32_get(raw + 17);
     out->nonce = eddy__be64_get(raw + 21);
-    if (out->msg_id == 0 || out->receive_count == 0)
+    if (out->msg_id == 0 || out->msg_id > EDDY__QMSG_ID_MAX || out->receive_count == 0)
         return eddy__ferr_set(err, EDDY_EINVAL, "receipt handle names no message");
     return 0;
 }

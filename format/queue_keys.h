@@ -150,6 +150,9 @@ int eddy__qmeta_encode(uint8_t *dst, size_t dst_cap, const eddy__qmeta *m, size_
 /* Overwrite sent_ms and enq_ms of an encoded meta (the write op knows the time, the caller
  * encoded the rest). */
 void eddy__qmeta_set_times(uint8_t *meta, size_t meta_len, uint64_t sent_ms, uint64_t enq_ms);
+/* Overwrite origin_qid and origin_msg_id of an encoded meta (restore keeps a dead letter's). */
+void eddy__qmeta_set_origin(uint8_t *meta, size_t meta_len, uint64_t origin_qid,
+                            uint64_t origin_msg_id);
 /* Decode and walk every attribute. Pointers borrow from src. */
 int eddy__qmeta_decode(const void *src, size_t len, eddy__qmeta *out, eddy__ferr *err);
 

@@ -757,6 +757,118 @@ EDDY_API int eddy_queue_trim(eddy_env *env, const char *name, uint32_t max_n,
 EDDY_API int eddy_queue_train_dict(eddy_env *env, const char *name, uint32_t sample_max,
                                    uint32_t dict_len_max, uint32_t *dict_id_out);
 
+/**
+ * Remove messages of queue `name` enqueued before `before_ms` (their first enqueue: a dead
+ * letter keeps its origin's), whatever the retention, and those whose retention has run out,
+ * oldest first, at most `max_n` (0 = 1000, at most 100000) in one transaction; in-flight
+ * messages too. Call it in a loop until *removed_out < max_n (test_queue_scan.c:
+ * trim_before_cut).
+ * @param[out] removed_out  NULL, or the number removed.
+ * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND (no such
+ *   queue), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_trim_before(eddy_env *env, const char *name, uint64_t before_ms,
+                                    uint32_t max_n, uint64_t *removed_out);
+
+/* ---- Scanning and restoring: a queue's messages read without receiving them, and written back
+ * with their ids and times (export and import between databases). ---- */
+
+/** Where a stored message stands, at the env clock's reading when its scan batch was read. */
+enum eddy_queue_msg_state {
+    EDDY_QUEUE_MSG_VISIBLE = 0,   /**< receivable now (also: a visibility timeout ran out) */
+    EDDY_QUEUE_MSG_DELAYED = 1,   /**< never received, delivery delay still running */
+    EDDY_QUEUE_MSG_IN_FLIGHT = 2, /**< received, visibility timeout still running */
+};
+
+/** A stored message as eddy_queue_scan reports it. Pointers are lent for the callback only. */
+typedef struct eddy_queue_scan_message {
+    uint64_t msg_id;
+    eddy_slice body;              /* the original bytes, decompressed and checksum-verified */
+    const eddy_queue_attr *attrs; /* attr_count attributes; name and type are NUL-ended */
+    size_t attr_count;
+    int state;              /* EDDY_QUEUE_MSG_* */
+    uint32_t receive_count; /* receives so far (across DLQ moves) */
+    uint64_t sent_ms;       /* when it was sent to its origin queue */
+    uint64_t enqueued_ms;   /* retention base: first enqueue (a dead letter keeps its origin's) */
+    uint64_t first_receive_ms; /* 0 until received */
+    uint64_t visible_ms;       /* when it is (or was) receivable: the visibility deadline */
+    uint64_t body_xxh3;
+    uint64_t origin_queue_id; /* a dead letter's origin queue id and message id, else 0 */
+    uint64_t origin_msg_id;
+} eddy_queue_scan_message;
+
+/** Called by eddy_queue_scan once per message, in id order. Nonzero stops the scan. */
+typedef int (*eddy_queue_scan_fn)(void *ctx, const eddy_queue_scan_message *m);
+
+/**
+ * Walk queue `name`'s stored messages with ids greater than `after_msg_id`, in id order, at most
+ * `max_n` of them (0 = all), without changing them: nothing is received, no receipt is issued,
+ * no count moves. The messages are read in short read transactions of at most 256 messages (or
+ * 16 MiB of records) each, and `fn` runs outside any transaction (it may call Eddy), so a scan is
+ * safe beside a live writer; messages sent, deleted or received while it runs may or may not be
+ * seen, each one at most once (test_queue_scan.c).
+ * @param[out] last_msg_id_out  NULL, or the id of the last message passed to fn (after_msg_id
+ *                              when none): resume a scan from there.
+ * @return 0, or
+ *   EDDY_EUSER      fn returned nonzero (the scan stopped there);
+ *   EDDY_EINVAL     NULL env/name/fn, bad name;
+ *   EDDY_ENOTFOUND  no such queue (also when it is deleted during the scan);
+ *   EDDY_ECORRUPT   a stored message failed its checksum (its key is in the detail message);
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_scan(eddy_env *env, const char *name, uint64_t after_msg_id, uint64_t max_n,
+                             eddy_queue_scan_fn fn, void *ctx, uint64_t *last_msg_id_out);
+
+/** One message to restore with its identity and history (what a scan reported). */
+typedef struct eddy_queue_restore_entry {
+    /** Its id: greater than every id the queue has handed out, increasing within a batch. */
+    uint64_t msg_id;
+    /** Body and attributes, with the limits of eddy_queue_send. */
+    eddy_slice body;
+    const eddy_queue_attr *attrs;
+    size_t attr_count;
+    /** Send time (required, not 0) and retention base (0 = sent_ms). A message whose retention
+     *  ran out is stored and then removed like any expired message. */
+    uint64_t sent_ms;
+    uint64_t enqueued_ms;
+    /** Receives so far and the first receive time (0 with receive_count 0). */
+    uint32_t receive_count;
+    uint64_t first_receive_ms;
+    /** When it becomes receivable: 0 = at once; a later time restores a delay. A message that
+     *  was in flight is restored visible at that time, with no receipt: the old ones stay dead. */
+    uint64_t visible_ms;
+    /** A dead letter's origin queue id and message id (ids of the source database), else 0. */
+    uint64_t origin_queue_id;
+    uint64_t origin_msg_id;
+} eddy_queue_restore_entry;
+
+/**
+ * Store up to batch_max messages in queue `name` with the ids and times given, in one durable
+ * commit, all or nothing: the import half of eddy_queue_scan. Ids must be greater than every id
+ * the queue has handed out (its next id then follows the last one restored), so restored
+ * messages never collide with sent ones, and a restore never goes backwards. Counters, indexes
+ * and retention are kept as for a send (eddy_env_verify stays clean). results[i] says what
+ * entry i got (msg_id, sent_ms, body_xxh3), or its own error.
+ * @param[out] results  n results in entry order (required).
+ * @return 0 (every entry stored), or
+ *   EDDY_EINVAL     NULL argument, bad name, n == 0, an entry invalid as for eddy_queue_send,
+ *                   msg_id 0 or above 2^64 - 2, sent_ms 0, first_receive_ms without receives,
+ *                   visible_ms beyond the year 4000, ids not increasing within the batch, or an
+ *                   id below the queue's next id that no stored message has (it went backwards);
+ *   EDDY_EEXIST     an id is a message the queue still stores;
+ *   EDDY_ETOOBIG    an entry exceeds body_len_max;
+ *   EDDY_ELIMIT     n > the queue's batch_max;
+ *   EDDY_ENOTFOUND  no such queue;
+ *   and the write errors. On any error nothing was stored; the failing entry's results[i].rc
+ *   holds the code (the others 0).
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_queue_restore_batch(eddy_env *env, const char *name,
+                                      const eddy_queue_restore_entry *entries, size_t n,
+                                      eddy_queue_send_result *results);
+
 /* ---- Redrive: moving messages from a dead-letter queue back (SQS StartMessageMoveTask). ---- */
 
 /** Status of a redrive task. */
@@ -1042,6 +1154,10 @@ typedef struct eddy_stream_shard {
     uint64_t records;         /* records stored now */
     uint64_t bytes;           /* their data bytes */
     uint64_t last_arrival_ms; /* newest record's arrival time; 0 before the first */
+    /** The newest record's sequence number (open or closed shard); "" before the first. */
+    char last_seq[EDDY_STREAM_SEQ_LEN + 1];
+    /** The oldest stored record's sequence number; "" when none is stored. */
+    char first_seq[EDDY_STREAM_SEQ_LEN + 1];
 } eddy_stream_shard;
 
 /**
@@ -1211,6 +1327,79 @@ EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
                               uint64_t *removed_out);
 
 /**
+ * Like eddy_stream_trim, with a tighter cut: also removes records that arrived before
+ * `before_ms`, whatever the retention, in whole put blocks, oldest first per shard, at most max_n
+ * (0 = 1000, at most 100000) per call. Closed shards are removed by the retention rule only (so
+ * their checkpoints stay until then). Iterators at removed records resume at the new trim horizon
+ * with skipped_trimmed set. Call it in a loop until *removed_out is 0 (test_stream_restore.c:
+ * trim_before_cut).
+ * @param[out] removed_out  NULL, or the number of records removed.
+ * @return as eddy_stream_trim.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_trim_before(eddy_env *env, const char *name, uint64_t before_ms,
+                                     uint32_t max_n, uint64_t *removed_out);
+
+/** Storage of a stream's records, filled by eddy_stream_usage_get. */
+typedef struct eddy_stream_usage {
+    uint64_t records;      /* records stored */
+    uint64_t blocks;       /* put blocks holding them (one per put batch and shard) */
+    uint64_t data_bytes;   /* their data bytes (as eddy_stream_info.bytes) */
+    uint64_t raw_bytes;    /* block payloads before compression: data, partition keys, framing */
+    uint64_t stored_bytes; /* block payloads as stored, after compression (the ratio's divisor) */
+} eddy_stream_usage;
+
+/**
+ * Add up how stream `name`'s records (or those of shard `shard_id`; EDDY_STREAM_NO_SHARD for
+ * all) are stored: raw_bytes / stored_bytes is the compression ratio. Reads only block headers,
+ * in short read transactions of at most 4096 blocks each, so it is safe beside a live writer
+ * (the totals then mix several instants). O(blocks): meant for tools.
+ * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such stream, or no such
+ *   shard), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_usage_get(eddy_env *env, const char *name, uint32_t shard_id,
+                                   eddy_stream_usage *out);
+
+/** One record to restore with its sequence number and arrival time (what a read returned). */
+typedef struct eddy_stream_restore_entry {
+    /** Its sequence number, which names its shard: that shard must exist and be open, and the
+     *  number must be greater than every number the shard has handed out (increasing within a
+     *  batch). */
+    const char *seq;
+    /** Its arrival time: not 0, not after now, not before the shard's newest arrival. */
+    uint64_t arrival_ms;
+    eddy_slice partition_key; /* 1..EDDY_STREAM_PK_MAX bytes (not hashed: seq chose the shard) */
+    eddy_slice data;          /* with the partition key at most record_len_max bytes */
+} eddy_stream_restore_entry;
+
+/**
+ * Store up to batch_max records in stream `name` with the sequence numbers and arrival times
+ * given, in one durable commit, all or nothing: the import half of reading a stream. Records of
+ * one shard with consecutive numbers and one arrival time are stored together, as a put stores
+ * a batch. Afterwards puts continue above the restored numbers, iterators (AT_TIMESTAMP
+ * included) see the records as if they had been put then, and eddy_env_verify stays clean.
+ * results[i] is what a put would report for entry i.
+ * @param[out] results  n results in entry order (required).
+ * @return 0 (every entry stored), or
+ *   EDDY_EINVAL     NULL argument, bad name, n == 0, a malformed seq, a partition key empty or
+ *                   too long, NULL data with a length, arrival 0 or after now or before the
+ *                   shard's newest, a closed shard, numbers not increasing within a shard in
+ *                   the batch, or a number at or below the shard's newest that no stored record
+ *                   has (it goes backwards);
+ *   EDDY_EEXIST     a sequence number the shard still stores;
+ *   EDDY_ETOOBIG    data plus partition key exceed record_len_max;
+ *   EDDY_ELIMIT     n > the stream's batch_max;
+ *   EDDY_ENOTFOUND  no such stream, or no such shard;
+ *   and the write errors. On any error nothing was stored; the failing entry's results[i].rc
+ *   holds the code.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_restore_batch(eddy_env *env, const char *name,
+                                       const eddy_stream_restore_entry *entries, size_t n,
+                                       eddy_stream_put_result *results);
+
+/**
  * Train a zstd dictionary from up to sample_max (0 = 1000) of stream `name`'s newest records,
  * of at most dict_len_max bytes (0 = 16384; 1024..131072), store it, and compress the stream's
  * new records with it. Older records stay readable with their own codec.
@@ -1301,6 +1490,21 @@ EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *
  */
 EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
                                   eddy_checkpoint *out, size_t cap, size_t *n_out);
+
+/** Called by eddy_consumer_list once per consumer, in name order. Nonzero stops the listing. */
+typedef int (*eddy_consumer_list_fn)(void *ctx, const char *consumer);
+
+/**
+ * List the consumers that have a checkpoint or a lease on any shard of stream `stream`, each
+ * once, in name order. The names are collected in one snapshot and passed to `fn` outside any
+ * transaction (fn may call Eddy); `consumer` is valid during the callback only.
+ * @return 0, EDDY_EUSER (fn returned nonzero), EDDY_EINVAL (NULL env/stream/fn, bad name),
+ *   EDDY_ENOTFOUND (no such stream), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM. On
+ *   failure other than EDDY_EUSER fn was not called.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_consumer_list(eddy_env *env, const char *stream, eddy_consumer_list_fn fn,
+                                void *ctx);
 
 /* ---- Leases: workers of one consumer share a stream's shards (KCL lease table). ---- */
 

@@ -1,10 +1,9 @@
 /*
  * cmd_dump.c: `eddy dump`: the database's objects, one per line, in name order, stable enough
  * to diff: each queue with its attributes, counts and redrive tasks, each stream with its shards;
- * or one stream's records (--stream), or a consumer's checkpoints (--consumer).
- *
- * Queue messages are not dumped yet: that needs a read-only scan of a queue's messages in the
- * public API (eddy_queue_scan, see docs/cli.md), and receiving them instead would change them.
+ * or one queue's messages (--queue, a read-only eddy_queue_scan that changes nothing), one
+ * stream's records (--stream), a consumer's checkpoints (--consumer), or every consumer of the
+ * streams with its checkpoints and leases (--consumers).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@ const struct cli_command cli_cmd_dump = {
     "       eddy dump --stream NAME [--shard ID] [--from SEQ | --after SEQ | --at TIME]\n"
     "                 [--limit N] [--json]\n"
     "       eddy dump --stream NAME --consumer CONSUMER\n"
+    "       eddy dump --consumers [--stream NAME] [--json]\n"
     "       eddy dump --queue NAME [--json]\n"
     "\n"
     "Without a selector: every queue with its attributes and counts and its redrive tasks,\n"
@@ -31,17 +31,22 @@ const struct cli_command cli_cmd_dump = {
     "    redrive SOURCE#ID STATUS moved N of N to DEST\n"
     "    stream NAME id=N shard_count=N retention_ms=N ... records=N bytes=N\n"
     "    shard NAME/ID open|closed hash=LO..HI records=N bytes=N parent=ID children=ID,ID\n"
+    "--queue NAME prints the queue's line and tasks, then its messages in id order, read\n"
+    "without receiving them (nothing changes), one per line:\n"
+    "    NAME msg=ID state=visible|delayed|in_flight receives=N sent=TIME visible=TIME\n"
+    "         attrs=N body=BODY\n"
     "--stream NAME prints its records, shard by shard in sequence order, one per line:\n"
     "    NAME shard=ID seq=SEQ arrival=TIME key=KEY data=DATA\n"
     "(data as text, or base64:... when it is not UTF-8). --consumer prints the consumer's\n"
-    "checkpoints on the stream. With --json every line is a JSON object (objects carry a\n"
-    "\"type\" field: \"queue\", \"redrive\", \"stream\", \"shard\").\n"
-    "\n"
-    "Not yet available: a queue's messages (--queue NAME prints the queue line and then\n"
-    "fails: the library has no read-only message scan yet), and all consumers at once.\n"
+    "checkpoints on the stream. --consumers prints, for every stream (or NAME), each consumer\n"
+    "with a checkpoint or a lease, then its checkpoints (the form `checkpoint get` prints):\n"
+    "    consumer STREAM/CONSUMER checkpoints=N leases=N held=N\n"
+    "With --json every line is a JSON object (objects carry a \"type\" field: \"queue\",\n"
+    "\"redrive\", \"message\", \"stream\", \"shard\", \"consumer\", \"checkpoint\").\n"
     "\n"
     "Examples: eddy --db ./eddy-data dump\n"
-    "          eddy dump --stream clicks --shard 0 --limit 100 --json\n",
+    "          eddy dump --stream clicks --shard 0 --limit 100 --json\n"
+    "          eddy dump --queue orders\n",
     run};
 
 static void kv_line(const char *word, const char *name, json_t *o, const char *skip);
@@ -166,6 +171,116 @@ static int dump_consumer(struct cli *cli, eddy_env *env, const char *stream, con
     return rc;
 }
 
+struct msg_ctx {
+    const char *queue;
+    bool json;
+};
+
+/* One scanned message: a JSON object with "type", or a text line. */
+static int print_message(void *ctx, const eddy_queue_scan_message *m)
+{
+    const struct msg_ctx *x = ctx;
+    char sent[40], vis[40];
+    if (x->json) {
+        json_t *line = json_object(), *o = cli_queue_scan_json(x->queue, m);
+        json_object_set_new(line, "type", json_string("message"));
+        json_object_update(line, o);
+        json_decref(o);
+        return cli_json_print_line(stdout, line) != 0;
+    }
+    cli_format_time(m->sent_ms, sent, sizeof sent);
+    cli_format_time(m->visible_ms, vis, sizeof vis);
+    printf("%s msg=%llu state=%s receives=%u sent=%s visible=%s attrs=%zu body=", x->queue,
+           (unsigned long long)m->msg_id, cli_queue_msg_state(m->state), m->receive_count, sent,
+           vis, m->attr_count);
+    cli_print_body_text(stdout, m->body.data, m->body.len);
+    printf("\n");
+    return 0;
+}
+
+/* dump --queue: the queue's line and tasks, then its messages. */
+static int dump_queue_messages(struct cli *cli, eddy_env *env, const char *queue, bool json)
+{
+    struct msg_ctx x = {queue, json};
+    int rc = dump_queue(env, queue, json);
+    if (rc == 0)
+        rc = eddy_queue_scan(env, queue, 0, 0, print_message, &x, NULL);
+    if (rc != 0)
+        cli_fail(cli, rc, "cannot dump queue '%s'", queue);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* One consumer of a stream: a summary line, then its checkpoints. */
+static int dump_one_consumer(struct cli *cli, eddy_env *env, const char *stream,
+                             const char *consumer, bool json)
+{
+    eddy_checkpoint *cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
+    eddy_lease *ls = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *ls);
+    size_t ncp = 0, nl = 0, held = 0, i;
+    char label[EDDY_STREAM_NAME_MAX + EDDY_CONSUMER_NAME_MAX + 2];
+    int rc = cps == NULL || ls == NULL
+                 ? EDDY_ENOMEM
+                 : eddy_checkpoint_list(env, stream, consumer, cps, EDDY_STREAM_SHARDS_MAX, &ncp);
+    if (rc == 0)
+        rc = eddy_lease_list(env, stream, consumer, ls, EDDY_STREAM_SHARDS_MAX, &nl);
+    for (i = 0; rc == 0 && i < nl; i++)
+        held += ls[i].held;
+    if (rc == 0) {
+        json_t *o = json_object();
+        if (json)
+            json_object_set_new(o, "type", json_string("consumer"));
+        json_object_set_new(o, "stream", json_string(stream));
+        json_object_set_new(o, "consumer", json_string(consumer));
+        json_object_set_new(o, "checkpoints", json_integer((json_int_t)ncp));
+        json_object_set_new(o, "leases", json_integer((json_int_t)nl));
+        json_object_set_new(o, "held", json_integer((json_int_t)held));
+        snprintf(label, sizeof label, "%s/%s", stream, consumer);
+        if (json)
+            cli_json_print_line(stdout, o);
+        else {
+            json_object_del(o, "stream");
+            json_object_del(o, "consumer");
+            kv_line("consumer", label, o, "");
+            json_decref(o);
+        }
+    }
+    for (i = 0; rc == 0 && i < ncp; i++) {
+        json_t *line = json_object(), *o = cli_checkpoint_json(cli, env, stream, consumer, &cps[i]);
+        json_object_set_new(line, "type", json_string("checkpoint"));
+        json_object_update(line, o);
+        json_decref(o);
+        cli_json_print_line(stdout, line);
+    }
+    free(cps);
+    free(ls);
+    return rc;
+}
+
+/* dump --consumers: every consumer of one stream (or of every stream), in name order. */
+static int dump_consumers(struct cli *cli, eddy_env *env, const char *only, bool json)
+{
+    struct cli_name_list streams = {NULL, 0, 0}, consumers;
+    size_t i, j;
+    int rc = only != NULL ? cli_name_collect(&streams, only) : 0;
+    if (rc == 0 && only == NULL)
+        rc = eddy_stream_list(env, NULL, cli_name_collect, &streams);
+    for (i = 0; rc == 0 && i < streams.n; i++) {
+        memset(&consumers, 0, sizeof consumers);
+        rc = eddy_consumer_list(env, streams.names[i], cli_name_collect, &consumers);
+        if (rc == EDDY_ENOTFOUND && only == NULL)
+            rc = 0; /* deleted since the listing */
+        for (j = 0; rc == 0 && j < consumers.n; j++)
+            rc = dump_one_consumer(cli, env, streams.names[i], consumers.names[j], json);
+        if (rc != 0)
+            cli_fail(cli, rc, "cannot list the consumers of stream '%s'", streams.names[i]);
+        cli_free_names(consumers.names, consumers.n);
+    }
+    if (rc != 0 && i == 0 && only == NULL)
+        cli_fail(cli, rc, "cannot list streams");
+    cli_free_names(streams.names, streams.n);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
 /* dump --stream: records, or a consumer's checkpoints. */
 static int dump_stream(struct cli *cli, eddy_env *env, struct cli_stream_read *rd,
                        const char *consumer, bool json)
@@ -223,10 +338,11 @@ static int run(struct cli *cli, int argc, char **argv)
         {"queue", required_argument, NULL, 'q'},
         {"stream", required_argument, NULL, 's'},
         {"consumer", required_argument, NULL, 'c'},
+        {"consumers", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_ITER_TRIM_HORIZON, NULL, 0, 0};
     const char *queue = NULL, *consumer = NULL;
-    bool json = false;
+    bool json = false, consumers = false;
     eddy_env *env;
     int c, ex, rc = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -241,6 +357,8 @@ static int run(struct cli *cli, int argc, char **argv)
             rd.stream = optarg;
         } else if (c == 'c') {
             consumer = optarg;
+        } else if (c == 'C') {
+            consumers = true;
         } else if ((ex = cli_stream_read_option(cli, c, optarg, &rd)) > 0) {
             return ex;
         }
@@ -251,24 +369,18 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "give --queue or --stream, not both");
     if (consumer != NULL && rd.stream == NULL)
         return cli_usage(cli, "--consumer needs --stream NAME");
+    if (consumers && (consumer != NULL || queue != NULL))
+        return cli_usage(cli, "--consumers goes alone or with --stream NAME");
     if (rd.seq != NULL && rd.shard_id == EDDY_STREAM_NO_SHARD)
         return cli_usage(cli, "--from and --after need --shard ID");
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
+    if (consumers)
+        return cli_close(cli, env, dump_consumers(cli, env, rd.stream, json));
     if (rd.stream != NULL)
         return cli_close(cli, env, dump_stream(cli, env, &rd, consumer, json));
-    if (queue != NULL) {
-        if ((rc = dump_queue(env, queue, json)) != 0) {
-            cli_fail(cli, rc, "cannot dump queue '%s'", queue);
-            return cli_close(cli, env, CLI_EXIT_FAIL);
-        }
-        fflush(stdout);
-        cli_err(cli,
-                "queue '%s': message records cannot be dumped yet (the library has no "
-                "read-only message scan)",
-                queue);
-        return cli_close(cli, env, CLI_EXIT_FAIL);
-    }
+    if (queue != NULL)
+        return cli_close(cli, env, dump_queue_messages(cli, env, queue, json));
     rc = dump_catalog(cli, env, json);
     return cli_close(cli, env, rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }

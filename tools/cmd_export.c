@@ -1,31 +1,36 @@
 /*
  * cmd_export.c: `eddy export`: a stream's records as JSON lines (the form `stream get` and
- * `import --stream` use), shard by shard in sequence order, with progress.
- *
- * Exporting a queue needs a read-only scan of its messages, which the public API does not have
- * yet; it is refused with a clear message rather than done by receiving (which changes them).
+ * `import --stream` use), shard by shard in sequence order, or a queue's messages in id order
+ * (read with eddy_queue_scan, which changes nothing), with progress. `eddy import` reads both
+ * back, keeping ids, sequence numbers and timestamps.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_queue.h"
 #include "cmd_stream.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cli_cmd_export = {
-    "export", "write a stream's records as JSON lines",
+    "export", "write a stream's records or a queue's messages as JSON lines",
     "usage: eddy export --stream NAME [--shard ID] [--output F]\n"
-    "       eddy export --queue NAME   (not yet available)\n"
+    "       eddy export --queue NAME [--output F]\n"
     "\n"
     "Writes every record of stream NAME (or of one shard), shard by shard in sequence order,\n"
     "as JSON lines to F (default stdout): stream, shard_id, seq, arrival_ms, partition_key,\n"
-    "data, with *_encoding \"utf8\" or \"base64\". `eddy import --stream` reads them back.\n"
-    "Each read is a short call, so a live writer is never blocked; records put during the\n"
-    "export may or may not be included.\n"
+    "data, with *_encoding \"utf8\" or \"base64\". With --queue, every message of queue NAME\n"
+    "in id order, without receiving it (nothing changes): queue, msg_id, state,\n"
+    "receive_count, sent_ms, enqueued_ms, first_receive_ms, visible_ms, body_xxh3,\n"
+    "origin_queue_id/origin_msg_id (dead letters), body, body_encoding, attrs.\n"
+    "`eddy import` reads both back, keeping ids, sequence numbers and timestamps.\n"
+    "Each read is a short call, so a live writer is never blocked; records or messages\n"
+    "written during the export may or may not be included.\n"
     "\n"
-    "Example: eddy --db ./eddy-data export --stream clicks --output clicks.jsonl\n",
+    "Examples: eddy --db ./eddy-data export --stream clicks --output clicks.jsonl\n"
+    "          eddy --db ./eddy-data export --queue orders >orders.jsonl\n",
     run};
 
 struct export_ctx {
@@ -41,6 +46,52 @@ static int write_record(void *ctx, const char *stream, const eddy_stream_record 
         return 1;
     cli_progress_update(x->prog, ++x->n);
     return 0;
+}
+
+struct queue_export {
+    FILE *out;
+    const char *queue;
+    struct cli_progress *prog;
+    uint64_t n;
+};
+
+static int write_message(void *ctx, const eddy_queue_scan_message *m)
+{
+    struct queue_export *x = ctx;
+    if (cli_json_print_line(x->out, cli_queue_scan_json(x->queue, m)) != 0)
+        return 1;
+    cli_progress_update(x->prog, ++x->n);
+    return 0;
+}
+
+/* export --queue: every message in id order, read-only. */
+static int export_queue(struct cli *cli, eddy_env *env, const char *queue, const char *output)
+{
+    struct queue_export x = {stdout, queue, NULL, 0};
+    eddy_queue_info info;
+    int rc = eddy_queue_get_attributes(env, queue, &info);
+    if (rc != 0) {
+        cli_fail(cli, rc, "cannot export queue '%s'", queue);
+        return CLI_EXIT_FAIL;
+    }
+    if (output != NULL && (x.out = fopen(output, "w")) == NULL) {
+        cli_err(cli, "cannot create '%s'", output);
+        return CLI_EXIT_FAIL;
+    }
+    x.prog = cli_progress_start(cli, "export", info.messages);
+    rc = eddy_queue_scan(env, queue, 0, 0, write_message, &x, NULL);
+    cli_progress_end(x.prog, x.n);
+    if (output != NULL && fclose(x.out) != 0 && rc == 0)
+        rc = EDDY_EUSER;
+    if (rc == EDDY_EUSER)
+        cli_err(cli, "cannot write the output");
+    else if (rc != 0)
+        cli_fail(cli, rc, "export of queue '%s' stopped after %llu messages", queue,
+                 (unsigned long long)x.n);
+    if (rc == 0 && output != NULL)
+        fprintf(stderr, "exported %llu messages of queue '%s' to %s\n", (unsigned long long)x.n,
+                queue, output);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -74,17 +125,14 @@ static int run(struct cli *cli, int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
-    if (queue != NULL) {
-        cli_err(cli,
-                "exporting queue '%s' needs a read-only message scan (eddy_queue_scan), "
-                "which the library does not offer yet",
-                queue);
-        return CLI_EXIT_FAIL;
-    }
-    if (rd.stream == NULL)
-        return cli_usage(cli, "missing --stream NAME");
+    if ((queue == NULL) == (rd.stream == NULL))
+        return cli_usage(cli, "give one of --stream NAME or --queue NAME");
+    if (queue != NULL && rd.shard_id != EDDY_STREAM_NO_SHARD)
+        return cli_usage(cli, "--shard goes with --stream");
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
+    if (queue != NULL)
+        return cli_close(cli, env, export_queue(cli, env, queue, output));
     if ((rc = eddy_stream_describe(env, rd.stream, &info)) != 0) {
         cli_fail(cli, rc, "cannot export stream '%s'", rd.stream);
         return cli_close(cli, env, CLI_EXIT_FAIL);

@@ -274,33 +274,65 @@ done:
     return ex;
 }
 
-json_t *cli_queue_message_json(const char *queue, const eddy_queue_message *m)
+/* The fields a received and a scanned message share: checksum, origin, body, attributes. */
+static void message_common_json(json_t *o, uint64_t xxh3, uint64_t origin_qid,
+                                uint64_t origin_msg_id, eddy_slice body,
+                                const eddy_queue_attr *attrs, size_t n)
 {
-    json_t *o = json_object(), *attrs = json_array();
+    json_t *arr = json_array();
     char hex[17];
     size_t i;
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)xxh3);
+    json_object_set_new(o, "body_xxh3", json_string(hex));
+    if (origin_qid != 0) {
+        json_object_set_new(o, "origin_queue_id", json_integer((json_int_t)origin_qid));
+        json_object_set_new(o, "origin_msg_id", json_integer((json_int_t)origin_msg_id));
+    }
+    cli_json_set_body(o, "body", "body_encoding", body.data, body.len);
+    for (i = 0; i < n; i++) {
+        json_t *a = json_object();
+        json_object_set_new(a, "name", json_string(attrs[i].name));
+        json_object_set_new(a, "type", json_string(attrs[i].type));
+        cli_json_set_body(a, "value", "value_encoding", attrs[i].value.data, attrs[i].value.len);
+        json_array_append_new(arr, a);
+    }
+    json_object_set_new(o, "attrs", arr);
+}
+
+json_t *cli_queue_message_json(const char *queue, const eddy_queue_message *m)
+{
+    json_t *o = json_object();
     json_object_set_new(o, "queue", json_string(queue));
     json_object_set_new(o, "msg_id", json_integer((json_int_t)m->msg_id));
     json_object_set_new(o, "receipt", json_string(m->receipt));
     json_object_set_new(o, "receive_count", json_integer((json_int_t)m->receive_count));
     json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
     json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)m->body_xxh3);
-    json_object_set_new(o, "body_xxh3", json_string(hex));
-    if (m->origin_queue_id != 0) {
-        json_object_set_new(o, "origin_queue_id", json_integer((json_int_t)m->origin_queue_id));
-        json_object_set_new(o, "origin_msg_id", json_integer((json_int_t)m->origin_msg_id));
-    }
-    cli_json_set_body(o, "body", "body_encoding", m->body.data, m->body.len);
-    for (i = 0; i < m->attr_count; i++) {
-        json_t *a = json_object();
-        json_object_set_new(a, "name", json_string(m->attrs[i].name));
-        json_object_set_new(a, "type", json_string(m->attrs[i].type));
-        cli_json_set_body(a, "value", "value_encoding", m->attrs[i].value.data,
-                          m->attrs[i].value.len);
-        json_array_append_new(attrs, a);
-    }
-    json_object_set_new(o, "attrs", attrs);
+    message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
+                        m->attr_count);
+    return o;
+}
+
+const char *cli_queue_msg_state(int state)
+{
+    return state == EDDY_QUEUE_MSG_IN_FLIGHT ? "in_flight"
+           : state == EDDY_QUEUE_MSG_DELAYED ? "delayed"
+                                             : "visible";
+}
+
+json_t *cli_queue_scan_json(const char *queue, const eddy_queue_scan_message *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "queue", json_string(queue));
+    json_object_set_new(o, "msg_id", json_integer((json_int_t)m->msg_id));
+    json_object_set_new(o, "state", json_string(cli_queue_msg_state(m->state)));
+    json_object_set_new(o, "receive_count", json_integer((json_int_t)m->receive_count));
+    json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
+    json_object_set_new(o, "enqueued_ms", json_integer((json_int_t)m->enqueued_ms));
+    json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
+    json_object_set_new(o, "visible_ms", json_integer((json_int_t)m->visible_ms));
+    message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
+                        m->attr_count);
     return o;
 }
 

@@ -1,7 +1,8 @@
 /*
  * cmd_stat.c: `eddy stat`: the database's figures (format, sizes, pages, readers), each queue's
- * exact counts and dead-letter link, the running redrive tasks, each stream's shards, and a
- * consumer's checkpoints with their lag, as text or one JSON object.
+ * exact counts and dead-letter link, the running redrive tasks, each stream's shards (first
+ * and last sequence numbers), stored bytes and compression ratio, and every consumer's (or one
+ * consumer's) checkpoints with their lag, as text or one JSON object.
  *
  * Each figure comes from one short read call; queues deleted meanwhile are skipped.
  */
@@ -21,13 +22,14 @@ const struct cli_command cli_cmd_stat = {
     "Prints the database's format version, file and map size, page counts, free pages and\n"
     "reader slots; then for each queue its exact counts (messages, visible, in flight, delayed,\n"
     "expired), the age of its oldest message and its dead-letter queue, with the running\n"
-    "redrive tasks; then for each stream its shards with state, first and last sequence\n"
-    "number, record count and bytes, and (with --consumer) that consumer's checkpoints and\n"
-    "how far behind each is.\n"
+    "redrive tasks; then for each stream its records, bytes, bytes stored after compression\n"
+    "and the compression ratio, its shards with state, first and last sequence number,\n"
+    "record count and bytes, and every consumer's checkpoints (with --consumer only that\n"
+    "one's) and how far behind each is.\n"
     "\n"
     "  --json           one JSON object {\"env\",\"queues\",\"redrive_tasks\",\"streams\"}\n"
     "  --queue NAME     only this queue (and no streams)\n"
-    "  --consumer NAME  checkpoints of this consumer on every stream\n"
+    "  --consumer NAME  checkpoints of this consumer only, on every stream\n"
     "\n"
     "Example: eddy --db ./eddy-data stat\n",
     run};
@@ -166,66 +168,16 @@ static int stat_queue(struct cli *cli, eddy_env *env, const char *name, json_t *
     return 0;
 }
 
-/*
- * The first and last records' sequence numbers of a shard ("" when empty). The first is one
- * 1-record read from the trim horizon; the last is the ending sequence number of a closed shard,
- * else found by reading from the newest record's arrival time to the end (a few short reads,
- * bounded: with a busy writer it is the last one seen).
- */
-static int seq_range(eddy_env *env, const char *stream, const eddy_stream_shard *sh,
-                     char first[EDDY_STREAM_SEQ_LEN + 1], char last[EDDY_STREAM_SEQ_LEN + 1])
+static int stat_shard(const eddy_stream_shard *sh, json_t *arr)
 {
-    eddy_stream_iterator it;
-    eddy_stream_read_options ro = {1, 0};
-    int rc = 0, round;
-    first[0] = last[0] = '\0';
-    snprintf(last, EDDY_STREAM_SEQ_LEN + 1, "%s", sh->ending_seq);
-    for (round = 0; round < 12 && rc == 0; round++) {
-        eddy_stream_batch *b = NULL;
-        const eddy_stream_record *r;
-        size_t n = 0;
-        if (round == 0)
-            rc = eddy_stream_get_iterator(env, stream, sh->shard_id, EDDY_ITER_TRIM_HORIZON, NULL,
-                                          0, &it);
-        else if (round == 1)
-            rc = eddy_stream_get_iterator(env, stream, sh->shard_id, EDDY_ITER_AT_TIMESTAMP, NULL,
-                                          sh->last_arrival_ms, &it);
-        if (rc == 0)
-            rc = eddy_stream_get_records(env, &it, &ro, &b);
-        r = rc == 0 ? eddy_stream_batch_records(b, &n) : NULL;
-        if (r != NULL && n != 0 && round == 0)
-            snprintf(first, EDDY_STREAM_SEQ_LEN + 1, "%s", r[0].seq);
-        else if (r != NULL && n != 0)
-            snprintf(last, EDDY_STREAM_SEQ_LEN + 1, "%s", r[n - 1].seq);
-        if (rc == 0)
-            it = eddy_stream_batch_info(b)->next;
-        eddy_stream_batch_free(b);
-        ro.max_records = 10000;
-        if (round == 0 && (n == 0 || sh->state != EDDY_SHARD_OPEN))
-            break; /* empty, or closed: its ending sequence number is the last */
-        if (round > 0 && n == 0)
-            break;
-    }
-    return rc;
-}
-
-static int stat_shard(eddy_env *env, const char *name, const eddy_stream_shard *sh, json_t *arr)
-{
-    char first[EDDY_STREAM_SEQ_LEN + 1], last[EDDY_STREAM_SEQ_LEN + 1];
-    int rc = seq_range(env, name, sh, first, last);
-    if (rc != 0)
-        return rc;
     if (arr != NULL) {
-        json_t *o = cli_shard_json(sh);
-        json_object_set_new(o, "first_seq", json_string(first));
-        json_object_set_new(o, "last_seq", json_string(last));
-        json_array_append_new(arr, o);
+        json_array_append_new(arr, cli_shard_json(sh));
         return 0;
     }
     printf("  shard %u %s: records %llu, bytes %llu, first seq %s, last seq %s", sh->shard_id,
            cli_shard_state(sh->state), (unsigned long long)sh->records,
-           (unsigned long long)sh->bytes, first[0] != '\0' ? first : "-",
-           last[0] != '\0' ? last : "-");
+           (unsigned long long)sh->bytes, sh->first_seq[0] != '\0' ? sh->first_seq : "-",
+           sh->last_seq[0] != '\0' ? sh->last_seq : "-");
     if (sh->last_arrival_ms != 0) {
         char t[40];
         cli_format_time(sh->last_arrival_ms, t, sizeof t);
@@ -235,43 +187,19 @@ static int stat_shard(eddy_env *env, const char *name, const eddy_stream_shard *
     return 0;
 }
 
-static int stat_stream(struct cli *cli, eddy_env *env, const char *name, const char *consumer,
-                       json_t *streams)
+/* One consumer's checkpoints with their lag: JSON objects into arr, or text lines. */
+static int stat_consumer(struct cli *cli, eddy_env *env, const char *stream, const char *consumer,
+                         json_t *arr)
 {
-    eddy_stream_info info;
-    eddy_stream_shard *shards = NULL;
-    eddy_checkpoint *cps = NULL;
-    size_t n = 0, ncp = 0, i;
-    json_t *o = NULL, *sh = NULL, *cp = NULL;
-    int rc = eddy_stream_describe(env, name, &info);
-    if (rc == 0)
-        rc = cli_stream_shards(env, name, &shards, &n);
-    if (rc == 0 && consumer != NULL) {
-        cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
-        rc = cps == NULL
+    eddy_checkpoint *cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
+    size_t ncp = 0, i;
+    int rc = cps == NULL
                  ? EDDY_ENOMEM
-                 : eddy_checkpoint_list(env, name, consumer, cps, EDDY_STREAM_SHARDS_MAX, &ncp);
-    }
-    if (rc == EDDY_ENOTFOUND)
-        rc = 0; /* deleted since the listing */
-    else if (streams != NULL && rc == 0) {
-        o = cli_stream_info_json(name, &info);
-        sh = json_array();
-        cp = json_array();
-        json_object_set_new(o, "shard_list", sh);
-        json_object_set_new(o, "checkpoints", cp);
-        json_array_append_new(streams, o);
-    } else if (rc == 0) {
-        printf("stream %s: %u open shards, %u stored, records %llu, bytes %llu\n", name,
-               info.open_shards, info.shards, (unsigned long long)info.records,
-               (unsigned long long)info.bytes);
-    }
-    for (i = 0; rc == 0 && i < n; i++)
-        rc = stat_shard(env, name, &shards[i], sh);
+                 : eddy_checkpoint_list(env, stream, consumer, cps, EDDY_STREAM_SHARDS_MAX, &ncp);
     for (i = 0; rc == 0 && i < ncp; i++) {
-        json_t *j = cli_checkpoint_json(cli, env, name, consumer, &cps[i]);
-        if (cp != NULL) {
-            json_array_append_new(cp, j);
+        json_t *j = cli_checkpoint_json(cli, env, stream, consumer, &cps[i]);
+        if (arr != NULL) {
+            json_array_append_new(arr, j);
             continue;
         }
         printf("  consumer %s shard %u at %s, %lld ms behind\n", consumer, cps[i].shard_id,
@@ -279,8 +207,61 @@ static int stat_stream(struct cli *cli, eddy_env *env, const char *name, const c
                (long long)json_integer_value(json_object_get(j, "millis_behind_latest")));
         json_decref(j);
     }
-    free(shards);
     free(cps);
+    return rc;
+}
+
+/* The stream's compression: raw payload bytes over stored ones. */
+static double ratio_of(const eddy_stream_usage *u)
+{
+    return u->stored_bytes != 0 ? (double)u->raw_bytes / (double)u->stored_bytes : 1.0;
+}
+
+static int stat_stream(struct cli *cli, eddy_env *env, const char *name, const char *consumer,
+                       json_t *streams)
+{
+    struct cli_name_list consumers = {NULL, 0, 0};
+    eddy_stream_info info;
+    eddy_stream_usage use;
+    eddy_stream_shard *shards = NULL;
+    size_t n = 0, i;
+    json_t *o = NULL, *sh = NULL, *cp = NULL;
+    int rc = eddy_stream_describe(env, name, &info);
+    if (rc == 0)
+        rc = cli_stream_shards(env, name, &shards, &n);
+    if (rc == 0)
+        rc = eddy_stream_usage_get(env, name, EDDY_STREAM_NO_SHARD, &use);
+    if (rc == 0)
+        rc = consumer != NULL ? cli_name_collect(&consumers, consumer)
+                              : eddy_consumer_list(env, name, cli_name_collect, &consumers);
+    if (rc == EDDY_ENOTFOUND) { /* deleted since the listing */
+        free(shards);
+        cli_free_names(consumers.names, consumers.n);
+        return 0;
+    }
+    if (streams != NULL && rc == 0) {
+        o = cli_stream_info_json(name, &info);
+        json_object_set_new(o, "raw_bytes", json_integer((json_int_t)use.raw_bytes));
+        json_object_set_new(o, "stored_bytes", json_integer((json_int_t)use.stored_bytes));
+        json_object_set_new(o, "compression_ratio", json_real(ratio_of(&use)));
+        sh = json_array();
+        cp = json_array();
+        json_object_set_new(o, "shard_list", sh);
+        json_object_set_new(o, "checkpoints", cp);
+        json_array_append_new(streams, o);
+    } else if (rc == 0) {
+        printf("stream %s: %u open shards, %u stored, records %llu, bytes %llu, stored %llu "
+               "bytes, compression %.2fx\n",
+               name, info.open_shards, info.shards, (unsigned long long)info.records,
+               (unsigned long long)info.bytes, (unsigned long long)use.stored_bytes,
+               ratio_of(&use));
+    }
+    for (i = 0; rc == 0 && i < n; i++)
+        rc = stat_shard(&shards[i], sh);
+    for (i = 0; rc == 0 && i < consumers.n; i++)
+        rc = stat_consumer(cli, env, name, consumers.names[i], cp);
+    free(shards);
+    cli_free_names(consumers.names, consumers.n);
     if (rc != 0)
         return cli_fail(cli, rc, "cannot read stream '%s'", name);
     return 0;

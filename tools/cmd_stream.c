@@ -610,6 +610,8 @@ json_t *cli_shard_json(const eddy_stream_shard *s)
     json_object_set_new(o, "records", json_integer((json_int_t)s->records));
     json_object_set_new(o, "bytes", json_integer((json_int_t)s->bytes));
     json_object_set_new(o, "last_arrival_ms", json_integer((json_int_t)s->last_arrival_ms));
+    json_object_set_new(o, "first_seq", json_string(s->first_seq));
+    json_object_set_new(o, "last_seq", json_string(s->last_seq));
     return o;
 }
 

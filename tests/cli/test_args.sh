@@ -21,10 +21,15 @@ for bad in 5XB 1TiB -1 KiB; do
     run 2 queue create b --max-size "$bad"
 done
 run 2 queue create b --max-receive-count 1e3
-for good in 2027-01-15T08:00:00Z 2027-01-15T08:00:00.250+02:00 2027-01-15t08:00:00z; do
-    run 1 trim --before "$good"
-    has err 'needs eddy_queue_trim_before'
-done
+run 0 trim --before 2027-01-15T08:00:00Z
+has out '^queue a: removed 0 messages older than 2027-01-15T08:00:00.000Z or expired$'
+run 0 trim --before 2027-01-15T08:00:00.250+02:00
+has out 'older than 2027-01-15T06:00:00.250Z'
+run 0 trim --before 2027-01-15t08:00:00z
+has out 'older than 2027-01-15T08:00:00.000Z'
+run 0 trim --older-than 1h30m
+has out 'older than 2027-01-15T06:30:00.000Z'
+run 2 trim --before 2027-01-15T08:00:00Z --older-than 1h
 for bad in 2027-01-15 2027-13-01T00:00:00Z 2027-01-15T08:00:00 '2027-01-15T08:00:00+0200'; do
     run 2 trim --before "$bad"
 done

@@ -14,7 +14,7 @@ run 0 --db ./src export --stream s
 cmp -s out s.jsonl || fail "export to stdout differs from --output"
 
 run 1 --db ./dst import --stream s --file s.jsonl
-has err 'pass --new-ids'
+has err "no database at './dst'"
 run 0 --db ./dst import --stream s --new-ids --create --file s.jsonl
 has out "^imported 4 records into stream 's'$"
 run 0 --db ./dst stream get s
@@ -27,9 +27,22 @@ has out '"data":"/wA=","data_encoding":"base64"'
 grep '"user-1"' out | sed 's/.*"data":"\([a-z]*\)".*/\1/' | tr '\n' ' ' >order.txt
 [ "$(cat order.txt)" = "one two three " ] || fail "order of user-1 records: $(cat order.txt)"
 
+# Without --new-ids the sequence numbers and arrival times are kept: the export of the copy is
+# the same file (--create made as many shards as the highest shard id + 1).
+run 0 --db ./keep import --stream s --create --file s.jsonl
+has out "^imported 4 records into stream 's'$"
+run 0 --db ./keep export --stream s
+cmp -s out s.jsonl || fail "export of the kept copy differs from the original export"
+run 1 --db ./keep import --stream s --file s.jsonl
+has err 'EDDY_EEXIST'
+has err '^eddy import: line 1: EDDY_EEXIST'
+run 0 --db ./keep verify
+
 run 1 --db ./src export --queue q
-has err 'eddy_queue_scan'
+has err 'EDDY_ENOTFOUND'
 run 2 --db ./src export
+run 2 --db ./src export --queue q --stream s
+run 2 --db ./src export --queue q --shard 0
 run 1 --db ./src export --stream nosuch
 has err 'EDDY_ENOTFOUND'
 run 2 --db ./src import --queue q --stream s --new-ids

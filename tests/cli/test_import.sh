@@ -9,8 +9,6 @@ run 0 --db ./src queue send q --file bin.dat -q
 run 0 --db ./src queue receive q --max 10
 cp out moved.jsonl
 
-run 1 --db ./dst import --queue q --file moved.jsonl
-has err 'pass --new-ids'
 run 1 --db ./dst import --queue q --new-ids --file moved.jsonl
 has err "no database at './dst'"
 run 0 --db ./dst import --queue q --new-ids --create --file moved.jsonl --progress=none

@@ -73,9 +73,17 @@ run 0 dump
 expect queue_dump.out
 run 0 dump --json
 expect queue_dump_json.out
-run 1 dump --queue orders
-has out '^queue orders '
-has err 'cannot be dumped yet'
+# dump --queue reads the messages without receiving them: twice the same, counts unchanged.
+run 0 dump --queue orders
+expect queue_messages.out
+run 0 dump --queue orders
+expect queue_messages.out
+run 0 dump --queue orders --json
+has out '^\{"type":"queue",'
+has out '^\{"type":"message","queue":"orders","msg_id":4,"state":"visible","receive_count":2,'
+run 1 dump --queue nosuch
+has err 'EDDY_ENOTFOUND'
+run 2 dump --queue orders --stream s
 
 run 0 queue attrs orders --delay 5s --max-receive-count 4
 has out '^delay +5s$'

@@ -69,7 +69,7 @@ run 0 dump
 expect stream_catalog.out
 
 run 0 stat
-has out '^stream clicks: 4 open shards, 9 stored, records 6, bytes 20$'
+has out '^stream clicks: 4 open shards, 9 stored, records 6, bytes 20, stored [0-9]+ bytes, compression [0-9.]+x$'
 has out "^  shard 0 closed: records 4, bytes 8, first seq $seq0, last seq [0-9]{29}, last arrival"
 run 0 verify
 

@@ -24,9 +24,30 @@ run 0 verify
 
 run 1 trim --queue nosuch
 has err 'EDDY_ENOTFOUND'
-run 1 trim --queue long --older-than 1h
-has err 'eddy_queue_trim_before'
-run 1 trim --queue long --before 2027-01-15T08:00:00Z
+# A tighter cut than the retention: --before TIME and --older-than DUR.
+export EDDY_TEST_NOW_MS=$T0
+run 0 queue create cut --retention 7d
+run 0 stream create cs
+echo old | "$EDDY" queue send cut -q
+echo old | "$EDDY" stream put cs --key k -q
+export EDDY_TEST_NOW_MS=$((T0 + 3600000))
+printf 'new1\nnew2\n' | "$EDDY" queue send cut --lines -q
+printf 'new1\nnew2\n' | "$EDDY" stream put cs --lines --key k -q
+export EDDY_TEST_NOW_MS=$((T0 + 7200000))
+run 0 trim --queue cut --older-than 90m
+has out '^queue cut: removed 1 message older than 2027-01-15T08:30:00.000Z or expired$'
+run 0 trim --stream cs --before 2027-01-15T08:30:00Z --json
+has out '^\{"stream":"cs","removed":1\}$'
+run 0 dump --queue cut
+has out '^cut msg=2 '
+lacks out '^cut msg=1 '
+run 0 dump --stream cs
+lacks out 'data=old'
+has out 'data=new2'
+run 0 trim --older-than 1m --batch 1
+has out '^queue cut: removed 2 messages older than'
+has out '^stream cs: removed 2 records older than'
+run 0 verify
 run 2 trim --queue long --older-than soon
 run 2 trim --queue long --before yesterday
 run 2 trim --batch 100001
