@@ -240,7 +240,10 @@ static int reshard(eddy_env *env, const char *name, reshard_op *op)
         return rc;
     op->name = name;
     op->sid = s.id;
-    return eddy__write(env, reshard_apply, NULL, op);
+    pthread_rwlock_wrlock(&env->streams->gate); /* stream_int.h: starvation of puts */
+    rc = eddy__write(env, reshard_apply, NULL, op);
+    pthread_rwlock_unlock(&env->streams->gate);
+    return rc;
 }
 
 EDDY_API int eddy_stream_split_shard(eddy_env *env, const char *name, uint32_t shard_id,

@@ -15,11 +15,20 @@
 int eddy__stream_env_init(eddy_env *env)
 {
     env->streams = eddy__calloc(env, 1, sizeof *env->streams);
-    return env->streams == NULL ? eddy__err(EDDY_ENOMEM, "out of memory for the stream module") : 0;
+    if (env->streams == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory for the stream module");
+    if (pthread_rwlock_init(&env->streams->gate, NULL) != 0) {
+        eddy__free(env, env->streams);
+        env->streams = NULL;
+        return eddy__err(EDDY_ENOMEM, "cannot create the stream module's lock");
+    }
+    return 0;
 }
 
 void eddy__stream_env_fini(eddy_env *env)
 {
+    if (env->streams != NULL)
+        pthread_rwlock_destroy(&env->streams->gate);
     eddy__free(env, env->streams);
     env->streams = NULL;
 }

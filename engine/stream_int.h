@@ -16,6 +16,7 @@
 #ifndef EDDY_ENGINE_STREAM_INT_H
 #define EDDY_ENGINE_STREAM_INT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "env_int.h"
@@ -62,7 +63,13 @@ _Static_assert(EDDY_STREAM_NAME_MAX <= EDDY__NAME_MAX, "stream names fit the cat
 _Static_assert(EDDY__SKEY_REC_LEN <= EDDY__CHUNK_OWNER_MAX, "record key fits a chunk owner");
 
 struct eddy__stream_env {
-    int unused;
+    /*
+     * Puts route records to shards before their write (compression happens outside the
+     * writer); a reshard committed in between makes the put route again. A put that lost that
+     * race a few times holds `gate` shared from routing to commit, and reshards of this
+     * process take it exclusively, so a put cannot starve behind a stream of reshards.
+     */
+    pthread_rwlock_t gate;
 };
 
 /* A stream resolved from the catalog. */

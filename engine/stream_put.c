@@ -415,12 +415,21 @@ static int put_run(eddy_env *env, const char *name, const eddy_stream_put_entry 
     eddy__sput p;
     int rc = 0;
 
-    for (int attempt = 0; attempt < 16; attempt++) {
-        if ((rc = eddy__sput_prepare(env, name, entries, n, results, 0, &p)) != 0)
-            return rc;
-        rc = eddy__write(env, put_apply, NULL, &p);
-        int again = rc != 0 && p.reroute;
-        eddy__sput_release(env, &p);
+    /* Optimistic first; then shut out this process's reshards (stream_int.h). Only reshards by
+     * other processes can still race, and each retry follows one of theirs. */
+    for (int attempt = 0; attempt < 64; attempt++) {
+        int gated = attempt >= 3, again;
+        if (gated)
+            pthread_rwlock_rdlock(&env->streams->gate);
+        if ((rc = eddy__sput_prepare(env, name, entries, n, results, 0, &p)) == 0) {
+            rc = eddy__write(env, put_apply, NULL, &p);
+            again = rc != 0 && p.reroute;
+            eddy__sput_release(env, &p);
+        } else {
+            again = 0;
+        }
+        if (gated)
+            pthread_rwlock_unlock(&env->streams->gate);
         if (!again)
             break;
     }

@@ -1108,8 +1108,9 @@ typedef struct eddy_stream_put_result {
  *                   malformed explicit hash key or seq_for_ordering, NULL data with a length;
  *   EDDY_ETOOBIG    data plus partition key exceed record_len_max;
  *   EDDY_ENOTFOUND  no such stream;
- *   EDDY_EBUSY      the stream was resharded again and again while the put was being routed
- *                   (it is routed again after each reshard, 16 times at most);
+ *   EDDY_EBUSY      other processes resharded the stream 64 times while the put was being
+ *                   routed (it is routed again after each reshard; reshards by this process
+ *                   wait for a put that lost that race three times);
  *   and the write errors.
  * Thread rule: any thread.
  */
