@@ -1578,7 +1578,296 @@ EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *c
                                 const char *worker, uint64_t duration_ms, eddy_lease *held,
                                 size_t cap, size_t *n_out);
 
-/* @@POLLER-API@@ */
+/* ---------------------------------------------------------------------------------------------
+ * Pollers (Lambda event-source mappings). Implemented in engine/poller*.c and engine/filter.c.
+ */
+
+/*
+ * A poller reads batches from one queue or one stream and runs the application's callback on
+ * each batch, on threads that Eddy manages, until it is stopped: the application does not poll.
+ * Queue sources have SQS event-source-mapping semantics (success deletes the batch, failure
+ * leaves it to come back after its visibility timeout, poison messages reach the queue's
+ * dead-letter queue through its max_receive_count). Stream sources have Kinesis semantics (a
+ * checkpoint per consumer name and shard, in-order retries that block the shard, bisection,
+ * maximum record age, an on-failure queue, children read after their parents). Delivery is at
+ * least once: a callback must be idempotent. docs/SEMANTICS.md "Pollers" lists every rule, its
+ * default, its test, and each difference from Lambda.
+ *
+ * Without threads (EDDY_POLLER_MANUAL) nothing runs by itself: eddy_poller_run_once performs
+ * one step on the caller's thread. With the env's injected clock this makes every time rule
+ * (batching window, visibility, record age, retry backoff) exact in tests.
+ */
+
+/** A running (or stopped) event-source mapping. */
+typedef struct eddy_poller eddy_poller;
+
+/** Where a poller reads from (eddy_poller_options.source). */
+enum eddy_poller_source {
+    EDDY_POLLER_QUEUE = 1,  /**< a queue: SQS semantics */
+    EDDY_POLLER_STREAM = 2, /**< a stream: Kinesis semantics */
+};
+
+/** Where a stream poller starts on a shard that its consumer has no checkpoint for. */
+enum eddy_poller_start {
+    EDDY_POLLER_TRIM_HORIZON = 0, /**< default: the oldest record stored */
+    EDDY_POLLER_LATEST = 1,       /**< after the newest record when the shard is first seen */
+    EDDY_POLLER_AT_TIMESTAMP = 2, /**< the first record that arrived at or after start_ms */
+};
+
+/** eddy_poller_options.flags. */
+enum eddy_poller_flags {
+    /** No threads: the application drives the poller with eddy_poller_run_once. */
+    EDDY_POLLER_MANUAL = 1u << 0,
+    /** Stream sources: split a failing batch in two and retry each half (Lambda
+     *  BisectBatchOnFunctionError). */
+    EDDY_POLLER_BISECT = 1u << 1,
+    /** Stream sources: put the failed records' partition keys and data (base64) into the
+     *  on-failure message too (Lambda sends metadata only to SQS; S3 gets the payload). */
+    EDDY_POLLER_FAILURE_PAYLOAD = 1u << 2,
+};
+
+/** Most filter patterns per poller (Lambda: 5, 10 on request). */
+#define EDDY_POLLER_FILTERS_MAX 10
+/** Longest filter pattern in bytes (Lambda: 4096 characters). */
+#define EDDY_POLLER_FILTER_LEN_MAX 4096
+/** Most threads per poller (max_concurrency). */
+#define EDDY_POLLER_CONCURRENCY_MAX 64
+/** Largest batch size. */
+#define EDDY_POLLER_BATCH_MAX 10000
+/** An explicit "forever" for max_retry_attempts and max_record_age_ms (their 0 is a default). */
+#define EDDY_POLLER_FOREVER (-1)
+
+/** One item of a batch. Every pointer is lent for the callback only. */
+typedef struct eddy_poller_item {
+    /** Queue: the message id. Stream: 0. */
+    uint64_t msg_id;
+    /** Stream: the record's sequence number, NUL-ended. Queue: "". */
+    char seq[EDDY_STREAM_SEQ_LEN + 1];
+    /** Stream: the record's shard. Queue: 0. */
+    uint32_t shard_id;
+    /** The message body or the record's data (decompressed, checksum-verified). */
+    eddy_slice body;
+    /** Stream: the partition key. Queue: empty. */
+    eddy_slice partition_key;
+    /** Queue: the message attributes (name and type NUL-ended). Stream: NULL, 0. */
+    const eddy_queue_attr *attrs;
+    size_t attr_count;
+    /** Queue: receives so far, this one included. Stream: invocations of this record so far,
+     *  this one included (retries and bisection halves count). */
+    uint32_t receive_count;
+    /** Queue: when it was sent. Stream: its arrival time. */
+    uint64_t sent_ms;
+    /** Queue: its first receive. Stream: 0. */
+    uint64_t first_receive_ms;
+} eddy_poller_item;
+
+/** A batch as the callback sees it. Lent for the callback only. */
+typedef struct eddy_poller_batch {
+    const eddy_poller_item *items; /* n items: queue in receive order, stream in sequence order */
+    size_t n;
+    int source;        /* EDDY_POLLER_QUEUE or EDDY_POLLER_STREAM */
+    const char *name;  /* the queue or stream */
+    uint32_t shard_id; /* stream: the shard every item comes from; queue: 0 */
+    uint32_t attempt;  /* stream: 0 the first time these records are delivered, then 1, 2, ... */
+    uint64_t bytes;    /* sum of the items' body lengths */
+} eddy_poller_batch;
+
+/**
+ * What the callback reports about a batch. Eddy sets it to "all succeeded" (failed false,
+ * n_failed 0) before each call.
+ * - Success: leave it as it is.
+ * - Failure of the whole batch: set failed = true.
+ * - Partial batch response (Lambda ReportBatchItemFailures): write the indexes (into
+ *   batch->items) of the items that failed to failed_idx[0..n_failed); failed_idx has room for
+ *   batch->n entries. An index >= n counts as failure of the whole batch.
+ */
+typedef struct eddy_poller_result {
+    bool failed;
+    size_t *failed_idx;
+    size_t n_failed;
+} eddy_poller_result;
+
+/**
+ * The callback. Runs with no Eddy transaction held, on a thread of the poller (or the caller
+ * of eddy_poller_run_once); it may call any Eddy function except eddy_poller_stop, _pause and
+ * _destroy of its own poller. Return 0 to go on; any other value stops the poller (its batch
+ * then counts as not processed: nothing of it is deleted or checkpointed, and queue messages
+ * become visible again at once) and eddy_poller_status_get reports EDDY_EUSER.
+ * Exactly-once effects (streams, parallelization 1): the callback may call
+ * eddy_checkpoint_commit with the poller's consumer, batch->shard_id and its last item's seq, to
+ * store its output in the same transaction as its position; the poller then leaves that
+ * checkpoint as it is and carries its state bytes forward (test_poller_stream.c:
+ * exactly_once_with_checkpoint_commit).
+ */
+typedef int (*eddy_poller_fn)(void *ctx, const eddy_poller_batch *batch,
+                              eddy_poller_result *result);
+
+/** Poller configuration. Zero-initialise; each zero field means the default written next to it. */
+typedef struct eddy_poller_options {
+    /** EDDY_POLLER_QUEUE or EDDY_POLLER_STREAM (required). */
+    int source;
+    /** The queue or stream to read (required; it must exist). */
+    const char *name;
+    /** EDDY_POLLER_* flags. Default 0. */
+    uint32_t flags;
+    /** Most items per batch: 1..10000. Default 10 for queues, 100 for streams. */
+    uint32_t batch_size;
+    /** Longest wait to fill a batch, by the env clock: 0..300000 ms. Default 0 (deliver what one
+     *  read returns). */
+    uint32_t batching_window_ms;
+    /** Most body bytes per batch (at least one item is delivered however large). Default
+     *  6291456 (6 MiB, Lambda's synchronous payload limit); at most 268435456. */
+    uint32_t payload_max;
+    /** Most callbacks running at once: queues, concurrent batches (Lambda MaximumConcurrency);
+     *  streams, threads sharing the shards (a shard is processed by one at a time). Default 2
+     *  for queues and 4 for streams; 1..EDDY_POLLER_CONCURRENCY_MAX. Ignored with MANUAL. */
+    uint32_t max_concurrency;
+    /** Queues: the visibility timeout of the poller's receives. Default 0: the queue's. */
+    uint32_t visibility_timeout_ms;
+    /** Filter patterns (Lambda FilterCriteria, JSON, EventBridge syntax): an item is delivered
+     *  when it matches any of them; NULL or 0 for no filter. Queue items are matched as
+     *  {"body", "messageId", "attributes", "messageAttributes"}, stream records as {"data",
+     *  "partitionKey", "sequenceNumber", "shardId"}; a body that parses as JSON is matched as
+     *  JSON, else as a string. Borrowed for eddy_poller_create. */
+    const char *const *filters;
+    size_t filter_count;
+
+    /* ---- streams only ---- */
+    /** The consumer name under which checkpoints are kept (required for streams). Pollers with
+     *  different names read a stream independently. */
+    const char *consumer;
+    /** EDDY_POLLER_TRIM_HORIZON (default), _LATEST or _AT_TIMESTAMP with start_ms. */
+    int start;
+    uint64_t start_ms;
+    /** Retries of a failing batch before its records go to the on-failure queue: 1..10000, or
+     *  EDDY_POLLER_FOREVER. Default 0: FOREVER (until max_record_age_ms or retention). */
+    int32_t max_retry_attempts;
+    /** Records older than this (now - arrival, env clock) are not delivered: they go to the
+     *  on-failure queue. 60000..604800000, or EDDY_POLLER_FOREVER. Default 0: FOREVER. */
+    int64_t max_record_age_ms;
+    /** Delay before retry k (k = 1, 2, ...): retry_backoff_ms * 2^(k-1), at most 60000, by the
+     *  env clock. Default 0: retry at once. */
+    uint32_t retry_backoff_ms;
+    /** NULL, or the queue that receives one JSON message per discarded batch (which shard,
+     *  which sequence range, why, and with FAILURE_PAYLOAD the records). It must exist. */
+    const char *on_failure_queue;
+    /** Batches of one shard processed at once, 1..10: records with the same partition key keep
+     *  their order (Lambda ParallelizationFactor). Default 1. */
+    uint32_t parallelization;
+} eddy_poller_options;
+
+/** Poller states (eddy_poller_status.state). */
+enum eddy_poller_state {
+    EDDY_POLLER_STOPPED = 0, /**< created or stopped: nothing runs */
+    EDDY_POLLER_RUNNING = 1, /**< polling and invoking */
+    EDDY_POLLER_PAUSED = 2,  /**< started, not polling (resume goes on where it was) */
+    EDDY_POLLER_FAILED = 3,  /**< stopped by an error or by its callback: see last_error */
+};
+
+/** A poller's state and counters since it was created. */
+typedef struct eddy_poller_status {
+    int state;                /* EDDY_POLLER_* state */
+    int last_error;           /* 0, or why it stopped by itself (EDDY_EUSER: the callback) */
+    uint64_t batches;         /* callback invocations */
+    uint64_t records;         /* items passed to callbacks (a retried item counts again) */
+    uint64_t failures;        /* invocations that reported failure (whole or partial) */
+    uint64_t failed_records;  /* items reported as failed */
+    uint64_t retries;         /* invocations that retried items that had failed */
+    uint64_t filtered;        /* items a filter dropped (queue: deleted; stream: skipped) */
+    uint64_t discarded;       /* stream: records given up (retries or age) */
+    uint64_t on_failure_sent; /* stream: messages sent to the on-failure queue */
+    uint64_t commits;         /* write calls the poller made (queues: delete+receive) */
+    uint64_t oldest_age_ms;   /* age of the oldest unprocessed item (0 when none known) */
+} eddy_poller_status;
+
+/**
+ * Create a poller on `options->name` and check its configuration; it does not run until
+ * eddy_poller_start. The environment counts it: eddy_env_close fails with EDDY_EBUSY until it
+ * is destroyed.
+ * @param[in]  options  borrowed for the call (strings and filters are copied).
+ * @param[in]  fn, ctx  the callback and its argument, retained until eddy_poller_destroy.
+ * @param[out] out      the poller, or NULL on failure. Release with eddy_poller_destroy.
+ * @return 0, or
+ *   EDDY_EINVAL     NULL env/options/fn/out, a bad source, name, consumer or start, a value out
+ *                   of range, a malformed filter pattern (its problem is in the detail message),
+ *                   a stream option on a queue source, a read-only env;
+ *   EDDY_ENOTFOUND  no such queue or stream, or no such on-failure queue;
+ *   EDDY_ENOMEM, EDDY_EPANIC, EDDY_ECORRUPT, EDDY_EIO (reading the catalog).
+ * Thread rule: any thread (test_poller_queue.c: create_validation).
+ */
+EDDY_API int eddy_poller_create(eddy_env *env, const eddy_poller_options *options,
+                                eddy_poller_fn fn, void *ctx, eddy_poller **out);
+
+/**
+ * Start a created or stopped poller (state RUNNING): its threads begin polling at once
+ * (MANUAL: eddy_poller_run_once may be called from now on). A stream poller resumes each shard
+ * from its consumer's checkpoint.
+ * @return 0, or EDDY_EINVAL (NULL poller; already started: RUNNING or PAUSED), EDDY_ENOMEM or
+ *   EDDY_EIO (threads could not be created; then nothing runs).
+ * Thread rule: any thread but the poller's own callbacks.
+ */
+EDDY_API int eddy_poller_start(eddy_poller *p);
+
+/**
+ * Pause a running poller: returns once the callbacks in flight have returned and their
+ * outcomes are committed; nothing is polled until eddy_poller_resume. Queue messages gathered
+ * for an unfinished batching window are released (visible again).
+ * @return 0, or EDDY_EINVAL (NULL poller; not RUNNING), or the error that stopped the poller
+ *   while it was pausing (its state is then FAILED, e.g. EDDY_EUSER).
+ * Thread rule: any thread but the poller's own callbacks.
+ */
+EDDY_API int eddy_poller_pause(eddy_poller *p);
+
+/**
+ * Resume a paused poller where it was.
+ * @return 0, or EDDY_EINVAL (NULL poller; not PAUSED).
+ * Thread rule: any thread but the poller's own callbacks.
+ */
+EDDY_API int eddy_poller_resume(eddy_poller *p);
+
+/**
+ * Stop a poller: wait for the callbacks in flight, commit what finished (deletes, checkpoints),
+ * release queue messages gathered but not delivered, and end its threads. State STOPPED (or
+ * FAILED, kept with its last_error). It may be started again; a stream poller then resumes
+ * exactly at its checkpoints (test_poller_stream.c: stop_restart_resumes).
+ * @return 0 (also when already stopped), or EDDY_EINVAL (NULL poller), or the error of the
+ *   final commit (EDDY_EPANIC, EDDY_EIO, EDDY_EFULL, EDDY_ECLOSED): what it did not commit comes
+ *   back (at least once).
+ * Thread rule: any thread but the poller's own callbacks.
+ */
+EDDY_API int eddy_poller_stop(eddy_poller *p);
+
+/**
+ * MANUAL pollers: one step on the calling thread. A queue poller commits the deletes of its
+ * last batch together with its next receive (one commit), then invokes the callback if the
+ * batch is complete (batch_size, payload_max, or batching_window_ms elapsed by the env clock).
+ * A stream poller does one step per shard it may read (fetch or retry one batch; children after
+ * their parents), then returns.
+ * @param[out] batches_out  NULL, or the number of callback invocations in this step.
+ * @return 0 (also when there was nothing to do), or
+ *   EDDY_EINVAL  NULL poller, not MANUAL, not RUNNING;
+ *   EDDY_EUSER   the callback returned nonzero: the poller is now FAILED (stopped);
+ *   an Eddy error that stopped the poller (state FAILED), e.g. EDDY_ENOTFOUND when its source
+ *   was deleted, or a write error.
+ * Thread rule: one thread at a time per poller.
+ */
+EDDY_API int eddy_poller_run_once(eddy_poller *p, size_t *batches_out);
+
+/**
+ * Read a poller's state and counters; safe while it runs (the counters are read one by one, so
+ * they may be a few events apart).
+ * @return 0, or EDDY_EINVAL (NULL argument).
+ * Thread rule: any thread, also the poller's callbacks.
+ */
+EDDY_API int eddy_poller_status_get(eddy_poller *p, eddy_poller_status *out);
+
+/**
+ * Stop the poller (as eddy_poller_stop, ignoring its error) and free it; the environment no
+ * longer counts it. Accepts NULL.
+ * Thread rule: any thread but the poller's own callbacks; no other thread may use `p` during or
+ * after the call.
+ */
+EDDY_API void eddy_poller_destroy(eddy_poller *p);
 
 #ifdef __cplusplus
 }

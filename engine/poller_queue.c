@@ -1,0 +1,460 @@
+/*
+ * poller_queue.c: the queue source of a poller (SQS event-source mapping). Each worker keeps
+ * the receipts of its finished batch and commits their deletes in the same write op that
+ * receives its next batch, so a draining poller pays one commit (one sync) per batch instead of
+ * a receive/delete loop's two. The op follows eddy_queue_receive's rules exactly (lazy expiry,
+ * dead-letter moves at max_receive_count, the in-flight limit, fresh nonces) and
+ * eddy_queue_delete's (a stale receipt deletes nothing). Bodies are decompressed and checked
+ * after the commit, in the worker's thread. Never runs a callback inside a transaction.
+ */
+#include <string.h>
+
+#include "error.h"
+#include "poller_int.h"
+#include "queue_int.h"
+
+typedef struct pq_rx {
+    uint64_t msg_id;
+    eddy__qstate s; /* its state after this receive */
+    eddy__loaded l;
+} pq_rx;
+
+typedef struct pq_op {
+    const char *name;
+    size_t name_len;
+    uint64_t qid;
+    const eddy__pq_ref *acks; /* delete these (if still theirs) */
+    size_t n_acks;
+    const eddy__pq_held *rel; /* make these visible now (if still theirs) */
+    size_t n_rel;
+    uint32_t max;    /* receive at most this many */
+    uint64_t budget; /* ... of at most this many body bytes (at least one if first) */
+    int first;       /* nothing gathered yet: the first message is taken whatever its size */
+    uint32_t vis_ms; /* 0 = the queue's */
+    pq_rx *items;    /* max entries */
+    uint32_t n;      /* out */
+    int full;        /* out: the byte budget stopped the receive */
+    int wake;        /* out: messages became visible now, or dead letters moved */
+    eddy__q q;       /* out: the queue as the op saw it */
+} pq_op;
+
+static void op_release(eddy_env *env, pq_op *a)
+{
+    for (uint32_t i = 0; i < a->n; i++)
+        eddy__loaded_release(env, &a->items[i].l);
+    a->n = 0;
+}
+
+/* The message's state, if `r` still describes its latest receive. */
+static int ref_state(eddy__wtx *w, uint64_t qid, const eddy__pq_ref *r, eddy__qstate *s, int *ok)
+{
+    int rc = eddy__q_state_get(w->env, w->txn, qid, r->msg_id, s);
+
+    *ok = 0;
+    if (rc == EDDY_ENOTFOUND)
+        return 0; /* deleted, expired or moved meanwhile: nothing to do */
+    if (rc != 0)
+        return rc;
+    *ok = s->kind == EDDY__QSTATE_INFLIGHT && s->receive_count == r->receive_count &&
+          s->nonce == r->nonce;
+    return 0;
+}
+
+static int candidates(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap, uint32_t *n)
+{
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN];
+    MDB_cursor *cur = NULL;
+    uint64_t kq, deadline;
+    eddy__ferr fe;
+    MDB_val k, v;
+    int rc, type;
+
+    *n = 0;
+    eddy__qkey_prefix(pfx, qid);
+    if ((rc = eddy__cur_open(w->env, w->txn, EDDY__T_QVIS, &cur)) != 0)
+        return rc;
+    for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v); rc == 0 && *n < cap;
+         rc = eddy__cur_next_prefix(cur, pfx, sizeof pfx, &k, &v)) {
+        if (eddy__qkey_vis_decode(k.mv_data, k.mv_size, &kq, &deadline, &ids[*n], &type, &fe)) {
+            rc = EDDY__CORRUPT("queue %llu visibility index: %s", (unsigned long long)qid, fe.msg);
+            break;
+        }
+        if (type != EDDY__QK_VIS || deadline > w->now_ms)
+            break;
+        (*n)++;
+    }
+    eddy__cur_close(cur);
+    return rc == EDDY_ENOTFOUND ? 0 : rc;
+}
+
+/* Take one visible message (as eddy_queue_receive does), within the byte budget. */
+static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uint64_t *bytes)
+{
+    uint8_t k[EDDY__QKEY_MSG_LEN];
+    pq_rx *it = &a->items[a->n];
+    eddy__qstate s;
+    MDB_val v;
+    int rc, moved = 0;
+
+    rc = eddy__q_state_get(w->env, w->txn, a->qid, msg_id, &s);
+    if (rc == EDDY_ENOTFOUND)
+        return EDDY__CORRUPT("queue '%s' message %llu is indexed but has no state", a->name,
+                             (unsigned long long)msg_id);
+    if (rc != 0)
+        return rc;
+    if (eddy__q_expired(&a->q, &s, w->now_ms))
+        return eddy__q_msg_remove(w, a->qid, msg_id, &s, c);
+    if (a->q.cfg.dlq[0] != '\0' && s.receive_count >= a->q.cfg.max_receive_count) {
+        if ((rc = eddy__q_dead_letter(w, &a->q, c, msg_id, &s, &moved)) != 0 || moved) {
+            a->wake |= moved;
+            return rc;
+        }
+    }
+    if (s.kind == EDDY__QSTATE_WAITING && c->n_inflight >= a->q.cfg.in_flight_max)
+        return 0;
+    eddy__qkey_msg(k, a->qid, msg_id);
+    if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v)) != 0)
+        return rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("queue '%s' message %llu has no record",
+                                                    a->name, (unsigned long long)msg_id)
+                                    : rc;
+    if ((rc = eddy__payload_load(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v, &it->l)) != 0)
+        return rc;
+    if (!(a->first && a->n == 0) && *bytes + it->l.rec.raw_len > a->budget) {
+        eddy__loaded_release(w->env, &it->l);
+        a->full = 1;
+        return 0;
+    }
+    it->msg_id = msg_id;
+    it->s = s;
+    it->s.kind = EDDY__QSTATE_INFLIGHT;
+    it->s.receive_count = s.receive_count + 1;
+    it->s.received_ms = w->now_ms;
+    it->s.deadline_ms = w->now_ms + (a->vis_ms != 0 ? a->vis_ms : a->q.cfg.visibility_timeout_ms);
+    it->s.nonce = eddy__rand64(w->env);
+    if (it->s.first_receive_ms == 0)
+        it->s.first_receive_ms = w->now_ms;
+    if ((rc = eddy__q_state_set(w, a->qid, msg_id, &s, &it->s, c)) != 0) {
+        eddy__loaded_release(w->env, &it->l);
+        return rc;
+    }
+    *bytes += it->l.rec.raw_len;
+    a->n++;
+    return 0;
+}
+
+static int op_apply(eddy__wtx *w, void *arg)
+{
+    pq_op *a = arg;
+    uint32_t cap = a->max * 2 + 16, n = 0, expired = 0;
+    uint64_t *ids = NULL, bytes = 0;
+    eddy__qcounters c;
+    eddy__qstate s, ns;
+    int rc, ok;
+
+    op_release(w->env, a);
+    a->full = a->wake = 0;
+    if ((rc = eddy__q_get_same(w, a->name, a->name_len, a->qid, &a->q)) != 0 ||
+        (rc = eddy__q_counters_get(w->env, w->txn, a->qid, &c)) != 0)
+        return rc;
+    /* The finished batch: a receipt that went stale (received again after its timeout ran
+     * out) deletes nothing, as eddy_queue_delete_message would refuse it. */
+    for (size_t i = 0; i < a->n_acks; i++) {
+        if ((rc = ref_state(w, a->qid, &a->acks[i], &s, &ok)) != 0)
+            return rc;
+        if (ok && (rc = eddy__q_msg_remove(w, a->qid, a->acks[i].msg_id, &s, &c)) != 0)
+            return rc;
+    }
+    for (size_t i = 0; i < a->n_rel; i++) {
+        if ((rc = ref_state(w, a->qid, &a->rel[i].ref, &s, &ok)) != 0)
+            return rc;
+        if (!ok)
+            continue;
+        ns = s;
+        ns.deadline_ms = w->now_ms;
+        if ((rc = eddy__q_state_set(w, a->qid, a->rel[i].ref.msg_id, &s, &ns, &c)) != 0)
+            return rc;
+        a->wake = 1;
+    }
+    if (a->max > 0) {
+        if ((rc = eddy__q_expire(w, &a->q, &c, EDDY__Q_LAZY_EXPIRE, &expired)) != 0)
+            return rc;
+        if ((ids = eddy__malloc(w->env, cap * sizeof *ids)) == NULL)
+            return eddy__err(EDDY_ENOMEM, "out of memory receiving");
+        rc = candidates(w, a->qid, ids, cap, &n);
+        for (uint32_t i = 0; rc == 0 && i < n && a->n < a->max && !a->full; i++)
+            rc = take(w, a, &c, ids[i], &bytes);
+        eddy__free(w->env, ids);
+        if (rc != 0)
+            return rc;
+    }
+    return eddy__q_counters_put(w, a->qid, &c);
+}
+
+static void op_after(eddy_env *env, void *arg)
+{
+    if (((pq_op *)arg)->wake)
+        eddy__q_wake(env, arg);
+}
+
+/* Is anything receivable now? A read-only look, so an idle poll costs no commit. */
+static int peek(eddy_env *env, uint64_t qid, int *any)
+{
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN + 1];
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    const uint8_t *kp;
+    MDB_val k, v;
+    int rc;
+
+    *any = 0;
+    if (env->opt.durability == EDDY_DURABILITY_RELAXED) {
+        *any = 1; /* acknowledged sends may not be committed yet: let the op look */
+        return 0;
+    }
+    eddy__qkey_expiry_prefix(pfx, qid);
+    if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
+        return rc;
+    if ((rc = eddy__cur_open(env, txn, EDDY__T_QVIS, &cur)) == 0) {
+        rc = eddy__cur_seek_prefix(cur, pfx, EDDY__QKEY_PREFIX_LEN, NULL, 0, &k, &v);
+        kp = rc == 0 ? k.mv_data : NULL;
+        if (kp != NULL && k.mv_size == EDDY__QKEY_VIS_LEN && kp[8] == 0)
+            *any = eddy__be64_get(kp + 8) <= eddy__now_ms(env);
+        eddy__cur_close(cur);
+    }
+    eddy__rtxn_end(env, txn);
+    return rc == EDDY_ENOTFOUND ? 0 : rc;
+}
+
+/* ---- worker memory ---- */
+
+static int grow(eddy_env *env, void **arr, size_t *cap, size_t need, size_t size)
+{
+    size_t c = *cap;
+    void *n;
+
+    if (need <= c)
+        return 0;
+    while (c < need)
+        c = c < 16 ? 16 : c * 2;
+    if ((n = eddy__realloc(env, *arr, c * size)) == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory for a poller batch");
+    *arr = n;
+    *cap = c;
+    return 0;
+}
+
+static int ack_push(eddy_env *env, eddy__pq_worker *w, const eddy__pq_ref *r)
+{
+    int rc = grow(env, (void **)&w->acks, &w->cap_acks, w->n_acks + 1, sizeof *w->acks);
+    if (rc == 0)
+        w->acks[w->n_acks++] = *r;
+    return rc;
+}
+
+static void held_free(eddy_env *env, eddy__pq_held *h)
+{
+    eddy__free(env, h->body_block);
+    eddy__free(env, h->attr_block);
+    h->body_block = h->attr_block = NULL;
+}
+
+static void held_clear(eddy_env *env, eddy__pq_worker *w)
+{
+    for (size_t i = 0; i < w->n_held; i++)
+        held_free(env, &w->held[i]);
+    w->n_held = 0;
+    w->held_bytes = 0;
+    w->window_start_ms = 0;
+}
+
+int eddy__pq_init(eddy_poller *p)
+{
+    p->n_qw = (p->opt.flags & EDDY_POLLER_MANUAL) ? 1 : p->opt.max_concurrency;
+    p->qw = eddy__calloc(p->env, p->n_qw, sizeof *p->qw);
+    return p->qw != NULL ? 0 : eddy__err(EDDY_ENOMEM, "out of memory for a poller");
+}
+
+void eddy__pq_fini(eddy_poller *p)
+{
+    for (size_t i = 0; p->qw != NULL && i < p->n_qw; i++) {
+        eddy__pq_worker *w = &p->qw[i];
+        held_clear(p->env, w);
+        eddy__free(p->env, w->held);
+        eddy__free(p->env, w->acks);
+    }
+    eddy__free(p->env, p->qw);
+    p->qw = NULL;
+    p->n_qw = 0;
+}
+
+/* Turn one received record into a held item (attributes and body copied out). */
+static int held_fill(eddy_env *env, const eddy__q *q, const pq_rx *it, eddy__pq_held *h)
+{
+    eddy__qmeta meta;
+    eddy__ferr fe;
+    int rc;
+
+    memset(h, 0, sizeof *h);
+    h->ref.msg_id = it->msg_id;
+    h->ref.receive_count = it->s.receive_count;
+    h->ref.nonce = it->s.nonce;
+    if (eddy__qmeta_decode(it->l.rec.meta, it->l.rec.meta_len, &meta, &fe) != 0)
+        return EDDY__CORRUPT("queue '%s' message %llu: %s", q->name, (unsigned long long)it->msg_id,
+                             fe.msg);
+    h->item.msg_id = it->msg_id;
+    h->item.receive_count = it->s.receive_count;
+    h->item.sent_ms = meta.sent_ms;
+    h->item.first_receive_ms = it->s.first_receive_ms;
+    h->item.attr_count = meta.attr_count;
+    if ((rc = eddy__q_attrs_copy(env, &meta, &h->item.attrs, &h->attr_block)) != 0)
+        return rc;
+    return eddy__q_body_copy(env, q, it->msg_id, &it->l, meta.body_xxh3, &h->item.body,
+                             &h->body_block);
+}
+
+/* Run the op: commit acks and releases, receive up to max. Received items become held ones (or
+ * acks when a filter drops them). */
+static int run_op(eddy_poller *p, eddy__pq_worker *w, uint32_t max, const eddy__pq_held *rel,
+                  size_t n_rel, int *full)
+{
+    eddy_env *env = p->env;
+    pq_op a;
+    int rc, rc2 = 0;
+
+    memset(&a, 0, sizeof a);
+    a.name = p->name;
+    a.name_len = strlen(p->name);
+    a.qid = p->source_id;
+    a.acks = w->acks;
+    a.n_acks = w->n_acks;
+    a.rel = rel;
+    a.n_rel = n_rel;
+    a.max = max;
+    a.first = w->n_held == 0;
+    a.budget = p->opt.payload_max > w->held_bytes ? p->opt.payload_max - w->held_bytes : 0;
+    a.vis_ms = p->opt.visibility_timeout_ms;
+    if (max > 0 && (a.items = eddy__calloc(env, max, sizeof *a.items)) == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory receiving");
+    rc = eddy__write(env, op_apply, op_after, &a);
+    atomic_fetch_add(&p->commits, 1);
+    if (rc == 0) {
+        w->n_acks = 0;
+        *full = a.full;
+        rc = grow(env, (void **)&w->held, &w->cap_held, w->n_held + a.n, sizeof *w->held);
+    }
+    for (uint32_t i = 0; rc == 0 && i < a.n; i++) {
+        eddy__pq_held *h = &w->held[w->n_held];
+        bool match = true;
+        if ((rc = held_fill(env, &a.q, &a.items[i], h)) == 0 && p->filter != NULL)
+            rc = eddy__filter_match(p->filter, EDDY_POLLER_QUEUE, &h->item, &match);
+        if (rc != 0) {
+            /* Received but not delivered: it comes back after its timeout (at least once). */
+            held_free(env, h);
+            break;
+        }
+        if (!match) {
+            atomic_fetch_add(&p->filtered, 1);
+            rc2 = ack_push(env, w, &h->ref); /* filtered out: deleted in the next commit */
+            held_free(env, h);
+            continue;
+        }
+        if (w->n_held == 0)
+            w->window_start_ms = eddy__now_ms(env);
+        w->held_bytes += h->item.body.len;
+        w->n_held++;
+    }
+    op_release(env, &a);
+    eddy__free(env, a.items);
+    return rc != 0 ? rc : rc2;
+}
+
+int eddy__pq_flush(eddy_poller *p, eddy__pq_worker *w)
+{
+    int full = 0, rc = 0;
+
+    if (w->n_acks > 0 || w->n_held > 0)
+        rc = run_op(p, w, 0, w->held, w->n_held, &full);
+    held_clear(p->env, w);
+    return rc;
+}
+
+/* Deliver the held batch and turn its outcome into acks. */
+static int deliver(eddy_poller *p, eddy__pq_worker *w)
+{
+    eddy_env *env = p->env;
+    eddy_poller_batch b;
+    eddy_poller_result r;
+    size_t n = w->n_held;
+    eddy_poller_item *items = eddy__calloc(env, n, sizeof *items);
+    size_t *failed_idx = eddy__calloc(env, n, sizeof *failed_idx);
+    bool *bad = eddy__calloc(env, n, sizeof *bad);
+    int rc = 0;
+
+    if (items == NULL || failed_idx == NULL || bad == NULL) {
+        rc = eddy__err(EDDY_ENOMEM, "out of memory for a poller batch");
+        goto out;
+    }
+    memset(&b, 0, sizeof b);
+    b.items = items;
+    b.n = n;
+    b.source = EDDY_POLLER_QUEUE;
+    b.name = p->name;
+    for (size_t i = 0; i < n; i++) {
+        items[i] = w->held[i].item;
+        b.bytes += items[i].body.len;
+    }
+    memset(&r, 0, sizeof r);
+    r.failed_idx = failed_idx;
+    if ((rc = eddy__poller_invoke(p, &b, &r)) != 0)
+        goto out; /* stop: the held messages are released by the flush that follows */
+    if (!r.failed) {
+        /* Success, or a partial response: every item not listed is finished. */
+        for (size_t i = 0; i < r.n_failed; i++)
+            bad[r.failed_idx[i]] = true;
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            if (!bad[i])
+                rc = ack_push(env, w, &w->held[i].ref);
+    }
+    /* Failed items stay in flight and come back after their visibility timeout. */
+    held_clear(env, w);
+out:
+    eddy__free(env, items);
+    eddy__free(env, failed_idx);
+    eddy__free(env, bad);
+    return rc;
+}
+
+int eddy__pq_step(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
+{
+    eddy_env *env = p->env;
+    uint32_t need = 0;
+    int rc, any = 1, full = 0;
+    uint64_t now;
+    bool due;
+
+    *batches = 0;
+    if (w->n_held < p->opt.batch_size && w->held_bytes < p->opt.payload_max)
+        need = p->opt.batch_size - (uint32_t)w->n_held;
+    if (need > 0 && w->n_acks == 0 && (rc = peek(env, p->source_id, &any)) != 0)
+        return rc;
+    if ((need > 0 && any) || w->n_acks > 0) {
+        if ((rc = run_op(p, w, any ? need : 0, NULL, 0, &full)) != 0)
+            return rc;
+    }
+    now = eddy__now_ms(env);
+    due = w->n_held > 0 && (w->n_held >= p->opt.batch_size || w->held_bytes >= p->opt.payload_max ||
+                            full || now >= w->window_start_ms + p->opt.batching_window_ms);
+    if (!due)
+        return 0;
+    *batches = 1;
+    return deliver(p, w);
+}
+
+uint64_t eddy__pq_oldest_age(eddy_poller *p)
+{
+    eddy_queue_info qi;
+
+    if (eddy_queue_get_attributes(p->env, p->name, &qi) != 0)
+        return 0;
+    return qi.oldest_age_ms;
+}
