@@ -60,33 +60,6 @@ static int ref_state(eddy__wtx *w, uint64_t qid, const eddy__pq_ref *r, eddy__qs
     return 0;
 }
 
-static int candidates(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap, uint32_t *n)
-{
-    uint8_t pfx[EDDY__QKEY_PREFIX_LEN];
-    MDB_cursor *cur = NULL;
-    uint64_t kq, deadline;
-    eddy__ferr fe;
-    MDB_val k, v;
-    int rc, type;
-
-    *n = 0;
-    eddy__qkey_prefix(pfx, qid);
-    if ((rc = eddy__cur_open(w->env, w->txn, EDDY__T_QVIS, &cur)) != 0)
-        return rc;
-    for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v); rc == 0 && *n < cap;
-         rc = eddy__cur_next_prefix(cur, pfx, sizeof pfx, &k, &v)) {
-        if (eddy__qkey_vis_decode(k.mv_data, k.mv_size, &kq, &deadline, &ids[*n], &type, &fe)) {
-            rc = EDDY__CORRUPT("queue %llu visibility index: %s", (unsigned long long)qid, fe.msg);
-            break;
-        }
-        if (type != EDDY__QK_VIS || deadline > w->now_ms)
-            break;
-        (*n)++;
-    }
-    eddy__cur_close(cur);
-    return rc == EDDY_ENOTFOUND ? 0 : rc;
-}
-
 /* Take one visible message (as eddy_queue_receive does), within the byte budget. */
 static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uint64_t *bytes)
 {
@@ -180,7 +153,7 @@ static int op_apply(eddy__wtx *w, void *arg)
             return rc;
         if ((ids = eddy__malloc(w->env, cap * sizeof *ids)) == NULL)
             return eddy__err(EDDY_ENOMEM, "out of memory receiving");
-        rc = candidates(w, a->qid, ids, cap, &n);
+        rc = eddy__q_visible_ids(w, a->qid, ids, cap, &n);
         for (uint32_t i = 0; rc == 0 && i < n && a->n < a->max && !a->full; i++)
             rc = take(w, a, &c, ids[i], &bytes);
         eddy__free(w->env, ids);

@@ -140,4 +140,7 @@ int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const ed
 int eddy__q_dead_letter(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint64_t msg_id,
                         const eddy__qstate *s, int *moved);
 
+/* queue_receive.c: the ids of up to cap visible messages (deadline <= now), in index order. */
+int eddy__q_visible_ids(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap, uint32_t *n);
+
 #endif /* EDDY_ENGINE_QUEUE_INT_H */

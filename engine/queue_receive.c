@@ -46,8 +46,8 @@ static void rx_release(eddy_env *env, qrecv *a)
     a->n = 0;
 }
 
-/* Collect up to cap visible entries (deadline <= now) of the queue's visibility index. */
-static int rx_candidates(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap, uint32_t *n)
+/* queue_int.h: up to cap visible entries (deadline <= now) of the queue's visibility index. */
+int eddy__q_visible_ids(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap, uint32_t *n)
 {
     uint8_t pfx[EDDY__QKEY_PREFIX_LEN];
     MDB_cursor *cur = NULL;
@@ -153,7 +153,7 @@ static int rx_apply(eddy__wtx *w, void *arg)
         return rc;
     if ((ids = eddy__malloc(w->env, cap * sizeof *ids)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory receiving");
-    rc = rx_candidates(w, q.id, ids, cap, &n);
+    rc = eddy__q_visible_ids(w, q.id, ids, cap, &n);
     for (uint32_t i = 0; rc == 0 && i < n && a->n < a->max; i++)
         rc = rx_one(w, a, &q, &c, ids[i]);
     eddy__free(w->env, ids);
