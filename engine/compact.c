@@ -17,18 +17,6 @@
 #include "error.h"
 #include "txn.h"
 
-static int fsync_path(const char *p, int dir)
-{
-    int fd = open(p, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
-    int rc = 0;
-    if (fd < 0)
-        return eddy__err_errno(errno, "opening a file to sync it");
-    if (fsync(fd) != 0)
-        rc = eddy__err_errno(errno, "syncing a file");
-    close(fd);
-    return rc;
-}
-
 static uint64_t file_size(const char *dir)
 {
     char p[4096];
@@ -56,9 +44,9 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags)
         return eddy__err(EDDY_EEXIST, "'%s' already holds a database", dst_dir);
     if ((rc = eddy__copy_raw(env, dst_dir, (flags & EDDY_COPY_COMPACT) != 0)) != 0)
         return rc;
-    if ((rc = fsync_path(data, 0)) != 0)
+    if ((rc = eddy__fsync_path(data, 0)) != 0)
         return rc;
-    return fsync_path(dst_dir, 1);
+    return eddy__fsync_path(dst_dir, 1);
 }
 
 static int count_problems(void *ctx, const char *table, eddy_slice key, const char *what)
@@ -146,7 +134,7 @@ EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
     /* The old lock file describes the old file's readers; nobody has it open: start afresh. */
     snprintf(to, sizeof to, "%s/lock.mdb", path);
     unlink(to);
-    rc = fsync_path(path, 1);
+    rc = eddy__fsync_path(path, 1);
     if (size_after != NULL)
         *size_after = file_size(path);
 done:

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "progress.h"
 
 /* Adopt a map size grown by another process (MDB_MAP_RESIZED): exclusive, no txn active. */
 static int adopt_resize(eddy_env *env)
@@ -111,6 +112,7 @@ int eddy__cur_open(eddy_env *env, MDB_txn *txn, int table, MDB_cursor **out)
 
 int eddy__cur_get(MDB_cursor *cur, MDB_val *key, MDB_val *val, MDB_cursor_op op)
 {
+    eddy__progress_tick();
     return data_rc(mdb_cursor_get(cur, key, val, op), "reading with a cursor", NULL);
 }
 
@@ -230,15 +232,38 @@ static int pad_copy(const char *dir)
 
 int eddy__copy_raw(eddy_env *env, const char *dir, int compact)
 {
+    eddy__watch *watch = NULL;
+    MDB_envinfo info;
+    MDB_stat ms;
+    char data[4200];
     int rc;
 
+    if (env->opt.progress.fn != NULL && mdb_env_info(env->mdb, &info) == 0 &&
+        mdb_env_stat(env->mdb, &ms) == 0 &&
+        snprintf(data, sizeof data, "%s/data.mdb", dir) < (int)sizeof data)
+        watch = eddy__watch_start(env, data, ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize);
     /* The copy runs its own read transaction: hold map_lock shared like any transaction. */
     pthread_rwlock_rdlock(&env->map_lock);
     rc = eddy__fault(env, "copy");
     if (rc == 0)
         rc = mdb_env_copy2(env->mdb, dir, compact ? MDB_CP_COMPACT : 0);
     pthread_rwlock_unlock(&env->map_lock);
+    eddy__watch_stop(env, watch);
     if (rc != 0)
         return eddy__err_mdb(rc, "copying the database");
     return pad_copy(dir);
+}
+
+int eddy__entries_total(eddy_env *env, MDB_txn *txn, uint64_t *n)
+{
+    MDB_stat st;
+
+    *n = 0;
+    for (int t = 0; t < EDDY__T_COUNT; t++) {
+        int rc = mdb_stat(txn, env->dbi[t], &st);
+        if (rc != 0)
+            return eddy__err_mdb(rc, "counting a table's entries");
+        *n += st.ms_entries;
+    }
+    return 0;
 }

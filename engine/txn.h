@@ -108,4 +108,7 @@ int eddy__copy_raw(eddy_env *env, const char *dir, int compact);
 /* Pages on LMDB's free list in this snapshot (for stats). */
 int eddy__free_pages(eddy_env *env, MDB_txn *txn, uint64_t *out);
 
+/* The number of entries in all of Eddy's tables, as of txn (verify's progress total). */
+int eddy__entries_total(eddy_env *env, MDB_txn *txn, uint64_t *n);
+
 #endif /* EDDY_ENGINE_TXN_H */

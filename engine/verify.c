@@ -12,6 +12,7 @@
 #include "bytes.h"
 #include "catalog.h"
 #include "error.h"
+#include "progress.h"
 #include "keys.h"
 #include "payload.h"
 
@@ -161,7 +162,7 @@ static int verify_chunks(eddy__vctx *v)
 EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64_t *problems)
 {
     eddy__vctx v;
-    uint64_t next_id;
+    uint64_t next_id, total = 0;
     int rc = eddy__env_enter(env);
 
     if (problems != NULL)
@@ -174,9 +175,12 @@ EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64
     v.cb_ctx = ctx;
     if ((rc = eddy__rtxn_begin(env, &v.txn)) != 0)
         return rc;
+    if (env->opt.progress.fn != NULL && eddy__entries_total(env, v.txn, &total) == 0)
+        eddy__progress_reads_begin(env, "verify", total);
     if ((rc = verify_meta(&v, &next_id)) == 0 && (rc = verify_catalog(&v, next_id)) == 0 &&
         (rc = verify_chunks(&v)) == 0 && (rc = eddy__queue_verify(&v)) == 0)
         rc = eddy__stream_verify(&v);
+    eddy__progress_reads_end();
     eddy__rtxn_end(env, v.txn);
     if (problems != NULL)
         *problems = v.problems;

@@ -175,6 +175,18 @@ enum eddy_env_flags {
     EDDY_ENV_NOCREATE = 1u << 1,
 };
 
+/**
+ * Progress of a long call (eddy_env_copy, eddy_env_compact, eddy_env_verify), set in
+ * eddy_env_options.progress. `fn` gets the step ("copy": bytes written of the source's size;
+ * "verify": records read of the records stored) and `done` of `total` (an estimate; done may
+ * pass it). It is called about ten times a second at most and never concurrently with itself,
+ * possibly from a thread Eddy runs for the call; it must not call Eddy on the same environment.
+ */
+typedef struct eddy_progress {
+    void (*fn)(void *ctx, const char *step, uint64_t done, uint64_t total);
+    void *ctx;
+} eddy_progress;
+
 typedef struct eddy_env_options {
     /** EDDY_ENV_* flags. Default 0: create if missing, read-write. */
     uint32_t flags;
@@ -216,6 +228,8 @@ typedef struct eddy_env_options {
     uint32_t test_flags;
     /** For tests: fault injection at Eddy's fault points (docs/TESTING.md). Default none. */
     eddy_fault fault;
+    /** Progress of copies, compaction and verify (eddy_progress). Default none. */
+    eddy_progress progress;
 } eddy_env_options;
 
 /** eddy_env_options.test_flags (tests only). */

@@ -42,6 +42,11 @@ struct cli {
     uint64_t fixed_now_ms;
     bool seeded;
     uint64_t rng_state;
+    /* Reports of long library calls (eddy_progress), drawn as bars; set by cli_lib_progress. */
+    struct cli_progress *lib_bar;
+    const char *lib_step;
+    uint64_t lib_done;
+    bool lib_progress;
 };
 
 /* One subcommand. `help` is its full usage text, printed by `eddy help NAME` and --help. */
@@ -170,6 +175,15 @@ void cli_progress_update(struct cli_progress *p, uint64_t done);
 
 /* Final update, newline, free. Accepts NULL. */
 void cli_progress_end(struct cli_progress *p, uint64_t done);
+
+/*
+ * Long library calls (copy, compact, verify) report through eddy_progress: call with `on` true
+ * before cli_open / cli_env_options so the options carry it (a bar per step, "verify: copy"...),
+ * and with `on` false after the call to close the last bar.
+ */
+void cli_lib_progress(struct cli *cli, bool on);
+/* Called by cli_env_options: sets opt->progress when cli_lib_progress is on. */
+void cli_lib_progress_options(struct cli *cli, eddy_env_options *opt);
 
 /* Monotonic time in ms (for rates and waits; the database's clock is the env's). */
 uint64_t cli_mono_ms(void);

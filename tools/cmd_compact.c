@@ -92,7 +92,6 @@ static int run(struct cli *cli, int argc, char **argv)
     const char *output = NULL;
     bool json = false;
     uint64_t before = 0, after = 0;
-    struct cli_progress *prog;
     char b1[32], b2[32];
     int c, ex;
 
@@ -110,9 +109,9 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
     if (output != NULL && output[0] == '\0')
         return cli_usage(cli, "--output needs a directory");
-    prog = cli_progress_start(cli, "compact", 0);
+    cli_lib_progress(cli, true);
     ex = output != NULL ? copy_to(cli, output, &before, &after) : in_place(cli, &before, &after);
-    cli_progress_end(prog, 0);
+    cli_lib_progress(cli, false);
     if (ex != 0)
         return ex;
     if (json) {

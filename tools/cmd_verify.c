@@ -63,7 +63,6 @@ static int run(struct cli *cli, int argc, char **argv)
                                              {"max-problems", required_argument, NULL, 'm'},
                                              {NULL, 0, NULL, 0}};
     struct verify_ctx v = {false, 0, 0};
-    struct cli_progress *prog;
     eddy_env *env;
     uint64_t problems = 0;
     int c, ex, rc;
@@ -81,11 +80,11 @@ static int run(struct cli *cli, int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
+    cli_lib_progress(cli, true);
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
-    prog = cli_progress_start(cli, "verify", 0);
     rc = eddy_env_verify(env, on_problem, &v, &problems);
-    cli_progress_end(prog, problems);
+    cli_lib_progress(cli, false);
     if (rc != 0 && rc != EDDY_EUSER) {
         cli_fail(cli, rc, "verify of '%s' did not run to the end", cli->db_path);
         return cli_close(cli, env, CLI_EXIT_FAIL);

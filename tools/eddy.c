@@ -111,6 +111,7 @@ void cli_env_options(struct cli *cli, eddy_env_options *opt)
         opt->rng.next_u64 = seeded_next;
         opt->rng.ctx = cli;
     }
+    cli_lib_progress_options(cli, opt);
 }
 
 int cli_open(struct cli *cli, int mode, eddy_env **out)

@@ -6,6 +6,7 @@
  * Never writes to stdout, so the data a command prints stays clean.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,4 +123,37 @@ void cli_progress_end(struct cli_progress *p, uint64_t done)
         return;
     draw(p, done, true);
     free(p);
+}
+
+/* eddy_progress.fn: one bar per step; a new step closes the previous bar. */
+static void lib_report(void *ctx, const char *step, uint64_t done, uint64_t total)
+{
+    struct cli *cli = ctx;
+    if (cli->lib_step == NULL || strcmp(cli->lib_step, step) != 0) {
+        cli_progress_end(cli->lib_bar, cli->lib_done);
+        cli->lib_bar = cli_progress_start(cli, step, total);
+        cli->lib_step = step;
+    }
+    if (cli->lib_bar != NULL)
+        cli->lib_bar->total = total;
+    cli->lib_done = done;
+    cli_progress_update(cli->lib_bar, done);
+}
+
+void cli_lib_progress(struct cli *cli, bool on)
+{
+    if (!on) {
+        cli_progress_end(cli->lib_bar, cli->lib_done);
+        cli->lib_bar = NULL;
+        cli->lib_step = NULL;
+    }
+    cli->lib_progress = on;
+}
+
+void cli_lib_progress_options(struct cli *cli, eddy_env_options *opt)
+{
+    if (cli->lib_progress) {
+        opt->progress.fn = lib_report;
+        opt->progress.ctx = cli;
+    }
 }

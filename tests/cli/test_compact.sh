@@ -14,7 +14,10 @@ after=$(sed -n 's/^size after:  \([0-9]*\) bytes.*/\1/p' out)
 [ "$after" -lt "$before" ] || fail "compact did not shrink the file ($before -> $after)"
 run 0 --db ./db verify
 run 0 --db ./db queue send q still-here -q
-run 0 --db ./db compact --json
+run 0 --db ./db compact --json --progress=json
+has err '"op":"copy","done":[0-9]+,"total":[1-9][0-9]*'
+has err '"op":"copy".*"final":true'
+has err '"op":"verify".*"final":true'
 has out '^\{"size_before":[0-9]+,"size_after":[0-9]+,"output":"./db"\}$'
 
 # To another directory: the original stays, the copy is a complete database.
