@@ -610,6 +610,15 @@ EDDY_API int eddy_env_sync(eddy_env *env)
     return eddy__write_sync(env);
 }
 
+/* mdb_reader_list callback: counts the lines of reader slots (not its header or "(no active
+ * readers)"). */
+static int count_reader(const char *msg, void *ctx)
+{
+    if (strstr(msg, "pid") == NULL && msg[0] != '(')
+        ++*(uint32_t *)ctx;
+    return 0;
+}
+
 EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out)
 {
     eddy_env_stat s;
@@ -642,7 +651,8 @@ EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out)
     s.page_size = st.ms_psize;
     s.pages_used = info.me_last_pgno + 1;
     s.readers_max = info.me_maxreaders;
-    s.readers_used = info.me_numreaders;
+    s.readers_used = 0; /* slots owned by a process (me_numreaders is only a high-water mark) */
+    mdb_reader_list(env->mdb, count_reader, &s.readers_used);
     if ((rc = eddy__free_pages(env, txn, &s.pages_free)) != 0)
         goto done;
     if ((rc = eddy__cat_count(env, txn, EDDY__OBJ_QUEUE, &s.queue_count)) != 0)

@@ -24,6 +24,13 @@ static int map_mdb(int rc)
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
+    /* LMDB's "internal errors" on a damaged file: a page whose header contradicts its contents
+     * (PAGE_FULL), a node or table whose flags were damaged (INCOMPATIBLE: Eddy uses no
+     * duplicate-key tables), or a transaction LMDB marked failed after meeting damage without
+     * saying so (BAD_TXN); tests/reliability/test_corrupt.c finds each. */
+    case MDB_PAGE_FULL:
+    case MDB_INCOMPATIBLE:
+    case MDB_BAD_TXN:
         return EDDY_ECORRUPT;
     case MDB_VERSION_MISMATCH:
         return EDDY_EVERSION;

@@ -81,9 +81,12 @@ static int v_record(eddy__vctx *v, const MDB_val *k, const MDB_val *val, const e
     eddy__ferr fe;
     uint8_t *body = NULL;
     size_t len = 0;
+    int body_read = 0;
     int rc = eddy__payload_load(v->env, v->txn, EDDY__T_QMSG, k->mv_data, k->mv_size, val, &l);
 
     *raw_len = 0;
+    if (eddy__vnot_data(rc))
+        return rc;
     if (rc != 0)
         return eddy__vreport(v, EDDY__T_QMSG, k->mv_data, k->mv_size, "record: %s",
                              eddy_last_error());
@@ -97,14 +100,13 @@ static int v_record(eddy__vctx *v, const MDB_val *k, const MDB_val *val, const e
         rc = eddy__vreport(v, EDDY__T_QMSG, k->mv_data, k->mv_size,
                            "record enqueue time differs from its state's");
     else if (l.rec.codec == EDDY__CODEC_ZSTD_DICT)
-        rc = eddy__payload_verify(v->env, v->txn, EDDY__T_QMSG, k->mv_data, k->mv_size, val) != 0
-                 ? eddy__vreport(v, EDDY__T_QMSG, k->mv_data, k->mv_size, "payload: %s",
-                                 eddy_last_error())
-                 : 0;
-    else if (eddy__payload_body(v->env, &l, &body, &len) != 0)
+        rc = eddy__payload_verify(v->env, v->txn, EDDY__T_QMSG, k->mv_data, k->mv_size, val);
+    else if ((rc = eddy__payload_body(v->env, &l, &body, &len)) == 0)
+        body_read = 1;
+    if (rc != 0 && rc != EDDY_EUSER && !eddy__vnot_data(rc))
         rc = eddy__vreport(v, EDDY__T_QMSG, k->mv_data, k->mv_size, "payload: %s",
                            eddy_last_error());
-    else if (XXH3_64bits(body, len) != m.body_xxh3)
+    else if (body_read && XXH3_64bits(body, len) != m.body_xxh3)
         rc = eddy__vreport(v, EDDY__T_QMSG, k->mv_data, k->mv_size, "body XXH3 mismatch");
     eddy__free(v->env, body);
     eddy__loaded_release(v->env, &l);

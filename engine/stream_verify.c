@@ -18,7 +18,8 @@
 static int stream_of(eddy__vctx *v, uint64_t sid, eddy__s *s)
 {
     int rc = eddy__s_get_by_id(v->env, v->txn, sid, s);
-    eddy__err_clear();
+    if (!eddy__vnot_data(rc))
+        eddy__err_clear(); /* a problem the caller reports; keep the message of a failure */
     return rc;
 }
 
@@ -40,9 +41,9 @@ static int check_block_payload(eddy__vctx *v, const MDB_val *k, const MDB_val *v
     if (rc == 0 && l.rec.codec == EDDY__CODEC_ZSTD_DICT) {
         eddy__loaded_release(v->env, &l);
         rc = eddy__payload_verify(v->env, v->txn, EDDY__T_SREC, k->mv_data, k->mv_size, val);
-        return rc == 0 ? 0
-                       : eddy__vreport(v, EDDY__T_SREC, k->mv_data, k->mv_size, "%s",
-                                       eddy_last_error());
+        return rc == 0 || eddy__vnot_data(rc) ? rc
+                                              : eddy__vreport(v, EDDY__T_SREC, k->mv_data,
+                                                              k->mv_size, "%s", eddy_last_error());
     }
     if (rc == 0) {
         rc = eddy__payload_body(v->env, &l, &body, &len);
@@ -51,8 +52,8 @@ static int check_block_payload(eddy__vctx *v, const MDB_val *k, const MDB_val *v
     if (rc == 0 && eddy__sblock_check(body, len, m, &fe) != 0)
         rc = eddy__err(EDDY_ECORRUPT, "%s", fe.msg);
     eddy__free(v->env, body);
-    return rc == 0
-               ? 0
+    return rc == 0 || eddy__vnot_data(rc)
+               ? rc
                : eddy__vreport(v, EDDY__T_SREC, k->mv_data, k->mv_size, "%s", eddy_last_error());
 }
 
@@ -143,9 +144,11 @@ static int check_shard(eddy__vctx *v, const MDB_val *k, const MDB_val *val)
     if (eddy__skey_shard_decode(k->mv_data, k->mv_size, &sid, &id, NULL) != 0 ||
         eddy__sshard_decode(val->mv_data, val->mv_size, &sh, NULL) != 0)
         return eddy__vreport(v, EDDY__T_SSHARD, k->mv_data, k->mv_size, "malformed shard row");
-    if (stream_of(v, sid, &s) != 0)
-        return eddy__vreport(v, EDDY__T_SSHARD, k->mv_data, k->mv_size,
-                             "shard of stream %llu, which does not exist", (unsigned long long)sid);
+    if ((rc = stream_of(v, sid, &s)) != 0)
+        return eddy__vnot_data(rc) ? rc
+                                   : eddy__vreport(v, EDDY__T_SSHARD, k->mv_data, k->mv_size,
+                                                   "shard of stream %llu, which does not exist",
+                                                   (unsigned long long)sid);
     if (id >= s.cfg.next_shard_id || !lineage_ok(v, sid, sh.parent, &s.cfg) ||
         !lineage_ok(v, sid, sh.parent2, &s.cfg) || !lineage_ok(v, sid, sh.child, &s.cfg) ||
         !lineage_ok(v, sid, sh.child2, &s.cfg))

@@ -181,12 +181,12 @@ int eddy__free_pages(eddy_env *env, MDB_txn *txn, uint64_t *out)
     if ((rc = mdb_cursor_open(txn, 0, &cur)) != 0)
         return eddy__err_mdb(rc, "opening the free-page table");
     while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-        /* Each value is an LMDB ID list: a count followed by that many page numbers. */
-        if (v.mv_size >= sizeof(size_t)) {
-            size_t cnt;
-            memcpy(&cnt, v.mv_data, sizeof cnt);
-            n += cnt;
-        }
+        /* Each value is an LMDB ID list: a count followed by that many page numbers, so its
+         * size gives the count. It is not read: on a damaged page (an overflow page number out
+         * of range) the value's address can lie outside the map (tests/reliability/
+         * test_corrupt.c found a SIGSEGV here). */
+        if (v.mv_size >= sizeof(size_t))
+            n += v.mv_size / sizeof(size_t) - 1;
     }
     mdb_cursor_close(cur);
     if (rc != MDB_NOTFOUND)

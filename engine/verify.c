@@ -63,6 +63,8 @@ static int verify_catalog_row(eddy__vctx *v, const MDB_val *k, const MDB_val *va
     int rc;
 
     rc = eddy__payload_load(v->env, v->txn, EDDY__T_CATALOG, k->mv_data, k->mv_size, val, &l);
+    if (eddy__vnot_data(rc))
+        return rc;
     if (rc != 0)
         return eddy__vreport(v, EDDY__T_CATALOG, k->mv_data, k->mv_size, "%s", eddy_last_error());
     if (l.rec.kind != EDDY__KIND_CATALOG || l.rec.meta_len != EDDY__CATALOG_META_LEN) {

@@ -27,6 +27,15 @@ typedef struct eddy__vctx {
 int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/*
+ * True when a failure to load or decode a value says nothing about the data (out of memory, an
+ * I/O error, a poisoned env): the check must then fail with that code, not report a problem.
+ */
+static inline int eddy__vnot_data(int rc)
+{
+    return rc == EDDY_ENOMEM || rc == EDDY_EIO || rc == EDDY_EPANIC;
+}
+
 /* Module checkers: return 0, EDDY_EUSER (stop), or an error that ended the check early. */
 int eddy__queue_verify(eddy__vctx *v);
 int eddy__stream_verify(eddy__vctx *v);

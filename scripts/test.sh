@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: the whole test suite, as CI runs it. Installs what is missing, checks formatting,
 # builds twice (gcc release with -Werror; clang with ASan+UBSan and the libFuzzer targets) and
-# runs every ctest entry in both. Exits non-zero on any failure.
+# runs every ctest entry in both, then builds the concurrency tests alone with ThreadSanitizer
+# (build-tsan) and runs them. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -12,17 +13,30 @@ files=$(git ls-files '*.c' '*.h' 2>/dev/null || find engine format include tools
 clang-format --dry-run -Werror $files
 
 echo "== build (gcc, release)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Longer runs: EDDY_SOAK_SECONDS (default 20), EDDY_FUZZ_SECONDS (default 10 per fuzz target),
+# EDDY_CORRUPT_TRIALS (default 300); see docs/TESTING.md.
+soak=${EDDY_SOAK_SECONDS:-20}
+fuzz=${EDDY_FUZZ_SECONDS:-10}
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDDY_SOAK_SECONDS="$soak" >/dev/null
 cmake --build build -j"$jobs"
 echo "== tests (gcc, release)"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
 echo "== build (clang, ASan+UBSan, libFuzzer)"
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DEDDY_SANITIZE=address,undefined \
-    -DEDDY_BENCH=OFF >/dev/null
+    -DEDDY_BENCH=OFF -DEDDY_SOAK_SECONDS="$soak" -DEDDY_FUZZ_SECONDS="$fuzz" >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== tests (clang, ASan+UBSan)"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j"$jobs" --timeout 900)
+echo "== build (clang, ThreadSanitizer: the concurrency tests only)"
+tsan_targets="reliability_test_soak api_test_stream_concurrency api_test_queue_api unit_test_commit"
+tsan_tests='^(reliability/test_soak|api/test_stream_concurrency|api/test_queue_api|unit/test_commit)$'
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDDY_SANITIZE=thread \
+    -DEDDY_BENCH=OFF -DEDDY_SOAK_SECONDS="$(( soak / 2 > 0 ? soak / 2 : 1 ))" >/dev/null
+cmake --build build-tsan -j"$jobs" --target $tsan_targets
+echo "== tests (clang, ThreadSanitizer)"
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --output-on-failure -j"$jobs" --timeout 600 -R "$tsan_tests")
 echo "== all tests passed"

@@ -1,0 +1,263 @@
+/*
+ * fuzz_api.c: libFuzzer target for the strings callers hand back to Eddy through the public API
+ * (include/eddy.h only): receipt handles (eddy_queue_delete_message, _change_visibility and
+ * their batch forms), iterator tokens (eddy_stream_get_records) and sequence numbers
+ * (eddy_stream_get_iterator, eddy_checkpoint_set). One database is made once per process: two
+ * queues with received messages (real receipts) and a two-shard stream with records (real
+ * iterators). The first input byte picks a mode: the rest of the input is either the string
+ * itself, or edits (position, byte pairs) applied to a real receipt or iterator, so the fuzzer
+ * also reaches strings whose check digits are right. Every call must return one of its
+ * documented codes, never crash; a successful read must return well-formed records.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eddy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define REQUIRE(cond)                                                                              \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz_api: %s failed at line %d: %s\n", #cond, __LINE__,               \
+                    eddy_last_error());                                                            \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+#define T0 1700000000000ull
+
+static struct {
+    eddy_env *env;
+    char dir[256];
+    uint64_t now, rng;
+    char receipts[4][EDDY_QUEUE_RECEIPT_LEN + 1];
+    eddy_stream_iterator iters[2];
+    char seqs[2][EDDY_STREAM_SEQ_LEN + 1];
+} g;
+
+static uint64_t clock_now(void *ctx)
+{
+    (void)ctx;
+    return g.now;
+}
+
+static uint64_t rng_next(void *ctx)
+{
+    uint64_t z = (g.rng += 0x9e3779b97f4a7c15ull);
+    (void)ctx;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void cleanup(void)
+{
+    char cmd[300];
+    if (g.env != NULL)
+        eddy_env_close(g.env);
+    g.env = NULL;
+    if (getenv("EDDY_KEEP_TMP") == NULL && g.dir[0] != '\0') {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g.dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "fuzz_api: could not remove %s\n", g.dir);
+    }
+}
+
+static void setup(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    eddy_env_options o;
+    eddy_queue_options qo;
+    eddy_stream_options so;
+    eddy_queue_receive_options ro;
+    eddy_queue_batch *b;
+    const eddy_queue_message *m;
+    size_t n;
+
+    snprintf(g.dir, sizeof g.dir, "%s/eddy-fuzz-api-XXXXXX", tmp != NULL ? tmp : "/tmp");
+    REQUIRE(mkdtemp(g.dir) != NULL);
+    atexit(cleanup);
+    g.now = T0;
+    g.rng = 1;
+    memset(&o, 0, sizeof o);
+    o.clock.now_ms = clock_now;
+    o.rng.next_u64 = rng_next;
+    o.test_flags = EDDY_TEST_UNSAFE_NOSYNC; /* a fuzzer, not a durability test: no fsyncs */
+    REQUIRE(eddy_env_open(g.dir, &o, &g.env) == 0);
+    memset(&qo, 0, sizeof qo);
+    qo.batch_max = 10;
+    REQUIRE(eddy_queue_create(g.env, "q", &qo) == 0);
+    REQUIRE(eddy_queue_create(g.env, "q2", &qo) == 0);
+    for (int i = 0; i < 40; i++) {
+        eddy_queue_send_entry e;
+        char body[32];
+        memset(&e, 0, sizeof e);
+        snprintf(body, sizeof body, "message %d", i);
+        e.body.data = body;
+        e.body.len = strlen(body);
+        REQUIRE(eddy_queue_send(g.env, i % 2 ? "q2" : "q", &e, NULL) == 0);
+    }
+    memset(&ro, 0, sizeof ro);
+    ro.max_messages = 4;
+    ro.visibility_timeout_ms = 43200000;
+    REQUIRE(eddy_queue_receive(g.env, "q", &ro, &b) == 0);
+    m = eddy_queue_batch_messages(b, &n);
+    REQUIRE(n == 4);
+    for (size_t i = 0; i < 4; i++)
+        memcpy(g.receipts[i], m[i].receipt, sizeof g.receipts[i]);
+    eddy_queue_batch_free(b);
+    memset(&so, 0, sizeof so);
+    so.shard_count = 2;
+    REQUIRE(eddy_stream_create(g.env, "s", &so) == 0);
+    for (int i = 0; i < 20; i++) {
+        eddy_stream_put_entry e;
+        eddy_stream_put_result r;
+        char pk[16];
+        memset(&e, 0, sizeof e);
+        snprintf(pk, sizeof pk, "key-%d", i);
+        e.partition_key.data = pk;
+        e.partition_key.len = strlen(pk);
+        e.data.data = "record data";
+        e.data.len = 11;
+        REQUIRE(eddy_stream_put(g.env, "s", &e, &r) == 0);
+        memcpy(g.seqs[r.shard_id & 1], r.seq, sizeof r.seq);
+    }
+    for (uint32_t s = 0; s < 2; s++)
+        REQUIRE(eddy_stream_get_iterator(g.env, "s", s, EDDY_ITER_TRIM_HORIZON, NULL, 0,
+                                         &g.iters[s]) == 0);
+}
+
+/* s = a real string of len characters with the input's (position, byte) edits applied. */
+static void edit(char *s, size_t len, const uint8_t *d, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s[d[i] % len] = (char)d[i + 1];
+}
+
+static int is_ack_code(int rc)
+{
+    return rc == 0 || rc == EDDY_EINVAL || rc == EDDY_EEXPIRED || rc == EDDY_ENOTFOUND;
+}
+
+static void try_receipt(const char *receipt, uint8_t how)
+{
+    int rc, results[2];
+    const char *two[2] = {receipt, g.receipts[0]};
+    eddy_queue_visibility_entry ve[1] = {{receipt, (uint32_t)how * 1000u}};
+    const char *q = how & 1 ? "q2" : "q";
+
+    rc = eddy_queue_change_visibility(g.env, q, receipt, (uint32_t)how * 200000u);
+    REQUIRE(is_ack_code(rc));
+    rc = eddy_queue_change_visibility_batch(g.env, q, ve, 1, results);
+    REQUIRE(rc == 0 && is_ack_code(results[0]));
+    if (how & 2) { /* deletes take messages away: only now and then */
+        rc = eddy_queue_delete_message(g.env, q, receipt);
+        REQUIRE(is_ack_code(rc));
+        rc = eddy_queue_delete_batch(g.env, q, two, 2, results);
+        REQUIRE(rc == 0 && is_ack_code(results[0]) && is_ack_code(results[1]));
+    }
+}
+
+static void try_iterator(const eddy_stream_iterator *it, uint8_t how)
+{
+    eddy_stream_read_options ro;
+    eddy_stream_batch *b = NULL;
+    const eddy_stream_record *r;
+    const eddy_stream_read_info *info;
+    size_t n;
+    int rc;
+
+    memset(&ro, 0, sizeof ro);
+    ro.max_records = how & 0x80 ? 10000u + how : how;
+    ro.max_bytes = how & 0x40 ? 1 : 0;
+    rc = eddy_stream_get_records(g.env, it, &ro, &b);
+    REQUIRE(rc == 0 || rc == EDDY_EINVAL || rc == EDDY_EEXPIRED);
+    if (rc != 0) {
+        REQUIRE(b == NULL);
+        return;
+    }
+    r = eddy_stream_batch_records(b, &n);
+    info = eddy_stream_batch_info(b);
+    REQUIRE(info != NULL);
+    for (size_t i = 0; i < n; i++)
+        REQUIRE(strlen(r[i].seq) == EDDY_STREAM_SEQ_LEN && r[i].partition_key.len > 0 &&
+                (i == 0 || strcmp(r[i - 1].seq, r[i].seq) < 0));
+    eddy_stream_batch_free(b);
+}
+
+static void try_seq(const char *seq, uint8_t how)
+{
+    eddy_stream_iterator it;
+    eddy_checkpoint_write cp;
+    uint32_t shard = how & 1;
+    int rc;
+
+    rc = eddy_stream_get_iterator(
+        g.env, "s", shard, how & 2 ? EDDY_ITER_AT_SEQUENCE_NUMBER : EDDY_ITER_AFTER_SEQUENCE_NUMBER,
+        seq, 0, &it);
+    REQUIRE(rc == 0 || rc == EDDY_EINVAL || rc == EDDY_ENOTFOUND);
+    if (rc == 0)
+        try_iterator(&it, 3);
+    memset(&cp, 0, sizeof cp);
+    cp.stream = "s";
+    cp.consumer = "fuzz";
+    cp.shard_id = shard;
+    cp.seq = seq;
+    rc = eddy_checkpoint_set(g.env, &cp);
+    REQUIRE(rc == 0 || rc == EDDY_EINVAL || rc == EDDY_ENOTFOUND);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char s[160];
+    eddy_stream_iterator it;
+    uint8_t mode, how;
+    size_t k;
+
+    if (g.env == NULL)
+        setup();
+    if (size < 2)
+        return 0;
+    mode = data[0];
+    how = data[1];
+    data += 2;
+    size -= 2;
+    k = size < sizeof s - 1 ? size : sizeof s - 1;
+    switch (mode % 5) {
+    case 0: /* the input as a receipt handle */
+        memcpy(s, data, k);
+        s[k] = '\0';
+        try_receipt(s, how);
+        break;
+    case 1: /* a real receipt, edited */
+        memcpy(s, g.receipts[how % 4], sizeof g.receipts[0]);
+        edit(s, EDDY_QUEUE_RECEIPT_LEN, data, size);
+        try_receipt(s, how);
+        break;
+    case 2: /* the input as an iterator token */
+        memset(&it, 0, sizeof it);
+        memcpy(it.token, data, size < EDDY_STREAM_ITER_LEN ? size : EDDY_STREAM_ITER_LEN);
+        try_iterator(&it, how);
+        break;
+    case 3: /* a real iterator, edited */
+        it = g.iters[how & 1];
+        edit(it.token, EDDY_STREAM_ITER_LEN, data, size);
+        try_iterator(&it, how);
+        break;
+    default: /* the input as a sequence number, or a real one edited */
+        if (how & 4) {
+            memcpy(s, g.seqs[how & 1], sizeof g.seqs[0]);
+            edit(s, EDDY_STREAM_SEQ_LEN, data, size);
+        } else {
+            memcpy(s, data, k);
+            s[k] = '\0';
+        }
+        try_seq(s, how);
+        break;
+    }
+    return 0;
+}
