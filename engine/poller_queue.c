@@ -60,8 +60,10 @@ static int ref_state(eddy__wtx *w, uint64_t qid, const eddy__pq_ref *r, eddy__qs
     return 0;
 }
 
-/* Take one visible message (as eddy_queue_receive does), within the byte budget. */
-static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uint64_t *bytes)
+/* Take one visible message (as eddy_queue_receive does), within the byte budget; *left when it
+ * stays where it is. */
+static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uint64_t *bytes,
+                int *left)
 {
     uint8_t k[EDDY__QKEY_MSG_LEN];
     pq_rx *it = &a->items[a->n];
@@ -83,8 +85,10 @@ static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uin
             return rc;
         }
     }
-    if (s.kind == EDDY__QSTATE_WAITING && c->n_inflight >= a->q.cfg.in_flight_max)
+    if (s.kind == EDDY__QSTATE_WAITING && c->n_inflight >= a->q.cfg.in_flight_max) {
+        *left = 1;
         return 0;
+    }
     eddy__qkey_msg(k, a->qid, msg_id);
     if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v)) != 0)
         return rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("queue '%s' message %llu has no record",
@@ -95,6 +99,7 @@ static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uin
     if (!(a->first && a->n == 0) && *bytes + it->l.rec.raw_len > a->budget) {
         eddy__loaded_release(w->env, &it->l);
         a->full = 1;
+        *left = 1;
         return 0;
     }
     it->msg_id = msg_id;
@@ -115,11 +120,26 @@ static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uin
     return 0;
 }
 
+typedef struct pq_walk {
+    pq_op *a;
+    eddy__qcounters *c;
+    uint64_t bytes;
+} pq_walk;
+
+static int due(eddy__wtx *w, void *ctx, uint64_t msg_id, int *left)
+{
+    pq_walk *p = ctx;
+    if (p->a->n >= p->a->max || p->a->full) {
+        *left = 1;
+        return 0;
+    }
+    return take(w, p->a, p->c, msg_id, &p->bytes, left);
+}
+
 static int op_apply(eddy__wtx *w, void *arg)
 {
     pq_op *a = arg;
-    uint32_t cap = a->max * 2 + 16, n = 0, expired = 0;
-    uint64_t *ids = NULL, bytes = 0;
+    uint32_t expired = 0;
     eddy__qcounters c;
     eddy__qstate s, ns;
     int rc, ok;
@@ -151,13 +171,8 @@ static int op_apply(eddy__wtx *w, void *arg)
     if (a->max > 0) {
         if ((rc = eddy__q_expire(w, &a->q, &c, EDDY__Q_LAZY_EXPIRE, &expired)) != 0)
             return rc;
-        if ((ids = eddy__malloc(w->env, cap * sizeof *ids)) == NULL)
-            return eddy__err(EDDY_ENOMEM, "out of memory receiving");
-        rc = eddy__q_visible_ids(w, a->qid, ids, cap, &n);
-        for (uint32_t i = 0; rc == 0 && i < n && a->n < a->max && !a->full; i++)
-            rc = take(w, a, &c, ids[i], &bytes);
-        eddy__free(w->env, ids);
-        if (rc != 0)
+        pq_walk p = {a, &c, 0};
+        if ((rc = eddy__q_due_walk(w, a->qid, &c, a->max * 2 + 16, due, &p)) != 0)
             return rc;
     }
     return eddy__q_counters_put(w, a->qid, &c);
@@ -169,33 +184,16 @@ static void op_after(eddy_env *env, void *arg)
         eddy__q_wake(env, arg);
 }
 
-/* Is anything receivable now? A read-only look, so an idle poll costs no commit. */
+/* Is anything receivable now? A read-only look, so an idle poll costs no commit. Expired
+ * messages alone do not wake a poller: a receive removes them when it runs anyway. */
 static int peek(eddy_env *env, uint64_t qid, int *any)
 {
-    uint8_t pfx[EDDY__QKEY_PREFIX_LEN + 1];
-    MDB_txn *txn = NULL;
-    MDB_cursor *cur = NULL;
-    const uint8_t *kp;
-    MDB_val k, v;
-    int rc;
-
     *any = 0;
     if (env->opt.durability == EDDY_DURABILITY_RELAXED) {
         *any = 1; /* acknowledged sends may not be committed yet: let the op look */
         return 0;
     }
-    eddy__qkey_expiry_prefix(pfx, qid);
-    if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
-        return rc;
-    if ((rc = eddy__cur_open(env, txn, EDDY__T_QVIS, &cur)) == 0) {
-        rc = eddy__cur_seek_prefix(cur, pfx, EDDY__QKEY_PREFIX_LEN, NULL, 0, &k, &v);
-        kp = rc == 0 ? k.mv_data : NULL;
-        if (kp != NULL && k.mv_size == EDDY__QKEY_VIS_LEN && kp[8] == 0)
-            *any = eddy__be64_get(kp + 8) <= eddy__now_ms(env);
-        eddy__cur_close(cur);
-    }
-    eddy__rtxn_end(env, txn);
-    return rc == EDDY_ENOTFOUND ? 0 : rc;
+    return eddy__q_peek(env, qid, 0, eddy__now_ms(env), any);
 }
 
 /* ---- worker memory ---- */

@@ -400,11 +400,13 @@ EDDY_API int eddy_queue_set_attributes(eddy_env *env, const char *name,
 
 /* ---- get, stat, list ---- */
 
-/* Enqueue time of the oldest message (first retention entry), or 0 when the queue is empty. */
+/* Enqueue time of the oldest message (the first retention entry or the first message by id,
+ * whichever is older), or 0 when the queue is empty. */
 static int oldest_enq(eddy_env *env, MDB_txn *txn, uint64_t qid, uint64_t *enq_ms)
 {
     uint8_t pfx[EDDY__QKEY_PREFIX_LEN + 1];
     MDB_cursor *cur = NULL;
+    eddy__qstate s;
     uint64_t kq, id;
     eddy__ferr fe;
     MDB_val k, v;
@@ -417,6 +419,19 @@ static int oldest_enq(eddy_env *env, MDB_txn *txn, uint64_t qid, uint64_t *enq_m
     rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v);
     if (rc == 0 && eddy__qkey_vis_decode(k.mv_data, k.mv_size, &kq, enq_ms, &id, &type, &fe))
         rc = EDDY__CORRUPT("queue %llu: %s", (unsigned long long)qid, fe.msg);
+    eddy__cur_close(cur);
+    cur = NULL;
+    if (rc != 0 && rc != EDDY_ENOTFOUND)
+        return rc;
+    /* The first message by id is the oldest of those without a retention entry. */
+    if ((rc = eddy__cur_open(env, txn, EDDY__T_QMSG, &cur)) != 0)
+        return rc;
+    rc = eddy__cur_seek_prefix(cur, pfx, EDDY__QKEY_PREFIX_LEN, NULL, 0, &k, &v);
+    if (rc == 0 && eddy__qkey_msg_decode(k.mv_data, k.mv_size, &kq, &id, &type, &fe) != 0)
+        rc = EDDY__CORRUPT("queue %llu: %s", (unsigned long long)qid, fe.msg);
+    if (rc == 0 && type == EDDY__QK_RECORD && (rc = eddy__q_implied_state(qid, id, &v, &s)) == 0 &&
+        (*enq_ms == 0 || s.enq_ms < *enq_ms))
+        *enq_ms = s.enq_ms;
     eddy__cur_close(cur);
     return rc == EDDY_ENOTFOUND ? 0 : rc;
 }
@@ -459,6 +474,50 @@ EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_que
     return 0;
 }
 
+/* Count the plain messages (records without a state, from plain_lo on). */
+static int stat_plain(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now,
+                      eddy_queue_stat *st)
+{
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN], from[8], sk[EDDY__QKEY_STATE_LEN];
+    MDB_cursor *cur = NULL;
+    uint64_t qid, id;
+    eddy__qcounters c;
+    eddy__qstate s;
+    eddy__ferr fe;
+    MDB_val k, v, sv;
+    int rc, type;
+
+    if ((rc = eddy__q_counters_get(env, txn, q->id, &c)) != 0 || c.n_plain == 0)
+        return rc;
+    eddy__qkey_prefix(pfx, q->id);
+    eddy__be64_put(from, c.plain_lo);
+    if ((rc = eddy__cur_open(env, txn, EDDY__T_QMSG, &cur)) != 0)
+        return rc;
+    for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, from, sizeof from, &k, &v); rc == 0;
+         rc = eddy__cur_next_prefix(cur, pfx, sizeof pfx, &k, &v)) {
+        if (eddy__qkey_msg_decode(k.mv_data, k.mv_size, &qid, &id, &type, &fe) != 0) {
+            rc = EDDY__CORRUPT("queue '%s' messages: %s", q->name, fe.msg);
+            break;
+        }
+        if (type != EDDY__QK_RECORD)
+            continue;
+        eddy__qkey_state(sk, qid, id);
+        if ((rc = eddy__get(env, txn, EDDY__T_QMSG, sk, sizeof sk, &sv)) == 0)
+            continue;
+        if (rc != EDDY_ENOTFOUND || (rc = eddy__q_implied_state(qid, id, &v, &s)) != 0)
+            break;
+        st->messages++;
+        if (s.deadline_ms <= now)
+            st->visible++;
+        else
+            st->delayed++;
+        if (eddy__q_expired(q, &s, now))
+            st->expired++;
+    }
+    eddy__cur_close(cur);
+    return rc == EDDY_ENOTFOUND ? 0 : rc;
+}
+
 static int stat_scan(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now,
                      eddy_queue_stat *st)
 {
@@ -496,7 +555,9 @@ static int stat_scan(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now
             st->expired++;
     }
     eddy__cur_close(cur);
-    return rc == EDDY_ENOTFOUND ? 0 : rc;
+    if (rc != 0 && rc != EDDY_ENOTFOUND)
+        return rc;
+    return stat_plain(env, txn, q, now, st);
 }
 
 EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_stat *out)

@@ -4,9 +4,13 @@
  * queue_send.c, queue_receive.c, queue_redrive.c, queue_verify.c). Only queue*.c include it.
  *
  * Invariants every write keeps (queue_verify.c checks them): for each message of a queue there is
- * exactly one QMSG record, one QSTATE value, one QVIS entry (qid, state.deadline_ms, msg_id) whose
- * value is state.kind, and one retention entry (qid, 'e', state.enq_ms, msg_id); and the queue's
- * counters hold the number of messages, of in-flight ones and their raw bytes.
+ * exactly one QMSG record. A plain message (never received, visible since stored, id >=
+ * counters.plain_lo) has nothing else; every other message has one QSTATE value and one QVIS
+ * entry (qid, state.deadline_ms, msg_id) whose value is state.kind, and, when state.indexed, one
+ * retention entry (qid, 01, state.enq_ms, msg_id). A message without a retention entry has an
+ * enqueue time at least that of every message with a smaller id (so retention can go by id
+ * order for them). The queue's counters hold the number of messages, of in-flight and of plain
+ * ones and their raw bytes.
  */
 #ifndef EDDY_ENGINE_QUEUE_INT_H
 #define EDDY_ENGINE_QUEUE_INT_H
@@ -73,20 +77,27 @@ void eddy__q_wake(eddy_env *env, void *arg);
  * with eddy__q_counters_get and stored once at its end with eddy__q_counters_put. */
 int eddy__q_counters_get(eddy_env *env, MDB_txn *txn, uint64_t qid, eddy__qcounters *c);
 int eddy__q_counters_put(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c);
+/* The message's state; for a plain message (no state value) the one its record implies, with
+ * stored = 0. EDDY_ENOTFOUND when there is no such message. */
 int eddy__q_state_get(eddy_env *env, MDB_txn *txn, uint64_t qid, uint64_t msg_id,
                       eddy__qstate *out);
+/* The implied state of plain message msg_id whose record value is rec_val. */
+int eddy__q_implied_state(uint64_t qid, uint64_t msg_id, const MDB_val *rec_val, eddy__qstate *out);
 /* Rewrite a message's state, moving its QVIS entry when deadline or kind changed; keeps the
  * in-flight counter in step with the kind. */
 int eddy__q_state_set(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qstate *old_s,
                       const eddy__qstate *new_s, eddy__qcounters *c);
-/* Store a new message: id from c->next_msg_id (into *msg_id), record, state, QVIS, retention. */
+/* Store a new message: id from c->next_msg_id (into *msg_id), its record and, unless it is
+ * plain, its state and QVIS entry, and its retention entry when its enqueue time is out of id
+ * order (below c->enq_floor). */
 int eddy__q_msg_insert(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, const uint8_t *meta,
                        size_t meta_len, const eddy__payload *p, const eddy__qstate *s,
                        uint64_t *msg_id);
 /* Remove a message (whose current state is s) and all its entries. */
 int eddy__q_msg_remove(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qstate *s,
                        eddy__qcounters *c);
-/* Remove up to max messages past retention, oldest first. */
+/* Remove up to max messages past retention: those with retention entries oldest first, the
+ * others in id order. */
 int eddy__q_expire(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint32_t max,
                    uint32_t *removed);
 /* Is a message with this state past its queue's retention at `now`? */
@@ -140,7 +151,22 @@ int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const ed
 int eddy__q_dead_letter(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint64_t msg_id,
                         const eddy__qstate *s, int *moved);
 
-/* queue_receive.c: the ids of up to cap visible messages (deadline <= now), in index order. */
-int eddy__q_visible_ids(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap, uint32_t *n);
+/*
+ * queue_receive.c: what a receive does with one due message (its id): take it, remove it or
+ * dead-letter it (return 0), or leave it where it is (*left = 1), or fail.
+ */
+typedef int (*eddy__q_due_fn)(eddy__wtx *w, void *ctx, uint64_t msg_id, int *left);
+
+/*
+ * queue_receive.c: call fn on up to cap due messages of the queue, in (deadline, id) order:
+ * the visibility index merged with the plain messages. Advances c->plain_lo past the plain
+ * messages that fn did not leave; the caller writes the counters back.
+ */
+int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t cap,
+                     eddy__q_due_fn fn, void *ctx);
+
+/* queue_receive.c: is anything visible (or, with retention_ms != 0, expired) in the queue now?
+ * Read-only: an empty poll costs no write transaction. */
+int eddy__q_peek(eddy_env *env, uint64_t qid, uint64_t retention_ms, uint64_t now, int *any);
 
 #endif /* EDDY_ENGINE_QUEUE_INT_H */

@@ -1,7 +1,9 @@
 /*
  * queue_receive.c: eddy_queue_receive (with long polling) and the batch it hands out. A receive
- * seeks the queue's visibility index at (qid, 0) and takes entries whose deadline has passed, so
- * it costs O(log n + batch) however many messages are in flight. Record bytes are copied out
+ * seeks the queue's visibility index at (qid, 0) for entries whose deadline has passed and the
+ * queue's messages at plain_lo for plain ones (never received: no index entry), and takes both
+ * in (deadline, id) order, so it costs O(log n + batch) however many messages are in flight
+ * (those are below plain_lo or in the index after the due entries). Record bytes are copied out
  * inside the write op; decompression and the body checksum run after the commit in the caller's
  * thread. A receive never holds a transaction while it waits.
  */
@@ -46,12 +48,19 @@ static void rx_release(eddy_env *env, qrecv *a)
     a->n = 0;
 }
 
-/* queue_int.h: up to cap visible entries (deadline <= now) of the queue's visibility index. */
-int eddy__q_visible_ids(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap, uint32_t *n)
+/* A message a receive may take: from the visibility index, or a plain one from QMSG. */
+typedef struct rx_cand {
+    uint64_t msg_id;
+    uint64_t deadline;
+    int plain;
+} rx_cand;
+
+/* Collect up to cap visible entries (deadline <= now) of the queue's visibility index. */
+static int rx_candidates(eddy__wtx *w, uint64_t qid, rx_cand *cs, uint32_t cap, uint32_t *n)
 {
     uint8_t pfx[EDDY__QKEY_PREFIX_LEN];
     MDB_cursor *cur = NULL;
-    uint64_t kq, deadline;
+    uint64_t kq, deadline, id;
     eddy__ferr fe;
     MDB_val k, v;
     int rc, type;
@@ -62,16 +71,105 @@ int eddy__q_visible_ids(eddy__wtx *w, uint64_t qid, uint64_t *ids, uint32_t cap,
         return rc;
     for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v); rc == 0 && *n < cap;
          rc = eddy__cur_next_prefix(cur, pfx, sizeof pfx, &k, &v)) {
-        if (eddy__qkey_vis_decode(k.mv_data, k.mv_size, &kq, &deadline, &ids[*n], &type, &fe)) {
+        if (eddy__qkey_vis_decode(k.mv_data, k.mv_size, &kq, &deadline, &id, &type, &fe)) {
             rc = EDDY__CORRUPT("queue %llu visibility index: %s", (unsigned long long)qid, fe.msg);
             break;
         }
         if (type != EDDY__QK_VIS || deadline > w->now_ms)
             break;
+        cs[*n].msg_id = id;
+        cs[*n].deadline = deadline;
+        cs[*n].plain = 0;
         (*n)++;
     }
     eddy__cur_close(cur);
     return rc == EDDY_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * Collect up to cap visible plain messages in id order from plain_lo (their deadlines, the
+ * enqueue times, grow with the id). Messages with a state found on the way are skipped (the
+ * index has them), at most RX_SKIP_MAX of them. *next: where the scan stopped; no plain message
+ * lies between plain_lo and it except those collected.
+ */
+#define RX_SKIP_MAX 1024u
+static int rx_plain(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c, rx_cand *cs, uint32_t cap,
+                    uint32_t *n, uint64_t *next)
+{
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN], from[8], sk[EDDY__QKEY_STATE_LEN];
+    MDB_cursor *cur = NULL;
+    uint64_t kq, id;
+    uint32_t skipped = 0;
+    eddy__qstate s;
+    eddy__ferr fe;
+    MDB_val k, v, sv;
+    int rc, type;
+
+    *n = 0;
+    *next = c->plain_lo;
+    if (c->n_plain == 0) {
+        *next = c->next_msg_id;
+        return 0;
+    }
+    eddy__qkey_prefix(pfx, qid);
+    eddy__be64_put(from, c->plain_lo);
+    if ((rc = eddy__cur_open(w->env, w->txn, EDDY__T_QMSG, &cur)) != 0)
+        return rc;
+    for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, from, sizeof from, &k, &v); rc == 0;
+         rc = eddy__cur_next_prefix(cur, pfx, sizeof pfx, &k, &v)) {
+        if (eddy__qkey_msg_decode(k.mv_data, k.mv_size, &kq, &id, &type, &fe) != 0) {
+            rc = EDDY__CORRUPT("queue %llu messages: %s", (unsigned long long)qid, fe.msg);
+            break;
+        }
+        if (type == EDDY__QK_COUNTERS) {
+            rc = EDDY_ENOTFOUND;
+            break;
+        }
+        if (type != EDDY__QK_RECORD)
+            continue;
+        *next = id;
+        if (*n >= cap)
+            break;
+        eddy__qkey_state(sk, qid, id);
+        rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, sk, sizeof sk, &sv);
+        if (rc == 0) { /* it has a state: the index has it */
+            *next = id + 1;
+            if (++skipped >= RX_SKIP_MAX)
+                break;
+            continue;
+        }
+        if (rc != EDDY_ENOTFOUND || (rc = eddy__q_implied_state(qid, id, &v, &s)) != 0)
+            break;
+        if (s.deadline_ms > w->now_ms)
+            break;
+        cs[*n].msg_id = id;
+        cs[*n].deadline = s.deadline_ms;
+        cs[*n].plain = 1;
+        (*n)++;
+        *next = id + 1;
+    }
+    eddy__cur_close(cur);
+    if (rc == EDDY_ENOTFOUND) {
+        *next = c->next_msg_id;
+        rc = 0;
+    }
+    return rc;
+}
+
+/* Merge a[0..na) and b[0..nb) (each in (deadline, id) order) into out, at most cap. */
+static uint32_t rx_merge(const rx_cand *a, uint32_t na, const rx_cand *b, uint32_t nb, rx_cand *out,
+                         uint32_t cap, uint32_t *nb_used)
+{
+    uint32_t i = 0, j = 0, n = 0;
+
+    while (n < cap && (i < na || j < nb)) {
+        int take_a =
+            j >= nb || (i < na && (a[i].deadline < b[j].deadline ||
+                                   (a[i].deadline == b[j].deadline && a[i].msg_id < b[j].msg_id)));
+        out[n++] = take_a ? a[i++] : b[j++];
+    }
+    *nb_used = j;
+    return n;
 }
 
 /* Deliver one message: copy its record out and make it in flight with a fresh receipt. */
@@ -109,11 +207,13 @@ static int rx_take(eddy__wtx *w, qrecv *a, eddy__qcounters *c, uint64_t msg_id,
 }
 
 /* Decide what happens to one visible message: expire, dead-letter, skip, or deliver. */
-static int rx_one(eddy__wtx *w, qrecv *a, const eddy__q *q, eddy__qcounters *c, uint64_t msg_id)
+static int rx_one(eddy__wtx *w, qrecv *a, const eddy__q *q, eddy__qcounters *c, uint64_t msg_id,
+                  int *skipped)
 {
     eddy__qstate s;
     int rc, moved = 0;
 
+    *skipped = 0;
     rc = eddy__q_state_get(w->env, w->txn, a->qid, msg_id, &s);
     if (rc == EDDY_ENOTFOUND)
         return EDDY__CORRUPT("queue '%s' message %llu is indexed but has no state", a->name,
@@ -130,18 +230,71 @@ static int rx_one(eddy__wtx *w, qrecv *a, const eddy__q *q, eddy__qcounters *c, 
     }
     if (s.kind == EDDY__QSTATE_WAITING && c->n_inflight >= q->cfg.in_flight_max) {
         a->limit_hit = 1;
+        *skipped = 1;
         return 0;
     }
     return rx_take(w, a, c, msg_id, &s);
 }
 
+int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t cap,
+                     eddy__q_due_fn fn, void *ctx)
+{
+    uint32_t n = 0, na = 0, nb = 0, nb_used = 0;
+    rx_cand *cs = NULL;
+    uint64_t next = 0;
+    int rc, left = 0, unresolved = 0;
+
+    if ((cs = eddy__malloc(w->env, 3 * (size_t)cap * sizeof *cs)) == NULL)
+        return eddy__err(EDDY_ENOMEM, "out of memory receiving");
+    /* Due entries of the index and plain messages, merged in (deadline, id) order. */
+    rc = rx_candidates(w, qid, cs, cap, &na);
+    if (rc == 0)
+        rc = rx_plain(w, qid, c, cs + cap, cap, &nb, &next);
+    if (rc == 0)
+        n = rx_merge(cs, na, cs + cap, nb, cs + 2 * (size_t)cap, cap, &nb_used);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        rx_cand *x = &cs[2 * (size_t)cap + i];
+        left = 0;
+        if ((rc = fn(w, ctx, x->msg_id, &left)) != 0 || left) {
+            /* Plain messages from here on stay plain: plain_lo must not pass them. */
+            if (x->plain && !unresolved) {
+                next = x->msg_id;
+                unresolved = 1;
+            }
+        }
+    }
+    if (!unresolved && nb_used < nb)
+        next = cs[cap + nb_used].msg_id;
+    /* Every plain message below `next` was taken or removed. */
+    if (rc == 0 && next > c->plain_lo)
+        c->plain_lo = next;
+    eddy__free(w->env, cs);
+    return rc;
+}
+
+typedef struct rx_walk {
+    qrecv *a;
+    const eddy__q *q;
+    eddy__qcounters *c;
+} rx_walk;
+
+static int rx_due(eddy__wtx *w, void *ctx, uint64_t msg_id, int *left)
+{
+    rx_walk *r = ctx;
+    if (r->a->n >= r->a->max) {
+        *left = 1;
+        return 0;
+    }
+    return rx_one(w, r->a, r->q, r->c, msg_id, left);
+}
+
 static int rx_apply(eddy__wtx *w, void *arg)
 {
     qrecv *a = arg;
-    uint32_t cap = a->max * 2 + 16, n = 0, expired = 0;
+    uint32_t expired = 0;
     eddy__qcounters c;
-    uint64_t *ids = NULL;
     eddy__q q;
+    rx_walk r = {a, &q, &c};
     int rc;
 
     rx_release(w->env, a);
@@ -151,30 +304,28 @@ static int rx_apply(eddy__wtx *w, void *arg)
         return rc;
     if ((rc = eddy__q_expire(w, &q, &c, EDDY__Q_LAZY_EXPIRE, &expired)) != 0)
         return rc;
-    if ((ids = eddy__malloc(w->env, cap * sizeof *ids)) == NULL)
-        return eddy__err(EDDY_ENOMEM, "out of memory receiving");
-    rc = eddy__q_visible_ids(w, q.id, ids, cap, &n);
-    for (uint32_t i = 0; rc == 0 && i < n && a->n < a->max; i++)
-        rc = rx_one(w, a, &q, &c, ids[i]);
-    eddy__free(w->env, ids);
-    if (rc == 0)
+    if ((rc = eddy__q_due_walk(w, q.id, &c, a->max * 2 + 16, rx_due, &r)) == 0)
         rc = eddy__q_counters_put(w, q.id, &c);
     return rc;
 }
 
-/* Is anything visible (or expired) in the queue now? A read-only check, so that an empty poll
- * costs no write transaction. */
-static int rx_peek(eddy_env *env, const eddy__q *q, uint64_t now, int *any)
+/* queue_int.h: is anything visible (or expired) in the queue now? A read-only check, so that
+ * an empty poll costs no write transaction. */
+int eddy__q_peek(eddy_env *env, uint64_t qid, uint64_t retention_ms, uint64_t now, int *any)
 {
     uint8_t pfx[EDDY__QKEY_PREFIX_LEN + 1];
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
     const uint8_t *kp;
+    eddy__qcounters c;
+    eddy__qstate s;
+    uint64_t kq, id;
+    eddy__ferr fe;
     MDB_val k, v;
-    int rc;
+    int rc, type;
 
     *any = 0;
-    eddy__qkey_expiry_prefix(pfx, q->id);
+    eddy__qkey_expiry_prefix(pfx, qid);
     if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
     if ((rc = eddy__cur_open(env, txn, EDDY__T_QVIS, &cur)) != 0)
@@ -187,8 +338,23 @@ static int rx_peek(eddy_env *env, const eddy__q *q, uint64_t now, int *any)
     /* Its first retention entry is the oldest message: expired ones need removing. */
     if (!*any && (rc == 0 || rc == EDDY_ENOTFOUND))
         rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v);
-    if (!*any && rc == 0 && k.mv_size == EDDY__QKEY_EXPIRY_LEN)
-        *any = eddy__be64_get((const uint8_t *)k.mv_data + 9) + q->cfg.retention_ms <= now;
+    if (!*any && rc == 0 && k.mv_size == EDDY__QKEY_EXPIRY_LEN && retention_ms != 0)
+        *any = eddy__be64_get((const uint8_t *)k.mv_data + 9) + retention_ms <= now;
+    eddy__cur_close(cur);
+    cur = NULL;
+    if (*any || (rc != 0 && rc != EDDY_ENOTFOUND))
+        goto out;
+    /* Plain messages (not in the index) are visible; the first message by id is the oldest of
+     * those without a retention entry. */
+    if ((rc = eddy__q_counters_get(env, txn, qid, &c)) != 0)
+        goto out;
+    *any = c.n_plain > 0;
+    if (*any || retention_ms == 0 || (rc = eddy__cur_open(env, txn, EDDY__T_QMSG, &cur)) != 0)
+        goto out;
+    rc = eddy__cur_seek_prefix(cur, pfx, EDDY__QKEY_PREFIX_LEN, NULL, 0, &k, &v);
+    if (rc == 0 && eddy__qkey_msg_decode(k.mv_data, k.mv_size, &kq, &id, &type, &fe) == 0 &&
+        type == EDDY__QK_RECORD && (rc = eddy__q_implied_state(qid, id, &v, &s)) == 0)
+        *any = s.enq_ms + retention_ms <= now;
     eddy__cur_close(cur);
 out:
     eddy__rtxn_end(env, txn);
@@ -335,7 +501,7 @@ static int rx_once(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_batch *
      * committed yet, so there the write op itself looks (it is cheap: no sync of its own). */
     if (env->opt.durability == EDDY_DURABILITY_RELAXED)
         any = 1;
-    else if ((rc = rx_peek(env, q, eddy__now_ms(env), &any)) != 0)
+    else if ((rc = eddy__q_peek(env, q->id, q->cfg.retention_ms, eddy__now_ms(env), &any)) != 0)
         return rc;
     if (any)
         rc = eddy__write(env, rx_apply, rx_after, a);

@@ -10,8 +10,9 @@
 #include "keys.h"
 #include "queue_int.h"
 
-/* Which messages a removal takes: by retention order (QVIS retention entries) up to the first
- * one not expired, or by id order (QMSG records) below end_id. */
+/* Which messages a removal takes: by expiry (QVIS retention entries up to the first one not
+ * expired, then the messages without one in id order up to the first one not expired), or by id
+ * order (QMSG records) below end_id. */
 typedef struct collect_ctx {
     const eddy__q *q;
     uint64_t now;
@@ -21,9 +22,10 @@ typedef struct collect_ctx {
 } collect_ctx;
 
 /* Decide about one key: *msg_id when it names a candidate, *stop at the end of the range. */
-static int take(const collect_ctx *x, const MDB_val *k, uint64_t *msg_id, int *skip, int *stop)
+static int take(const collect_ctx *x, const MDB_val *k, uint64_t *msg_id, uint64_t *when_out,
+                int *skip, int *stop)
 {
-    uint64_t qid, when;
+    uint64_t qid, when = 0;
     eddy__ferr fe;
     int type;
 
@@ -32,6 +34,7 @@ static int take(const collect_ctx *x, const MDB_val *k, uint64_t *msg_id, int *s
         if (eddy__qkey_vis_decode(k->mv_data, k->mv_size, &qid, &when, msg_id, &type, &fe) != 0)
             return EDDY__CORRUPT("queue '%s' retention index: %s", x->q->name, fe.msg);
         *stop = when + x->q->cfg.retention_ms > x->now && when >= x->before;
+        *when_out = when;
         return 0;
     }
     if (eddy__qkey_msg_decode(k->mv_data, k->mv_size, &qid, msg_id, &type, &fe) != 0)
@@ -41,27 +44,91 @@ static int take(const collect_ctx *x, const MDB_val *k, uint64_t *msg_id, int *s
     return 0;
 }
 
+/* By expiry, the messages without a retention entry, in id order: their enqueue times never
+ * fall below an earlier message's, so the first one kept (with or without an entry) ends it. */
+static int collect_by_id(eddy__wtx *w, const collect_ctx *x, uint64_t *ids, uint64_t *enqs,
+                         uint32_t max, uint32_t *n)
+{
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN], sk[EDDY__QKEY_STATE_LEN];
+    MDB_cursor *cur = NULL;
+    uint64_t qid, id;
+    eddy__qstate s;
+    eddy__ferr fe;
+    MDB_val k, v, sv;
+    int rc, type;
+
+    eddy__qkey_prefix(pfx, x->q->id);
+    if ((rc = eddy__cur_open(w->env, w->txn, EDDY__T_QMSG, &cur)) != 0)
+        return rc;
+    for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v); rc == 0 && *n < max;
+         rc = eddy__cur_next_prefix(cur, pfx, sizeof pfx, &k, &v)) {
+        if (eddy__qkey_msg_decode(k.mv_data, k.mv_size, &qid, &id, &type, &fe) != 0) {
+            rc = EDDY__CORRUPT("queue '%s' messages: %s", x->q->name, fe.msg);
+            break;
+        }
+        if (type != EDDY__QK_RECORD)
+            continue;
+        if ((rc = eddy__q_implied_state(qid, id, &v, &s)) != 0)
+            break;
+        if (s.enq_ms + x->q->cfg.retention_ms > x->now && s.enq_ms >= x->before)
+            break;
+        eddy__qkey_state(sk, qid, id);
+        rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, sk, sizeof sk, &sv);
+        if (rc == 0 && eddy__qstate_decode(sv.mv_data, sv.mv_size, &s, &fe) != 0)
+            rc = EDDY__CORRUPT("queue '%s' message %llu: %s", x->q->name, (unsigned long long)id,
+                               fe.msg);
+        if (rc != 0 && rc != EDDY_ENOTFOUND)
+            break;
+        if (rc == EDDY_ENOTFOUND || !s.indexed) { /* else collect_ids finds its entry */
+            enqs[*n] = s.enq_ms;
+            ids[(*n)++] = id;
+        }
+    }
+    eddy__cur_close(cur);
+    return rc == EDDY_ENOTFOUND ? 0 : rc;
+}
+
+/* ids[0..5 * max) is scratch space; the chosen ids end up in ids[0..*n). */
 static int collect_ids(eddy__wtx *w, const collect_ctx *x, uint64_t *ids, uint32_t max, uint32_t *n)
 {
     uint8_t pfx[EDDY__QKEY_PREFIX_LEN + 1];
     size_t pfx_len = x->by_expiry ? sizeof pfx : EDDY__QKEY_PREFIX_LEN;
+    uint64_t *a = ids + max, *ae = ids + 2 * (size_t)max, *b = ids + 3 * (size_t)max;
+    uint64_t *be = ids + 4 * (size_t)max, when = 0;
+    uint32_t na = 0, nb = 0, i = 0, j = 0;
     MDB_cursor *cur = NULL;
     MDB_val k, v;
     int rc, skip = 0, stop = 0;
 
     *n = 0;
+    if (!x->by_expiry)
+        a = ids;
     eddy__qkey_expiry_prefix(pfx, x->q->id);
     rc = eddy__cur_open(w->env, w->txn, x->by_expiry ? EDDY__T_QVIS : EDDY__T_QMSG, &cur);
     if (rc != 0)
         return rc;
-    for (rc = eddy__cur_seek_prefix(cur, pfx, pfx_len, NULL, 0, &k, &v); rc == 0 && *n < max;
+    for (rc = eddy__cur_seek_prefix(cur, pfx, pfx_len, NULL, 0, &k, &v); rc == 0 && na < max;
          rc = eddy__cur_next_prefix(cur, pfx, pfx_len, &k, &v)) {
-        if ((rc = take(x, &k, &ids[*n], &skip, &stop)) != 0 || stop)
+        if ((rc = take(x, &k, &a[na], &when, &skip, &stop)) != 0 || stop)
             break;
-        *n += !skip;
+        if (!skip)
+            ae[na++] = when;
     }
     eddy__cur_close(cur);
-    return rc == EDDY_ENOTFOUND ? 0 : rc;
+    if (rc == EDDY_ENOTFOUND)
+        rc = 0;
+    if (rc != 0 || !x->by_expiry) {
+        *n = na;
+        return rc;
+    }
+    /* By expiry: merge the retention entries with the messages without one, oldest first. */
+    if ((rc = collect_by_id(w, x, b, be, max, &nb)) != 0)
+        return rc;
+    while (*n < max && (i < na || j < nb)) {
+        int take_a = j >= nb || (i < na && (ae[i] < be[j] || (ae[i] == be[j] && a[i] < b[j])));
+        ids[(*n)++] = take_a ? a[i++] : b[j++];
+    }
+    return 0;
 }
 
 /* Remove up to max messages chosen by x. */
@@ -76,7 +143,7 @@ static int remove_some(eddy__wtx *w, const collect_ctx *x, eddy__qcounters *c, u
     *removed = 0;
     if (max == 0)
         return 0;
-    if ((ids = eddy__malloc(w->env, (size_t)max * sizeof *ids)) == NULL)
+    if ((ids = eddy__malloc(w->env, 5 * (size_t)max * sizeof *ids)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory removing messages");
     rc = collect_ids(w, x, ids, max, &n);
     for (uint32_t i = 0; rc == 0 && i < n; i++) {

@@ -1,8 +1,8 @@
 /*
  * queue_store.c: the message store primitives every queue operation is made of. Each keeps the
- * four entries of a message (QMSG record and state, QVIS visibility and retention entries) and the
- * queue's counters
- * in step, inside the caller's write op; a missing entry that must exist is corruption, never
+ * entries of a message (QMSG record, and unless it is plain its state and QVIS visibility entry,
+ * and when its state says so its retention entry) and the queue's counters in step, inside the
+ * caller's write op; a missing entry that must exist is corruption, never
  * silently skipped. Callers load the counters once per op and store them once at its end.
  */
 #include <string.h>
@@ -37,6 +37,27 @@ int eddy__q_counters_put(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c)
     return eddy__put(w, EDDY__T_QMSG, k, sizeof k, v, sizeof v, 0);
 }
 
+int eddy__q_implied_state(uint64_t qid, uint64_t msg_id, const MDB_val *rec_val, eddy__qstate *out)
+{
+    uint8_t k[EDDY__QKEY_MSG_LEN];
+    eddy__qmeta m;
+    eddy__ferr fe;
+    eddy__rec rec;
+    int rc;
+
+    eddy__qkey_msg(k, qid, msg_id);
+    if ((rc = eddy__payload_peek(EDDY__T_QMSG, k, sizeof k, rec_val, &rec)) != 0)
+        return rc;
+    if (eddy__qmeta_decode(rec.meta, rec.meta_len, &m, &fe) != 0)
+        return EDDY__CORRUPT("queue %llu message %llu: %s", (unsigned long long)qid,
+                             (unsigned long long)msg_id, fe.msg);
+    memset(out, 0, sizeof *out);
+    out->kind = EDDY__QSTATE_WAITING;
+    out->deadline_ms = m.enq_ms;
+    out->enq_ms = m.enq_ms;
+    return 0;
+}
+
 int eddy__q_state_get(eddy_env *env, MDB_txn *txn, uint64_t qid, uint64_t msg_id, eddy__qstate *out)
 {
     uint8_t k[EDDY__QKEY_STATE_LEN];
@@ -45,7 +66,14 @@ int eddy__q_state_get(eddy_env *env, MDB_txn *txn, uint64_t qid, uint64_t msg_id
     int rc;
 
     eddy__qkey_state(k, qid, msg_id);
-    if ((rc = eddy__get(env, txn, EDDY__T_QMSG, k, sizeof k, &v)) != 0)
+    rc = eddy__get(env, txn, EDDY__T_QMSG, k, sizeof k, &v);
+    if (rc == EDDY_ENOTFOUND) {
+        /* No state: a plain message when its record exists (its state is implied). */
+        if ((rc = eddy__get(env, txn, EDDY__T_QMSG, k, EDDY__QKEY_MSG_LEN, &v)) != 0)
+            return rc;
+        return eddy__q_implied_state(qid, msg_id, &v, out);
+    }
+    if (rc != 0)
         return rc;
     if (eddy__qstate_decode(v.mv_data, v.mv_size, out, &fe) != 0)
         return EDDY__CORRUPT("queue %llu message %llu: %s", (unsigned long long)qid,
@@ -89,23 +117,32 @@ int eddy__q_state_set(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__q
                       const eddy__qstate *new_s, eddy__qcounters *c)
 {
     uint8_t k[EDDY__QKEY_VIS_LEN];
+    eddy__qstate ns = *new_s;
     int rc;
 
     EDDY_ASSERT(old_s->enq_ms == new_s->enq_ms);
-    if (old_s->deadline_ms != new_s->deadline_ms || old_s->kind != new_s->kind) {
+    ns.indexed = old_s->indexed;
+    ns.stored = 1;
+    if (!old_s->stored) {
+        /* A plain message gets its state and visibility entry now. */
+        if ((rc = vis_put(w, qid, msg_id, &ns)) != 0)
+            return rc;
+        if (EDDY_ALWAYS(c->n_plain > 0))
+            c->n_plain--;
+    } else if (old_s->deadline_ms != ns.deadline_ms || old_s->kind != ns.kind) {
         eddy__qkey_vis(k, qid, old_s->deadline_ms, msg_id);
         if ((rc = must_del(w, EDDY__T_QVIS, k, sizeof k, qid, msg_id)) != 0)
             return rc;
-        if ((rc = vis_put(w, qid, msg_id, new_s)) != 0)
+        if ((rc = vis_put(w, qid, msg_id, &ns)) != 0)
             return rc;
     }
-    if (old_s->kind != new_s->kind) {
-        if (new_s->kind == EDDY__QSTATE_INFLIGHT)
+    if (old_s->kind != ns.kind) {
+        if (ns.kind == EDDY__QSTATE_INFLIGHT)
             c->n_inflight++;
         else if (EDDY_ALWAYS(c->n_inflight > 0))
             c->n_inflight--;
     }
-    return state_put(w, qid, msg_id, new_s);
+    return state_put(w, qid, msg_id, &ns);
 }
 
 int eddy__q_msg_insert(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, const uint8_t *meta,
@@ -114,7 +151,8 @@ int eddy__q_msg_insert(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, const uin
 {
     uint8_t k[EDDY__QKEY_MSG_LEN], ek[EDDY__QKEY_EXPIRY_LEN], ck[EDDY__QKEY_COUNTERS_LEN];
     uint64_t id = c->next_msg_id;
-    int rc;
+    eddy__qstate ns;
+    int rc, plain;
 
     if (id == 0 || id > EDDY__QMSG_ID_MAX)
         return eddy__err(EDDY_ELIMIT, "queue %llu has used every message id",
@@ -131,11 +169,31 @@ int eddy__q_msg_insert(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, const uin
     if ((rc = eddy__payload_put(w, EDDY__T_QMSG, k, sizeof k, EDDY__KIND_QMSG, meta, meta_len, p,
                                 0)) != 0)
         return rc;
-    if ((rc = state_put(w, qid, id, s)) != 0 || (rc = vis_put(w, qid, id, s)) != 0)
-        return rc;
-    eddy__qkey_expiry(ek, qid, s->enq_ms, id);
-    if ((rc = eddy__put(w, EDDY__T_QVIS, ek, sizeof ek, NULL, 0, 0)) != 0)
-        return rc;
+    /*
+     * Retention goes by id order for messages whose enqueue time is at least every earlier
+     * one's; only the others (dead letters, restored or clock-skewed messages) need a retention
+     * entry. A message that is waiting, visible from its enqueue time and never received is
+     * plain: its record alone stands for it (its state is implied, receive finds it by id from
+     * plain_lo), so that a send touches QMSG only.
+     */
+    ns = *s;
+    ns.indexed = s->enq_ms < c->enq_floor;
+    if (s->enq_ms > c->enq_floor)
+        c->enq_floor = s->enq_ms;
+    plain = !ns.indexed && s->kind == EDDY__QSTATE_WAITING && s->receive_count == 0 &&
+            s->first_receive_ms == 0 && s->received_ms == 0 && s->nonce == 0 &&
+            s->deadline_ms == s->enq_ms;
+    if (c->n_plain == 0)
+        c->plain_lo = plain ? id : id + 1;
+    if (plain) {
+        c->n_plain++;
+    } else {
+        if ((rc = state_put(w, qid, id, &ns)) != 0 || (rc = vis_put(w, qid, id, &ns)) != 0)
+            return rc;
+        eddy__qkey_expiry(ek, qid, s->enq_ms, id);
+        if (ns.indexed && (rc = eddy__put(w, EDDY__T_QVIS, ek, sizeof ek, NULL, 0, 0)) != 0)
+            return rc;
+    }
     c->next_msg_id++;
     c->n_msgs++;
     if (s->kind == EDDY__QSTATE_INFLIGHT)
@@ -165,14 +223,18 @@ int eddy__q_msg_remove(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__
                              (unsigned long long)qid, (unsigned long long)msg_id);
     if (rc != 0)
         return rc;
-    eddy__qkey_state(sk, qid, msg_id);
-    if ((rc = must_del(w, EDDY__T_QMSG, sk, sizeof sk, qid, msg_id)) != 0)
-        return rc;
-    eddy__qkey_vis(vk, qid, s->deadline_ms, msg_id);
-    if ((rc = must_del(w, EDDY__T_QVIS, vk, sizeof vk, qid, msg_id)) != 0)
-        return rc;
+    if (s->stored) {
+        eddy__qkey_state(sk, qid, msg_id);
+        if ((rc = must_del(w, EDDY__T_QMSG, sk, sizeof sk, qid, msg_id)) != 0)
+            return rc;
+        eddy__qkey_vis(vk, qid, s->deadline_ms, msg_id);
+        if ((rc = must_del(w, EDDY__T_QVIS, vk, sizeof vk, qid, msg_id)) != 0)
+            return rc;
+    } else if (EDDY_ALWAYS(c->n_plain > 0)) {
+        c->n_plain--;
+    }
     eddy__qkey_expiry(ek, qid, s->enq_ms, msg_id);
-    if ((rc = must_del(w, EDDY__T_QVIS, ek, sizeof ek, qid, msg_id)) != 0)
+    if (s->indexed && (rc = must_del(w, EDDY__T_QVIS, ek, sizeof ek, qid, msg_id)) != 0)
         return rc;
     if (EDDY_ALWAYS(c->n_msgs > 0))
         c->n_msgs--;

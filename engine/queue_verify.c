@@ -1,8 +1,10 @@
 /*
  * queue_verify.c: the queue tables' deep check, run by eddy_env_verify in its read snapshot.
- * For every queue it checks that each message has exactly one record, one state, one visibility
- * entry (at the state's deadline, with the state's kind) and one retention entry; that records
- * pass their checksums and bodies their XXH3; that counters equal what the tables hold; and that
+ * For every queue it checks that each message has exactly one record and either nothing else
+ * (a plain message, at or above plain_lo) or one state, one visibility entry (at the state's
+ * deadline, with the state's kind) and, when the state says so, one retention entry; that
+ * messages without a retention entry are in enqueue-time order by id; that records pass their
+ * checksums and bodies their XXH3; that counters equal what the tables hold; and that
  * no entry belongs to a queue the catalog does not know. Every problem is reported with its exact
  * key; the check continues after each one.
  */
@@ -25,6 +27,8 @@ typedef struct vq {
     int c_ok;
     /* counted from the tables */
     uint64_t msgs, states, vis, expiry, inflight, bytes;
+    uint64_t plain, indexed; /* messages without a state; states with a retention entry */
+    uint64_t enq_max;        /* largest enqueue time met so far in id order */
 } vq;
 
 typedef struct vqs {
@@ -160,18 +164,38 @@ static int v_msg_record(vqs *s, vq *q, const MDB_val *k, const MDB_val *val, uin
         rc = eddy__vreport(s->v, EDDY__T_QMSG, k->mv_data, k->mv_size,
                            "message id %llu not below the counter's next id %llu",
                            (unsigned long long)id, (unsigned long long)q->c.next_msg_id);
-    if (rc == 0 && have) {
+    if (rc == 0 && have && !st.stored) {
+        q->plain++;
+        if (q->c_ok && id < q->c.plain_lo)
+            rc = eddy__vreport(s->v, EDDY__T_QMSG, k->mv_data, k->mv_size,
+                               "plain message %llu below the counter's plain_lo %llu",
+                               (unsigned long long)id, (unsigned long long)q->c.plain_lo);
+    } else if (rc == 0 && have) {
         q->inflight += st.kind == EDDY__QSTATE_INFLIGHT;
+        q->indexed += st.indexed;
         eddy__qkey_vis(vk, q->id, st.deadline_ms, id);
         eddy__qkey_expiry(ek, q->id, st.enq_ms, id);
         if (eddy__get(s->v->env, s->v->txn, EDDY__T_QVIS, vk, sizeof vk, &x) != 0 ||
             x.mv_size != 1 || *(const uint8_t *)x.mv_data != st.kind)
             rc = eddy__vreport(s->v, EDDY__T_QMSG, k->mv_data, k->mv_size,
                                "no visibility entry at the state's deadline and kind");
-        else if (eddy__get(s->v->env, s->v->txn, EDDY__T_QVIS, ek, sizeof ek, &x) != 0)
+        else if (st.indexed &&
+                 eddy__get(s->v->env, s->v->txn, EDDY__T_QVIS, ek, sizeof ek, &x) != 0)
             rc = eddy__vreport(s->v, EDDY__T_QMSG, k->mv_data, k->mv_size,
                                "no retention entry at the state's enqueue time");
     }
+    /* Retention goes by id order for messages without a retention entry. */
+    if (rc == 0 && have && !st.indexed && st.enq_ms < q->enq_max)
+        rc = eddy__vreport(s->v, EDDY__T_QMSG, k->mv_data, k->mv_size,
+                           "enqueue time %llu below an earlier message's %llu, and no retention "
+                           "entry",
+                           (unsigned long long)st.enq_ms, (unsigned long long)q->enq_max);
+    if (rc == 0 && have && q->c_ok && st.enq_ms > q->c.enq_floor)
+        rc = eddy__vreport(s->v, EDDY__T_QMSG, k->mv_data, k->mv_size,
+                           "enqueue time %llu above the counter's enq_floor %llu",
+                           (unsigned long long)st.enq_ms, (unsigned long long)q->c.enq_floor);
+    if (have && st.enq_ms > q->enq_max)
+        q->enq_max = st.enq_ms;
     if (rc == 0)
         rc = v_record(s->v, k, val, have ? &st : NULL, &raw);
     q->bytes += raw;
@@ -229,6 +253,9 @@ static int v_vis(vqs *s, const MDB_val *k, const MDB_val *val)
                              "retention entry with a value");
     if (!v_state(s, EDDY__T_QVIS, k, qid, id, &st, &rc))
         return rc;
+    if (!st.stored || (type == EDDY__QK_EXPIRY && !st.indexed))
+        return eddy__vreport(s->v, EDDY__T_QVIS, k->mv_data, k->mv_size,
+                             "entry for message %llu whose state has none", (unsigned long long)id);
     if (type == EDDY__QK_VIS && (st.deadline_ms != when || st.kind != kind))
         return eddy__vreport(s->v, EDDY__T_QVIS, k->mv_data, k->mv_size,
                              "entry disagrees with the state of message %llu",
@@ -275,14 +302,21 @@ static int v_compare(vqs *s, const vq *q)
     uint8_t k[EDDY__QKEY_COUNTERS_LEN];
 
     eddy__qkey_counters(k, q->id);
-    if (q->states != q->msgs || q->vis != q->msgs || q->expiry != q->msgs)
+    if (q->states + q->plain != q->msgs || q->vis != q->states || q->expiry != q->indexed)
         return eddy__vreport(s->v, EDDY__T_QMSG, k, sizeof k,
-                             "queue '%s' has %llu records, %llu states, %llu visibility and "
-                             "%llu retention entries",
-                             q->name, (unsigned long long)q->msgs, (unsigned long long)q->states,
+                             "queue '%s' has %llu records (%llu plain), %llu states (%llu "
+                             "with retention entries), %llu visibility and %llu retention "
+                             "entries",
+                             q->name, (unsigned long long)q->msgs, (unsigned long long)q->plain,
+                             (unsigned long long)q->states, (unsigned long long)q->indexed,
                              (unsigned long long)q->vis, (unsigned long long)q->expiry);
     if (!q->c_ok)
         return 0;
+    if (q->c.n_plain != q->plain)
+        return eddy__vreport(s->v, EDDY__T_QMSG, k, sizeof k,
+                             "queue '%s' counters say %llu plain messages; the tables hold %llu",
+                             q->name, (unsigned long long)q->c.n_plain,
+                             (unsigned long long)q->plain);
     if (q->c.n_msgs != q->msgs || q->c.n_inflight != q->inflight || q->c.bytes != q->bytes)
         return eddy__vreport(s->v, EDDY__T_QMSG, k, sizeof k,
                              "queue '%s' counters say %llu messages, %llu in flight, %llu bytes; "

@@ -15,8 +15,8 @@
 static_assert(EDDY__QKEY_MSG_LEN == 16 && EDDY__QKEY_STATE_LEN == 17,
               "QMSG key layout is frozen by format version 1");
 static_assert(EDDY__QKEY_VIS_LEN == 24, "QVIS key layout is frozen by format version 1");
-static_assert(EDDY__QSTATE_LEN == 1 + 1 + 4 + 5 * 8, "QSTATE layout");
-static_assert(EDDY__QCOUNTERS_LEN == 1 + 5 * 8 + 4, "counters layout");
+static_assert(EDDY__QSTATE_LEN == 1 + 1 + 4 + 5 * 8 + 1, "QSTATE layout");
+static_assert(EDDY__QCOUNTERS_LEN == 1 + 5 * 8 + 4 + 3 * 8, "counters layout");
 static_assert(EDDY__QMETA_FIXED_LEN == 1 + 5 * 8 + 1, "QMSG meta layout");
 static_assert(EDDY__RECEIPT_RAW_LEN == 1 + 8 + 8 + 4 + 8 + 4, "receipt layout");
 
@@ -148,6 +148,7 @@ void eddy__qstate_encode(uint8_t dst[EDDY__QSTATE_LEN], const eddy__qstate *s)
     eddy__be64_put(dst + 22, s->received_ms);
     eddy__be64_put(dst + 30, s->nonce);
     eddy__be64_put(dst + 38, s->enq_ms);
+    dst[46] = s->indexed ? 1 : 0;
 }
 
 int eddy__qstate_decode(const void *val, size_t len, eddy__qstate *out, eddy__ferr *err)
@@ -168,6 +169,10 @@ int eddy__qstate_decode(const void *val, size_t len, eddy__qstate *out, eddy__fe
     out->received_ms = eddy__be64_get(v + 22);
     out->nonce = eddy__be64_get(v + 30);
     out->enq_ms = eddy__be64_get(v + 38);
+    if (v[46] > 1)
+        return eddy__ferr_set(err, EDDY_ECORRUPT, "message state flags %u", v[46]);
+    out->indexed = v[46];
+    out->stored = 1;
     if (out->kind == EDDY__QSTATE_INFLIGHT && out->receive_count == 0)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "in-flight message state with receive count 0");
     if (out->deadline_ms > EDDY__QDEADLINE_MAX) /* it is a QVIS key's field: 7 bytes */
@@ -196,6 +201,9 @@ void eddy__qcounters_encode(uint8_t dst[EDDY__QCOUNTERS_LEN], const eddy__qcount
     eddy__be64_put(dst + 25, c->next_task_id);
     eddy__be64_put(dst + 33, c->bytes);
     eddy__be32_put(dst + 41, c->dict_id);
+    eddy__be64_put(dst + 45, c->plain_lo);
+    eddy__be64_put(dst + 53, c->n_plain);
+    eddy__be64_put(dst + 61, c->enq_floor);
 }
 
 int eddy__qcounters_decode(const void *val, size_t len, eddy__qcounters *out, eddy__ferr *err)
@@ -213,10 +221,16 @@ int eddy__qcounters_decode(const void *val, size_t len, eddy__qcounters *out, ed
     out->next_task_id = eddy__be64_get(v + 25);
     out->bytes = eddy__be64_get(v + 33);
     out->dict_id = eddy__be32_get(v + 41);
-    if (out->n_inflight > out->n_msgs || out->next_msg_id == 0 || out->next_task_id == 0)
+    out->plain_lo = eddy__be64_get(v + 45);
+    out->n_plain = eddy__be64_get(v + 53);
+    out->enq_floor = eddy__be64_get(v + 61);
+    if (out->n_inflight > out->n_msgs || out->next_msg_id == 0 || out->next_task_id == 0 ||
+        out->n_plain > out->n_msgs - out->n_inflight)
         return eddy__ferr_set(err, EDDY_ECORRUPT,
-                              "queue counters disagree: in flight %llu of %llu, next id %llu",
-                              (unsigned long long)out->n_inflight, (unsigned long long)out->n_msgs,
+                              "queue counters disagree: in flight %llu and plain %llu of %llu, "
+                              "next id %llu",
+                              (unsigned long long)out->n_inflight, (unsigned long long)out->n_plain,
+                              (unsigned long long)out->n_msgs,
                               (unsigned long long)out->next_msg_id);
     return 0;
 }

@@ -8,13 +8,17 @@
  *
  *   table  key                                   value
  *   QMSG   qid | msg_id                   (16)   record, kind QMSG, meta = eddy__qmeta
- *   QMSG   qid | msg_id | 's'             (17)   eddy__qstate (46 bytes)
- *   QMSG   qid | FFFFFFFFFFFFFFFF         (16)   eddy__qcounters (45 bytes), after all messages
+ *   QMSG   qid | msg_id | 's'             (17)   eddy__qstate (47 bytes); absent for a plain
+ *                                                message (never received, visible since it was
+ *                                                stored, enqueue time in id order)
+ *   QMSG   qid | FFFFFFFFFFFFFFFF         (16)   eddy__qcounters (69 bytes), after all messages
  *                                                (writers remove it before appending messages
  *                                                and put it back after them: see FORMAT.md)
- *   QVIS   qid | deadline_ms | msg_id     (24)   1 byte: state kind (deadline_ms < 2^56)
+ *   QVIS   qid | deadline_ms | msg_id     (24)   1 byte: state kind (deadline_ms < 2^56); only
+ *                                                for messages with a state
  *   QVIS   qid | 01 | enq_ms | msg_id     (25)   empty: the retention index, after all of the
- *                                                queue's visibility entries
+ *                                                queue's visibility entries; only for messages
+ *                                                whose state has `indexed` set
  *   QAUX   qid | 't' | task_id            (17)   eddy__qtask: a redrive task of source qid
  */
 #ifndef EDDY_FORMAT_QUEUE_KEYS_H
@@ -78,7 +82,7 @@ int eddy__qkey_task_decode(const void *key, size_t key_len, uint64_t *qid, uint6
 
 /* ---- QSTATE value: the mutable part of a message ---- */
 #define EDDY__QSTATE_VERSION  1
-#define EDDY__QSTATE_LEN      46
+#define EDDY__QSTATE_LEN      47
 #define EDDY__QSTATE_WAITING  0 /* never received in this queue (maybe delayed) */
 #define EDDY__QSTATE_INFLIGHT 1 /* received and not deleted since */
 
@@ -90,6 +94,9 @@ typedef struct eddy__qstate {
     uint64_t received_ms;      /* time of the latest receive (12 h visibility cap base) */
     uint64_t nonce;            /* random per receive; part of the receipt handle */
     uint64_t enq_ms;           /* retention base: first enqueue time (kept by dead-letter moves) */
+    uint8_t indexed; /* stored: the message has a retention entry (enq_ms out of id order) */
+    uint8_t stored;  /* not encoded: 1 when read from a state value, 0 when implied by the
+                      * record of a plain message (no state, no QVIS entries) */
 } eddy__qstate;
 
 void eddy__qstate_encode(uint8_t dst[EDDY__QSTATE_LEN], const eddy__qstate *s);
@@ -99,7 +106,7 @@ int eddy__qvis_val_decode(const void *val, size_t len, uint8_t *kind, eddy__ferr
 
 /* ---- QAUX counters ---- */
 #define EDDY__QCOUNTERS_VERSION 1
-#define EDDY__QCOUNTERS_LEN     45
+#define EDDY__QCOUNTERS_LEN     69
 typedef struct eddy__qcounters {
     uint64_t next_msg_id;  /* the next message id to hand out (ids start at 1) */
     uint64_t n_msgs;       /* messages stored */
@@ -107,6 +114,9 @@ typedef struct eddy__qcounters {
     uint64_t next_task_id; /* the next redrive task id (starts at 1) */
     uint64_t bytes;        /* sum of the stored messages' raw body lengths */
     uint32_t dict_id;      /* the zstd dictionary new messages use; 0 = none */
+    uint64_t plain_lo;     /* every plain message (record only) has an id >= plain_lo */
+    uint64_t n_plain;      /* plain messages stored */
+    uint64_t enq_floor;    /* largest enqueue time of any message inserted so far */
 } eddy__qcounters;
 void eddy__qcounters_encode(uint8_t dst[EDDY__QCOUNTERS_LEN], const eddy__qcounters *c);
 int eddy__qcounters_decode(const void *val, size_t len, eddy__qcounters *out, eddy__ferr *err);

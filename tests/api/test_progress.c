@@ -59,7 +59,7 @@ static void verify_and_copy_report(void **state)
     assert_int_equal(s.n_steps, 1);
     assert_string_equal(s.steps[0], "verify");
     assert_true(s.calls >= 2);                   /* a start and an end at least */
-    assert_true(s.last_done >= 600);             /* 300 records and 300 states were read */
+    assert_true(s.last_done >= 300);             /* at least the 300 records were read */
     assert_int_equal(s.last_total, s.last_done); /* the final report says the true count */
     assert_int_equal(s.backwards, 0);
 

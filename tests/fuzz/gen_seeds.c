@@ -53,9 +53,16 @@ static int queue_seeds(const char *dir)
 {
     uint8_t b[EDDY__QCFG_MAX_LEN + 64], attrs[64];
     char receipt[EDDY__RECEIPT_LEN + 1];
-    eddy__qstate st = {EDDY__QSTATE_INFLIGHT, 2,      1700000030000, 1700000000000,
-                       1700000000000,         0x1234, 1699999990000};
-    eddy__qcounters c = {9, 3, 1, 1, 300, 0};
+    eddy__qstate st = {EDDY__QSTATE_INFLIGHT,
+                       2,
+                       1700000030000,
+                       1700000000000,
+                       1700000000000,
+                       0x1234,
+                       1699999990000,
+                       1,
+                       1};
+    eddy__qcounters c = {9, 3, 1, 1, 300, 0, 4, 2, 1700000000000};
     eddy__qcfg cfg;
     eddy__qtask t;
     eddy__qmeta m;

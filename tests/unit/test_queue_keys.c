@@ -87,12 +87,17 @@ static void state_and_counters(void **state)
     s.received_ms = 30;
     s.nonce = 40;
     s.enq_ms = 50;
+    s.indexed = 1;
+    s.stored = 1; /* not encoded: every decoded state is a stored one */
     c.next_msg_id = 5;
     c.n_msgs = 4;
     c.n_inflight = 2;
     c.next_task_id = 1;
     c.bytes = 1234;
     c.dict_id = 77;
+    c.plain_lo = 3;
+    c.n_plain = 2;
+    c.enq_floor = 99;
 
     eddy__qstate_encode(v, &s);
     T_OK(eddy__qstate_decode(v, sizeof v, &o, NULL));
@@ -103,6 +108,11 @@ static void state_and_counters(void **state)
     T_RC(EDDY_ECORRUPT, eddy__qstate_decode(v, sizeof v, &o, &fe));
     assert_true(strstr(fe.msg, "kind") != NULL);
     v[1] = EDDY__QSTATE_INFLIGHT;
+    v[46] = 2; /* flags other than "indexed" */
+    T_RC(EDDY_ECORRUPT, eddy__qstate_decode(v, sizeof v, &o, NULL));
+    v[46] = 0;
+    T_OK(eddy__qstate_decode(v, sizeof v, &o, NULL));
+    assert_int_equal(o.indexed, 0);
     v[2] = v[3] = v[4] = v[5] = 0; /* in flight with receive count 0 */
     T_RC(EDDY_ECORRUPT, eddy__qstate_decode(v, sizeof v, &o, NULL));
     eddy__qcounters_encode(cv, &c);
@@ -110,6 +120,9 @@ static void state_and_counters(void **state)
     assert_memory_equal(&c, &oc, sizeof c);
     for (size_t n = 0; n < sizeof cv; n++)
         T_RC(EDDY_ECORRUPT, eddy__qcounters_decode(cv, n, &oc, NULL));
+    c.n_plain = 3; /* more plain messages than waiting ones */
+    eddy__qcounters_encode(cv, &c);
+    T_RC(EDDY_ECORRUPT, eddy__qcounters_decode(cv, sizeof cv, &oc, NULL));
     cv[0] = 2;
     T_RC(EDDY_ECORRUPT, eddy__qcounters_decode(cv, sizeof cv, &oc, NULL));
     (void)state;

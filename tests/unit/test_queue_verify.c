@@ -1,6 +1,7 @@
 /* test_queue_verify.c: engine/queue_verify.c finds each kind of damage to the queue tables
- * (missing index entry, wrong counters, orphan entries, a flipped byte in a record), reporting
- * the table and exact key; and engine internals that the API cannot see (dictionary codec). */
+ * (missing index entry, wrong counters, orphan entries, a flipped byte in a record, a plain
+ * message below plain_lo), reporting the table and exact key; and engine internals that the API
+ * cannot see (which entries plain, delayed and out-of-order messages have; dictionary codec). */
 #include <stdio.h>
 #include <string.h>
 
@@ -62,6 +63,14 @@ static int damage_apply(eddy__wtx *w, void *arg)
         c.n_msgs++;
         eddy__qcounters_encode(v, &c);
         return eddy__put(w, EDDY__T_QMSG, k, 16, v, sizeof v, 0);
+    case 4: /* plain_lo past a plain message */
+        eddy__qkey_counters(k, d->qid);
+        if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, 16, &val)) != 0)
+            return rc;
+        T_OK(eddy__qcounters_decode(val.mv_data, val.mv_size, &c, NULL));
+        c.plain_lo = c.next_msg_id;
+        eddy__qcounters_encode(v, &c);
+        return eddy__put(w, EDDY__T_QMSG, k, 16, v, sizeof v, 0);
     case 2: /* a state of a queue that does not exist */
         memset(&st, 0, sizeof st);
         eddy__qkey_state(k, 999999, 1);
@@ -85,7 +94,7 @@ static int damage_apply(eddy__wtx *w, void *arg)
 
 static void each_damage_is_found(void **state)
 {
-    for (int what = 0; what < 4; what++) {
+    for (int what = 0; what < 5; what++) {
         t_clock clk = {T0};
         eddy_env *env = t_env_open(t_path("db"), &clk);
         eddy_queue_send_entry m;
@@ -116,10 +125,91 @@ static void each_damage_is_found(void **state)
         assert_int_equal(problems, (uint64_t)fd.n);
         if (what == 2)
             assert_non_null(strstr(fd.tables, "q_msg"));
-        if (what == 3)
+        if (what == 3 || what == 4)
             assert_non_null(strstr(fd.tables, "q_msg"));
         T_OK(eddy_env_close(env));
     }
+    (void)state;
+}
+
+static uint64_t table_entries(eddy_env *env, int table)
+{
+    MDB_txn *txn = NULL;
+    MDB_stat st;
+
+    T_OK(eddy__rtxn_begin(env, &txn));
+    T_OK(eddy__table_stat(env, txn, table, &st));
+    eddy__rtxn_end(env, txn);
+    return st.ms_entries;
+}
+
+/* Which entries each kind of message has (docs/FORMAT.md "Plain messages", "Retention order"),
+ * and that retention finds messages both by id order and through the retention index. */
+static void plain_and_indexed_entries(void **state)
+{
+    t_clock clk = {T0};
+    eddy_env *env = t_env_open(t_path("db"), &clk);
+    eddy_queue_send_entry m[4];
+    eddy_queue_send_result r[4];
+    eddy_queue_receive_options ro;
+    eddy_queue_options o;
+    eddy_queue_batch *b;
+    const eddy_queue_message *got;
+    uint64_t removed = 0;
+    size_t n = 0;
+
+    memset(&o, 0, sizeof o);
+    o.retention_ms = 60000;
+    T_OK(eddy_queue_create(env, "q", &o));
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 4; i++) {
+        m[i].body.data = "a plain message body";
+        m[i].body.len = strlen(m[i].body.data);
+    }
+    /* A batch of sends without delay stores records only (plus the counters). */
+    T_OK(eddy_queue_send_batch(env, "q", m, 4, r));
+    assert_int_equal(table_entries(env, EDDY__T_QMSG), 4 + 1);
+    assert_int_equal(table_entries(env, EDDY__T_QVIS), 0);
+    t_verify_clean(env);
+    /* A receive gives what it takes a state and a visibility entry; oldest first. */
+    memset(&ro, 0, sizeof ro);
+    ro.max_messages = 2;
+    T_OK(eddy_queue_receive(env, "q", &ro, &b));
+    got = eddy_queue_batch_messages(b, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(got[0].msg_id, 1);
+    assert_int_equal(got[1].msg_id, 2);
+    eddy_queue_batch_free(b);
+    assert_int_equal(table_entries(env, EDDY__T_QMSG), 4 + 2 + 1);
+    assert_int_equal(table_entries(env, EDDY__T_QVIS), 2);
+    t_verify_clean(env);
+    /* A delayed message has a state and a visibility entry, no retention entry. */
+    m[0].delay_ms = 1000;
+    T_OK(eddy_queue_send(env, "q", &m[0], NULL));
+    m[0].delay_ms = 0;
+    assert_int_equal(table_entries(env, EDDY__T_QMSG), 5 + 3 + 1);
+    assert_int_equal(table_entries(env, EDDY__T_QVIS), 3);
+    /* After the clock went back, a new message is older than earlier ones: it gets a state and
+     * a retention entry besides its visibility entry. */
+    clk.now_ms = T0 - 5000;
+    T_OK(eddy_queue_send(env, "q", &m[1], NULL));
+    assert_int_equal(table_entries(env, EDDY__T_QMSG), 6 + 4 + 1);
+    assert_int_equal(table_entries(env, EDDY__T_QVIS), 5);
+    t_verify_clean(env);
+    /* Only that one is past retention: found through the index, while the id order stops at
+     * message 1. */
+    clk.now_ms = T0 - 5000 + 60000;
+    T_OK(eddy_queue_trim(env, "q", 0, &removed));
+    assert_int_equal(removed, 1);
+    t_verify_clean(env);
+    /* Then all the others, by id order: plain, in flight and delayed alike. */
+    clk.now_ms = T0 + 60000;
+    T_OK(eddy_queue_trim(env, "q", 0, &removed));
+    assert_int_equal(removed, 5);
+    assert_int_equal(table_entries(env, EDDY__T_QMSG), 1);
+    assert_int_equal(table_entries(env, EDDY__T_QVIS), 0);
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
     (void)state;
 }
 
@@ -169,6 +259,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_damage_is_found),
+        cmocka_unit_test(plain_and_indexed_entries),
         cmocka_unit_test(dictionary_codec_is_used),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
