@@ -10,7 +10,7 @@
  *   -s scale  multiply every message count by scale (default 1; 0.01 for a quick run)
  *   -r reps   Q1-Q4: run Eddy and raw LMDB alternately reps times and report each one's median
  *             (default 3), because shared machines are noisy and the ratio is what counts
- *   -c len    Eddy's compression_min_len (default: the env default, 128 bytes); a large value
+ *   -c len    Eddy's compression_min_len (default: the env default, 512 bytes); a large value
  *             turns compression off, to see its cost
  * With no workload named, all run.
  */

@@ -251,7 +251,7 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
     if (o->compression_level == 0)
         o->compression_level = 3;
     if (o->compression_min_len == 0)
-        o->compression_min_len = 128;
+        o->compression_min_len = 512; /* eddy.h: smaller bodies gain little without a dictionary */
     if (o->clock.now_ms == NULL)
         o->clock.now_ms = eddy__system_now_ms;
     if (o->rng.next_u64 == NULL)

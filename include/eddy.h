@@ -212,7 +212,11 @@ typedef struct eddy_env_options {
     uint32_t max_readers;
     /** zstd level for payloads (1..19). Default 3. */
     int compression_level;
-    /** Payloads shorter than this are stored uncompressed. Default 128 bytes. */
+    /**
+     * Payloads shorter than this are stored uncompressed unless a trained dictionary applies
+     * (queues and streams with a dictionary compress every payload). Default 512 bytes: without
+     * a dictionary, zstd saves ~25% on a 256-byte JSON body and costs 3-6 us of the send.
+     */
     uint32_t compression_min_len;
     /** Clock. Default: the system real-time clock. */
     eddy_clock clock;

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 run 0 --db ./db queue create q
-# Short bodies (< 128 bytes) are stored uncompressed, so their bytes are in the file as is.
+# Short bodies (< 512 bytes, the default compression_min_len) are stored uncompressed, so their bytes are in the file as is.
 run 0 --db ./db queue send q 'EDDY-CLI-MARKER-0123456789' -q
 seq 1 20 | "$EDDY" --db ./db queue send q --lines -q || fail "send lines"
 run 0 --db ./db verify
