@@ -286,25 +286,71 @@ static size_t on_map_full(eddy_env *env, struct eddy__committer *c, group *g, ed
     return i;
 }
 
-static void run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__op **ops, size_t n)
+/*
+ * Callers woken by the previous group's acknowledgement need a moment to queue their next
+ * operation: committing the instant one is queued would commit groups of one or two while the
+ * rest arrive microseconds later, paying a sync each. So while fewer operations are in the group
+ * than were in the previous one, the writer takes what has arrived, applies it, and waits (up to
+ * GATHER_US from the group's start) for more, so that applying overlaps the arrivals. A lone
+ * writer (previous group of one) never waits. Returns how many operations were added to ops[n..].
+ */
+#define GATHER_US 200
+
+static size_t top_up(struct eddy__committer *c, eddy__op **ops, size_t n, size_t cap,
+                     const struct timespec *deadline)
+{
+    size_t k = n;
+
+    pthread_mutex_lock(&c->m);
+    while (c->head == NULL && n < c->last_group && !c->stopping)
+        if (pthread_cond_timedwait(&c->work, &c->m, deadline) != 0)
+            break;
+    while (c->head != NULL && k < cap) {
+        ops[k++] = c->head;
+        c->head = c->head->next;
+    }
+    c->queued -= k - n;
+    if (c->head == NULL)
+        c->tail = NULL;
+    pthread_mutex_unlock(&c->m);
+    return k - n;
+}
+
+static size_t run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__op **ops,
+                        size_t n)
 {
     int relaxed = env->opt.durability == EDDY_DURABILITY_RELAXED;
-    size_t i = 0, first = 0;
+    size_t i = 0, first = 0, cap = env->opt.group_ops_max;
+    struct timespec deadline;
+    uint64_t ns;
     int rc, full;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    ns = (uint64_t)deadline.tv_nsec + GATHER_US * 1000u;
+    deadline.tv_sec += (time_t)(ns / 1000000000u);
+    deadline.tv_nsec = (long)(ns % 1000000000u);
 
     for (int rounds = 0; i < n && rounds < 64; rounds++) {
         if (g->txn == NULL) {
             if ((rc = group_begin(env, &g->txn)) != 0) {
                 g->txn = NULL;
                 ack(env, c, ops + i, n - i, rc);
-                return;
+                return n;
             }
             g->now_ms = eddy__now_ms(env);
         }
         first = i;
         full = 0;
-        for (; i < n && !full; i++)
-            full = apply_one(env, g->txn, g->now_ms, ops[i]);
+        for (;;) {
+            for (; i < n && !full; i++)
+                full = apply_one(env, g->txn, g->now_ms, ops[i]);
+            if (full || relaxed || n >= cap) /* relaxed mode batches by its window instead */
+                break;
+            size_t more = top_up(c, ops, n, cap, &deadline);
+            if (more == 0)
+                break;
+            n += more;
+        }
         if (full) {
             i--;
             if (relaxed) {
@@ -319,7 +365,7 @@ static void run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__
             relaxed_acked(env, g, n - first);
             if (g->n_unc >= env->opt.relaxed_window_ops)
                 relaxed_commit(env, c, g);
-            return;
+            return n;
         }
         rc = group_commit(env, g->txn, &full);
         g->txn = NULL;
@@ -330,11 +376,12 @@ static void run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__
         if (rc == 0)
             atomic_fetch_add(&env->ops_committed, n - first);
         ack(env, c, ops + first, n - first, rc);
-        return;
+        return n;
     }
     if (i < n)
         ack(env, c, ops + i, n - i,
             eddy__err(EDDY_EFULL, "the map could not be grown enough for this group"));
+    return n;
 }
 
 static void wait_until(struct eddy__committer *c, uint64_t deadline_mono)
@@ -378,30 +425,6 @@ static int idle_step(eddy_env *env, struct eddy__committer *c, group *g)
     return 0;
 }
 
-/*
- * Woken callers of the previous group need a moment to queue their next operation: taking the
- * queue the instant it is non-empty would commit groups of one or two while the rest arrive a
- * few microseconds later, paying a sync each. So when fewer operations wait than the previous
- * group had, wait up to GATHER_US for them. A lone writer (previous group of one) never waits.
- */
-#define GATHER_US 200
-
-static void gather(struct eddy__committer *c)
-{
-    struct timespec ts;
-    uint64_t ns;
-
-    if (c->queued >= c->last_group || c->stopping)
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ns = (uint64_t)ts.tv_nsec + GATHER_US * 1000u;
-    ts.tv_sec += (time_t)(ns / 1000000000u);
-    ts.tv_nsec = (long)(ns % 1000000000u);
-    while (c->queued < c->last_group && !c->stopping)
-        if (pthread_cond_timedwait(&c->work, &c->m, &ts) != 0)
-            break;
-}
-
 static void *writer_main(void *arg)
 {
     eddy_env *env = arg;
@@ -417,18 +440,17 @@ static void *writer_main(void *arg)
                 break;
             continue;
         }
-        gather(c);
         while (c->head != NULL && n < cap) {
             c->batch[n++] = c->head;
             c->head = c->head->next;
         }
         c->queued -= n;
-        c->last_group = n;
         if (c->head == NULL)
             c->tail = NULL;
         pthread_mutex_unlock(&c->m);
-        run_batch(env, c, &g, c->batch, n);
+        n = run_batch(env, c, &g, c->batch, n);
         pthread_mutex_lock(&c->m);
+        c->last_group = n;
     }
     pthread_mutex_unlock(&c->m);
     return NULL;
