@@ -249,7 +249,7 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
     if (o->max_readers == 0)
         o->max_readers = 126;
     if (o->compression_level == 0)
-        o->compression_level = 3;
+        o->compression_level = 1;
     if (o->compression_min_len == 0)
         o->compression_min_len = 512; /* eddy.h: smaller bodies gain little without a dictionary */
     if (o->clock.now_ms == NULL)
