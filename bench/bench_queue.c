@@ -28,6 +28,9 @@
 
 #include "eddy.h"
 
+#define BENCH_NAME "bench_queue"
+#include "bench_util.h"
+
 static double scale = 1.0;
 /* Bytes written to storage per message by the last Eddy and raw-LMDB run of a workload. */
 static double io_eddy, io_raw;
@@ -57,47 +60,7 @@ static uint64_t io_written(void)
     return v;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int rc)
-{
-    fprintf(stderr, "bench_queue: %s: %s (%s)\n", what, eddy_errname(rc), eddy_last_error());
-    exit(1);
-}
-
-static void mdie(const char *what, int rc)
-{
-    fprintf(stderr, "bench_queue: lmdb %s: %s\n", what, mdb_strerror(rc));
-    exit(1);
-}
-
-#define E(x)                                                                                       \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_ != 0)                                                                              \
-            die(#x, rc_);                                                                          \
-    } while (0)
-#define M(x)                                                                                       \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_ != 0)                                                                              \
-            mdie(#x, rc_);                                                                         \
-    } while (0)
-
 /* ---- payloads: ~256-byte JSON order events, deterministic from a seed ---- */
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static size_t payload(uint64_t *seed, uint64_t id, char *buf, size_t cap)
 {

@@ -24,6 +24,9 @@
 
 #include "eddy.h"
 
+#define BENCH_NAME "bench_stream"
+#include "bench_util.h"
+
 #define SHARDS     4
 #define READ_BATCH 10000
 
@@ -32,46 +35,6 @@ static uint32_t batch = 500;
 static int reps = 1;
 static char base[512];
 static int run_no;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int rc)
-{
-    fprintf(stderr, "bench_stream: %s: %s (%s)\n", what, eddy_errname(rc), eddy_last_error());
-    exit(1);
-}
-
-static void mdie(const char *what, int rc)
-{
-    fprintf(stderr, "bench_stream: lmdb %s: %s\n", what, mdb_strerror(rc));
-    exit(1);
-}
-
-#define E(x)                                                                                       \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_ != 0)                                                                              \
-            die(#x, rc_);                                                                          \
-    } while (0)
-#define M(x)                                                                                       \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_ != 0)                                                                              \
-            mdie(#x, rc_);                                                                         \
-    } while (0)
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* ~256-byte JSON order events, deterministic from the seed (same generator as bench_queue). */
 static size_t payload(uint64_t *seed, uint64_t id, char *buf, size_t cap, unsigned *customer)
