@@ -22,6 +22,8 @@ static uint64_t mono_ms(void)
 
 /* ---- reads (verify) ---- */
 
+_Thread_local int eddy__progress_on;
+
 static _Thread_local struct {
     eddy_progress p;
     const char *step;
@@ -35,6 +37,7 @@ void eddy__progress_reads_begin(const eddy_env *env, const char *step, uint64_t 
     sink.done = 0;
     sink.total = total;
     sink.last_ms = mono_ms();
+    eddy__progress_on = sink.p.fn != NULL;
     if (sink.p.fn != NULL)
         sink.p.fn(sink.p.ctx, step, 0, total);
 }
@@ -48,16 +51,12 @@ void eddy__progress_tick_slow(void)
     sink.p.fn(sink.p.ctx, sink.step, sink.done, sink.total);
 }
 
-int eddy__progress_active(void)
-{
-    return sink.p.fn != NULL;
-}
-
 void eddy__progress_reads_end(void)
 {
     if (sink.p.fn != NULL)
         sink.p.fn(sink.p.ctx, sink.step, sink.done, sink.done); /* the true count at last */
     sink.p.fn = NULL;
+    eddy__progress_on = 0;
 }
 
 /* ---- a file being written (copy) ---- */

@@ -9,13 +9,13 @@
 /* Count reads of this thread as `step` of about `total` records, until _end (verify). */
 void eddy__progress_reads_begin(const eddy_env *env, const char *step, uint64_t total);
 void eddy__progress_reads_end(void);
-int eddy__progress_active(void);
 void eddy__progress_tick_slow(void);
+extern _Thread_local int eddy__progress_on; /* this thread counts reads for a report */
 
-/* One cursor read; cheap when no report is wanted (a thread-local test). */
+/* One cursor read (on every read path): a thread-local test when no report is wanted. */
 static inline void eddy__progress_tick(void)
 {
-    if (eddy__progress_active())
+    if (eddy__progress_on)
         eddy__progress_tick_slow();
 }
 
