@@ -92,6 +92,14 @@ enum cli_open_mode {
 void cli_env_options(struct cli *cli, eddy_env_options *opt);
 
 /* Open cli->db_path; on failure print why and return CLI_EXIT_FAIL (*out is NULL). */
+/*
+ * Begin a command that has subcommands (queue, stream, checkpoint): names it "NAME SUB" for
+ * messages, shifts argv to the subcommand and handles --help. Returns -1 to go on with *sub,
+ * else the exit code to return.
+ */
+int cli_subcommand(struct cli *cli, const struct cli_command *cmd, int *argc, char ***argv,
+                   const char **sub);
+
 int cli_open(struct cli *cli, int mode, eddy_env **out);
 
 /* Close the environment, reporting a failure; returns `exit_code` or CLI_EXIT_FAIL. */

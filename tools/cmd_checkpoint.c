@@ -215,20 +215,11 @@ static int c_leases(struct cli *cli, int argc, char **argv)
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-    static char full[32];
     const char *sub;
-    if (argc < 2)
-        return cli_usage(cli, "missing subcommand");
-    sub = argv[1];
-    snprintf(full, sizeof full, "checkpoint %s", sub);
-    cli->cmd = full;
-    argc--;
-    argv++;
-    optind = 0;
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        fputs(cli_cmd_checkpoint.help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int ex = cli_subcommand(cli, &cli_cmd_checkpoint, &argc, &argv, &sub);
+
+    if (ex >= 0)
+        return ex;
     if (strcmp(sub, "get") == 0)
         return c_get(cli, argc, argv);
     if (strcmp(sub, "set") == 0)

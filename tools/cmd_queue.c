@@ -546,19 +546,10 @@ static int q_train(struct cli *cli, int argc, char **argv)
 static int run(struct cli *cli, int argc, char **argv)
 {
     const char *sub;
-    if (argc < 2)
-        return cli_usage(cli, "missing subcommand");
-    static char full[32];
-    sub = argv[1];
-    snprintf(full, sizeof full, "queue %s", sub);
-    cli->cmd = full;
-    argc--;
-    argv++;
-    optind = 0;
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        fputs(cli_cmd_queue.help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int ex = cli_subcommand(cli, &cli_cmd_queue, &argc, &argv, &sub);
+
+    if (ex >= 0)
+        return ex;
     if (strcmp(sub, "create") == 0)
         return q_create(cli, argc, argv);
     if (strcmp(sub, "list") == 0)

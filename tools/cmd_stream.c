@@ -747,20 +747,11 @@ static int s_reshard(struct cli *cli, int argc, char **argv, const char *sub)
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-    static char full[32];
     const char *sub;
-    if (argc < 2)
-        return cli_usage(cli, "missing subcommand");
-    sub = argv[1];
-    snprintf(full, sizeof full, "stream %s", sub);
-    cli->cmd = full;
-    argc--;
-    argv++;
-    optind = 0;
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        fputs(cli_cmd_stream.help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int ex = cli_subcommand(cli, &cli_cmd_stream, &argc, &argv, &sub);
+
+    if (ex >= 0)
+        return ex;
     if (strcmp(sub, "create") == 0)
         return s_create(cli, argc, argv);
     if (strcmp(sub, "list") == 0)

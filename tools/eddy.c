@@ -114,6 +114,26 @@ void cli_env_options(struct cli *cli, eddy_env_options *opt)
     cli_lib_progress_options(cli, opt);
 }
 
+int cli_subcommand(struct cli *cli, const struct cli_command *cmd, int *argc, char ***argv,
+                   const char **sub)
+{
+    static char full[64];
+
+    if (*argc < 2)
+        return cli_usage(cli, "missing subcommand");
+    *sub = (*argv)[1];
+    snprintf(full, sizeof full, "%s %s", cmd->name, *sub);
+    cli->cmd = full;
+    (*argc)--;
+    (*argv)++;
+    optind = 0;
+    if (strcmp(*sub, "--help") == 0 || strcmp(*sub, "-h") == 0) {
+        fputs(cmd->help, stdout);
+        return CLI_EXIT_OK;
+    }
+    return -1;
+}
+
 int cli_open(struct cli *cli, int mode, eddy_env **out)
 {
     eddy_env_options opt;
