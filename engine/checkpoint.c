@@ -211,6 +211,22 @@ EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *
     return rc;
 }
 
+int eddy__consumer_list_begin(eddy_env *env, const char *stream, const char *consumer, int have_out,
+                              size_t cap, size_t *n_out, size_t *slen, size_t *clen, eddy__s *s,
+                              MDB_txn **txn)
+{
+    int rc;
+
+    if (n_out == NULL || (!have_out && cap > 0))
+        return eddy__err(EDDY_EINVAL, "n_out is NULL, or out is NULL with cap %zu", cap);
+    *n_out = 0;
+    if ((rc = eddy__s_name_check("stream", stream, slen)) != 0 ||
+        (rc = eddy__s_name_check("consumer", consumer, clen)) != 0 ||
+        (rc = eddy__s_read(env, stream, *slen, s)) != 0)
+        return rc;
+    return eddy__rtxn_begin(env, txn);
+}
+
 EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
                                   eddy_checkpoint *out, size_t cap, size_t *n_out)
 {
@@ -222,14 +238,8 @@ EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char 
     eddy__s s;
     int rc = eddy__env_enter(env);
 
-    if (rc != 0)
-        return rc;
-    if (n_out == NULL || (out == NULL && cap > 0))
-        return eddy__err(EDDY_EINVAL, "n_out is NULL, or out is NULL with cap %zu", cap);
-    *n_out = 0;
-    if ((rc = eddy__s_name_check("stream", stream, &slen)) != 0 ||
-        (rc = eddy__s_name_check("consumer", consumer, &clen)) != 0 ||
-        (rc = eddy__s_read(env, stream, slen, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
+    if (rc != 0 || (rc = eddy__consumer_list_begin(env, stream, consumer, out != NULL, cap, n_out,
+                                                   &slen, &clen, &s, &txn)) != 0)
         return rc;
     eddy__be64_put(prefix, s.id);
     if ((rc = eddy__cur_open(env, txn, EDDY__T_CKPT, &cur)) != 0)

@@ -401,14 +401,8 @@ EDDY_API int eddy_lease_list(eddy_env *env, const char *stream, const char *cons
     eddy__s s;
     int rc = eddy__env_enter(env);
 
-    if (rc != 0)
-        return rc;
-    if (n_out == NULL || (out == NULL && cap > 0))
-        return eddy__err(EDDY_EINVAL, "n_out is NULL, or out is NULL with cap %zu", cap);
-    *n_out = 0;
-    if ((rc = eddy__s_name_check("stream", stream, &slen)) != 0 ||
-        (rc = eddy__s_name_check("consumer", consumer, &clen)) != 0 ||
-        (rc = eddy__s_read(env, stream, slen, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
+    if (rc != 0 || (rc = eddy__consumer_list_begin(env, stream, consumer, out != NULL, cap, n_out,
+                                                   &slen, &clen, &s, &txn)) != 0)
         return rc;
     now = eddy__now_ms(env);
     eddy__be64_put(prefix, s.id);

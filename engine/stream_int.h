@@ -203,4 +203,10 @@ int eddy__lease_get(eddy_env *env, MDB_txn *txn, uint64_t sid, uint32_t shard, c
 /* stream_iter.c */
 void eddy__seq_str(uint64_t n, uint32_t shard, char *dst);
 
+/* checkpoint.c: the common start of eddy_checkpoint_list and eddy_lease_list: check the
+ * arguments and names, resolve the stream, begin a read transaction. */
+int eddy__consumer_list_begin(eddy_env *env, const char *stream, const char *consumer, int have_out,
+                              size_t cap, size_t *n_out, size_t *slen, size_t *clen, eddy__s *s,
+                              MDB_txn **txn);
+
 #endif /* EDDY_ENGINE_STREAM_INT_H */
