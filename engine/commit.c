@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "error.h"
@@ -140,6 +141,27 @@ static int group_begin(eddy_env *env, MDB_txn **txn)
     return eddy__err(EDDY_EINTERNAL, "map size kept changing while beginning a write");
 }
 
+/*
+ * LMDB reports a short write (mdb_page_flush: a writev that wrote part of a run of pages) as
+ * EIO, and that is how a disk running out in the middle of a multi-page commit looks. When the
+ * file system holding data.mdb has next to no room left, call it what it is: EDDY_EFULL.
+ */
+#define FULL_BELOW (16u << 20) /* bytes free under which an EIO at commit means full */
+
+static int commit_eio(eddy_env *env)
+{
+    struct statvfs fs;
+    int fd;
+
+    if (mdb_env_get_fd(env->mdb, &fd) == 0 && fstatvfs(fd, &fs) == 0 &&
+        (uint64_t)fs.f_bavail * fs.f_frsize < FULL_BELOW)
+        return eddy__err(EDDY_EFULL,
+                         "committing a write transaction: the disk is full (%llu bytes left; "
+                         "LMDB reported the short write as EIO)",
+                         (unsigned long long)fs.f_bavail * fs.f_frsize);
+    return eddy__err_mdb(EIO, "committing a write transaction");
+}
+
 /* Commit (consumes txn). Returns 0 or the mapped error; sets *map_full on MDB_MAP_FULL. */
 static int group_commit(eddy_env *env, MDB_txn *txn, int *map_full)
 {
@@ -159,6 +181,8 @@ static int group_commit(eddy_env *env, MDB_txn *txn, int *map_full)
         *map_full = 1;
     if (rc == MDB_PANIC)
         eddy__env_poison(env, "LMDB reported a fatal error during commit");
+    if (rc == EIO)
+        return commit_eio(env);
     return eddy__err_mdb(rc, "committing a write transaction");
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "pagecheck.h"
 #include "txn.h"
 
 static uint64_t file_size(const char *dir)
@@ -42,6 +43,9 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags)
     snprintf(data, sizeof data, "%s/data.mdb", dst_dir);
     if (stat(data, &st) == 0)
         return eddy__err(EDDY_EEXIST, "'%s' already holds a database", dst_dir);
+    /* A compacting copy walks LMDB's trees, which LMDB trusts (pagecheck.c). */
+    if ((flags & EDDY_COPY_COMPACT) && (rc = eddy__pagecheck_full(env)) != 0)
+        return rc;
     if ((rc = eddy__copy_raw(env, dst_dir, (flags & EDDY_COPY_COMPACT) != 0)) != 0)
         return rc;
     if ((rc = eddy__fsync_path(data, 0)) != 0)

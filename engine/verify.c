@@ -14,6 +14,7 @@
 #include "error.h"
 #include "progress.h"
 #include "keys.h"
+#include "pagecheck.h"
 #include "payload.h"
 
 int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt, ...)
@@ -161,6 +162,38 @@ static int verify_chunks(eddy__vctx *v)
     return rc == EDDY_ENOTFOUND ? 0 : rc;
 }
 
+static int page_problem(void *ctx, const char *tree, const char *what)
+{
+    eddy__vctx *v = ctx;
+    eddy_slice none = {NULL, 0};
+    v->problems++;
+    if (v->cb != NULL && v->cb(v->cb_ctx, tree, none, what) != 0) {
+        v->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * LMDB's pages first (pagecheck.c): LMDB does not validate them, so the records are read only
+ * from a file whose every page passed. Leaves v->txn open on the checked snapshot.
+ */
+static int verify_pages(eddy__vctx *v)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        int rc = eddy__rtxn_begin(v->env, &v->txn);
+        if (rc != 0)
+            return rc;
+        rc = eddy__pagecheck_txn(v->env, v->txn, page_problem, v, NULL);
+        if (rc != EDDY__PC_AGAIN)
+            return rc;
+        eddy__rtxn_end(v->env, v->txn);
+    }
+    v->txn = NULL;
+    return eddy__err(EDDY_EBUSY, "verify: other processes committed twice during each of 100 "
+                                 "attempts to pin a snapshot");
+}
+
 EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64_t *problems)
 {
     eddy__vctx v;
@@ -175,8 +208,21 @@ EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64
     v.env = env;
     v.cb = cb;
     v.cb_ctx = ctx;
-    if ((rc = eddy__rtxn_begin(env, &v.txn)) != 0)
-        return rc;
+    rc = verify_pages(&v);
+    if (rc != 0 || v.problems > 0) {
+        if (v.txn != NULL)
+            eddy__rtxn_end(env, v.txn);
+        if (problems != NULL)
+            *problems = v.problems;
+        if (v.stopped || rc == EDDY_EUSER)
+            return eddy__err(EDDY_EUSER, "verify stopped by its callback");
+        if (rc != 0)
+            return rc;
+        return eddy__err(EDDY_ECORRUPT,
+                         "verify found %llu damaged LMDB page(s); the records were not read, "
+                         "since LMDB does not validate pages",
+                         (unsigned long long)v.problems);
+    }
     if (env->opt.progress.fn != NULL && eddy__entries_total(env, v.txn, &total) == 0)
         eddy__progress_reads_begin(env, "verify", total);
     if ((rc = verify_meta(&v, &next_id)) == 0 && (rc = verify_catalog(&v, next_id)) == 0 &&

@@ -173,14 +173,23 @@ enum eddy_env_flags {
     EDDY_ENV_READONLY = 1u << 0,
     /** Fail with EDDY_ENOTFOUND instead of creating a database that does not exist. */
     EDDY_ENV_NOCREATE = 1u << 1,
+    /**
+     * Check every LMDB page of the file before using it (eddy_env_open: EDDY_ECORRUPT names the
+     * first damaged page). LMDB does not validate pages when it reads them, so a damaged page
+     * that this check would catch can otherwise crash the process when it is first read.
+     * Costs one read of the whole file at open (see docs/decisions/0006). Without this flag
+     * open checks the meta pages and each table's root page only, in constant time.
+     */
+    EDDY_ENV_CHECK = 1u << 2,
 };
 
 /**
- * Progress of a long call (eddy_env_copy, eddy_env_compact, eddy_env_verify), set in
- * eddy_env_options.progress. `fn` gets the step ("copy": bytes written of the source's size;
- * "verify": records read of the records stored) and `done` of `total` (an estimate; done may
- * pass it). It is called about ten times a second at most and never concurrently with itself,
- * possibly from a thread Eddy runs for the call; it must not call Eddy on the same environment.
+ * Progress of a long call (eddy_env_copy, eddy_env_compact, eddy_env_verify, an open with
+ * EDDY_ENV_CHECK), set in eddy_env_options.progress. `fn` gets the step ("check": LMDB pages
+ * read of the pages in the file; "copy": bytes written of the source's size; "verify": records
+ * read of the records stored) and `done` of `total` (an estimate; done may pass it). It is called
+ * about ten times a second at most and never concurrently with itself, possibly from a thread Eddy
+ * runs for the call; it must not call Eddy on the same environment.
  */
 typedef struct eddy_progress {
     void (*fn)(void *ctx, const char *step, uint64_t done, uint64_t total);
@@ -249,7 +258,10 @@ typedef struct eddy_env_options {
  *
  * Creates the directory if missing (mode 0755) unless EDDY_ENV_NOCREATE, creates or opens its
  * LMDB files, fsyncs the directory after creating them, clears stale reader slots left by dead
- * processes, and checks the meta record's format version.
+ * processes, and checks the meta record's format version. Before LMDB reads the file, its
+ * pages are checked (decision 0006): the meta pages, the table directory and the tables an
+ * open reads, whole trees up to 256 pages in all (so a file under ~1 MiB is checked whole),
+ * and the root page of every larger tree; EDDY_ENV_CHECK checks every page.
  *
  * Several processes may open the same database at once (see docs/ARCHITECTURE.md,
  * "Several processes"). Within one process, opening a path that this process already has open
@@ -262,9 +274,11 @@ typedef struct eddy_env_options {
  * @return 0, or
  *   EDDY_EINVAL     NULL path/out, empty path, or an out-of-range option;
  *   EDDY_ENOTFOUND  EDDY_ENV_NOCREATE or EDDY_ENV_READONLY and no database at `path`;
- *   EDDY_EBUSY      this process already has `path` open;
+ *   EDDY_EBUSY      this process already has `path` open (or, with EDDY_ENV_CHECK, other
+ *                   processes committed so fast that no snapshot could be pinned);
  *   EDDY_EVERSION   the database was written by a newer format version (or is not Eddy's);
- *   EDDY_ECORRUPT   the LMDB files or the meta record are damaged;
+ *   EDDY_ECORRUPT   the LMDB files or the meta record are damaged (the message names the
+ *                   table and page);
  *   EDDY_EIO        the operating system refused (permissions, not a directory, ...);
  *   EDDY_EFULL      no space to create the files;
  *   EDDY_ENOMEM     out of memory.
@@ -325,17 +339,22 @@ EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out);
 typedef int (*eddy_verify_fn)(void *ctx, const char *table, eddy_slice key, const char *what);
 
 /**
- * Check every record's checksum and every structural invariant of every table (key formats,
- * counters, index entries against records, chunks against their owners, and the invariants each
- * queue and stream module adds). Runs in one read transaction: concurrent writers continue, but
- * on a large database the snapshot is held for the length of the check.
+ * Check every LMDB page of the file (decision 0006: bounds, page types, key order, depths,
+ * counts, free pages), then every record's checksum and every structural invariant of every
+ * table (key formats, counters, index entries against records, chunks against their owners,
+ * and the invariants each queue and stream module adds). Runs in one read transaction:
+ * concurrent writers continue, but on a large database the snapshot is held for the length of
+ * the check. A damaged page is reported with `table` naming its tree (a table, "tables" or
+ * "free pages"), an empty key and a sentence naming the page; the records are then not read
+ * (LMDB does not validate pages and could crash on them) and the call returns EDDY_ECORRUPT.
  *
  * @param[in]  cb        called per problem; may be NULL (then only the count is reported).
  * @param[out] problems  number of problems found (0 = clean). May be NULL.
- * @return 0 when the check ran (whatever it found), EDDY_EUSER if cb asked to stop,
- *   EDDY_ECORRUPT when damage stopped the check part way (LMDB reads nothing more in a
- *   transaction after a damaged page; `problems` counts what was found until then),
- *   EDDY_EINVAL (NULL env), EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
+ * @return 0 when the check ran (whatever it found in records), EDDY_EUSER if cb asked to stop,
+ *   EDDY_ECORRUPT when damaged LMDB pages were found or damage stopped the check part way
+ *   (`problems` counts what was found until then), EDDY_EBUSY (other processes committed so
+ *   fast that no snapshot could be pinned in 100 attempts), EDDY_EINVAL (NULL env),
+ *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
  * Thread rule: any thread.
  */
 EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64_t *problems);
@@ -347,10 +366,12 @@ EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64
  * Write a consistent copy of the database (one snapshot; writers continue meanwhile) into
  * directory `dst_dir`, created if missing, then fsync the copy and the directory. With
  * EDDY_COPY_COMPACT, free pages are left out and pages renumbered, so the copy is as small as
- * the live data. The copy is a complete database: open it with eddy_env_open.
+ * the live data. The copy is a complete database: open it with eddy_env_open. A compacting
+ * copy walks LMDB's trees, so every page is checked first (as EDDY_ENV_CHECK does).
  * @return 0, or
  *   EDDY_EINVAL  NULL env, NULL/empty dst_dir, unknown flags;
  *   EDDY_EEXIST  dst_dir already holds a database (data.mdb);
+ *   EDDY_ECORRUPT a damaged page (compacting copies; the message names it);
  *   EDDY_EIO     the directory or file could not be created or synced;
  *   EDDY_EFULL   no space for the copy;
  *   EDDY_EPANIC  the environment is poisoned.

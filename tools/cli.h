@@ -36,6 +36,7 @@ enum cli_progress_mode {
 struct cli {
     const char *db_path; /* --db, $EDDY_DB or ./eddy-data */
     int progress;        /* enum cli_progress_mode */
+    bool check;          /* --check (and dump, export): open with EDDY_ENV_CHECK */
     const char *cmd;     /* the subcommand's name, for messages */
     /* Test hooks (docs/cli.md "Testing hooks"): a fixed clock and a seeded rng. */
     bool fixed_clock;
@@ -112,7 +113,7 @@ int cli_close(struct cli *cli, eddy_env *env, int exit_code);
  */
 #define CLI_COMMON_LONGOPTS                                                                        \
     {"db", required_argument, NULL, 0x100}, {"help", no_argument, NULL, 'h'},                      \
-        {"progress", required_argument, NULL, 0x101},
+        {"progress", required_argument, NULL, 0x101}, {"check", no_argument, NULL, 0x102},
 int cli_common_option(struct cli *cli, const struct cli_command *cmd, int c, const char *arg,
                       int *exit_out);
 

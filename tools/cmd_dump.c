@@ -373,6 +373,7 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "--consumers goes alone or with --stream NAME");
     if (rd.seq != NULL && rd.shard_id == EDDY_STREAM_NO_SHARD)
         return cli_usage(cli, "--from and --after need --shard ID");
+    cli->check = true; /* it reads every record: LMDB's pages are checked first */
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
     if (consumers)

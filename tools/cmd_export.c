@@ -129,6 +129,7 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "give one of --stream NAME or --queue NAME");
     if (queue != NULL && rd.shard_id != EDDY_STREAM_NO_SHARD)
         return cli_usage(cli, "--shard goes with --stream");
+    cli->check = true; /* it reads every record: LMDB's pages are checked first */
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
     if (queue != NULL)

@@ -21,10 +21,12 @@ static const struct cli_command *const commands[] = {
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static const char main_usage[] =
-    "usage: eddy [--db PATH] [--progress auto|none|json|bar] COMMAND [ARGS]\n"
+    "usage: eddy [--db PATH] [--progress auto|none|json|bar] [--check] COMMAND [ARGS]\n"
     "\n"
     "Inspect, verify, compact and script an Eddy database.\n"
     "The database is --db PATH, else $EDDY_DB, else ./eddy-data.\n"
+    "--check reads every page of the file before the command runs (dump, export and\n"
+    "verify always do), so a damaged file gives an error, never a crash.\n"
     "\n"
     "Commands:\n";
 
@@ -143,6 +145,8 @@ int cli_open(struct cli *cli, int mode, eddy_env **out)
         opt.flags = EDDY_ENV_READONLY | EDDY_ENV_NOCREATE;
     else if (mode == CLI_OPEN_WRITE)
         opt.flags = EDDY_ENV_NOCREATE;
+    if (cli->check)
+        opt.flags |= EDDY_ENV_CHECK;
     rc = eddy_env_open(cli->db_path, &opt, out);
     if (rc == EDDY_ENOTFOUND) {
         cli_err(cli, "no database at '%s' (use --db PATH or $EDDY_DB)", cli->db_path);
@@ -208,6 +212,9 @@ int cli_common_option(struct cli *cli, const struct cli_command *cmd, int c, con
         if (!set_progress(cli, arg))
             *exit_out = cli_usage(cli, "--progress must be auto, none, json or bar, not '%s'", arg);
         return 1;
+    case 0x102:
+        cli->check = true;
+        return 1;
     case 'h':
         fputs(cmd->help, stdout);
         *exit_out = CLI_EXIT_OK;
@@ -262,6 +269,9 @@ static int global_options(struct cli *cli, int argc, char **argv)
             else if (!set_progress(cli, argv[i + 1]))
                 return -1 - cli_usage(cli, "bad --progress '%s'", argv[i + 1]);
             i += 2;
+        } else if (strcmp(a, "--check") == 0) {
+            cli->check = true;
+            i++;
         } else if (strncmp(a, "--db=", 5) == 0) {
             cli->db_path = a + 5;
             i++;

@@ -1,6 +1,6 @@
 # test_verify.sh: `eddy verify` is clean on a good database, and catches (1) a body byte
-# flipped in a copy of data.mdb, found by its known content, and (2) an index entry deleted by
-# a raw LMDB write. Each problem is printed with its table and exact key; the exit status is 1.
+# flipped in a copy of data.mdb, found by its known content, (2) an index entry deleted by
+# a raw LMDB write, and (3) a damaged LMDB page header, refused at open by every command. Each problem is printed with its table and exact key; the exit status is 1.
 . "$(dirname "$0")/lib.sh"
 
 run 0 --db ./db queue create q
@@ -44,6 +44,22 @@ has out '^verify: [0-9]+ problems? found$'
 run 1 --db ./noindex verify --max-problems 1
 [ "$(grep -c '^q_' out)" -eq 1 ] || fail "--max-problems 1 printed more than one problem"
 
+# (3) Damage LMDB's page structure: the page number in the header of each page holding the
+# marker. LMDB would trust it; Eddy's page check refuses the file with the page named, at open
+# (a small file is checked whole), for every command.
+cp -r db paged
+for off in $(grep -obUa 'EDDY-CLI-MARKER-0123456789' paged/data.mdb | cut -d: -f1); do
+    printf '\377\377\377\377' | dd of=paged/data.mdb bs=1 seek=$((off / 4096 * 4096)) conv=notrunc 2>/dev/null
+done
+run 1 --db ./paged stat
+has err 'EDDY_ECORRUPT.*data.mdb is damaged: q_msg: page [0-9]+: its header says'
+run 1 --db ./paged --check dump
+has err 'EDDY_ECORRUPT.*page [0-9]+'
+run 1 --db ./paged verify
+has err 'EDDY_ECORRUPT'
+
 # The original is still clean.
 run 0 --db ./db verify
+run 0 --db ./db --check stat
+run 0 --db ./db stat --check
 finish

@@ -187,7 +187,9 @@ static void truncated_file_is_refused(void **state)
     o.flags = EDDY_ENV_READONLY;
     T_RC(EDDY_ECORRUPT, eddy_env_open(dir, &o, &env));
     assert_null(env);
-    assert_non_null(strstr(eddy_last_error(), "shorter than its last commit"));
+    /* The page check at open sees a table's root past the end, or the length check does. */
+    assert_true(strstr(eddy_last_error(), "past the end") != NULL ||
+                strstr(eddy_last_error(), "shorter than its last commit") != NULL);
     int rc = eddy_env_open(dir, NULL, &env);
     if (rc == 0) {
         rc = eddy_env_verify(env, NULL, NULL, &problems);

@@ -1,0 +1,45 @@
+/*
+ * pagecheck.h: LMDB's file structure checked through pread, before LMDB is trusted with it
+ * (pagecheck.c). LMDB 0.9.24 does not validate the pages it maps; a file this check passes
+ * cannot make it read outside a page or the file. Decision 0006 says when each mode runs.
+ */
+#ifndef EDDY_ENGINE_PAGECHECK_H
+#define EDDY_ENGINE_PAGECHECK_H
+
+#include <stdint.h>
+
+#include "txn.h"
+
+/* Called once per problem with the tree it was found in (a table's name, "free pages" or
+ * "tables") and a sentence naming the page. Nonzero stops the check. */
+typedef int (*eddy__pc_report)(void *ctx, const char *tree, const char *what);
+
+/*
+ * Quick check of the file `path` (a data.mdb) before LMDB opens it: both meta pages, the table
+ * directory, and the root page of every table and of the free-page list. O(number of tables).
+ * A writer in another process may commit meanwhile: a failure is retried while the newest
+ * meta changes. Returns 0, EDDY_ECORRUPT (message names the page and the damage), EDDY_EIO,
+ * EDDY_ENOMEM.
+ */
+int eddy__pagecheck_quick(eddy_env *env, const char *path);
+
+/*
+ * Full check of the snapshot that read transaction `txn` holds (its pages cannot be reused
+ * while it is open): every page of every table and of the free-page list, overflow runs,
+ * key order, depths and page counts, and that no page is both in use and free.
+ * With `report` NULL the first problem ends the check with EDDY_ECORRUPT; else every problem
+ * is reported and counted in *problems and the call returns 0 (or EDDY_EUSER when report
+ * asked to stop). Returns EDDY__PC_AGAIN (positive) when later commits have overwritten the
+ * meta page of txn's snapshot (two commits since it began): retry with a new transaction.
+ * Also EDDY_EIO, EDDY_ENOMEM.
+ */
+#define EDDY__PC_AGAIN 1
+int eddy__pagecheck_txn(eddy_env *env, MDB_txn *txn, eddy__pc_report report, void *ctx,
+                        uint64_t *problems);
+
+/* eddy__pagecheck_txn in a read transaction of its own, retried while writers overwrite its
+ * meta page; the first problem fails it with EDDY_ECORRUPT. Also EDDY_EBUSY, EDDY_EIO,
+ * EDDY_ENOMEM. */
+int eddy__pagecheck_full(eddy_env *env);
+
+#endif /* EDDY_ENGINE_PAGECHECK_H */
