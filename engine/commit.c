@@ -24,6 +24,7 @@ typedef struct eddy__op {
     void *arg;
     int rc;
     int done;
+    int adds; /* adds data: refused while the disk cannot hold the reserve (filelen.c) */
     struct eddy__op *next;
     char msg[512];
 } eddy__op;
@@ -195,6 +196,14 @@ static int apply_one(eddy_env *env, MDB_txn *parent, uint64_t now_ms, eddy__op *
     eddy__wtx w = {env, NULL, now_ms, 0};
     int rc = eddy__fault(env, "nested_begin");
 
+    if (op->adds && env->low_space) {
+        op->rc = eddy__err(EDDY_EFULL,
+                           "the disk is full: writes that add data are refused while the last "
+                           "%llu KiB reserved past data.mdb's data keep receives, deletes and "
+                           "trims working; free disk space",
+                           (unsigned long long)env->opt.disk_reserve >> 10);
+        goto fail;
+    }
     if (rc == 0)
         rc = mdb_txn_begin(env->mdb, parent, 0, &w.txn);
 
@@ -349,6 +358,8 @@ static size_t run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy
     uint64_t ns;
     int rc, full;
 
+    if (env->low_space)
+        (void)eddy__pad_tail(env, 0); /* the disk may have room for the reserve again */
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     ns = (uint64_t)deadline.tv_nsec + GATHER_US * 1000u;
     deadline.tv_sec += (time_t)(ns / 1000000000u);
@@ -538,7 +549,7 @@ int eddy__committer_stop(eddy_env *env)
     return rc;
 }
 
-int eddy__write(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void *arg)
+static int submit(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void *arg, int adds)
 {
     struct eddy__committer *c = env->committer;
     eddy__op op;
@@ -547,6 +558,7 @@ int eddy__write(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void 
     op.apply = apply;
     op.after = after;
     op.arg = arg;
+    op.adds = adds;
     pthread_mutex_lock(&c->m);
     if (c->stopping) {
         pthread_mutex_unlock(&c->m);
@@ -568,6 +580,16 @@ int eddy__write(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void 
     if (op.rc != 0)
         return eddy__err(op.rc, "%s", op.msg);
     return 0;
+}
+
+int eddy__write(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void *arg)
+{
+    return submit(env, apply, after, arg, 0);
+}
+
+int eddy__write_adding(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void *arg)
+{
+    return submit(env, apply, after, arg, 1);
 }
 
 int eddy__write_sync(eddy_env *env)

@@ -157,7 +157,7 @@ int eddy__dict_train(eddy_env *env, const eddy__dict_ops *ops, const char *name,
         (rc = train(env, src, &s, dict_len_max, &dict, &op.dict_len)) != 0)
         goto out;
     op.dict = dict;
-    if ((rc = eddy__write(env, dict_apply, NULL, &op)) == 0 && dict_id_out != NULL)
+    if ((rc = eddy__write_adding(env, dict_apply, NULL, &op)) == 0 && dict_id_out != NULL)
         *dict_id_out = op.dict_id;
 out:
     for (uint32_t i = 0; i < ls.n; i++)

@@ -67,7 +67,10 @@ struct eddy_env {
      */
     pthread_rwlock_t map_lock;
     uint64_t map_size;    /* guarded by map_lock */
-    uint64_t file_len_ok; /* data.mdb is known to be at least this long (filelen.c) */
+    uint64_t file_len_ok; /* data.mdb is allocated at least this long (filelen.c) */
+    /* The disk could not hold the reserve (eddy_env_options.disk_reserve, filelen.c): writes
+     * that add data fail with EDDY_EFULL. Read and written by the opener and committer only. */
+    int low_space;
 
     /* Set once LMDB reported MDB_PANIC or Eddy cannot tell what reached disk. */
     atomic_int panic;
@@ -153,6 +156,8 @@ int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out)
  * truncated file looks the same, and reading a page past the end faults (SIGBUS). Pads the tail
  * with zeros (fallocate, which never shrinks the file): a free page is never read, a lost page
  * reads as zeros, which LMDB and the record checksums report as corruption instead of a fault.
+ * A read-write handle also keeps the disk reserve allocated past the last page, and sets or
+ * clears env->low_space by whether the disk could hold it.
  * A read-only handle cannot pad: at open (`at_open` 1) it refuses such a file with
  * EDDY_ECORRUPT after waiting briefly for a live writer to pad it.
  */

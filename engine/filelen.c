@@ -38,14 +38,38 @@ static int file_len(eddy_env *env, int *fd, uint64_t *len)
     return 0;
 }
 
+/*
+ * Allocate [from, want) of data.mdb, and up to one more reserve beyond it when the reserve is in
+ * use, so that a growing file calls fallocate once per reserve of growth, not per commit.
+ * Returns 0, or the errno of a full disk (ENOSPC, EDQUOT, EFBIG), or another errno.
+ */
+static int allocate(eddy_env *env, int fd, uint64_t from, uint64_t want)
+{
+    uint64_t extra = env->opt.disk_reserve;
+    if (extra != 0 && fallocate(fd, 0, (off_t)from, (off_t)(want + extra - from)) == 0) {
+        env->file_len_ok = want + extra;
+        return 0;
+    }
+    if (fallocate(fd, 0, (off_t)from, (off_t)(want - from)) != 0)
+        return errno;
+    env->file_len_ok = want;
+    return 0;
+}
+
+static int disk_full(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EFBIG;
+}
+
 int eddy__pad_tail(eddy_env *env, int at_open)
 {
-    uint64_t need, len;
-    int fd, rc;
+    uint64_t need, len, want;
+    int fd, rc, e;
 
     if ((rc = needed(env, &need)) != 0)
         return rc;
-    if (need <= env->file_len_ok)
+    want = env->readonly ? need : need + env->opt.disk_reserve;
+    if (want <= env->file_len_ok)
         return 0;
     if ((rc = file_len(env, &fd, &len)) != 0)
         return rc;
@@ -56,18 +80,30 @@ int eddy__pad_tail(eddy_env *env, int at_open)
         if ((rc = needed(env, &need)) != 0 || (rc = file_len(env, &fd, &len)) != 0)
             return rc;
     }
-    if (len < need && env->readonly)
-        return at_open ? eddy__err(EDDY_ECORRUPT,
-                                   "'%s/data.mdb' is %llu bytes, shorter than its last commit "
-                                   "(%llu): truncated, or its writer stopped before padding it; "
-                                   "open it read-write once, then run eddy verify",
-                                   env->path, (unsigned long long)len, (unsigned long long)need)
-                       : 0;
-    if (len < need && fallocate(fd, 0, (off_t)len, (off_t)(need - len)) != 0) {
-        if (errno == EOPNOTSUPP || errno == ENOSYS)
-            return 0; /* no fallocate here: nothing safe to do (a plain write could race) */
-        return eddy__err_errno(errno, "padding data.mdb to its last committed page");
+    if (env->readonly) {
+        if (len >= need)
+            env->file_len_ok = need;
+        else if (at_open)
+            return eddy__err(EDDY_ECORRUPT,
+                             "'%s/data.mdb' is %llu bytes, shorter than its last commit "
+                             "(%llu): truncated, or its writer stopped before padding it; "
+                             "open it read-write once, then run eddy verify",
+                             env->path, (unsigned long long)len, (unsigned long long)need);
+        return 0;
     }
-    env->file_len_ok = need;
+    /* From the data's end (filling holes a sparse copy left) or the file's, if shorter. */
+    e = allocate(env, fd, len < need ? len : need, want);
+    if (e == 0) {
+        env->low_space = 0;
+        return 0;
+    }
+    if (e == EOPNOTSUPP || e == ENOSYS)
+        return 0; /* no fallocate here: nothing safe to do (a plain write could race) */
+    if (!disk_full(e))
+        return eddy__err_errno(e, "allocating data.mdb's tail");
+    /* No room for the reserve: the last page at least, and writes that add data stop. */
+    env->low_space = 1;
+    if (len < need && (e = allocate(env, fd, len, need)) != 0)
+        return eddy__err_errno(e, "padding data.mdb to its last committed page");
     return 0;
 }

@@ -342,7 +342,7 @@ EDDY_API int eddy_queue_create(eddy_env *env, const char *name, const eddy_queue
         return rc;
     if (a.cfg.dlq[0] == '\0')
         a.cfg.max_receive_count = 10; /* not used without a dead-letter queue: canonical */
-    return eddy__write(env, create_apply, NULL, &a);
+    return eddy__write_adding(env, create_apply, NULL, &a);
 }
 
 static int set_apply(eddy__wtx *w, void *arg)

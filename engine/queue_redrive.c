@@ -174,7 +174,7 @@ EDDY_API int eddy_queue_redrive_start(eddy_env *env, const char *source, const c
                          REDRIVE_RATE_MAX);
     a.src = source;
     a.max_per_s = max_per_s;
-    if ((rc = eddy__write(env, start_apply, NULL, &a)) == 0 && task_id_out != NULL)
+    if ((rc = eddy__write_adding(env, start_apply, NULL, &a)) == 0 && task_id_out != NULL)
         *task_id_out = a.task_id;
     return rc;
 }

@@ -145,7 +145,7 @@ EDDY_API int eddy_queue_restore_batch(eddy_env *env, const char *name,
         if ((rc = restore_prepare_one(env, &b.q, b.c.dict_id, &a, i)) != 0)
             results[i].rc = rc;
     if (rc == 0)
-        rc = eddy__write(env, restore_apply, eddy__q_wake, &a);
+        rc = eddy__write_adding(env, restore_apply, eddy__q_wake, &a);
     if (rc != 0) {
         for (size_t i = 0; i < n; i++) {
             results[i].msg_id = results[i].sent_ms = 0;

@@ -261,7 +261,7 @@ static int send_many(eddy_env *env, const char *name, const eddy_queue_send_entr
         rc = results[0].rc;
         goto out;
     }
-    rc = eddy__write(env, send_apply, eddy__q_wake, &a);
+    rc = eddy__write_adding(env, send_apply, eddy__q_wake, &a);
 out:
     eddy__q_entries_release(env, a.e, a.n);
     return rc;

@@ -241,7 +241,7 @@ static int reshard(eddy_env *env, const char *name, reshard_op *op)
     op->name = name;
     op->sid = s.id;
     pthread_rwlock_wrlock(&env->streams->gate); /* stream_int.h: starvation of puts */
-    rc = eddy__write(env, reshard_apply, NULL, op);
+    rc = eddy__write_adding(env, reshard_apply, NULL, op);
     pthread_rwlock_unlock(&env->streams->gate);
     return rc;
 }

@@ -371,7 +371,7 @@ EDDY_API int eddy_stream_create(eddy_env *env, const char *name, const eddy_stre
     if ((rc = eddy__s_name_check("stream", name, &op.name_len)) != 0 ||
         (rc = cfg_from_options(options, &op.cfg)) != 0)
         return rc;
-    return eddy__write(env, create_apply, NULL, &op);
+    return eddy__write_adding(env, create_apply, NULL, &op);
 }
 
 /* ---- describe, list ---- */

@@ -422,7 +422,7 @@ static int put_run(eddy_env *env, const char *name, const eddy_stream_put_entry 
         if (gated)
             pthread_rwlock_rdlock(&env->streams->gate);
         if ((rc = eddy__sput_prepare(env, name, entries, n, results, 0, &p)) == 0) {
-            rc = eddy__write(env, put_apply, NULL, &p);
+            rc = eddy__write_adding(env, put_apply, NULL, &p);
             again = rc != 0 && p.reroute;
             eddy__sput_release(env, &p);
         } else {

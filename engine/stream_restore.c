@@ -270,7 +270,7 @@ EDDY_API int eddy_stream_restore_batch(eddy_env *env, const char *name,
     a.in = entries;
     a.results = results;
     if ((rc = prepare(env, name, &a)) == 0)
-        rc = eddy__write(env, restore_apply, NULL, &a);
+        rc = eddy__write_adding(env, restore_apply, NULL, &a);
     restore_release(env, &a);
     return rc;
 }

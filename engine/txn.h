@@ -57,6 +57,10 @@ typedef void (*eddy__after_fn)(eddy_env *env, void *arg);
  * set by apply on the writer thread is passed back to the caller's thread.
  */
 int eddy__write(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void *arg);
+/* eddy__write for an operation that adds data (a send, a put, a create, ...): while the disk
+ * cannot hold the reserve (eddy_env_options.disk_reserve) it fails with EDDY_EFULL unapplied,
+ * so that receives, deletes and trims keep the reserve. */
+int eddy__write_adding(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, void *arg);
 
 /* Commit everything acknowledged so far (relaxed mode) and wait for its sync. */
 int eddy__write_sync(eddy_env *env);

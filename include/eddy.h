@@ -248,7 +248,20 @@ typedef struct eddy_env_options {
     eddy_fault fault;
     /** Progress of copies, compaction and verify (eddy_progress). Default none. */
     eddy_progress progress;
+    /**
+     * Disk space, in bytes, kept allocated past the end of data.mdb's data so that consumers
+     * can still receive, delete, trim and checkpoint when the disk is full (LMDB copies every
+     * page it changes, so even a delete needs space). When the disk cannot hold the reserve,
+     * writes that add data (sends, puts, restores, creating queues or streams, resharding,
+     * training dictionaries, starting a redrive) fail at once with EDDY_EFULL, and every other
+     * write runs on the reserve; they work again, on the same handle, as soon as there is room
+     * (checked at every commit). Default 0: 2 MiB. EDDY_DISK_RESERVE_NONE keeps none.
+     */
+    uint64_t disk_reserve;
 } eddy_env_options;
+
+/** eddy_env_options.disk_reserve: keep no reserve (a full disk then fails every write). */
+#define EDDY_DISK_RESERVE_NONE UINT64_MAX
 
 /** eddy_env_options.test_flags (tests only). */
 #define EDDY_TEST_UNSAFE_NOSYNC 1u
