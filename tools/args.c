@@ -38,7 +38,8 @@ static bool read_milli(const char **p, uint64_t *out)
     uint64_t whole = 0, frac = 0, scale = 100;
     bool any = false;
     while (*s >= '0' && *s <= '9') {
-        if (whole > UINT64_MAX / 10000)
+        /* whole * 1000 + 999 must fit in 64 bits. */
+        if (whole > (UINT64_MAX / 1000 - 1 - (uint64_t)(*s - '0')) / 10)
             return false;
         whole = whole * 10 + (uint64_t)(*s++ - '0');
         any = true;
@@ -89,6 +90,8 @@ bool cli_parse_duration_ms(const char *s, uint64_t *out)
         p += best;
         if (milli != 0 && mul > UINT64_MAX / milli)
             return false;
+        if (total > UINT64_MAX - milli * mul / 1000)
+            return false; /* the sum of the segments overflows */
         total += milli * mul / 1000;
     }
     *out = total;
@@ -116,6 +119,14 @@ static bool expect(const char **p, const char *set)
         return false;
     (*p)++;
     return true;
+}
+
+/* Days in month mo (1..12) of year y (Gregorian). */
+static int month_days(int y, int mo)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return mo == 2 && leap ? 29 : days[mo - 1];
 }
 
 bool cli_parse_time_ms(const char *s, uint64_t *out)
@@ -153,6 +164,8 @@ bool cli_parse_time_ms(const char *s, uint64_t *out)
     if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
         off_h > 23 || off_m > 59 || y < 1970)
         return false;
+    if (d > month_days(y, mo))
+        return false; /* 2026-02-31 is no date (timegm would make it March 3) */
     memset(&tm, 0, sizeof tm);
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;

@@ -218,6 +218,24 @@ void cli_free_names(char **names, size_t n);
 /* Read a whole file ("-" = stdin) into a malloc'ed buffer. False on error (message printed). */
 bool cli_read_file(const struct cli *cli, const char *path, unsigned char **out, size_t *len);
 
+/* ---- cmd_import.c: JSON lines into a queue or a stream (`eddy import`, and tests/fuzz). */
+struct cli_import {
+    const char *queue;  /* the target queue, or NULL for a stream */
+    const char *stream; /* the target stream, or NULL for a queue (exactly one is set) */
+    bool new_ids;       /* send or put (new ids and times) instead of restoring */
+    bool create;        /* create the target with default attributes when it does not exist */
+};
+
+/*
+ * Import every non-empty JSON line of buf into the open env as `eddy import` does: each line's
+ * problem (and a target that cannot be found or created) is printed through cli_err, and
+ * `summary` (NULL: nowhere) gets the "imported N messages into queue 'q'" line. *done_out is
+ * the number of messages or records stored. CLI_EXIT_OK when every line was stored, else
+ * CLI_EXIT_FAIL.
+ */
+int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im,
+                     const unsigned char *buf, size_t len, FILE *summary, size_t *done_out);
+
 /* ---- cmd_checkpoint.c: a checkpoint with its lag as JSON (new reference); stat uses it. */
 json_t *cli_checkpoint_json(const struct cli *cli, eddy_env *env, const char *stream,
                             const char *consumer, const eddy_checkpoint *cp);

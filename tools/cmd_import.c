@@ -6,6 +6,9 @@
  * By default ids, sequence numbers and timestamps are kept (eddy_queue_restore_batch,
  * eddy_stream_restore_batch: each batch is all or nothing, and the library refuses ids that
  * collide or go backwards). --new-ids sends or puts instead: new ids and times.
+ *
+ * The command only reads the file and opens the database; cli_import_lines (cli.h) parses and
+ * stores the lines, and tests/fuzz/fuzz_import.c calls it directly.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -142,30 +145,26 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
     return result;
 }
 
-/* Open the database, find the target, and import every line into it. */
-static int import_run(struct cli *cli, const struct import_ops *ops, void *ctx, bool create,
-                      const unsigned char *buf, size_t len)
+/* Find the target in the open env and import every line into it (cli_import_lines). */
+static int import_into(struct cli *cli, const struct import_ops *ops, void *ctx, bool create,
+                       const unsigned char *buf, size_t len, FILE *summary, size_t *done)
 {
     struct import_common *c = ctx;
     uint32_t batch_max = 0;
-    size_t done = 0;
     int ex, rc;
-    if ((ex = cli_open(cli, create ? CLI_OPEN_CREATE : CLI_OPEN_WRITE, &c->env)) != 0)
-        return ex;
-    if ((rc = ops->target(ctx, create, buf, len, &batch_max)) != 0) {
-        cli_fail(cli, rc, "cannot import into %s '%s'", ops->kind, c->name);
-        return cli_close(cli, c->env, CLI_EXIT_FAIL);
-    }
+    if ((rc = ops->target(ctx, create, buf, len, &batch_max)) != 0)
+        return cli_fail(cli, rc, "cannot import into %s '%s'", ops->kind, c->name);
     if (!ops->alloc(ctx, batch_max)) {
         cli_err(cli, "out of memory");
         ex = CLI_EXIT_FAIL;
     } else {
-        ex = import_loop(cli, ops, ctx, buf, len, batch_max, &done);
-        printf("imported %zu %s%s into %s '%s'\n", done, ops->unit, done == 1 ? "" : "s", ops->kind,
-               c->name);
+        ex = import_loop(cli, ops, ctx, buf, len, batch_max, done);
+        if (summary != NULL)
+            fprintf(summary, "imported %zu %s%s into %s '%s'\n", *done, ops->unit,
+                    *done == 1 ? "" : "s", ops->kind, c->name);
     }
     ops->free(ctx);
-    return cli_close(cli, c->env, ex);
+    return ex;
 }
 
 static uint64_t json_u64(json_t *o, const char *key, bool *present)
@@ -447,6 +446,26 @@ static const struct import_ops stream_ops = {"stream",     "record",      stream
                                              stream_alloc, stream_free,   record_parse,
                                              record_flush, record_release};
 
+int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im,
+                     const unsigned char *buf, size_t len, FILE *summary, size_t *done_out)
+{
+    *done_out = 0;
+    if (im->stream != NULL) {
+        struct stream_import x;
+        memset(&x, 0, sizeof x);
+        x.c.env = env;
+        x.c.name = im->stream;
+        x.c.new_ids = im->new_ids;
+        return import_into(cli, &stream_ops, &x, im->create, buf, len, summary, done_out);
+    }
+    struct queue_import x;
+    memset(&x, 0, sizeof x);
+    x.c.env = env;
+    x.c.name = im->queue;
+    x.c.new_ids = im->new_ids;
+    return import_into(cli, &queue_ops, &x, im->create, buf, len, summary, done_out);
+}
+
 static int run(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -460,7 +479,8 @@ static int run(struct cli *cli, int argc, char **argv)
     const char *queue = NULL, *stream = NULL, *file = "-";
     bool new_ids = false, create = false;
     unsigned char *buf = NULL;
-    size_t len = 0;
+    eddy_env *env = NULL;
+    size_t len = 0, done = 0;
     int c, ex;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (cli_common_option(cli, &cli_cmd_import, c, optarg, &ex)) {
@@ -484,18 +504,9 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "give one of --queue NAME or --stream NAME");
     if (!cli_read_file(cli, file, &buf, &len))
         return CLI_EXIT_FAIL;
-    if (stream != NULL) {
-        struct stream_import x;
-        memset(&x, 0, sizeof x);
-        x.c.name = stream;
-        x.c.new_ids = new_ids;
-        ex = import_run(cli, &stream_ops, &x, create, buf, len);
-    } else {
-        struct queue_import x;
-        memset(&x, 0, sizeof x);
-        x.c.name = queue;
-        x.c.new_ids = new_ids;
-        ex = import_run(cli, &queue_ops, &x, create, buf, len);
+    if ((ex = cli_open(cli, create ? CLI_OPEN_CREATE : CLI_OPEN_WRITE, &env)) == 0) {
+        struct cli_import im = {queue, stream, new_ids, create};
+        ex = cli_close(cli, env, cli_import_lines(cli, env, &im, buf, len, stdout, &done));
     }
     free(buf);
     return ex;
