@@ -13,9 +13,9 @@ files=$(git ls-files '*.c' '*.h' 2>/dev/null || find engine format include tools
 clang-format --dry-run -Werror $files
 
 echo "== build (gcc, release)"
-# Longer runs: EDDY_SOAK_SECONDS (default 20), EDDY_FUZZ_SECONDS (default 10 per fuzz target),
+# Longer runs: EDDY_SOAK_SECONDS (default 60), EDDY_FUZZ_SECONDS (default 10 per fuzz target),
 # EDDY_CORRUPT_TRIALS (default 300); see docs/TESTING.md.
-soak=${EDDY_SOAK_SECONDS:-20}
+soak=${EDDY_SOAK_SECONDS:-60}
 fuzz=${EDDY_FUZZ_SECONDS:-10}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDDY_SOAK_SECONDS="$soak" >/dev/null
 cmake --build build -j"$jobs"

@@ -16,61 +16,20 @@
 #include <unistd.h>
 
 #include "eddy.h"
+#include "fuzz_db.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)                                                                              \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_api: %s failed at line %d: %s\n", #cond, __LINE__,               \
-                    eddy_last_error());                                                            \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define T0 1700000000000ull
 
 static struct {
-    eddy_env *env;
-    char dir[256];
-    uint64_t now, rng;
     char receipts[4][EDDY_QUEUE_RECEIPT_LEN + 1];
     eddy_stream_iterator iters[2];
     char seqs[2][EDDY_STREAM_SEQ_LEN + 1];
 } g;
 
-static uint64_t clock_now(void *ctx)
-{
-    (void)ctx;
-    return g.now;
-}
-
-static uint64_t rng_next(void *ctx)
-{
-    uint64_t z = (g.rng += 0x9e3779b97f4a7c15ull);
-    (void)ctx;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static void cleanup(void)
-{
-    char cmd[300];
-    if (g.env != NULL)
-        eddy_env_close(g.env);
-    g.env = NULL;
-    if (getenv("EDDY_KEEP_TMP") == NULL && g.dir[0] != '\0') {
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g.dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "fuzz_api: could not remove %s\n", g.dir);
-    }
-}
-
 static void setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    eddy_env_options o;
     eddy_queue_options qo;
     eddy_stream_options so;
     eddy_queue_receive_options ro;
@@ -78,20 +37,11 @@ static void setup(void)
     const eddy_queue_message *m;
     size_t n;
 
-    snprintf(g.dir, sizeof g.dir, "%s/eddy-fuzz-api-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    REQUIRE(mkdtemp(g.dir) != NULL);
-    atexit(cleanup);
-    g.now = T0;
-    g.rng = 1;
-    memset(&o, 0, sizeof o);
-    o.clock.now_ms = clock_now;
-    o.rng.next_u64 = rng_next;
-    o.test_flags = EDDY_TEST_UNSAFE_NOSYNC; /* a fuzzer, not a durability test: no fsyncs */
-    REQUIRE(eddy_env_open(g.dir, &o, &g.env) == 0);
+    fuzz_db_open("api", T0);
     memset(&qo, 0, sizeof qo);
     qo.batch_max = 10;
-    REQUIRE(eddy_queue_create(g.env, "q", &qo) == 0);
-    REQUIRE(eddy_queue_create(g.env, "q2", &qo) == 0);
+    REQUIRE(eddy_queue_create(fdb.env, "q", &qo) == 0);
+    REQUIRE(eddy_queue_create(fdb.env, "q2", &qo) == 0);
     for (int i = 0; i < 40; i++) {
         eddy_queue_send_entry e;
         char body[32];
@@ -99,12 +49,12 @@ static void setup(void)
         snprintf(body, sizeof body, "message %d", i);
         e.body.data = body;
         e.body.len = strlen(body);
-        REQUIRE(eddy_queue_send(g.env, i % 2 ? "q2" : "q", &e, NULL) == 0);
+        REQUIRE(eddy_queue_send(fdb.env, i % 2 ? "q2" : "q", &e, NULL) == 0);
     }
     memset(&ro, 0, sizeof ro);
     ro.max_messages = 4;
     ro.visibility_timeout_ms = 43200000;
-    REQUIRE(eddy_queue_receive(g.env, "q", &ro, &b) == 0);
+    REQUIRE(eddy_queue_receive(fdb.env, "q", &ro, &b) == 0);
     m = eddy_queue_batch_messages(b, &n);
     REQUIRE(n == 4);
     for (size_t i = 0; i < 4; i++)
@@ -112,7 +62,7 @@ static void setup(void)
     eddy_queue_batch_free(b);
     memset(&so, 0, sizeof so);
     so.shard_count = 2;
-    REQUIRE(eddy_stream_create(g.env, "s", &so) == 0);
+    REQUIRE(eddy_stream_create(fdb.env, "s", &so) == 0);
     for (int i = 0; i < 20; i++) {
         eddy_stream_put_entry e;
         eddy_stream_put_result r;
@@ -123,11 +73,11 @@ static void setup(void)
         e.partition_key.len = strlen(pk);
         e.data.data = "record data";
         e.data.len = 11;
-        REQUIRE(eddy_stream_put(g.env, "s", &e, &r) == 0);
+        REQUIRE(eddy_stream_put(fdb.env, "s", &e, &r) == 0);
         memcpy(g.seqs[r.shard_id & 1], r.seq, sizeof r.seq);
     }
     for (uint32_t s = 0; s < 2; s++)
-        REQUIRE(eddy_stream_get_iterator(g.env, "s", s, EDDY_ITER_TRIM_HORIZON, NULL, 0,
+        REQUIRE(eddy_stream_get_iterator(fdb.env, "s", s, EDDY_ITER_TRIM_HORIZON, NULL, 0,
                                          &g.iters[s]) == 0);
 }
 
@@ -150,14 +100,14 @@ static void try_receipt(const char *receipt, uint8_t how)
     eddy_queue_visibility_entry ve[1] = {{receipt, (uint32_t)how * 1000u}};
     const char *q = how & 1 ? "q2" : "q";
 
-    rc = eddy_queue_change_visibility(g.env, q, receipt, (uint32_t)how * 200000u);
+    rc = eddy_queue_change_visibility(fdb.env, q, receipt, (uint32_t)how * 200000u);
     REQUIRE(is_ack_code(rc));
-    rc = eddy_queue_change_visibility_batch(g.env, q, ve, 1, results);
+    rc = eddy_queue_change_visibility_batch(fdb.env, q, ve, 1, results);
     REQUIRE(rc == 0 && is_ack_code(results[0]));
     if (how & 2) { /* deletes take messages away: only now and then */
-        rc = eddy_queue_delete_message(g.env, q, receipt);
+        rc = eddy_queue_delete_message(fdb.env, q, receipt);
         REQUIRE(is_ack_code(rc));
-        rc = eddy_queue_delete_batch(g.env, q, two, 2, results);
+        rc = eddy_queue_delete_batch(fdb.env, q, two, 2, results);
         REQUIRE(rc == 0 && is_ack_code(results[0]) && is_ack_code(results[1]));
     }
 }
@@ -174,7 +124,7 @@ static void try_iterator(const eddy_stream_iterator *it, uint8_t how)
     memset(&ro, 0, sizeof ro);
     ro.max_records = how & 0x80 ? 10000u + how : how;
     ro.max_bytes = how & 0x40 ? 1 : 0;
-    rc = eddy_stream_get_records(g.env, it, &ro, &b);
+    rc = eddy_stream_get_records(fdb.env, it, &ro, &b);
     REQUIRE(rc == 0 || rc == EDDY_EINVAL || rc == EDDY_EEXPIRED);
     if (rc != 0) {
         REQUIRE(b == NULL);
@@ -197,8 +147,8 @@ static void try_seq(const char *seq, uint8_t how)
     int rc;
 
     rc = eddy_stream_get_iterator(
-        g.env, "s", shard, how & 2 ? EDDY_ITER_AT_SEQUENCE_NUMBER : EDDY_ITER_AFTER_SEQUENCE_NUMBER,
-        seq, 0, &it);
+        fdb.env, "s", shard,
+        how & 2 ? EDDY_ITER_AT_SEQUENCE_NUMBER : EDDY_ITER_AFTER_SEQUENCE_NUMBER, seq, 0, &it);
     REQUIRE(rc == 0 || rc == EDDY_EINVAL || rc == EDDY_ENOTFOUND);
     if (rc == 0)
         try_iterator(&it, 3);
@@ -207,7 +157,7 @@ static void try_seq(const char *seq, uint8_t how)
     cp.consumer = "fuzz";
     cp.shard_id = shard;
     cp.seq = seq;
-    rc = eddy_checkpoint_set(g.env, &cp);
+    rc = eddy_checkpoint_set(fdb.env, &cp);
     REQUIRE(rc == 0 || rc == EDDY_EINVAL || rc == EDDY_ENOTFOUND);
 }
 
@@ -218,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t mode, how;
     size_t k;
 
-    if (g.env == NULL)
+    if (fdb.env == NULL)
         setup();
     if (size < 2)
         return 0;

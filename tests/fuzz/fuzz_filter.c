@@ -21,57 +21,18 @@
 #include <jansson.h>
 
 #include "eddy.h"
+#include "fuzz_db.h"
 #include "poller_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(cond)                                                                              \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_filter: %s failed at line %d: %s\n", #cond, __LINE__,            \
-                    eddy_last_error());                                                            \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
 #define PATS_MAX (EDDY_POLLER_FILTERS_MAX + 1)
-
-static struct {
-    eddy_env *env;
-    char dir[256];
-} g;
-
-static void cleanup(void)
-{
-    char cmd[300];
-    if (g.env != NULL)
-        eddy_env_close(g.env);
-    g.env = NULL;
-    if (getenv("EDDY_KEEP_TMP") == NULL && g.dir[0] != '\0') {
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g.dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "fuzz_filter: could not remove %s\n", g.dir);
-    }
-}
-
-static void setup(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    eddy_env_options o;
-
-    snprintf(g.dir, sizeof g.dir, "%s/eddy-fuzz-filter-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    REQUIRE(mkdtemp(g.dir) != NULL);
-    atexit(cleanup);
-    memset(&o, 0, sizeof o);
-    o.test_flags = EDDY_TEST_UNSAFE_NOSYNC;
-    REQUIRE(eddy_env_open(g.dir, &o, &g.env) == 0);
-}
 
 /* Compile; check the documented outcome. Returns the filter or NULL. */
 static eddy__filter *compile(const char *const *pats, size_t n)
 {
     eddy__filter *f = (eddy__filter *)(uintptr_t)1;
-    int rc = eddy__filter_compile(g.env, pats, n, &f);
+    int rc = eddy__filter_compile(fdb.env, pats, n, &f);
     REQUIRE(rc == 0 || rc == EDDY_EINVAL);
     REQUIRE((rc == 0) == (f != NULL));
     if (rc != 0)
@@ -131,7 +92,7 @@ static void check_reserialised(const char *pat, unsigned want, const eddy_poller
         f = compile(one, 1);
         REQUIRE(f != NULL);
         REQUIRE(match(f, items) == want);
-        eddy__filter_free(g.env, f);
+        eddy__filter_free(fdb.env, f);
     }
     free(again);
 }
@@ -153,8 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = 0;
     bool each_ok = true;
 
-    if (g.env == NULL)
-        setup();
+    if (fdb.env == NULL)
+        fuzz_db_open("filter", 1);
     REQUIRE(text != NULL);
     memcpy(text, data, pat_len);
     text[pat_len] = '\0';
@@ -176,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(match(one, items) == bits);
         any_bits |= bits;
         check_reserialised(pats[i], bits, items);
-        eddy__filter_free(g.env, one);
+        eddy__filter_free(fdb.env, one);
     }
     REQUIRE((all != NULL) == (each_ok && n <= EDDY_POLLER_FILTERS_MAX));
     if (all != NULL) {
@@ -185,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* No filter (none compiled, or an empty list) lets everything through. */
     REQUIRE(match(NULL, items) == 3);
-    eddy__filter_free(g.env, all);
+    eddy__filter_free(fdb.env, all);
     free(text);
     return 0;
 }

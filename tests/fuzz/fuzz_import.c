@@ -15,84 +15,38 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fuzz_db.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)                                                                              \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_import: %s failed at line %d: %s\n", #cond, __LINE__,            \
-                    eddy_last_error());                                                            \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define T0 1800000000000ull /* 2027: after the seeds' times (restores keep them) */
 
 static struct {
-    eddy_env *env;
-    char dir[256];
-    uint64_t now, rng, inputs;
+    uint64_t inputs;
     FILE *errs; /* stands in for stderr during each import, to see that failures say why */
     struct cli cli;
 } g;
 
-static uint64_t clock_now(void *ctx)
-{
-    (void)ctx;
-    return g.now;
-}
-
-static uint64_t rng_next(void *ctx)
-{
-    uint64_t z = (g.rng += 0x9e3779b97f4a7c15ull);
-    (void)ctx;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static void verify(void)
 {
     uint64_t problems = 1;
-    REQUIRE(eddy_env_verify(g.env, NULL, NULL, &problems) == 0 && problems == 0);
+    REQUIRE(eddy_env_verify(fdb.env, NULL, NULL, &problems) == 0 && problems == 0);
 }
 
-static void cleanup(void)
+static void at_exit(void)
 {
-    char cmd[300];
-    if (g.env != NULL) {
-        verify();
-        eddy_env_close(g.env);
-    }
-    g.env = NULL;
+    verify();
     if (g.errs != NULL)
         fclose(g.errs);
     g.errs = NULL;
-    if (getenv("EDDY_KEEP_TMP") == NULL && g.dir[0] != '\0') {
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g.dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "fuzz_import: could not remove %s\n", g.dir);
-    }
 }
 
 static void setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    eddy_env_options o;
-
-    snprintf(g.dir, sizeof g.dir, "%s/eddy-fuzz-import-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    REQUIRE(mkdtemp(g.dir) != NULL);
-    atexit(cleanup);
+    fuzz_db_open("import", T0);
+    fdb.before_close = at_exit;
     REQUIRE((g.errs = tmpfile()) != NULL);
-    g.now = T0;
-    g.rng = 1;
-    memset(&o, 0, sizeof o);
-    o.clock.now_ms = clock_now;
-    o.rng.next_u64 = rng_next;
-    o.test_flags = EDDY_TEST_UNSAFE_NOSYNC; /* a fuzzer, not a durability test: no fsyncs */
-    REQUIRE(eddy_env_open(g.dir, &o, &g.env) == 0);
-    g.cli.db_path = g.dir;
+    g.cli.db_path = fdb.dir;
     g.cli.progress = CLI_PROGRESS_NONE;
     g.cli.cmd = "import";
 }
@@ -104,18 +58,18 @@ static void fresh_target(const struct cli_import *im)
     int rc;
 
     if (im->stream != NULL) {
-        rc = eddy_stream_delete(g.env, im->stream);
+        rc = eddy_stream_delete(fdb.env, im->stream);
         REQUIRE(rc == 0 || rc == EDDY_ENOTFOUND);
         if (im->create)
             return;
         memset(&so, 0, sizeof so);
         so.shard_count = 2;
-        REQUIRE(eddy_stream_create(g.env, im->stream, &so) == 0);
+        REQUIRE(eddy_stream_create(fdb.env, im->stream, &so) == 0);
     } else {
-        rc = eddy_queue_delete(g.env, im->queue);
+        rc = eddy_queue_delete(fdb.env, im->queue);
         REQUIRE(rc == 0 || rc == EDDY_ENOTFOUND);
         if (!im->create)
-            REQUIRE(eddy_queue_create(g.env, im->queue, NULL) == 0);
+            REQUIRE(eddy_queue_create(fdb.env, im->queue, NULL) == 0);
     }
 }
 
@@ -138,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t done = 99;
     int ex;
 
-    if (g.env == NULL)
+    if (fdb.env == NULL)
         setup();
     if (size < 1)
         return 0;
@@ -150,10 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     im.new_ids = (data[0] & 2) != 0;
     im.create = (data[0] & 4) != 0;
     fresh_target(&im);
-    g.now += 1000; /* restores may not go backwards in time; sends get later times */
+    fdb.now += 1000; /* restores may not go backwards in time; sends get later times */
     rewind(g.errs);
     stderr = g.errs;
-    ex = cli_import_lines(&g.cli, g.env, &im, data + 1, size - 1, NULL, &done);
+    ex = cli_import_lines(&g.cli, fdb.env, &im, data + 1, size - 1, NULL, &done);
     fflush(g.errs);
     stderr = saved;
     REQUIRE(ex == CLI_EXIT_OK || ex == CLI_EXIT_FAIL);

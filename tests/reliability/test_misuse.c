@@ -79,6 +79,12 @@ static void env_calls(void **state)
     o.compression_level = 99;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
     memset(&o, 0, sizeof o);
+    o.disk_reserve = (1ull << 40) + 1;
+    T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
+    memset(&o, 0, sizeof o);
+    o.flags = 1u << 3; /* not an EDDY_ENV_* flag */
+    T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
+    memset(&o, 0, sizeof o);
     o.alloc.malloc_fn = NULL;
     o.alloc.free_fn = (void (*)(void *, void *))1; /* only some allocator functions set */
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
