@@ -163,6 +163,25 @@ static int commit_eio(eddy_env *env)
     return eddy__err_mdb(EIO, "committing a write transaction");
 }
 
+/*
+ * After a failed commit: did LMDB stop writing for good? When writing the meta page fails,
+ * LMDB writes the old meta back and marks the environment fatal (mdb_env_write_meta), which it
+ * reports only at the next transaction's start. Probe it, so that the caller of this commit
+ * learns it at once.
+ */
+static int lmdb_fatal(eddy_env *env)
+{
+    MDB_txn *t = NULL;
+    int rc;
+
+    pthread_rwlock_rdlock(&env->map_lock);
+    rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &t);
+    if (rc == 0)
+        mdb_txn_abort(t);
+    pthread_rwlock_unlock(&env->map_lock);
+    return rc == MDB_PANIC;
+}
+
 /* Commit (consumes txn). Returns 0 or the mapped error; sets *map_full on MDB_MAP_FULL. */
 static int group_commit(eddy_env *env, MDB_txn *txn, int *map_full)
 {
@@ -182,6 +201,14 @@ static int group_commit(eddy_env *env, MDB_txn *txn, int *map_full)
         *map_full = 1;
     if (rc == MDB_PANIC)
         eddy__env_poison(env, "LMDB reported a fatal error during commit");
+    if (rc != MDB_PANIC && rc != MDB_MAP_FULL && lmdb_fatal(env)) {
+        eddy__env_poison(env, "LMDB cannot write after a failed commit");
+        return eddy__err(EDDY_EPANIC,
+                         "committing a write transaction failed (%s) and LMDB stopped writing "
+                         "(its meta page could not be written): the commit is not applied; "
+                         "close and reopen the environment",
+                         mdb_strerror(rc));
+    }
     if (rc == EIO)
         return commit_eio(env);
     return eddy__err_mdb(rc, "committing a write transaction");

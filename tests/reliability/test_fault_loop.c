@@ -9,11 +9,23 @@
  * operation then runs on it. A receive may fail after its commit (copying the batch out): the
  * database then equals the model's state after the receive, which at-least-once delivery allows
  * (eddy.h, eddy_queue_receive), and the test counts it as done.
+ *
+ * LMDB's own system calls are fault points too: this program defines pwrite, writev, fdatasync
+ * and fsync, which liblmdb then calls instead of libc's (it reaches them through the dynamic
+ * linker), and counts them with Eddy's points while an operation runs: "page_write" (a data
+ * page), "meta_write" (a meta page) and "sync", on the side's data.mdb only. A failed page write
+ * or sync must fail the operation with EDDY_EIO and change nothing; a failed meta write makes
+ * LMDB stop writing, so the operation must fail with EDDY_EPANIC, and after closing and
+ * reopening the database must be as it was.
  */
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "rel.h"
 
@@ -34,7 +46,102 @@ static int fault_fn(void *ctx, const char *point)
     snprintf(f->point, sizeof f->point, "%s", point);
     e = strcmp(point, "alloc") == 0 ? ENOMEM : strcmp(point, "commit") == 0 ? ENOSPC : EIO;
     f->expect = e == ENOMEM ? EDDY_ENOMEM : e == ENOSPC ? EDDY_EFULL : EDDY_EIO;
+    if (strcmp(point, "meta_write") == 0)
+        f->expect = EDDY_EPANIC;
     return e;
+}
+
+/* ---- LMDB's system calls as fault points ---- */
+
+static faults *io_side; /* whose data.mdb descriptors are watched (NULL: none) */
+static int io_fds[8];   /* LMDB's descriptors of that data.mdb */
+static int n_io_fds;
+static long io_psize = 4096;
+
+/* Watch the descriptors of dir/data.mdb that this process has open (LMDB's two). */
+static void io_watch(faults *f, const char *dir)
+{
+    char want[600], link[700], path[300];
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+
+    snprintf(want, sizeof want, "%s/data.mdb", dir);
+    n_io_fds = 0;
+    while (d != NULL && (e = readdir(d)) != NULL && n_io_fds < 8) {
+        ssize_t n;
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        n = readlink(path, link, sizeof link - 1);
+        if (n > 0 && (link[n] = '\0', strcmp(link, want) == 0))
+            io_fds[n_io_fds++] = atoi(e->d_name);
+    }
+    if (d != NULL)
+        closedir(d);
+    assert_true(n_io_fds >= 1);
+    io_side = f;
+}
+
+static int io_fault(int fd, const char *point)
+{
+    if (io_side == NULL)
+        return 0;
+    for (int i = 0; i < n_io_fds; i++)
+        if (io_fds[i] == fd)
+            return fault_fn(io_side, point);
+    return 0;
+}
+
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
+typedef ssize_t (*writev_fn)(int, const struct iovec *, int);
+typedef int (*sync_fn)(int);
+
+/* libc's definition of `name`, found once (RTLD_NEXT: the next one after this program's). */
+#define REAL(name, type)                                                                           \
+    static type real_##name;                                                                       \
+    if (real_##name == NULL)                                                                       \
+        real_##name = (type)dlsym(RTLD_NEXT, #name);
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    REAL(pwrite, pwrite_fn);
+    int e = io_fault(fd, off < 2 * io_psize ? "meta_write" : "page_write");
+    if (e != 0) {
+        errno = e;
+        return -1;
+    }
+    return real_pwrite(fd, buf, n, off);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+    REAL(writev, writev_fn);
+    int e = io_fault(fd, "page_write");
+    if (e != 0) {
+        errno = e;
+        return -1;
+    }
+    return real_writev(fd, iov, n);
+}
+
+int fdatasync(int fd)
+{
+    REAL(fdatasync, sync_fn);
+    int e = io_fault(fd, "sync");
+    if (e != 0) {
+        errno = e;
+        return -1;
+    }
+    return real_fdatasync(fd);
+}
+
+int fsync(int fd)
+{
+    REAL(fsync, sync_fn);
+    int e = io_fault(fd, "sync");
+    if (e != 0) {
+        errno = e;
+        return -1;
+    }
+    return real_fsync(fd);
 }
 
 /* One database and what its operations need to remember. */
@@ -55,6 +162,8 @@ static void side_open(side *s)
     o.fault.fn = fault_fn;
     o.fault.ctx = &s->f;
     s->env = t_env_open_opts(s->dir, &clk, &o);
+    if (io_side == &s->f)
+        io_watch(&s->f, s->dir); /* reopened: its descriptors may have changed */
 }
 
 /* Make s a copy of model (same data, same receipts): after a receive that committed but could
@@ -259,6 +368,7 @@ static const op ops[] = {
 };
 
 static int trials;
+static int io_counts[4]; /* failing runs at page_write, meta_write, sync, Eddy's own points */
 
 /* Run op on s with fault N = 1, 2, ... until it succeeds; model ran it without faults. */
 static void fault_loop(side *s, side *model, const op *o)
@@ -288,6 +398,16 @@ static void fault_loop(side *s, side *model, const op *o)
         assert_true(s->f.point[0] != '\0');
         assert_int_equal(rc, s->f.expect);
         assert_true(eddy_last_error()[0] != '\0');
+        io_counts[strcmp(s->f.point, "page_write") == 0   ? 0
+                  : strcmp(s->f.point, "meta_write") == 0 ? 1
+                  : strcmp(s->f.point, "sync") == 0       ? 2
+                                                          : 3]++;
+        if (rc == EDDY_EPANIC) { /* LMDB stopped writing: reopen, then it must be as before */
+            eddy_env_stat st;
+            T_RC(EDDY_EPANIC, eddy_env_stat_get(s->env, &st));
+            eddy_env_close(s->env);
+            side_open(s);
+        }
         after = rel_dump(s->env, clk.now_ms);
         assert_non_null(after);
         t_verify_clean(s->env);
@@ -323,6 +443,7 @@ static void every_operation_under_every_fault(void **state)
     snprintf(m.dir, sizeof m.dir, "%s/m", t_tmpdir());
     side_open(&a);
     side_open(&m);
+    io_watch(&a.f, a.dir);
     rel_populate(a.env, &clk, r);
     clk.now_ms = REL_T0;
     rel_populate(m.env, &clk, r);
@@ -335,9 +456,13 @@ static void every_operation_under_every_fault(void **state)
         clk.now_ms += ops[i].clock_step_ms;
         fault_loop(&a, &m, &ops[i]);
     }
+    io_side = NULL;
     T_OK(eddy_env_close(a.env));
     T_OK(eddy_env_close(m.env));
-    print_message("fault trials (failing runs checked): %d\n", trials);
+    print_message("fault trials (failing runs checked): %d (LMDB's page writes %d, meta writes %d, "
+                  "syncs %d; Eddy's points %d)\n",
+                  trials, io_counts[0], io_counts[1], io_counts[2], io_counts[3]);
+    assert_true(io_counts[0] > 0 && io_counts[1] > 0 && io_counts[2] > 0);
     (void)state;
 }
 
