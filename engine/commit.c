@@ -228,7 +228,7 @@ static int apply_one(eddy_env *env, MDB_txn *parent, uint64_t now_ms, eddy__op *
                            "the disk is full: writes that add data are refused while the last "
                            "%llu KiB reserved past data.mdb's data keep receives, deletes and "
                            "trims working; free disk space",
-                           (unsigned long long)env->opt.disk_reserve >> 10);
+                           (unsigned long long)eddy__reserve_bytes(env, env->file_len_ok) >> 10);
         goto fail;
     }
     if (rc == 0)

@@ -247,11 +247,7 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
         o->map_size_initial = (uint64_t)256 << 20;
     if (o->map_size_max != 0 && o->map_size_initial > o->map_size_max)
         o->map_size_initial = o->map_size_max;
-    if (o->disk_reserve == 0)
-        o->disk_reserve = 2u << 20;
-    else if (o->disk_reserve == EDDY_DISK_RESERVE_NONE)
-        o->disk_reserve = 0; /* from here on: the bytes to keep */
-    else if (o->disk_reserve > (1ull << 40))
+    if (o->disk_reserve != EDDY_DISK_RESERVE_NONE && o->disk_reserve > (1ull << 40))
         return eddy__err(EDDY_EINVAL, "disk_reserve %llu is over 1 TiB",
                          (unsigned long long)o->disk_reserve);
     if (o->max_readers == 0)

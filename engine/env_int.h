@@ -162,6 +162,8 @@ int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out)
  * EDDY_ECORRUPT after waiting briefly for a live writer to pad it.
  */
 int eddy__pad_tail(eddy_env *env, int at_open);
+/* filelen.c: the disk reserve kept past `need` bytes of data (eddy_env_options.disk_reserve). */
+uint64_t eddy__reserve_bytes(const eddy_env *env, uint64_t need);
 
 /* create.c: build a new database aside and rename it into place whole; caller holds eddy.lock. */
 int eddy__create(eddy_env *env, unsigned lmdb_flags);

@@ -38,14 +38,26 @@ static int file_len(eddy_env *env, int *fd, uint64_t *len)
     return 0;
 }
 
+uint64_t eddy__reserve_bytes(const eddy_env *env, uint64_t need)
+{
+    uint64_t r = env->opt.disk_reserve;
+    if (r == EDDY_DISK_RESERVE_NONE || env->readonly)
+        return 0;
+    if (r != 0)
+        return r;
+    /* Default: an eighth of the data, from 256 KiB to 2 MiB: a small database stays small on
+     * disk, and draining needs a few commits' worth of pages, whatever the size. */
+    r = need / 8;
+    return r < (256u << 10) ? (256u << 10) : r > (2u << 20) ? (2u << 20) : r;
+}
+
 /*
  * Allocate [from, want) of data.mdb, and up to one more reserve beyond it when the reserve is in
  * use, so that a growing file calls fallocate once per reserve of growth, not per commit.
  * Returns 0, or the errno of a full disk (ENOSPC, EDQUOT, EFBIG), or another errno.
  */
-static int allocate(eddy_env *env, int fd, uint64_t from, uint64_t want)
+static int allocate(eddy_env *env, int fd, uint64_t from, uint64_t want, uint64_t extra)
 {
-    uint64_t extra = env->opt.disk_reserve;
     if (extra != 0 && fallocate(fd, 0, (off_t)from, (off_t)(want + extra - from)) == 0) {
         env->file_len_ok = want + extra;
         return 0;
@@ -63,12 +75,13 @@ static int disk_full(int e)
 
 int eddy__pad_tail(eddy_env *env, int at_open)
 {
-    uint64_t need, len, want;
+    uint64_t need, len, want, reserve;
     int fd, rc, e;
 
     if ((rc = needed(env, &need)) != 0)
         return rc;
-    want = env->readonly ? need : need + env->opt.disk_reserve;
+    reserve = eddy__reserve_bytes(env, need);
+    want = need + reserve;
     if (want <= env->file_len_ok)
         return 0;
     if ((rc = file_len(env, &fd, &len)) != 0)
@@ -92,7 +105,7 @@ int eddy__pad_tail(eddy_env *env, int at_open)
         return 0;
     }
     /* From the data's end (filling holes a sparse copy left) or the file's, if shorter. */
-    e = allocate(env, fd, len < need ? len : need, want);
+    e = allocate(env, fd, len < need ? len : need, want, reserve);
     if (e == 0) {
         env->low_space = 0;
         return 0;
@@ -103,7 +116,7 @@ int eddy__pad_tail(eddy_env *env, int at_open)
         return eddy__err_errno(e, "allocating data.mdb's tail");
     /* No room for the reserve: the last page at least, and writes that add data stop. */
     env->low_space = 1;
-    if (len < need && (e = allocate(env, fd, len, need)) != 0)
+    if (len < need && (e = allocate(env, fd, len, need, 0)) != 0)
         return eddy__err_errno(e, "padding data.mdb to its last committed page");
     return 0;
 }

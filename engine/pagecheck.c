@@ -740,23 +740,20 @@ int eddy__pagecheck_quick(eddy_env *env, const char *path)
     return rc;
 }
 
-int eddy__pagecheck_txn(eddy_env *env, MDB_txn *txn, eddy__pc_report report, void *ctx,
-                        uint64_t *problems)
+/* The full check of the snapshot of txn `want` (0: the newest) in the file open as fd. */
+static int check_full_fd(eddy_env *env, int fd, uint64_t want, eddy__pc_report report, void *ctx,
+                         uint64_t *problems)
 {
     pc c;
-    int fd, rc;
+    int rc;
 
-    if (problems != NULL)
-        *problems = 0;
-    if ((rc = mdb_env_get_fd(env->mdb, &fd)) != 0)
-        return eddy__err_mdb(rc, "getting data.mdb's descriptor");
     memset(&c, 0, sizeof c);
     c.env = env;
     c.fd = fd;
     c.full = 1;
     c.report = report;
     c.ctx = ctx;
-    rc = run(&c, mdb_txn_id(txn));
+    rc = run(&c, want);
     pc_free(&c);
     if (problems != NULL)
         *problems = c.problems;
@@ -767,6 +764,32 @@ int eddy__pagecheck_txn(eddy_env *env, MDB_txn *txn, eddy__pc_report report, voi
     if (report == NULL && c.problems > 0)
         return EDDY_ECORRUPT;
     return c.stop ? EDDY_EUSER : 0;
+}
+
+int eddy__pagecheck_txn(eddy_env *env, MDB_txn *txn, eddy__pc_report report, void *ctx,
+                        uint64_t *problems)
+{
+    int fd, rc;
+
+    if (problems != NULL)
+        *problems = 0;
+    if ((rc = mdb_env_get_fd(env->mdb, &fd)) != 0)
+        return eddy__err_mdb(rc, "getting data.mdb's descriptor");
+    return check_full_fd(env, fd, mdb_txn_id(txn), report, ctx, problems);
+}
+
+int eddy__pagecheck_path(eddy_env *env, const char *path, eddy__pc_report report, void *ctx,
+                         uint64_t *problems)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+    if (problems != NULL)
+        *problems = 0;
+    if (fd < 0)
+        return eddy__err_errno(errno, "opening a file for its page check");
+    rc = check_full_fd(env, fd, 0, report, ctx, problems);
+    close(fd);
+    return rc;
 }
 
 int eddy__pagecheck_full(eddy_env *env)

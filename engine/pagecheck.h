@@ -42,4 +42,10 @@ int eddy__pagecheck_txn(eddy_env *env, MDB_txn *txn, eddy__pc_report report, voi
  * EDDY_ENOMEM. */
 int eddy__pagecheck_full(eddy_env *env);
 
+/* The full check of the newest snapshot of the file `path` through pread alone (LMDB is not
+ * involved), reporting as eddy__pagecheck_txn; nothing pins the snapshot, so the file must not
+ * change meanwhile. For tests (tests/fuzz/fuzz_pagecheck.c). */
+int eddy__pagecheck_path(eddy_env *env, const char *path, eddy__pc_report report, void *ctx,
+                         uint64_t *problems);
+
 #endif /* EDDY_ENGINE_PAGECHECK_H */

@@ -255,7 +255,8 @@ typedef struct eddy_env_options {
      * writes that add data (sends, puts, restores, creating queues or streams, resharding,
      * training dictionaries, starting a redrive) fail at once with EDDY_EFULL, and every other
      * write runs on the reserve; they work again, on the same handle, as soon as there is room
-     * (checked at every commit). Default 0: 2 MiB. EDDY_DISK_RESERVE_NONE keeps none.
+     * (checked at every commit). Default 0: an eighth of the data, at least 256 KiB and at most
+     * 2 MiB. EDDY_DISK_RESERVE_NONE keeps none. At most 1 TiB.
      */
     uint64_t disk_reserve;
 } eddy_env_options;
