@@ -172,6 +172,23 @@ int cli_json_print_line(FILE *f, json_t *obj);
 /* Print a slice as text: UTF-8 as is (newlines and tabs escaped), else "base64:<...>". */
 void cli_print_body_text(FILE *f, const void *data, size_t len);
 
+/*
+ * The export header (docs/cli.md "export"): the first line of an `eddy export` file,
+ * {"eddy_export":CLI_EXPORT_VERSION,"queue"|"stream":NAME,"attributes":{...},...}. Files without
+ * it (older exports, `queue receive` output) still import. A reader refuses a newer version.
+ */
+#define CLI_EXPORT_VERSION 1
+
+/* A queue's or stream's attributes as the header's "attributes" object (new reference). */
+json_t *cli_queue_options_json(const eddy_queue_options *o);
+json_t *cli_stream_options_json(const eddy_stream_options *o);
+
+/* Read them back into *o (zeroed first): false with the offending key in *why when a key is
+ * missing, unknown, of the wrong type or out of the field's range. Values are not checked
+ * against the library's limits (create or compare does that). */
+bool cli_queue_options_from_json(json_t *j, eddy_queue_options *o, const char **why);
+bool cli_stream_options_from_json(json_t *j, eddy_stream_options *o, const char **why);
+
 /* ---- progress.c: progress of long operations. */
 
 struct cli_progress;
@@ -223,15 +240,22 @@ struct cli_import {
     const char *queue;  /* the target queue, or NULL for a stream */
     const char *stream; /* the target stream, or NULL for a queue (exactly one is set) */
     bool new_ids;       /* send or put (new ids and times) instead of restoring */
-    bool create;        /* create the target with default attributes when it does not exist */
+    bool create;        /* create the target when it does not exist (with the header's
+                           attributes, else the defaults) */
+    /* An existing target whose attributes differ from the header's: keep them (keep_attributes),
+     * or change them to the header's (apply_attributes); neither: fail. At most one is set. */
+    bool keep_attributes;
+    bool apply_attributes;
 };
 
 /*
  * Import every non-empty JSON line of buf into the open env as `eddy import` does: each line's
  * problem (and a target that cannot be found or created) is printed through cli_err, and
- * `summary` (NULL: nowhere) gets the "imported N messages into queue 'q'" line. *done_out is
- * the number of messages or records stored. CLI_EXIT_OK when every line was stored, else
- * CLI_EXIT_FAIL.
+ * `summary` (NULL: nowhere) gets the "imported N messages into queue 'q'" line. A first line
+ * that is an export header (CLI_EXPORT_VERSION) gives the target's attributes, and for a stream
+ * its shard lineage and its consumers' checkpoints (restored after the records). *done_out is
+ * the number of lines applied: each message or record stored, plus the header once everything
+ * it carries was applied. CLI_EXIT_OK when every line was applied, else CLI_EXIT_FAIL.
  */
 int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im,
                      const unsigned char *buf, size_t len, FILE *summary, size_t *done_out);

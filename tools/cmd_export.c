@@ -3,6 +3,12 @@
  * `import --stream` use), shard by shard in sequence order, or a queue's messages in id order
  * (read with eddy_queue_scan, which changes nothing), with progress. `eddy import` reads both
  * back, keeping ids, sequence numbers and timestamps.
+ *
+ * The first line is the export header (cli.h CLI_EXPORT_VERSION): the object's attributes as
+ * the library reports them, and for a stream its shard lineage and every consumer's checkpoints,
+ * so that import can rebuild the object. Leases are never written: they are ownership by live
+ * workers, meaningless in another database. Each part is read in its own short call, so the
+ * file is not one snapshot of a database that is being written.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,13 +25,18 @@ const struct cli_command cli_cmd_export = {
     "usage: eddy export --stream NAME [--shard ID] [--output F]\n"
     "       eddy export --queue NAME [--output F]\n"
     "\n"
-    "Writes every record of stream NAME (or of one shard), shard by shard in sequence order,\n"
-    "as JSON lines to F (default stdout): stream, shard_id, seq, arrival_ms, partition_key,\n"
-    "data, with *_encoding \"utf8\" or \"base64\". With --queue, every message of queue NAME\n"
-    "in id order, without receiving it (nothing changes): queue, msg_id, state,\n"
+    "Writes a header line, then every record of stream NAME (or of one shard), shard by shard\n"
+    "in sequence order, as JSON lines to F (default stdout): stream, shard_id, seq, arrival_ms,\n"
+    "partition_key, data, with *_encoding \"utf8\" or \"base64\". With --queue, every message\n"
+    "of queue NAME in id order, without receiving it (nothing changes): queue, msg_id, state,\n"
     "receive_count, sent_ms, enqueued_ms, first_receive_ms, visible_ms, body_xxh3,\n"
     "origin_queue_id/origin_msg_id (dead letters), body, body_encoding, attrs.\n"
     "`eddy import` reads both back, keeping ids, sequence numbers and timestamps.\n"
+    "\n"
+    "The header, {\"eddy_export\":1,\"queue\"|\"stream\":NAME,\"attributes\":{...}}, carries\n"
+    "the attributes (a queue's redrive policy included) and for a stream its shards' lineage\n"
+    "and every consumer's checkpoints (not leases), so that `import --create` rebuilds the\n"
+    "object. --shard writes no header (a part of a stream).\n"
     "Each read is a short call, so a live writer is never blocked; records or messages\n"
     "written during the export may or may not be included.\n"
     "\n"
@@ -64,6 +75,87 @@ static int write_message(void *ctx, const eddy_queue_scan_message *m)
     return 0;
 }
 
+/* The header line of a queue export (cli.h CLI_EXPORT_VERSION). */
+static json_t *queue_header(const char *queue, const eddy_queue_info *info)
+{
+    json_t *h = json_object();
+    json_object_set_new(h, "eddy_export", json_integer(CLI_EXPORT_VERSION));
+    json_object_set_new(h, "queue", json_string(queue));
+    json_object_set_new(h, "attributes", cli_queue_options_json(&info->options));
+    return h;
+}
+
+/* A shard's lineage: what import needs to replay the splits and merges that made it. */
+static json_t *shard_lineage_json(const eddy_stream_shard *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "shard_id", json_integer(s->shard_id));
+    json_object_set_new(o, "state", json_string(cli_shard_state(s->state)));
+    json_object_set_new(o, "parent_id",
+                        s->parent_id == EDDY_STREAM_NO_SHARD ? json_null()
+                                                             : json_integer(s->parent_id));
+    json_object_set_new(o, "adjacent_parent_id",
+                        s->adjacent_parent_id == EDDY_STREAM_NO_SHARD
+                            ? json_null()
+                            : json_integer(s->adjacent_parent_id));
+    json_object_set_new(o, "starting_hash_key", json_string(s->starting_hash_key));
+    json_object_set_new(o, "ending_hash_key", json_string(s->ending_hash_key));
+    return o;
+}
+
+/* Append one consumer's checkpoints (consumer, shard_id, seq, state) to the array `cps`. */
+static int consumer_checkpoints(eddy_env *env, const char *stream, const char *consumer, size_t cap,
+                                json_t *cps)
+{
+    eddy_checkpoint *cp = calloc(cap, sizeof *cp);
+    size_t n = 0, i;
+    int rc = cp != NULL ? eddy_checkpoint_list(env, stream, consumer, cp, cap, &n) : EDDY_ENOMEM;
+    for (i = 0; rc == 0 && i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "consumer", json_string(consumer));
+        json_object_set_new(o, "shard_id", json_integer(cp[i].shard_id));
+        json_object_set_new(o, "seq", json_string(cp[i].seq));
+        if (cli_json_set_body(o, "state", "state_encoding", cp[i].state, cp[i].state_len) != 0)
+            rc = EDDY_ENOMEM;
+        json_array_append_new(cps, o);
+    }
+    free(cp);
+    return rc;
+}
+
+/* The header line of a stream export: attributes, shard lineage, checkpoints (no leases). */
+static int stream_header(struct cli *cli, eddy_env *env, const char *stream,
+                         const eddy_stream_info *info, json_t **out)
+{
+    json_t *h = json_object(), *shards = json_array(), *cps = json_array();
+    struct cli_name_list consumers = {NULL, 0, 0};
+    eddy_stream_shard *sh = NULL;
+    size_t n = 0, i;
+    int rc = cli_stream_shards(env, stream, &sh, &n);
+    json_object_set_new(h, "eddy_export", json_integer(CLI_EXPORT_VERSION));
+    json_object_set_new(h, "stream", json_string(stream));
+    json_object_set_new(h, "attributes", cli_stream_options_json(&info->options));
+    for (i = 0; rc == 0 && i < n; i++)
+        json_array_append_new(shards, shard_lineage_json(&sh[i]));
+    if (rc == 0)
+        rc = eddy_consumer_list(env, stream, cli_name_collect, &consumers);
+    rc = rc == EDDY_EUSER ? EDDY_ENOMEM : rc;
+    /* A consumer has at most one checkpoint per stored shard; shards added since are rare. */
+    for (i = 0; rc == 0 && i < consumers.n; i++)
+        rc = consumer_checkpoints(env, stream, consumers.names[i], n + 64, cps);
+    json_object_set_new(h, "shards", shards);
+    json_object_set_new(h, "checkpoints", cps);
+    cli_free_names(consumers.names, consumers.n);
+    free(sh);
+    if (rc != 0) {
+        cli_fail(cli, rc, "cannot read the shards and checkpoints of stream '%s'", stream);
+        json_decref(h);
+        h = NULL;
+    }
+    *out = h;
+    return rc;
+}
+
 /* export --queue: every message in id order, read-only. */
 static int export_queue(struct cli *cli, eddy_env *env, const char *queue, const char *output)
 {
@@ -79,7 +171,9 @@ static int export_queue(struct cli *cli, eddy_env *env, const char *queue, const
         return CLI_EXIT_FAIL;
     }
     x.prog = cli_progress_start(cli, "export", info.messages);
-    rc = eddy_queue_scan(env, queue, 0, 0, write_message, &x, NULL);
+    rc = cli_json_print_line(x.out, queue_header(queue, &info)) == 0 ? 0 : EDDY_EUSER;
+    if (rc == 0)
+        rc = eddy_queue_scan(env, queue, 0, 0, write_message, &x, NULL);
     cli_progress_end(x.prog, x.n);
     if (output != NULL && fclose(x.out) != 0 && rc == 0)
         rc = EDDY_EUSER;
@@ -108,7 +202,7 @@ static int run(struct cli *cli, int argc, char **argv)
     eddy_stream_info info;
     uint64_t n = 0;
     eddy_env *env;
-    int c, ex, rc;
+    int c, ex, rc = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (cli_common_option(cli, &cli_cmd_export, c, optarg, &ex)) {
             if (ex >= 0)
@@ -142,8 +236,19 @@ static int run(struct cli *cli, int argc, char **argv)
         cli_err(cli, "cannot create '%s'", output);
         return cli_close(cli, env, CLI_EXIT_FAIL);
     }
+    if (rd.shard_id == EDDY_STREAM_NO_SHARD) {
+        json_t *header = NULL;
+        if (stream_header(cli, env, rd.stream, &info, &header) != 0) {
+            if (output != NULL)
+                fclose(x.out);
+            return cli_close(cli, env, CLI_EXIT_FAIL);
+        }
+        if (cli_json_print_line(x.out, header) != 0)
+            rc = EDDY_EUSER;
+    }
     x.prog = cli_progress_start(cli, "export", info.records);
-    rc = cli_stream_read(cli, env, &rd, write_record, &x, &n);
+    if (rc == 0)
+        rc = cli_stream_read(cli, env, &rd, write_record, &x, &n);
     cli_progress_end(x.prog, x.n);
     if (output != NULL && fclose(x.out) != 0 && rc == 0) {
         cli_err(cli, "cannot write '%s'", output);

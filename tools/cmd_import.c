@@ -7,6 +7,12 @@
  * eddy_stream_restore_batch: each batch is all or nothing, and the library refuses ids that
  * collide or go backwards). --new-ids sends or puts instead: new ids and times.
  *
+ * A first line that is an export header (cli.h CLI_EXPORT_VERSION) describes the target: with
+ * --create it is created with those attributes, else they must match (or --keep-attributes /
+ * --apply-attributes says what to do). For a stream, the splits and merges of its lineage are
+ * replayed in shard-id order just before the first record that needs them (a parent's records
+ * must be stored while it is open), and the consumers' checkpoints are set after the records.
+ *
  * The command only reads the file and opens the database; cli_import_lines (cli.h) parses and
  * stores the lines, and tests/fuzz/fuzz_import.c calls it directly.
  */
@@ -21,8 +27,8 @@ static int run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cli_cmd_import = {
     "import", "load messages or records from JSON lines, keeping their ids",
-    "usage: eddy import --queue NAME [--new-ids] [--file F] [--create]\n"
-    "       eddy import --stream NAME [--new-ids] [--file F] [--create]\n"
+    "usage: eddy import --queue NAME [--new-ids] [--file F] [--create] [ATTRIBUTE POLICY]\n"
+    "       eddy import --stream NAME [--new-ids] [--file F] [--create] [ATTRIBUTE POLICY]\n"
     "\n"
     "Reads JSON lines from F (default stdin). For a queue, each is an object with \"body\"\n"
     "(text, or base64 when \"body_encoding\" is \"base64\"), optionally \"attrs\"\n"
@@ -37,12 +43,21 @@ const struct cli_command cli_cmd_import = {
     "lines is stored all or nothing. A message in flight is restored visible (its receipt is\n"
     "not carried over).\n"
     "\n"
+    "A first line {\"eddy_export\":1,...} (what `eddy export` writes) carries the attributes\n"
+    "(and for a stream its shard lineage and consumers' checkpoints): --create creates the\n"
+    "target with them, an existing target must have them, splits and merges are replayed\n"
+    "before the records that need them, and checkpoints are set after the records.\n"
+    "\n"
     "  --new-ids  send or put instead: messages get new ids and send times, records new\n"
-    "             sequence numbers and arrival times (each key's records keep their order);\n"
-    "             --new-seqs is the same\n"
-    "  --create   create the queue or stream with default attributes when it does not exist;\n"
-    "             a stream keeping its sequence numbers gets as many shards as the highest\n"
-    "             shard id in the input plus one\n"
+    "             sequence numbers and arrival times (each key's records keep their order;\n"
+    "             no lineage replay, no checkpoints); --new-seqs is the same\n"
+    "  --create   create the queue or stream when it does not exist: with the header's\n"
+    "             attributes (and a missing dead-letter queue with default ones), else with\n"
+    "             defaults, a stream keeping its sequence numbers getting as many shards as\n"
+    "             the highest shard id in the input plus one\n"
+    "  --keep-attributes   an existing target whose attributes differ from the header's\n"
+    "             keeps its own (default: fail and name the differences)\n"
+    "  --apply-attributes  change them to the header's instead (a stream: retention only)\n"
     "  --file F   read from F instead of stdin\n"
     "\n"
     "Examples: eddy --db old export --queue orders | eddy --db new import --queue orders --create\n"
@@ -55,24 +70,36 @@ const struct cli_command cli_cmd_import = {
 struct import_common {
     eddy_env *env;
     const char *name;
-    bool new_ids;
+    const struct cli_import *im;
+    FILE *summary;      /* where the summary lines go, or NULL */
+    size_t header_line; /* line number of the export header; 0 when the file has none */
 };
 
 /* What one kind of import does with its lines (slots 0..batch_max-1 hold parsed lines). */
 struct import_ops {
     const char *kind; /* "queue" or "stream" */
     const char *unit; /* "message" or "record" */
-    /* Find (or with create, create) the target; its batch_max into *batch_max. */
-    int (*target)(void *ctx, bool create, const unsigned char *buf, size_t len,
+    /* Read the export header h (of this kind, version checked); CLI_EXIT_* (message printed). */
+    int (*header)(struct cli *cli, void *ctx, json_t *h);
+    /* Find (or with create, create) the target and reconcile it with the header's attributes;
+     * its batch_max into *batch_max. CLI_EXIT_* (message printed). */
+    int (*target)(struct cli *cli, void *ctx, const unsigned char *buf, size_t len,
                   uint32_t *batch_max);
     /* Allocate batch_max slots (false when out of memory); free them. */
     bool (*alloc)(void *ctx, uint32_t batch_max);
     void (*free)(void *ctx);
+    /* NULL, or: true when line o needs prepare() first (with the lines before it stored). */
+    bool (*needs)(void *ctx, json_t *o);
+    int (*prepare)(struct cli *cli, void *ctx, json_t *o, size_t line);
     /* Parse a line into slot i; false with a reason in *why when it is not usable. */
     bool (*parse)(void *ctx, json_t *o, size_t i, const char **why);
     /* Store slots 0..n-1: the call's code, and each slot's in rcs[i]. */
     int (*flush)(void *ctx, size_t n, int *rcs);
     void (*release)(void *ctx, size_t i);
+    /* After every line was stored: what the header still carries; CLI_EXIT_*. */
+    int (*finish)(struct cli *cli, void *ctx);
+    /* Release what header() kept. */
+    void (*drop)(void *ctx);
 };
 
 static size_t count_lines(const unsigned char *buf, size_t len)
@@ -103,10 +130,42 @@ static int flush(struct cli *cli, const struct import_ops *ops, void *ctx, size_
     return result;
 }
 
-/* Parse every non-empty line and flush each batch_max of them. */
+/*
+ * Parse line `line` (o) into slot *n unless it must wait: *wait is set when ops->needs() asks
+ * for the lines before it to be stored first (the caller flushes, then comes back with *n 0).
+ */
+static int take_line(struct cli *cli, const struct import_ops *ops, void *ctx, json_t *o,
+                     size_t line, size_t *n, bool *wait)
+{
+    const char *why = "not a JSON object";
+    int ex;
+    if (json_is_object(o) && json_object_get(o, "eddy_export") != NULL) {
+        cli_err(cli, "line %zu: an export header (\"eddy_export\") may only be the first line",
+                line);
+        return CLI_EXIT_FAIL;
+    }
+    if (json_is_object(o) && ops->needs != NULL && ops->needs(ctx, o)) {
+        if (*n > 0) {
+            *wait = true;
+            return CLI_EXIT_OK;
+        }
+        if ((ex = ops->prepare(cli, ctx, o, line)) != 0)
+            return ex;
+    }
+    if (!json_is_object(o) || !ops->parse(ctx, o, *n, &why)) {
+        cli_err(cli, "line %zu: not a %s JSON object: %s", line, ops->unit, why);
+        (*n)++; /* the slot may hold allocations: it is released with the others */
+        return CLI_EXIT_FAIL;
+    }
+    (*n)++;
+    return CLI_EXIT_OK;
+}
+
+/* Parse every non-empty line (but the header) and flush each batch_max of them. */
 static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
                        const unsigned char *buf, size_t len, uint32_t batch_max, size_t *done)
 {
+    struct import_common *c = ctx;
     size_t *lines = calloc(batch_max, sizeof *lines);
     int *rcs = calloc(batch_max, sizeof *rcs);
     struct cli_progress *prog = cli_progress_start(cli, "import", count_lines(buf, len));
@@ -115,22 +174,23 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
     if (result != 0)
         cli_err(cli, "out of memory");
     while (result == 0 && (pos < len || n > 0)) {
-        while (result == 0 && pos < len && n < batch_max) {
+        bool wait = false;
+        while (result == 0 && !wait && pos < len && n < batch_max) {
             const unsigned char *nl = memchr(buf + pos, '\n', len - pos);
             size_t end = nl != NULL ? (size_t)(nl - buf) : len;
-            line++;
-            if (end > pos) {
+            if (end > pos && line + 1 != c->header_line) {
                 json_error_t err;
                 json_t *o = json_loadb((const char *)buf + pos, end - pos, 0, &err);
-                const char *why = "not a JSON object";
-                if (!json_is_object(o) || !ops->parse(ctx, o, n, &why)) {
-                    cli_err(cli, "line %zu: not a %s JSON object: %s", line, ops->unit, why);
-                    result = CLI_EXIT_FAIL;
-                }
-                lines[n++] = line;
+                size_t before = n;
+                result = take_line(cli, ops, ctx, o, line + 1, &n, &wait);
+                if (n > before)
+                    lines[n - 1] = line + 1;
                 json_decref(o);
             }
-            pos = end + 1;
+            if (!wait) {
+                line++;
+                pos = end + 1;
+            }
         }
         if (n > 0 && result == 0)
             result = flush(cli, ops, ctx, n, lines, rcs, done);
@@ -145,15 +205,62 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
     return result;
 }
 
+/*
+ * The export header, if the first non-empty line is one: *line_out its line number (0: none).
+ * A line that is not JSON is left for the loop to report; a header that is not usable fails.
+ */
+static int read_header(struct cli *cli, const struct import_ops *ops, void *ctx,
+                       const unsigned char *buf, size_t len, size_t *line_out)
+{
+    size_t pos = 0, line = 0;
+    json_error_t err;
+    json_t *o = NULL, *v;
+    int ex = CLI_EXIT_OK;
+    *line_out = 0;
+    while (pos < len && o == NULL) {
+        const unsigned char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+        line++;
+        if (end > pos && (o = json_loadb((const char *)buf + pos, end - pos, 0, &err)) == NULL)
+            return CLI_EXIT_OK; /* not JSON: the loop reports it */
+        pos = end + 1;
+    }
+    if (!json_is_object(o) || (v = json_object_get(o, "eddy_export")) == NULL) {
+        json_decref(o);
+        return CLI_EXIT_OK; /* an old-format file, or a data line: no header */
+    }
+    *line_out = line;
+    if (!json_is_integer(v) || json_integer_value(v) < 1) {
+        cli_err(cli, "line %zu: bad export header: \"eddy_export\" is not a version number", line);
+        ex = CLI_EXIT_FAIL;
+    } else if (json_integer_value(v) > CLI_EXPORT_VERSION) {
+        cli_err(cli,
+                "line %zu: export format version %lld is newer than this eddy reads (%d): "
+                "use a newer eddy",
+                line, (long long)json_integer_value(v), CLI_EXPORT_VERSION);
+        ex = CLI_EXIT_FAIL;
+    } else if (!json_is_string(json_object_get(o, ops->kind))) {
+        cli_err(cli, "line %zu: the export header does not describe a %s (import it with %s)", line,
+                ops->kind,
+                json_object_get(o, "queue") != NULL ? "--queue" : "--stream, or it is damaged");
+        ex = CLI_EXIT_FAIL;
+    } else {
+        ex = ops->header(cli, ctx, o);
+    }
+    json_decref(o);
+    return ex;
+}
+
 /* Find the target in the open env and import every line into it (cli_import_lines). */
-static int import_into(struct cli *cli, const struct import_ops *ops, void *ctx, bool create,
+static int import_into(struct cli *cli, const struct import_ops *ops, void *ctx,
                        const unsigned char *buf, size_t len, FILE *summary, size_t *done)
 {
     struct import_common *c = ctx;
     uint32_t batch_max = 0;
-    int ex, rc;
-    if ((rc = ops->target(ctx, create, buf, len, &batch_max)) != 0)
-        return cli_fail(cli, rc, "cannot import into %s '%s'", ops->kind, c->name);
+    int ex;
+    if ((ex = read_header(cli, ops, ctx, buf, len, &c->header_line)) != 0 ||
+        (ex = ops->target(cli, ctx, buf, len, &batch_max)) != 0)
+        goto drop;
     if (!ops->alloc(ctx, batch_max)) {
         cli_err(cli, "out of memory");
         ex = CLI_EXIT_FAIL;
@@ -162,9 +269,62 @@ static int import_into(struct cli *cli, const struct import_ops *ops, void *ctx,
         if (summary != NULL)
             fprintf(summary, "imported %zu %s%s into %s '%s'\n", *done, ops->unit,
                     *done == 1 ? "" : "s", ops->kind, c->name);
+        if (ex == 0 && c->header_line != 0 && (ex = ops->finish(cli, ctx)) == 0)
+            ++*done; /* the header's line is applied too */
     }
     ops->free(ctx);
+drop:
+    ops->drop(ctx);
     return ex;
+}
+
+/*
+ * Compare the target's attributes (have) with the header's (want), both as the header's JSON
+ * form: a malloc'ed text "key have (export: want), ..." naming each difference, or NULL when
+ * they agree. *only_retention tells whether retention_ms is the only difference.
+ */
+static char *attr_diff(json_t *have, json_t *want, bool *only_retention)
+{
+    const char *key;
+    json_t *w;
+    size_t used = 0, cap = 1024;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    out[0] = '\0';
+    *only_retention = true;
+    json_object_foreach(want, key, w)
+    {
+        json_t *h = json_object_get(have, key);
+        char *hs, *ws;
+        int k;
+        if (json_equal(h, w))
+            continue;
+        *only_retention = *only_retention && strcmp(key, "retention_ms") == 0;
+        hs = h != NULL ? json_dumps(h, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+        ws = json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT);
+        k = snprintf(out + used, cap - used, "%s%s %s (export: %s)", used > 0 ? ", " : "", key,
+                     hs != NULL ? hs : "?", ws != NULL ? ws : "?");
+        used = k > 0 && (size_t)k < cap - used ? used + (size_t)k : cap - 1;
+        free(hs);
+        free(ws);
+    }
+    if (used == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* The target exists with other attributes than the header's (diff): report it. */
+static int attr_mismatch(struct cli *cli, void *ctx, const char *diff)
+{
+    struct import_common *c = ctx;
+    cli_err(cli,
+            "line %zu: %s '%s' exists with other attributes than the export's: %s; pass "
+            "--apply-attributes to change them or --keep-attributes to keep them",
+            c->header_line, c->im->stream != NULL ? "stream" : "queue", c->name, diff);
+    return CLI_EXIT_FAIL;
 }
 
 static uint64_t json_u64(json_t *o, const char *key, bool *present)
@@ -189,6 +349,7 @@ struct line_msg {
 
 struct queue_import {
     struct import_common c;
+    eddy_queue_options want; /* the header's attributes (c.header_line != 0) */
     struct line_msg *msgs;
     eddy_queue_send_entry *sends;
     eddy_queue_restore_entry *restores;
@@ -252,7 +413,7 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
     e->body.len = m->body_len;
     e->attrs = m->n_attrs != 0 ? m->attrs : NULL;
     e->attr_count = m->n_attrs;
-    if (x->c.new_ids)
+    if (x->c.im->new_ids)
         return true;
     memset(r, 0, sizeof *r);
     r->body = e->body;
@@ -277,28 +438,131 @@ static int msg_flush(void *ctx, size_t n, int *rcs)
 {
     struct queue_import *x = ctx;
     size_t i;
-    int rc = x->c.new_ids ? eddy_queue_send_batch(x->c.env, x->c.name, x->sends, n, x->res)
-                          : eddy_queue_restore_batch(x->c.env, x->c.name, x->restores, n, x->res);
+    int rc = x->c.im->new_ids
+                 ? eddy_queue_send_batch(x->c.env, x->c.name, x->sends, n, x->res)
+                 : eddy_queue_restore_batch(x->c.env, x->c.name, x->restores, n, x->res);
     for (i = 0; i < n; i++)
         rcs[i] = x->res[i].rc;
     return rc;
 }
 
-static int queue_target(void *ctx, bool create, const unsigned char *buf, size_t len,
+static int queue_header(struct cli *cli, void *ctx, json_t *h)
+{
+    struct queue_import *x = ctx;
+    const char *why = "attributes";
+    if (!cli_queue_options_from_json(json_object_get(h, "attributes"), &x->want, &why)) {
+        cli_err(cli, "line %zu: bad export header: attribute \"%s\" is missing or not valid",
+                x->c.header_line, why);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The header's attributes as options for create and set: an explicit zero timeout kept. */
+static eddy_queue_options queue_wanted(const struct queue_import *x)
+{
+    eddy_queue_options o = x->want;
+    if (o.visibility_timeout_ms == 0)
+        o.visibility_timeout_ms = EDDY_QUEUE_ZERO_MS;
+    return o;
+}
+
+/*
+ * The header's dead-letter queue must exist before the target names it: with --create a
+ * missing one is created with default attributes (import its own export with
+ * --apply-attributes to give it its attributes), else it is an error.
+ */
+static int queue_dlq(struct cli *cli, struct queue_import *x)
+{
+    const char *dlq = x->want.dlq_name;
+    eddy_queue_info info;
+    int rc;
+    if (dlq[0] == '\0' || strcmp(dlq, x->c.name) == 0)
+        return CLI_EXIT_OK; /* none, or itself: create refuses that with its own message */
+    rc = eddy_queue_get_attributes(x->c.env, dlq, &info);
+    if (rc == EDDY_ENOTFOUND && x->c.im->create) {
+        if ((rc = eddy_queue_create(x->c.env, dlq, NULL)) == 0)
+            cli_err(cli,
+                    "note: created dead-letter queue '%s' with default attributes (import its "
+                    "export with --apply-attributes to restore them)",
+                    dlq);
+    } else if (rc == EDDY_ENOTFOUND) {
+        cli_err(cli,
+                "line %zu: the export's dead-letter queue '%s' does not exist: import it first, "
+                "or pass --create to create it with default attributes",
+                x->c.header_line, dlq);
+        return CLI_EXIT_FAIL;
+    }
+    if (rc != 0)
+        return cli_fail(cli, rc, "cannot create dead-letter queue '%s'", dlq);
+    return CLI_EXIT_OK;
+}
+
+/* An existing queue against the header: equal, kept (--keep-attributes) or changed. */
+static int queue_reconcile(struct cli *cli, struct queue_import *x, const eddy_queue_info *info)
+{
+    json_t *have = cli_queue_options_json(&info->options), *want = cli_queue_options_json(&x->want);
+    eddy_queue_options o = queue_wanted(x);
+    bool only_retention;
+    char *diff = attr_diff(have, want, &only_retention);
+    int ex = CLI_EXIT_OK, rc;
+    json_decref(have);
+    json_decref(want);
+    if (diff == NULL || x->c.im->keep_attributes) {
+        free(diff);
+        return CLI_EXIT_OK;
+    }
+    if (!x->c.im->apply_attributes) {
+        ex = attr_mismatch(cli, x, diff);
+    } else if ((ex = queue_dlq(cli, x)) == 0 &&
+               (rc = eddy_queue_set_attributes(x->c.env, x->c.name, &o, EDDY_QUEUE_SET_ALL)) != 0) {
+        ex = cli_fail(cli, rc, "line %zu: cannot give queue '%s' the export's attributes",
+                      x->c.header_line, x->c.name);
+    }
+    free(diff);
+    return ex;
+}
+
+static int queue_target(struct cli *cli, void *ctx, const unsigned char *buf, size_t len,
                         uint32_t *batch_max)
 {
     struct queue_import *x = ctx;
+    eddy_queue_options o = queue_wanted(x);
+    bool header = x->c.header_line != 0;
     eddy_queue_info info;
-    int rc = eddy_queue_get_attributes(x->c.env, x->c.name, &info);
+    int ex = CLI_EXIT_OK, rc = eddy_queue_get_attributes(x->c.env, x->c.name, &info);
     (void)buf;
     (void)len;
-    if (rc == EDDY_ENOTFOUND && create) {
-        rc = eddy_queue_create(x->c.env, x->c.name, NULL);
-        if (rc == 0)
-            rc = eddy_queue_get_attributes(x->c.env, x->c.name, &info);
+    if (rc == EDDY_ENOTFOUND && x->c.im->create) {
+        if (header && (ex = queue_dlq(cli, x)) != 0)
+            return ex;
+        rc = eddy_queue_create(x->c.env, x->c.name, header ? &o : NULL);
+        if (rc != 0 && header)
+            return cli_fail(cli, rc,
+                            "line %zu: cannot create queue '%s' with the export's "
+                            "attributes",
+                            x->c.header_line, x->c.name);
+    } else if (rc == 0 && header) {
+        ex = queue_reconcile(cli, x, &info);
     }
-    *batch_max = rc == 0 ? info.options.batch_max : 0;
-    return rc;
+    if (rc == 0 && ex == 0)
+        rc = eddy_queue_get_attributes(x->c.env, x->c.name, &info);
+    if (rc != 0)
+        return cli_fail(cli, rc, "cannot import into queue '%s'", x->c.name);
+    *batch_max = info.options.batch_max;
+    return ex;
+}
+
+static int queue_finish(struct cli *cli, void *ctx)
+{
+    (void)cli;
+    (void)ctx;
+    return CLI_EXIT_OK; /* the attributes were applied before the messages */
+}
+
+static void queue_drop(void *ctx)
+{
+    (void)ctx;
 }
 
 static bool queue_alloc(void *ctx, uint32_t batch_max)
@@ -320,13 +584,40 @@ static void queue_free(void *ctx)
     free(x->res);
 }
 
-static const struct import_ops queue_ops = {"queue",    "message", queue_target, queue_alloc,
-                                            queue_free, msg_parse, msg_flush,    msg_release};
+static const struct import_ops queue_ops = {
+    "queue", "message", queue_header, queue_target, queue_alloc,  queue_free, NULL,
+    NULL,    msg_parse, msg_flush,    msg_release,  queue_finish, queue_drop};
 
 /* ---- streams ---- */
 
+/* A shard of the header's lineage. */
+struct lineage {
+    uint32_t id;
+    uint32_t parent;   /* EDDY_STREAM_NO_SHARD for an original shard */
+    uint32_t adjacent; /* the other parent of a merge, else EDDY_STREAM_NO_SHARD */
+    char start[EDDY_STREAM_HASH_KEY_LEN + 1];
+    char end[EDDY_STREAM_HASH_KEY_LEN + 1];
+};
+
+/* A checkpoint of the header, restored after the records. */
+struct saved_checkpoint {
+    char consumer[EDDY_CONSUMER_NAME_MAX + 1];
+    uint32_t shard_id;
+    char seq[EDDY_STREAM_SEQ_LEN + 1];
+    unsigned char *state; /* malloc'ed */
+    size_t state_len;
+};
+
 struct stream_import {
     struct import_common c;
+    eddy_stream_options want; /* the header's attributes (c.header_line != 0) */
+    struct lineage *lin;      /* the header's shards, increasing ids */
+    size_t n_lin, next;       /* lin[next..] may still be missing from the target */
+    bool replay;              /* restoring: rebuild lin's splits and merges as records need */
+    bool *present;            /* [EDDY_STREAM_SHARDS_MAX]: the target has this shard id */
+    char (*starts)[EDDY_STREAM_HASH_KEY_LEN + 1]; /* [SHARDS_MAX]: a present shard's start */
+    struct saved_checkpoint *cps;
+    size_t n_cps;
     eddy_stream_put_entry *puts;
     eddy_stream_restore_entry *restores;
     char (*seqs)[EDDY_STREAM_SEQ_LEN + 1];
@@ -360,7 +651,7 @@ static bool record_parse(void *ctx, json_t *o, size_t i, const char **why)
         *why = "no usable \"partition_key\" or \"data\"";
         return false;
     }
-    if (x->c.new_ids)
+    if (x->c.im->new_ids)
         return true;
     memset(r, 0, sizeof *r);
     r->partition_key = e->partition_key;
@@ -379,11 +670,12 @@ static int record_flush(void *ctx, size_t n, int *rcs)
 {
     struct stream_import *x = ctx;
     size_t i;
-    int rc = x->c.new_ids ? eddy_stream_put_batch(x->c.env, x->c.name, x->puts, n, x->res, NULL)
-                          : eddy_stream_restore_batch(x->c.env, x->c.name, x->restores, n, x->res);
+    int rc = x->c.im->new_ids
+                 ? eddy_stream_put_batch(x->c.env, x->c.name, x->puts, n, x->res, NULL)
+                 : eddy_stream_restore_batch(x->c.env, x->c.name, x->restores, n, x->res);
     /* A failed put batch marks every entry with the call's code: report it once. */
     for (i = 0; i < n; i++)
-        rcs[i] = rc != 0 && x->c.new_ids ? 0 : x->res[i].rc;
+        rcs[i] = rc != 0 && x->c.im->new_ids ? 0 : x->res[i].rc;
     return rc;
 }
 
@@ -405,22 +697,373 @@ static uint32_t max_shard_id(const unsigned char *buf, size_t len)
     return (uint32_t)max;
 }
 
-static int stream_target(void *ctx, bool create, const unsigned char *buf, size_t len,
+/* A decimal hash key: 1..EDDY_STREAM_HASH_KEY_LEN digits. */
+static bool hash_key_ok(json_t *v, char *dst)
+{
+    const char *k = json_string_value(v);
+    size_t n = k != NULL ? strlen(k) : 0;
+    if (n == 0 || n > EDDY_STREAM_HASH_KEY_LEN || strspn(k, "0123456789") != n)
+        return false;
+    memcpy(dst, k, n + 1);
+    return true;
+}
+
+/* A shard id field: absent or null is NO_SHARD when null_ok; else an integer below max. */
+static bool shard_field(json_t *o, const char *key, bool null_ok, uint32_t max, uint32_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = EDDY_STREAM_NO_SHARD;
+    if (v == NULL || json_is_null(v))
+        return null_ok;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) >= max)
+        return false;
+    *out = (uint32_t)json_integer_value(v);
+    return true;
+}
+
+/* The header's "shards": increasing ids, parents below their children. */
+static const char *parse_lineage(struct stream_import *x, json_t *arr)
+{
+    json_t *o;
+    size_t i;
+    if (arr == NULL)
+        return NULL;
+    if (!json_is_array(arr) || json_array_size(arr) > EDDY_STREAM_SHARDS_MAX)
+        return "\"shards\" is not an array of at most 4096 shards";
+    x->lin = calloc(json_array_size(arr) + 1, sizeof *x->lin);
+    if (x->lin == NULL)
+        return "out of memory";
+    json_array_foreach(arr, i, o)
+    {
+        struct lineage *l = &x->lin[i];
+        if (!json_is_object(o) ||
+            !shard_field(o, "shard_id", false, EDDY_STREAM_SHARDS_MAX, &l->id))
+            return "a shard has no valid \"shard_id\"";
+        if (i > 0 && l->id <= x->lin[i - 1].id)
+            return "the shards are not in increasing shard_id order";
+        if (!shard_field(o, "parent_id", true, l->id, &l->parent) ||
+            !shard_field(o, "adjacent_parent_id", true, l->id, &l->adjacent) ||
+            (l->parent == EDDY_STREAM_NO_SHARD && l->adjacent != EDDY_STREAM_NO_SHARD))
+            return "a shard's parent_id or adjacent_parent_id is not an older shard";
+        if (!hash_key_ok(json_object_get(o, "starting_hash_key"), l->start) ||
+            !hash_key_ok(json_object_get(o, "ending_hash_key"), l->end))
+            return "a shard's starting_hash_key or ending_hash_key is not a decimal hash key";
+        x->n_lin++;
+    }
+    return NULL;
+}
+
+/* The header's "checkpoints": consumer, shard_id, seq, state (+ state_encoding). */
+static const char *parse_checkpoints(struct stream_import *x, json_t *arr)
+{
+    json_t *o;
+    size_t i;
+    if (arr == NULL)
+        return NULL;
+    if (!json_is_array(arr))
+        return "\"checkpoints\" is not an array";
+    x->cps = calloc(json_array_size(arr) + 1, sizeof *x->cps);
+    if (x->cps == NULL)
+        return "out of memory";
+    json_array_foreach(arr, i, o)
+    {
+        struct saved_checkpoint *cp = &x->cps[i];
+        const char *consumer = json_string_value(json_object_get(o, "consumer"));
+        const char *seq = json_string_value(json_object_get(o, "seq"));
+        if (consumer == NULL || strlen(consumer) == 0 || strlen(consumer) > EDDY_CONSUMER_NAME_MAX)
+            return "a checkpoint has no valid \"consumer\"";
+        if (seq == NULL || strlen(seq) == 0 || strlen(seq) > EDDY_STREAM_SEQ_LEN)
+            return "a checkpoint has no valid \"seq\"";
+        if (!shard_field(o, "shard_id", false, EDDY_STREAM_SHARDS_MAX, &cp->shard_id))
+            return "a checkpoint has no valid \"shard_id\"";
+        strcpy(cp->consumer, consumer);
+        strcpy(cp->seq, seq);
+        x->n_cps++;
+        if (json_object_get(o, "state") != NULL &&
+            !cli_json_get_body(o, "state", "state_encoding", &cp->state, &cp->state_len))
+            return "a checkpoint's \"state\" is not valid";
+    }
+    return NULL;
+}
+
+static int stream_header(struct cli *cli, void *ctx, json_t *h)
+{
+    struct stream_import *x = ctx;
+    const char *why = "attributes";
+    if (!cli_stream_options_from_json(json_object_get(h, "attributes"), &x->want, &why)) {
+        cli_err(cli, "line %zu: bad export header: attribute \"%s\" is missing or not valid",
+                x->c.header_line, why);
+        return CLI_EXIT_FAIL;
+    }
+    if ((why = parse_lineage(x, json_object_get(h, "shards"))) != NULL ||
+        (why = parse_checkpoints(x, json_object_get(h, "checkpoints"))) != NULL) {
+        cli_err(cli, "line %zu: bad export header: %s", x->c.header_line, why);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+static void stream_drop(void *ctx)
+{
+    struct stream_import *x = ctx;
+    size_t i;
+    for (i = 0; i < x->n_cps; i++)
+        free(x->cps[i].state);
+    free(x->cps);
+    free(x->lin);
+    free(x->present);
+    free(x->starts);
+}
+
+/* The header's lineage entry for shard id, or NULL. */
+static const struct lineage *lineage_of(const struct stream_import *x, uint32_t id)
+{
+    size_t lo = 0, hi = x->n_lin;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->lin[mid].id == id)
+            return &x->lin[mid];
+        if (x->lin[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/*
+ * Before restoring: every shard the target has must be the export's (same range and parents),
+ * or one of its original shards that the export no longer lists (expired in the source; a
+ * replayed split or merge closes it again). Marks them present.
+ */
+static int lineage_check(struct cli *cli, struct stream_import *x, uint32_t original)
+{
+    eddy_stream_shard *sh = NULL;
+    size_t n = 0, i;
+    int ex = CLI_EXIT_OK, rc = cli_stream_shards(x->c.env, x->c.name, &sh, &n);
+    x->present = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *x->present);
+    x->starts = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *x->starts);
+    if (rc == 0 && (x->present == NULL || x->starts == NULL))
+        rc = EDDY_ENOMEM;
+    if (rc != 0) {
+        free(sh);
+        return cli_fail(cli, rc, "cannot list the shards of stream '%s'", x->c.name);
+    }
+    for (i = 0; i < n && ex == 0; i++) {
+        const eddy_stream_shard *t = &sh[i];
+        const struct lineage *l = lineage_of(x, t->shard_id);
+        bool same =
+            l != NULL && l->parent == t->parent_id && l->adjacent == t->adjacent_parent_id &&
+            strcmp(l->start, t->starting_hash_key) == 0 && strcmp(l->end, t->ending_hash_key) == 0;
+        if (!same && (l != NULL || t->shard_id >= original)) {
+            cli_err(cli,
+                    "line %zu: shard %u of stream '%s' is not the export's shard %u (other hash "
+                    "range or parents): import with --new-ids, or into a new stream",
+                    x->c.header_line, t->shard_id, x->c.name, t->shard_id);
+            ex = CLI_EXIT_FAIL;
+        }
+        x->present[t->shard_id] = true;
+        strcpy(x->starts[t->shard_id], t->starting_hash_key);
+    }
+    free(sh);
+    x->replay = ex == 0;
+    return ex;
+}
+
+/* key + 1 in decimal into dst (EDDY_STREAM_HASH_KEY_LEN + 2 bytes). */
+static void hash_key_inc(const char *key, char *dst)
+{
+    size_t n = strlen(key), i = n;
+    memcpy(dst + 1, key, n + 1);
+    dst[0] = '0';
+    while (i > 0 && dst[i] == '9')
+        dst[i--] = '0';
+    dst[i]++;
+    if (dst[0] == '0')
+        memmove(dst, dst + 1, n + 1);
+}
+
+/* Rebuild shard l by the split or merge that made it in the source. */
+static int replay_one(struct cli *cli, struct stream_import *x, const struct lineage *l,
+                      size_t line)
+{
+    const struct lineage *sib = lineage_of(x, l->id + 1);
+    uint32_t kids[2] = {EDDY_STREAM_NO_SHARD, EDDY_STREAM_NO_SHARD}, want = 0;
+    char key[EDDY_STREAM_HASH_KEY_LEN + 2];
+    int rc;
+    if (l->parent == EDDY_STREAM_NO_SHARD || !x->present[l->parent]) {
+        cli_err(cli,
+                "line %zu: cannot rebuild shard %u of stream '%s': its parent is not in the "
+                "target (it expired in the source?)",
+                line, l->id, x->c.name);
+        return CLI_EXIT_FAIL;
+    }
+    if (l->adjacent != EDDY_STREAM_NO_SHARD) {
+        rc = eddy_stream_merge_shards(x->c.env, x->c.name, l->parent, l->adjacent, &kids[0]);
+    } else {
+        if (sib != NULL && sib->parent == l->parent && sib->adjacent == EDDY_STREAM_NO_SHARD) {
+            strcpy(key, sib->start); /* l is the lower child, its sibling the upper */
+        } else if (strcmp(l->start, x->starts[l->parent]) == 0) {
+            hash_key_inc(l->end, key); /* the lower child; its sibling expired */
+        } else {
+            strcpy(key, l->start); /* the upper child */
+            want = 1;
+        }
+        rc = eddy_stream_split_shard(x->c.env, x->c.name, l->parent, key, kids);
+    }
+    if (rc != 0)
+        return cli_fail(cli, rc, "line %zu: cannot rebuild shard %u of stream '%s'", line, l->id,
+                        x->c.name);
+    if (kids[0] >= EDDY_STREAM_SHARDS_MAX ||
+        (kids[1] != EDDY_STREAM_NO_SHARD && kids[1] >= EDDY_STREAM_SHARDS_MAX)) {
+        cli_err(cli, "line %zu: the library returned shard ids beyond EDDY_STREAM_SHARDS_MAX",
+                line);
+        return CLI_EXIT_FAIL;
+    }
+    /* A child starts where its (lower) parent did; a split's upper child at the key. */
+    memmove(x->starts[kids[0]], x->starts[l->parent], sizeof x->starts[0]);
+    x->present[kids[0]] = true;
+    if (kids[1] != EDDY_STREAM_NO_SHARD) {
+        strcpy(x->starts[kids[1]], key);
+        x->present[kids[1]] = true;
+    }
+    if (kids[want] != l->id) {
+        cli_err(cli,
+                "line %zu: rebuilding shard %u of stream '%s' made shard %u: the export's "
+                "lineage cannot be replayed here",
+                line, l->id, x->c.name, kids[want]);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Rebuild every missing shard of the lineage with an id up to `limit`, in id order. */
+static int replay_upto(struct cli *cli, struct stream_import *x, uint32_t limit, size_t line)
+{
+    int ex = CLI_EXIT_OK;
+    while (ex == 0 && x->next < x->n_lin && x->lin[x->next].id <= limit) {
+        if (!x->present[x->lin[x->next].id])
+            ex = replay_one(cli, x, &x->lin[x->next], line);
+        x->next++;
+    }
+    return ex;
+}
+
+/* A record needs its shard (and every older one of the lineage) rebuilt first. */
+static bool record_needs(void *ctx, json_t *o)
+{
+    struct stream_import *x = ctx;
+    uint32_t id;
+    if (!x->replay || !shard_field(o, "shard_id", false, EDDY_STREAM_SHARDS_MAX, &id))
+        return false;
+    while (x->next < x->n_lin && x->present[x->lin[x->next].id])
+        x->next++;
+    return x->next < x->n_lin && x->lin[x->next].id <= id;
+}
+
+static int record_prepare(struct cli *cli, void *ctx, json_t *o, size_t line)
+{
+    uint32_t id = 0;
+    shard_field(o, "shard_id", false, EDDY_STREAM_SHARDS_MAX, &id);
+    return replay_upto(cli, ctx, id, line);
+}
+
+/* After the records: the rest of the lineage, then the checkpoints. */
+static int stream_finish(struct cli *cli, void *ctx)
+{
+    struct stream_import *x = ctx;
+    size_t i, n = 0;
+    int ex = x->replay ? replay_upto(cli, x, UINT32_MAX, x->c.header_line) : CLI_EXIT_OK;
+    if (ex == 0 && x->c.im->new_ids && x->n_cps > 0)
+        cli_err(cli,
+                "note: %zu checkpoints not restored: --new-ids gives the records new "
+                "sequence numbers",
+                x->n_cps);
+    for (i = 0; ex == 0 && !x->c.im->new_ids && i < x->n_cps; i++) {
+        const struct saved_checkpoint *cp = &x->cps[i];
+        eddy_checkpoint_write w;
+        int rc;
+        memset(&w, 0, sizeof w);
+        w.stream = x->c.name;
+        w.consumer = cp->consumer;
+        w.shard_id = cp->shard_id;
+        w.seq = cp->seq;
+        w.state.data = cp->state;
+        w.state.len = cp->state_len;
+        if ((rc = eddy_checkpoint_set(x->c.env, &w)) != 0) {
+            cli_err(cli,
+                    "line %zu: cannot restore consumer '%s''s checkpoint on shard %u at %s (is "
+                    "that record in the target?): %s: %s",
+                    x->c.header_line, cp->consumer, cp->shard_id, cp->seq, eddy_errname(rc),
+                    eddy_last_error());
+            ex = CLI_EXIT_FAIL;
+        }
+        n++;
+    }
+    if (ex == 0 && n > 0 && x->c.summary != NULL)
+        fprintf(x->c.summary, "restored %zu checkpoint%s of stream '%s'\n", n, n == 1 ? "" : "s",
+                x->c.name);
+    return ex;
+}
+
+/* An existing stream against the header: equal, kept (--keep-attributes) or changed (only the
+ * retention can change). */
+static int stream_reconcile(struct cli *cli, struct stream_import *x, const eddy_stream_info *info)
+{
+    json_t *have = cli_stream_options_json(&info->options);
+    json_t *want = cli_stream_options_json(&x->want);
+    bool only_retention;
+    char *diff = attr_diff(have, want, &only_retention);
+    int ex = CLI_EXIT_OK, rc;
+    json_decref(have);
+    json_decref(want);
+    if (diff == NULL || x->c.im->keep_attributes) {
+        free(diff);
+        return CLI_EXIT_OK;
+    }
+    if (!x->c.im->apply_attributes) {
+        ex = attr_mismatch(cli, x, diff);
+    } else if (!only_retention) {
+        cli_err(cli,
+                "line %zu: stream '%s' differs from the export in attributes that cannot "
+                "change (only retention_ms can): %s; pass --keep-attributes to keep them",
+                x->c.header_line, x->c.name, diff);
+        ex = CLI_EXIT_FAIL;
+    } else if ((rc = eddy_stream_set_retention(x->c.env, x->c.name, x->want.retention_ms)) != 0) {
+        ex = cli_fail(cli, rc, "line %zu: cannot give stream '%s' the export's retention",
+                      x->c.header_line, x->c.name);
+    }
+    free(diff);
+    return ex;
+}
+
+static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, size_t len,
                          uint32_t *batch_max)
 {
     struct stream_import *x = ctx;
+    bool header = x->c.header_line != 0;
     eddy_stream_options o;
     eddy_stream_info info;
-    int rc = eddy_stream_describe(x->c.env, x->c.name, &info);
-    if (rc == EDDY_ENOTFOUND && create) {
+    int ex = CLI_EXIT_OK, rc = eddy_stream_describe(x->c.env, x->c.name, &info);
+    if (rc == EDDY_ENOTFOUND && x->c.im->create) {
         memset(&o, 0, sizeof o);
-        o.shard_count = x->c.new_ids ? 1 : max_shard_id(buf, len) + 1;
-        rc = eddy_stream_create(x->c.env, x->c.name, &o);
-        if (rc == 0)
-            rc = eddy_stream_describe(x->c.env, x->c.name, &info);
+        o.shard_count = x->c.im->new_ids ? 1 : max_shard_id(buf, len) + 1;
+        rc = eddy_stream_create(x->c.env, x->c.name, header ? &x->want : &o);
+        if (rc != 0 && header)
+            return cli_fail(cli, rc,
+                            "line %zu: cannot create stream '%s' with the export's attributes",
+                            x->c.header_line, x->c.name);
+    } else if (rc == 0 && header) {
+        ex = stream_reconcile(cli, x, &info);
     }
-    *batch_max = rc == 0 ? info.options.batch_max : 0;
-    return rc;
+    if (rc == 0 && ex == 0)
+        rc = eddy_stream_describe(x->c.env, x->c.name, &info);
+    if (rc != 0)
+        return cli_fail(cli, rc, "cannot import into stream '%s'", x->c.name);
+    if (ex == 0 && header && !x->c.im->new_ids && x->n_lin > 0)
+        ex = lineage_check(cli, x, info.options.shard_count);
+    *batch_max = info.options.batch_max;
+    return ex;
 }
 
 static bool stream_alloc(void *ctx, uint32_t batch_max)
@@ -442,9 +1085,10 @@ static void stream_free(void *ctx)
     free(x->res);
 }
 
-static const struct import_ops stream_ops = {"stream",     "record",      stream_target,
-                                             stream_alloc, stream_free,   record_parse,
-                                             record_flush, record_release};
+static const struct import_ops stream_ops = {
+    "stream",       "record",      stream_header,  stream_target, stream_alloc,
+    stream_free,    record_needs,  record_prepare, record_parse,  record_flush,
+    record_release, stream_finish, stream_drop};
 
 int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im,
                      const unsigned char *buf, size_t len, FILE *summary, size_t *done_out)
@@ -455,15 +1099,17 @@ int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im
         memset(&x, 0, sizeof x);
         x.c.env = env;
         x.c.name = im->stream;
-        x.c.new_ids = im->new_ids;
-        return import_into(cli, &stream_ops, &x, im->create, buf, len, summary, done_out);
+        x.c.im = im;
+        x.c.summary = summary;
+        return import_into(cli, &stream_ops, &x, buf, len, summary, done_out);
     }
     struct queue_import x;
     memset(&x, 0, sizeof x);
     x.c.env = env;
     x.c.name = im->queue;
-    x.c.new_ids = im->new_ids;
-    return import_into(cli, &queue_ops, &x, im->create, buf, len, summary, done_out);
+    x.c.im = im;
+    x.c.summary = summary;
+    return import_into(cli, &queue_ops, &x, buf, len, summary, done_out);
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -475,9 +1121,11 @@ static int run(struct cli *cli, int argc, char **argv)
         {"new-ids", no_argument, NULL, 'n'},
         {"new-seqs", no_argument, NULL, 'n'},
         {"create", no_argument, NULL, 'c'},
+        {"keep-attributes", no_argument, NULL, 'k'},
+        {"apply-attributes", no_argument, NULL, 'a'},
         {NULL, 0, NULL, 0}};
     const char *queue = NULL, *stream = NULL, *file = "-";
-    bool new_ids = false, create = false;
+    bool new_ids = false, create = false, keep = false, apply = false;
     unsigned char *buf = NULL;
     eddy_env *env = NULL;
     size_t len = 0, done = 0;
@@ -496,16 +1144,22 @@ static int run(struct cli *cli, int argc, char **argv)
             new_ids = true;
         } else if (c == 'c') {
             create = true;
+        } else if (c == 'k') {
+            keep = true;
+        } else if (c == 'a') {
+            apply = true;
         }
     }
     if (optind != argc)
         return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
     if ((queue == NULL) == (stream == NULL))
         return cli_usage(cli, "give one of --queue NAME or --stream NAME");
+    if (keep && apply)
+        return cli_usage(cli, "give at most one of --keep-attributes and --apply-attributes");
     if (!cli_read_file(cli, file, &buf, &len))
         return CLI_EXIT_FAIL;
     if ((ex = cli_open(cli, create ? CLI_OPEN_CREATE : CLI_OPEN_WRITE, &env)) == 0) {
-        struct cli_import im = {queue, stream, new_ids, create};
+        struct cli_import im = {queue, stream, new_ids, create, keep, apply};
         ex = cli_close(cli, env, cli_import_lines(cli, env, &im, buf, len, stdout, &done));
     }
     free(buf);

@@ -9,7 +9,9 @@ run 0 --db ./src stream put s --file bin.dat --key user-2 -q
 run 0 --db ./src export --stream s --output s.jsonl --progress=json
 has err '"op":"export"'
 has err '"final":true'
-[ "$(wc -l <s.jsonl)" -eq 4 ] || fail "exported $(wc -l <s.jsonl) records, expected 4"
+# The header line (attributes, shards, checkpoints), then the records.
+has s.jsonl '^\{"eddy_export":1,"stream":"s","attributes":\{"shard_count":2,'
+[ "$(wc -l <s.jsonl)" -eq 5 ] || fail "exported $(wc -l <s.jsonl) lines, expected 5"
 run 0 --db ./src export --stream s
 cmp -s out s.jsonl || fail "export to stdout differs from --output"
 
@@ -19,7 +21,7 @@ run 0 --db ./dst import --stream s --new-ids --create --file s.jsonl
 has out "^imported 4 records into stream 's'$"
 run 0 --db ./dst stream get s
 sed 's/"seq":"[0-9]*"//; s/"shard_id":[0-9]*//' out | sort >got.txt
-sed 's/"seq":"[0-9]*"//; s/"shard_id":[0-9]*//' s.jsonl | sort >want.txt
+sed '1d; s/"seq":"[0-9]*"//; s/"shard_id":[0-9]*//' s.jsonl | sort >want.txt
 cmp -s got.txt want.txt || fail "imported records differ from the exported ones"
 has out '"partition_key":"user-1","partition_key_encoding":"utf8","data":"one"'
 has out '"data":"/wA=","data_encoding":"base64"'
@@ -35,7 +37,7 @@ run 0 --db ./keep export --stream s
 cmp -s out s.jsonl || fail "export of the kept copy differs from the original export"
 run 1 --db ./keep import --stream s --file s.jsonl
 has err 'EDDY_EEXIST'
-has err '^eddy import: line 1: EDDY_EEXIST'
+has err '^eddy import: line 2: EDDY_EEXIST'
 run 0 --db ./keep verify
 
 run 1 --db ./src export --queue q

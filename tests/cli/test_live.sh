@@ -46,7 +46,8 @@ has out '^queue q: messages 1000,'
 run 0 stream describe s --json
 has out '"records":1000'
 run 0 export --queue q
-[ "$(wc -l <out)" -eq 1000 ] || fail "export --queue wrote $(wc -l <out) messages, expected 1000"
+# A header line, then the messages.
+[ "$(wc -l <out)" -eq 1001 ] || fail "export --queue wrote $(wc -l <out) lines, expected 1001"
 run 0 stat --queue q
 has out '^queue q: messages 1000, visible 1000, in flight 0,'
 finish

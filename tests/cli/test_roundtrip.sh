@@ -39,7 +39,7 @@ for q in q dlq; do
     has err "exported [0-9]+ messages of queue '$q' to $q.jsonl"
 done
 run 0 --db ./src export --stream s --output s.jsonl
-[ "$(wc -l <q.jsonl)" -eq 3 ] || fail "q.jsonl has $(wc -l <q.jsonl) lines, expected 3"
+[ "$(wc -l <q.jsonl)" -eq 4 ] || fail "q.jsonl has $(wc -l <q.jsonl) lines, expected 4 (header + 3)"
 has q.jsonl '"msg_id":1,"state":"in_flight","receive_count":1,"sent_ms":1800000000000,"enqueued_ms":1800000000000,"first_receive_ms":1800000060000,"visible_ms":1800000660000'
 has q.jsonl '"msg_id":3,"state":"delayed",'
 has dlq.jsonl '"origin_queue_id":2,"origin_msg_id":1,'
@@ -89,11 +89,11 @@ has out '"arrival_ms":1800000180000'
 
 # A second import collides and changes nothing.
 run 1 --db ./dst import --queue q --file q.jsonl
-has err "line 1: EDDY_EEXIST: queue 'q' already stores message 1"
+has err "line 2: EDDY_EEXIST: queue 'q' already stores message 1"
 run 1 --db ./dst import --stream s --file s.jsonl
-has err 'line 1: EDDY_EEXIST'
+has err 'line 2: EDDY_EEXIST'
 # Ids that went backwards (message 2 was deleted, message 4 exists) are refused too.
-sed -n 2p q.jsonl >one.jsonl
+sed -n 3p q.jsonl >one.jsonl
 run 0 --db ./dst queue receive q --max 10 --visibility-timeout 0
 grep '"msg_id":2,' out | "$EDDY" --db ./dst queue delete-message q >/dev/null 2>&1 || fail "delete"
 run 1 --db ./dst import --queue q --file one.jsonl
