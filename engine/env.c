@@ -98,7 +98,7 @@ char *eddy__strndup(eddy_env *env, const char *s, size_t n)
 
 /* ---- entry checks and poisoning ---- */
 
-int eddy__env_enter(eddy_env *env)
+int eddy__env_enter_verify(eddy_env *env)
 {
     eddy__err_clear();
     if (env == NULL)
@@ -107,6 +107,30 @@ int eddy__env_enter(eddy_env *env)
         return eddy__err(EDDY_EPANIC, "environment is poisoned by an earlier fatal error; "
                                       "close and reopen it");
     return 0;
+}
+
+int eddy__env_enter(eddy_env *env)
+{
+    int rc = eddy__env_enter_verify(env);
+    if (rc == 0 && atomic_load_explicit(&env->damaged, memory_order_acquire))
+        return eddy__err(EDDY_ECORRUPT, "%s", env->damaged_msg);
+    return rc;
+}
+
+void eddy__env_fence(eddy_env *env, const char *why)
+{
+    int no = 0;
+    static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+
+    pthread_mutex_lock(&m);
+    if (!atomic_load(&env->damaged)) {
+        snprintf(env->damaged_msg, sizeof env->damaged_msg, "%s", why);
+        atomic_store_explicit(&env->damaged, 1, memory_order_release);
+        no = 1;
+    }
+    pthread_mutex_unlock(&m);
+    if (no)
+        fprintf(stderr, "eddy: environment '%s' fenced: %s\n", env->path, why);
 }
 
 int eddy__env_enter_write(eddy_env *env)

@@ -74,6 +74,10 @@ struct eddy_env {
 
     /* Set once LMDB reported MDB_PANIC or Eddy cannot tell what reached disk. */
     atomic_int panic;
+    /* Set once verify found damaged LMDB pages (eddy__env_fence): every call but verify and
+     * close then fails with EDDY_ECORRUPT and damaged_msg, instead of letting LMDB read them. */
+    atomic_int damaged;
+    char damaged_msg[512];
 
     struct eddy__committer *committer;
 
@@ -131,6 +135,10 @@ int eddy__env_enter_write(eddy_env *env);
 
 /* Mark the env poisoned; every later call returns EDDY_EPANIC. */
 void eddy__env_poison(eddy_env *env, const char *why);
+/* Refuse every further call but eddy_env_verify and eddy_env_close with EDDY_ECORRUPT and `why`. */
+void eddy__env_fence(eddy_env *env, const char *why);
+/* eddy__env_enter for eddy_env_verify: a fenced environment may still be verified. */
+int eddy__env_enter_verify(eddy_env *env);
 
 /* zstd context pools (env.c). get never returns NULL unless out of memory. */
 ZSTD_CCtx *eddy__cctx_get(eddy_env *env);

@@ -166,7 +166,8 @@ static int page_problem(void *ctx, const char *tree, const char *what)
 {
     eddy__vctx *v = ctx;
     eddy_slice none = {NULL, 0};
-    v->problems++;
+    if (v->problems++ == 0)
+        snprintf(v->first_page, sizeof v->first_page, "%s: %s", tree, what);
     if (v->cb != NULL && v->cb(v->cb_ctx, tree, none, what) != 0) {
         v->stopped = 1;
         return 1;
@@ -198,7 +199,7 @@ EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64
 {
     eddy__vctx v;
     uint64_t next_id, total = 0;
-    int rc = eddy__env_enter(env);
+    int rc = eddy__env_enter_verify(env);
 
     if (problems != NULL)
         *problems = 0;
@@ -214,6 +215,14 @@ EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64
             eddy__rtxn_end(env, v.txn);
         if (problems != NULL)
             *problems = v.problems;
+        if (v.problems > 0) { /* LMDB could crash on these pages: no call may read them now */
+            char why[480];
+            snprintf(why, sizeof why,
+                     "data.mdb has damaged LMDB pages (first: %.320s); found by "
+                     "eddy_env_verify, this handle now refuses every call but verify and close",
+                     v.first_page);
+            eddy__env_fence(env, why);
+        }
         if (v.stopped || rc == EDDY_EUSER)
             return eddy__err(EDDY_EUSER, "verify stopped by its callback");
         if (rc != 0)

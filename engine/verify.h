@@ -17,7 +17,8 @@ typedef struct eddy__vctx {
     eddy_verify_fn cb;
     void *cb_ctx;
     uint64_t problems;
-    int stopped; /* the callback asked to stop */
+    int stopped;          /* the callback asked to stop */
+    char first_page[320]; /* the first damaged LMDB page found ("tree: what") */
 } eddy__vctx;
 
 /*

@@ -360,7 +360,9 @@ typedef int (*eddy_verify_fn)(void *ctx, const char *table, eddy_slice key, cons
  * concurrent writers continue, but on a large database the snapshot is held for the length of
  * the check. A damaged page is reported with `table` naming its tree (a table, "tables" or
  * "free pages"), an empty key and a sentence naming the page; the records are then not read
- * (LMDB does not validate pages and could crash on them) and the call returns EDDY_ECORRUPT.
+ * (LMDB does not validate pages and could crash on them), the call returns EDDY_ECORRUPT, and
+ * from then on this handle refuses every call but eddy_env_verify and eddy_env_close with
+ * EDDY_ECORRUPT (naming the first damaged page) rather than let LMDB read those pages.
  *
  * @param[in]  cb        called per problem; may be NULL (then only the count is reported).
  * @param[out] problems  number of problems found (0 = clean). May be NULL.

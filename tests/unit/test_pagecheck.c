@@ -198,6 +198,23 @@ static void deep_damage_found_by_verify_and_check(void **state)
     snprintf(want, sizeof want, "page %llu: free space bounds", (unsigned long long)p);
     assert_non_null(strstr(s.what, want));
     assert_non_null(strstr(eddy_last_error(), "records were not read"));
+    /* The handle is fenced: no call reads the damaged pages; verify and close still work. */
+    {
+        eddy_queue_receive_options ro;
+        eddy_queue_batch *b = NULL;
+        eddy_stream_info si;
+        memset(&ro, 0, sizeof ro);
+        ro.wait_ms = EDDY_QUEUE_ZERO_MS;
+        T_RC(EDDY_ECORRUPT, eddy_queue_receive(env, "q", &ro, &b));
+        assert_null(b);
+        assert_non_null(strstr(eddy_last_error(), "damaged LMDB pages"));
+        assert_non_null(strstr(eddy_last_error(), want));
+        T_RC(EDDY_ECORRUPT, eddy_stream_describe(env, "s", &si));
+        T_RC(EDDY_ECORRUPT,
+             eddy_queue_send(env, "q", &(eddy_queue_send_entry){.body = {"x", 1}}, NULL));
+        T_RC(EDDY_ECORRUPT, eddy_env_verify(env, NULL, NULL, &problems));
+        assert_int_equal(problems, 1);
+    }
     T_OK(eddy_env_close(env));
     T_RC(EDDY_ECORRUPT, open_flags(dir, EDDY_ENV_CHECK, &env));
     assert_non_null(strstr(eddy_last_error(), want));
