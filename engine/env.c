@@ -271,6 +271,9 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
         o->map_size_initial = (uint64_t)256 << 20;
     if (o->map_size_max != 0 && o->map_size_initial > o->map_size_max)
         o->map_size_initial = o->map_size_max;
+    if (o->scrub_interval_ms > (1ull << 40))
+        return eddy__err(EDDY_EINVAL, "scrub_interval_ms %llu is over 2^40",
+                         (unsigned long long)o->scrub_interval_ms);
     if (o->disk_reserve != EDDY_DISK_RESERVE_NONE && o->disk_reserve > (1ull << 40))
         return eddy__err(EDDY_EINVAL, "disk_reserve %llu is over 1 TiB",
                          (unsigned long long)o->disk_reserve);
@@ -606,8 +609,12 @@ static int env_open_impl(const char *path, const eddy_env_options *options, int 
         goto fail_stop;
     if ((rc = eddy__stream_env_init(env)) != 0)
         goto fail_queues;
+    if ((rc = eddy__scrub_start(env)) != 0)
+        goto fail_streams;
     *out = env;
     return 0;
+fail_streams:
+    eddy__stream_env_fini(env);
 fail_queues:
     eddy__queue_env_fini(env);
 fail_stop:
@@ -635,6 +642,7 @@ EDDY_API int eddy_env_close(eddy_env *env)
         registry_remove(env);
         return eddy__err(EDDY_EINVAL, "environment used after fork(); it was only released");
     }
+    eddy__scrub_stop(env);
     eddy__stream_env_fini(env);
     eddy__queue_env_fini(env);
     if (!env->readonly)
@@ -709,6 +717,7 @@ EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out)
     s.commits = atomic_load(&env->commits);
     s.ops_committed = atomic_load(&env->ops_committed);
     s.map_grows = atomic_load(&env->map_grows);
+    s.scrubs = atomic_load(&env->scrubs);
     snprintf(s.lmdb_version, sizeof s.lmdb_version, "%s", mdb_version(NULL, NULL, NULL));
     *out = s;
 done:

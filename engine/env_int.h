@@ -78,6 +78,11 @@ struct eddy_env {
      * close then fails with EDDY_ECORRUPT and damaged_msg, instead of letting LMDB read them. */
     atomic_int damaged;
     char damaged_msg[512];
+    /* The background page check (scrub.c): its thread, its stop flag (also cancels a page
+     * check in progress) and the checks it completed. */
+    struct eddy__scrub *scrub;
+    atomic_int scrub_stop;
+    atomic_uint_fast64_t scrubs;
 
     struct eddy__committer *committer;
 
@@ -139,6 +144,10 @@ void eddy__env_poison(eddy_env *env, const char *why);
 void eddy__env_fence(eddy_env *env, const char *why);
 /* eddy__env_enter for eddy_env_verify: a fenced environment may still be verified. */
 int eddy__env_enter_verify(eddy_env *env);
+/* scrub.c: start the background page check when eddy_env_options.scrub_interval_ms is set
+ * (0 otherwise, or EDDY_ENOMEM); stop it (waits for a check in progress to cancel). */
+int eddy__scrub_start(eddy_env *env);
+void eddy__scrub_stop(eddy_env *env);
 
 /* zstd context pools (env.c). get never returns NULL unless out of memory. */
 ZSTD_CCtx *eddy__cctx_get(eddy_env *env);

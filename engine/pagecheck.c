@@ -96,9 +96,10 @@ typedef struct pc {
     eddy__pc_report report;
     void *ctx;
     uint64_t problems;
-    int stop;     /* a problem ended a quick check, or report asked to stop */
-    int progress; /* pages read are counted for eddy_progress ("check") */
-    int rc;       /* an I/O or memory error ended the check */
+    int stop;                 /* a problem ended a quick check, or report asked to stop */
+    int progress;             /* pages read are counted for eddy_progress ("check") */
+    const atomic_int *cancel; /* set: stop at the next page (the env is closing) */
+    int rc;                   /* an I/O or memory error ended the check */
     pc_tree tables[MAX_TABLES];
     int ntables;
 } pc;
@@ -466,6 +467,10 @@ static void walk(pc *c, pc_tree *t, uint64_t pgno, unsigned depth, uint64_t from
 
     if (c->stop || c->rc != 0)
         return;
+    if (c->cancel != NULL && atomic_load(c->cancel)) {
+        c->rc = eddy__err(EDDY_ECLOSED, "page check: the environment is closing");
+        return;
+    }
     if (depth > t->db.depth) {
         problem(c, t, "page %llu: a branch deeper than the tree's depth %u",
                 (unsigned long long)from, t->db.depth);
@@ -753,6 +758,7 @@ static int check_full_fd(eddy_env *env, int fd, uint64_t want, eddy__pc_report r
     c.full = 1;
     c.report = report;
     c.ctx = ctx;
+    c.cancel = &env->scrub_stop;
     rc = run(&c, want);
     pc_free(&c);
     if (problems != NULL)

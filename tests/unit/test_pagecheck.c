@@ -254,6 +254,65 @@ static void branch_child_out_of_range(void **state)
     (void)state;
 }
 
+/* Wait (bounded) until the handle completed `n` background checks or was fenced. */
+static int wait_scrubs(eddy_env *env, uint64_t n)
+{
+    for (int i = 0; i < 1000; i++) {
+        eddy_env_stat st;
+        int rc = eddy_env_stat_get(env, &st);
+        if (rc != 0 || st.scrubs >= n)
+            return rc;
+        usleep(10000); /* the check runs on its own thread: wait for it, not for time */
+    }
+    fail_msg("no background page check in 10 s");
+    return -1;
+}
+
+/*
+ * The background page check (scrub_interval_ms, by the env's clock): damage written into a live
+ * page while the database is open is found at the next check and fences the handle; until then
+ * and on an undamaged file it reports nothing.
+ */
+static void background_check_fences_damage_found_while_open(void **state)
+{
+    const char *dir = t_path("scrub");
+    char data[700];
+    t_clock clk = {1800000000000ull};
+    eddy_env_options o;
+    eddy_env *env;
+    eddy_env_stat st;
+    uint64_t p, n = 1;
+    uint16_t bad[2] = {17, 16}, saved[2];
+    int rc = 0;
+
+    build(dir, 6000);
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    memset(&o, 0, sizeof o);
+    o.scrub_interval_ms = 60000;
+    env = t_env_open_opts(dir, &clk, &o);
+    T_OK(wait_scrubs(env, n)); /* the first check runs right after the open */
+    for (p = find_page(data, 1, P_LEAF, "NEEDLE-004000"); p != 0;
+         p = find_page(data, p, P_LEAF, "NEEDLE-004000")) {
+        int fd = open(data, O_RDWR);
+        assert_int_equal(pread(fd, saved, 4, (off_t)(p * page_size(data) + 12)), 4);
+        assert_int_equal(pwrite(fd, bad, 4, (off_t)(p * page_size(data) + 12)), 4);
+        close(fd);
+        clk.now_ms += 60000;
+        if ((rc = wait_scrubs(env, ++n)) != 0)
+            break;               /* fenced */
+        fd = open(data, O_RDWR); /* a free page nobody reads: put it back, try the next */
+        assert_int_equal(pwrite(fd, saved, 4, (off_t)(p * page_size(data) + 12)), 4);
+        close(fd);
+    }
+    assert_true(p >= 2);
+    assert_int_equal(rc, EDDY_ECORRUPT);
+    assert_non_null(strstr(eddy_last_error(), "background page check"));
+    T_RC(EDDY_ECORRUPT, eddy_env_stat_get(env, &st));
+    T_RC(EDDY_ECORRUPT, eddy_env_verify(env, NULL, NULL, NULL));
+    T_OK(eddy_env_close(env));
+    (void)state;
+}
+
 /* ---- no false alarms while others commit ---- */
 
 typedef struct writer {
@@ -303,6 +362,7 @@ static void verify_while_writing_is_clean(void **state)
     build(dir, 500);
     memset(&o, 0, sizeof o);
     o.durability = EDDY_DURABILITY_RELAXED;
+    o.scrub_interval_ms = 1; /* the background check runs all along too */
     env = t_env_open_opts(dir, NULL, &o);
     w.env = env;
     w.batches = 400;
@@ -313,6 +373,11 @@ static void verify_while_writing_is_clean(void **state)
         assert_int_equal(problems, 0);
     }
     assert_int_equal(pthread_join(th, NULL), 0);
+    {
+        eddy_env_stat st;
+        T_OK(eddy_env_stat_get(env, &st)); /* not fenced: no false alarm */
+        print_message("%llu background checks during the writes\n", (unsigned long long)st.scrubs);
+    }
     t_verify_clean(env);
     T_OK(eddy_env_close(env));
     (void)state;
@@ -359,6 +424,7 @@ int main(void)
         cmocka_unit_test(small_file_damage_fails_open),
         cmocka_unit_test(deep_damage_found_by_verify_and_check),
         cmocka_unit_test(branch_child_out_of_range),
+        cmocka_unit_test(background_check_fences_damage_found_while_open),
         cmocka_unit_test(verify_while_writing_is_clean),
         cmocka_unit_test(open_while_another_process_writes),
     };
