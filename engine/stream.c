@@ -543,42 +543,76 @@ EDDY_API int eddy_stream_delete(eddy_env *env, const char *name)
                      s.name);
 }
 
-/* ---- retention ---- */
+/* ---- changing attributes ---- */
 
-typedef struct retention_op {
+typedef struct attrs_op {
     const char *name;
     size_t name_len;
     uint64_t sid;
-    uint64_t retention_ms;
-} retention_op;
+    uint32_t mask;
+    eddy__scfg want; /* the fields named by mask, validated */
+} attrs_op;
 
-static int retention_apply(eddy__wtx *w, void *arg)
+static int attrs_apply(eddy__wtx *w, void *arg)
 {
-    retention_op *op = arg;
+    attrs_op *op = arg;
     eddy__s s;
     int rc = eddy__s_get_same(w, op->name, op->name_len, op->sid, &s);
 
     if (rc != 0)
         return rc;
-    s.cfg.retention_ms = op->retention_ms;
+    if (op->mask & EDDY_STREAM_SET_RETENTION)
+        s.cfg.retention_ms = op->want.retention_ms;
+    if (op->mask & EDDY_STREAM_SET_RECORD_LEN_MAX)
+        s.cfg.record_len_max = op->want.record_len_max;
+    if (op->mask & EDDY_STREAM_SET_BATCH_MAX)
+        s.cfg.batch_max = op->want.batch_max;
+    if (op->mask & EDDY_STREAM_SET_ITERATOR_TTL)
+        s.cfg.iter_ttl_ms = op->want.iter_ttl_ms;
     return eddy__s_cfg_put(w, &s);
 }
 
-EDDY_API int eddy_stream_set_retention(eddy_env *env, const char *name, uint64_t retention_ms)
+EDDY_API int eddy_stream_set_attributes(eddy_env *env, const char *name,
+                                        const eddy_stream_options *options, uint32_t mask)
 {
-    retention_op op;
+    attrs_op op;
+    eddy_stream_options o;
     eddy__s s;
     int rc = eddy__env_enter_write(env);
 
     if (rc != 0)
         return rc;
+    if (options == NULL)
+        return eddy__err(EDDY_EINVAL, "eddy_stream_set_attributes: options is NULL");
+    if (mask == 0 || (mask & ~(uint32_t)EDDY_STREAM_SET_ALL) != 0)
+        return eddy__err(EDDY_EINVAL,
+                         "eddy_stream_set_attributes: mask 0x%x is empty or has unknown bits "
+                         "(a stream's hash and its shards at creation cannot change)",
+                         mask);
     memset(&op, 0, sizeof op);
     op.name = name;
-    op.retention_ms = retention_ms;
+    op.mask = mask;
+    o = *options; /* validated as for create: zero means the default */
+    o.shard_count = 1;
+    o.hash = 0;
     if ((rc = eddy__s_name_check("stream", name, &op.name_len)) != 0 ||
-        (rc = range_u64("retention_ms", retention_ms, EDDY__S_RET_MIN, EDDY__S_RET_MAX)) != 0 ||
+        (rc = cfg_from_options(&o, &op.want)) != 0 ||
         (rc = eddy__s_read(env, name, op.name_len, &s)) != 0)
         return rc;
     op.sid = s.id;
-    return eddy__write(env, retention_apply, NULL, &op);
+    return eddy__write(env, attrs_apply, NULL, &op);
+}
+
+EDDY_API int eddy_stream_set_retention(eddy_env *env, const char *name, uint64_t retention_ms)
+{
+    eddy_stream_options o;
+    int rc = eddy__env_enter_write(env);
+
+    if (rc != 0)
+        return rc;
+    if (retention_ms == 0) /* here 0 is not "the default": it is out of range */
+        return range_u64("retention_ms", retention_ms, EDDY__S_RET_MIN, EDDY__S_RET_MAX);
+    memset(&o, 0, sizeof o);
+    o.retention_ms = retention_ms;
+    return eddy_stream_set_attributes(env, name, &o, EDDY_STREAM_SET_RETENTION);
 }

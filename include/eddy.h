@@ -1123,6 +1123,28 @@ EDDY_API int eddy_stream_describe(eddy_env *env, const char *name, eddy_stream_i
  */
 EDDY_API int eddy_stream_set_retention(eddy_env *env, const char *name, uint64_t retention_ms);
 
+/** Bits for eddy_stream_set_attributes: which fields of the options to apply. */
+enum eddy_stream_set_mask {
+    EDDY_STREAM_SET_RETENTION = 1u << 0,
+    EDDY_STREAM_SET_RECORD_LEN_MAX = 1u << 1,
+    EDDY_STREAM_SET_BATCH_MAX = 1u << 2,
+    EDDY_STREAM_SET_ITERATOR_TTL = 1u << 3,
+    EDDY_STREAM_SET_ALL = (1u << 4) - 1,
+};
+
+/**
+ * Change some attributes of stream `name`: each field whose bit is set in `mask` is applied (a
+ * zero field then means its default, as for create); the others keep their value. A stream's
+ * hash and its shards at creation cannot change (eddy_stream_update_shard_count reshards). The
+ * changes apply from now on: a retention applies at the next trim, a smaller record_len_max or
+ * batch_max to later puts (stored records stay), an iterator_ttl_ms to iterators made later.
+ * @return 0, EDDY_EINVAL (NULL argument, bad name, mask 0 or unknown bits, a value out of range
+ *   as for create), EDDY_ENOTFOUND (no such stream), and the write errors.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_stream_set_attributes(eddy_env *env, const char *name,
+                                        const eddy_stream_options *options, uint32_t mask);
+
 /** Called by eddy_stream_list once per stream, in name order. Nonzero stops the listing. */
 typedef int (*eddy_stream_list_fn)(void *ctx, const char *name);
 

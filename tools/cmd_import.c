@@ -278,12 +278,22 @@ drop:
     return ex;
 }
 
+/* A stream's attributes that eddy_stream_set_attributes can change (not its hash, nor its
+ * shards at creation). */
+static bool stream_changeable(const char *key)
+{
+    return strcmp(key, "retention_ms") == 0 || strcmp(key, "record_len_max") == 0 ||
+           strcmp(key, "batch_max") == 0 || strcmp(key, "iterator_ttl_ms") == 0;
+}
+
 /*
  * Compare the target's attributes (have) with the header's (want), both as the header's JSON
  * form: a malloc'ed text "key have (export: want), ..." naming each difference, or NULL when
- * they agree. *only_retention tells whether retention_ms is the only difference.
+ * they agree. *changeable tells whether every difference is a key `can_change` accepts (NULL:
+ * any key).
  */
-static char *attr_diff(json_t *have, json_t *want, bool *only_retention)
+static char *attr_diff(json_t *have, json_t *want, bool (*can_change)(const char *key),
+                       bool *changeable)
 {
     const char *key;
     json_t *w;
@@ -292,7 +302,7 @@ static char *attr_diff(json_t *have, json_t *want, bool *only_retention)
     if (out == NULL)
         return NULL;
     out[0] = '\0';
-    *only_retention = true;
+    *changeable = true;
     json_object_foreach(want, key, w)
     {
         json_t *h = json_object_get(have, key);
@@ -300,7 +310,7 @@ static char *attr_diff(json_t *have, json_t *want, bool *only_retention)
         int k;
         if (json_equal(h, w))
             continue;
-        *only_retention = *only_retention && strcmp(key, "retention_ms") == 0;
+        *changeable = *changeable && (can_change == NULL || can_change(key));
         hs = h != NULL ? json_dumps(h, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
         ws = json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT);
         k = snprintf(out + used, cap - used, "%s%s %s (export: %s)", used > 0 ? ", " : "", key,
@@ -503,8 +513,8 @@ static int queue_reconcile(struct cli *cli, struct queue_import *x, const eddy_q
 {
     json_t *have = cli_queue_options_json(&info->options), *want = cli_queue_options_json(&x->want);
     eddy_queue_options o = queue_wanted(x);
-    bool only_retention;
-    char *diff = attr_diff(have, want, &only_retention);
+    bool changeable;
+    char *diff = attr_diff(have, want, NULL, &changeable);
     int ex = CLI_EXIT_OK, rc;
     json_decref(have);
     json_decref(want);
@@ -1006,14 +1016,14 @@ static int stream_finish(struct cli *cli, void *ctx)
     return ex;
 }
 
-/* An existing stream against the header: equal, kept (--keep-attributes) or changed (only the
- * retention can change). */
+/* An existing stream against the header: equal, kept (--keep-attributes) or changed (all but
+ * the hash and the shards at creation can change). */
 static int stream_reconcile(struct cli *cli, struct stream_import *x, const eddy_stream_info *info)
 {
     json_t *have = cli_stream_options_json(&info->options);
     json_t *want = cli_stream_options_json(&x->want);
-    bool only_retention;
-    char *diff = attr_diff(have, want, &only_retention);
+    bool changeable;
+    char *diff = attr_diff(have, want, stream_changeable, &changeable);
     int ex = CLI_EXIT_OK, rc;
     json_decref(have);
     json_decref(want);
@@ -1023,14 +1033,16 @@ static int stream_reconcile(struct cli *cli, struct stream_import *x, const eddy
     }
     if (!x->c.im->apply_attributes) {
         ex = attr_mismatch(cli, x, diff);
-    } else if (!only_retention) {
+    } else if (!changeable) {
         cli_err(cli,
                 "line %zu: stream '%s' differs from the export in attributes that cannot "
-                "change (only retention_ms can): %s; pass --keep-attributes to keep them",
+                "change (its hash or its shards at creation): %s; pass --keep-attributes to "
+                "keep them",
                 x->c.header_line, x->c.name, diff);
         ex = CLI_EXIT_FAIL;
-    } else if ((rc = eddy_stream_set_retention(x->c.env, x->c.name, x->want.retention_ms)) != 0) {
-        ex = cli_fail(cli, rc, "line %zu: cannot give stream '%s' the export's retention",
+    } else if ((rc = eddy_stream_set_attributes(x->c.env, x->c.name, &x->want,
+                                                EDDY_STREAM_SET_ALL)) != 0) {
+        ex = cli_fail(cli, rc, "line %zu: cannot give stream '%s' the export's attributes",
                       x->c.header_line, x->c.name);
     }
     free(diff);

@@ -390,6 +390,56 @@ static void iter_trimmed_resumes(void **state)
     assert_int_equal(removed, 1);
 }
 
+/* eddy_stream_set_attributes: the masked fields change (zero: the default), the others stay;
+ * the new limits apply to later puts; bad masks and values change nothing. */
+static void set_attributes_mask(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o;
+    eddy_stream_info a, b;
+    eddy_stream_put_entry e[3];
+    eddy_stream_put_result r[3];
+    char big[200];
+
+    memset(&o, 0, sizeof o);
+    o.shard_count = 2;
+    o.record_len_max = 4096;
+    o.iterator_ttl_ms = 60000;
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    T_OK(eddy_stream_describe(f->env, "s", &a));
+    memset(&o, 0, sizeof o);
+    o.record_len_max = 100;
+    o.batch_max = 2;
+    T_OK(eddy_stream_set_attributes(f->env, "s", &o,
+                                    EDDY_STREAM_SET_RECORD_LEN_MAX | EDDY_STREAM_SET_BATCH_MAX |
+                                        EDDY_STREAM_SET_ITERATOR_TTL));
+    T_OK(eddy_stream_describe(f->env, "s", &b));
+    assert_int_equal(b.options.record_len_max, 100);
+    assert_int_equal(b.options.batch_max, 2);
+    assert_int_equal(b.options.iterator_ttl_ms, 300000); /* zero: the default */
+    assert_int_equal(b.options.retention_ms, a.options.retention_ms);
+    assert_int_equal(b.options.shard_count, 2);
+    assert_int_equal(b.options.hash, a.options.hash);
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    e[0] = ent("k", big);
+    T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[0], &r[0]));
+    e[0] = ent("k", "a");
+    e[1] = ent("k", "b");
+    e[2] = ent("k", "c");
+    T_RC(EDDY_ELIMIT, eddy_stream_put_batch(f->env, "s", e, 3, r, NULL));
+    T_OK(eddy_stream_put_batch(f->env, "s", e, 2, r, NULL));
+    /* Refusals change nothing. */
+    T_RC(EDDY_EINVAL, eddy_stream_set_attributes(f->env, "s", &o, 0));
+    T_RC(EDDY_EINVAL, eddy_stream_set_attributes(f->env, "s", &o, 1u << 4));
+    T_RC(EDDY_EINVAL, eddy_stream_set_attributes(f->env, "s", NULL, EDDY_STREAM_SET_ALL));
+    T_RC(EDDY_ENOTFOUND, eddy_stream_set_attributes(f->env, "nope", &o, EDDY_STREAM_SET_ALL));
+    o.iterator_ttl_ms = 10; /* below 1000 */
+    T_RC(EDDY_EINVAL, eddy_stream_set_attributes(f->env, "s", &o, EDDY_STREAM_SET_ALL));
+    T_OK(eddy_stream_describe(f->env, "s", &a));
+    assert_memory_equal(&a.options, &b.options, sizeof a.options);
+}
+
 /* A split closes the parent with an ending number; children record it; a consumer that
  * finishes the parent and then reads the children sees every key in order. */
 static void split_read_in_order(void **state)
@@ -630,6 +680,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(iter_token_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(read_limits_and_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(iter_trimmed_resumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),
         cmocka_unit_test_setup_teardown(trim_removes_closed_shards, setup, teardown),

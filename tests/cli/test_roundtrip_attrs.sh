@@ -122,17 +122,17 @@ run 0 --db ./m import --queue work2 --file work.jsonl --apply-attributes
 run 0 --db ./m queue attrs work2 --json
 has out '"visibility_timeout_ms":0,"delay_ms":5000,"retention_ms":172800000,"body_len_max":65536,"receive_wait_ms":2000,"dlq":"dlq","max_receive_count":3'
 run 2 --db ./m import --queue work --file work.jsonl --keep-attributes --apply-attributes
-# A stream: only the retention can be changed.
-run 0 --db ./m stream create s --shards 2 --retention 1d --hash md5 --max-size 4KiB \
-    --batch-max 50 --iterator-ttl 60s
+# A stream: all but its hash and its shards at creation can be changed.
+run 0 --db ./m stream create s --shards 2 --retention 1d --hash md5 --max-size 8KiB \
+    --batch-max 50 --iterator-ttl 90s
 run 1 --db ./m import --stream s --file s.jsonl
-has err "line 1: stream 's' exists with other attributes than the export's: retention_ms 86400000 \(export: 259200000\);"
+has err "line 1: stream 's' exists with other attributes than the export's: retention_ms 86400000 \(export: 259200000\), record_len_max 8192 \(export: 4096\), iterator_ttl_ms 90000 \(export: 60000\);"
 run 0 --db ./m import --stream s --file s.jsonl --apply-attributes
 run 0 --db ./m stream describe s --json
-has out '"retention_ms":259200000'
+has out '"retention_ms":259200000,"hash":"md5","record_len_max":4096,"batch_max":50,"iterator_ttl_ms":60000'
 run 0 --db ./m stream create s2 --shards 2
 run 1 --db ./m import --stream s2 --file s.jsonl --apply-attributes
-has err "line 1: stream 's2' differs from the export in attributes that cannot change \(only retention_ms can\): retention_ms .*hash \"xxh3\" \(export: \"md5\"\)"
+has err "line 1: stream 's2' differs from the export in attributes that cannot change \(its hash or its shards at creation\): retention_ms .*hash \"xxh3\" \(export: \"md5\"\)"
 # A target resharded otherwise is not the export's lineage.
 run 0 --db ./m stream create s3 --shards 2 --retention 3d --hash md5 --max-size 4KiB \
     --batch-max 50 --iterator-ttl 60s
