@@ -424,6 +424,27 @@ static void stream_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_stream_set_retention(x->env, "s", 0));
     T_RC(EDDY_EINVAL, eddy_stream_set_retention(x->env, "s", UINT64_MAX));
     T_RC(EDDY_ENOTFOUND, eddy_stream_set_retention(x->env, "q", 60000));
+    {
+        eddy_stream_options sa;
+        memset(&sa, 0, sizeof sa);
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(NULL, "s", &sa, EDDY_STREAM_SET_ALL));
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, NULL, &sa, EDDY_STREAM_SET_ALL));
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "", &sa, EDDY_STREAM_SET_ALL));
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "a b", &sa, EDDY_STREAM_SET_ALL));
+        T_RC(EDDY_EINVAL,
+             eddy_stream_set_attributes(x->env, x->long_name, &sa, EDDY_STREAM_SET_ALL));
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "s", NULL, EDDY_STREAM_SET_ALL));
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "s", &sa, 0));
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "s", &sa, 0x80000000u));
+        sa.batch_max = 1u << 30;
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "s", &sa, EDDY_STREAM_SET_BATCH_MAX));
+        sa.batch_max = 0;
+        sa.record_len_max = UINT32_MAX;
+        T_RC(EDDY_EINVAL,
+             eddy_stream_set_attributes(x->env, "s", &sa, EDDY_STREAM_SET_RECORD_LEN_MAX));
+        sa.record_len_max = 0;
+        T_RC(EDDY_ENOTFOUND, eddy_stream_set_attributes(x->env, "q", &sa, EDDY_STREAM_SET_ALL));
+    }
     T_RC(EDDY_EINVAL, eddy_stream_list(NULL, NULL, list_cb, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_list(x->env, NULL, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_delete(NULL, "s"));
