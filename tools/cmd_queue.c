@@ -329,9 +329,7 @@ static int q_list(struct cli *cli, int argc, char **argv)
 
 json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
 {
-    const eddy_queue_options *o = &info->options;
-    json_t *j = json_object(), *allow = json_array();
-    size_t i;
+    json_t *j = json_object(), *attrs = cli_queue_options_json(&info->options);
     json_object_set_new(j, "name", json_string(name));
     json_object_set_new(j, "id", json_integer((json_int_t)info->id));
     json_object_set_new(j, "created_ms", json_integer((json_int_t)info->created_ms));
@@ -340,23 +338,8 @@ json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
     json_object_set_new(j, "in_flight_approx", json_integer((json_int_t)info->in_flight_approx));
     json_object_set_new(j, "visible_approx", json_integer((json_int_t)info->visible_approx));
     json_object_set_new(j, "oldest_age_ms", json_integer((json_int_t)info->oldest_age_ms));
-    json_object_set_new(j, "visibility_timeout_ms",
-                        json_integer((json_int_t)o->visibility_timeout_ms));
-    json_object_set_new(j, "delay_ms", json_integer((json_int_t)o->delay_ms));
-    json_object_set_new(j, "retention_ms", json_integer((json_int_t)o->retention_ms));
-    json_object_set_new(j, "body_len_max", json_integer((json_int_t)o->body_len_max));
-    json_object_set_new(j, "receive_wait_ms", json_integer((json_int_t)o->receive_wait_ms));
-    json_object_set_new(j, "dlq", json_string(o->dlq_name));
-    json_object_set_new(j, "max_receive_count", json_integer((json_int_t)o->max_receive_count));
-    json_object_set_new(j, "redrive_allow",
-                        json_string(o->redrive_allow == EDDY_QUEUE_ALLOW_ALL        ? "all"
-                                    : o->redrive_allow == EDDY_QUEUE_ALLOW_DENY_ALL ? "none"
-                                                                                    : "by_queue"));
-    for (i = 0; i < EDDY_QUEUE_ALLOW_MAX && o->allow_sources[i][0] != '\0'; i++)
-        json_array_append_new(allow, json_string(o->allow_sources[i]));
-    json_object_set_new(j, "allow_sources", allow);
-    json_object_set_new(j, "in_flight_max", json_integer((json_int_t)o->in_flight_max));
-    json_object_set_new(j, "batch_max", json_integer((json_int_t)o->batch_max));
+    json_object_update(j, attrs); /* the export header's keys, after the totals */
+    json_decref(attrs);
     return j;
 }
 

@@ -261,13 +261,9 @@ static json_t *info_json(const char *name, const eddy_stream_info *i)
     json_object_set_new(o, "id", json_integer((json_int_t)i->id));
     json_object_set_new(o, "created_ms", json_integer((json_int_t)i->created_ms));
     json_object_set_new(o, "modified_ms", json_integer((json_int_t)i->modified_ms));
-    json_object_set_new(o, "shard_count", json_integer(i->options.shard_count));
-    json_object_set_new(o, "retention_ms", json_integer((json_int_t)i->options.retention_ms));
-    json_object_set_new(o, "hash",
-                        json_string(i->options.hash == EDDY_STREAM_HASH_MD5 ? "md5" : "xxh3"));
-    json_object_set_new(o, "record_len_max", json_integer(i->options.record_len_max));
-    json_object_set_new(o, "batch_max", json_integer(i->options.batch_max));
-    json_object_set_new(o, "iterator_ttl_ms", json_integer(i->options.iterator_ttl_ms));
+    json_t *attrs = cli_stream_options_json(&i->options); /* the export header's keys */
+    json_object_update(o, attrs);
+    json_decref(attrs);
     json_object_set_new(o, "open_shards", json_integer(i->open_shards));
     json_object_set_new(o, "shards", json_integer(i->shards));
     json_object_set_new(o, "records", json_integer((json_int_t)i->records));
