@@ -798,18 +798,30 @@ int eddy__pagecheck_path(eddy_env *env, const char *path, eddy__pc_report report
     return rc;
 }
 
-int eddy__pagecheck_full(eddy_env *env)
+int eddy__pagecheck_pinned(eddy_env *env, eddy__pc_report report, void *ctx, uint64_t *problems,
+                           MDB_txn **keep)
 {
+    if (keep != NULL)
+        *keep = NULL;
     for (int attempt = 0; attempt < 100; attempt++) {
         MDB_txn *txn;
         int rc = eddy__rtxn_begin(env, &txn);
         if (rc != 0)
             return rc;
-        rc = eddy__pagecheck_txn(env, txn, NULL, NULL, NULL);
+        rc = eddy__pagecheck_txn(env, txn, report, ctx, problems);
+        if (rc != EDDY__PC_AGAIN && keep != NULL) {
+            *keep = txn;
+            return rc;
+        }
         eddy__rtxn_end(env, txn);
         if (rc != EDDY__PC_AGAIN)
             return rc;
     }
     return eddy__err(EDDY_EBUSY, "page check: other processes committed twice during each of "
                                  "100 attempts to pin a snapshot");
+}
+
+int eddy__pagecheck_full(eddy_env *env)
+{
+    return eddy__pagecheck_pinned(env, NULL, NULL, NULL, NULL);
 }

@@ -42,6 +42,12 @@ int eddy__pagecheck_txn(eddy_env *env, MDB_txn *txn, eddy__pc_report report, voi
  * EDDY_ENOMEM. */
 int eddy__pagecheck_full(eddy_env *env);
 
+/* eddy__pagecheck_txn in a read transaction of its own, retried while writers overwrite its
+ * meta page (EDDY_EBUSY after 100 tries). With `keep`, the transaction is left open on the
+ * checked snapshot for the caller to end (eddy__rtxn_end); else it is ended. */
+int eddy__pagecheck_pinned(eddy_env *env, eddy__pc_report report, void *ctx, uint64_t *problems,
+                           MDB_txn **keep);
+
 /* The full check of the newest snapshot of the file `path` through pread alone (LMDB is not
  * involved), reporting as eddy__pagecheck_txn; nothing pins the snapshot, so the file must not
  * change meanwhile. For tests (tests/fuzz/fuzz_pagecheck.c). */

@@ -39,17 +39,9 @@ static void scrub_once(eddy_env *env)
 {
     char first[320] = "", why[480];
     uint64_t problems = 0;
-    int rc = EDDY__PC_AGAIN;
 
-    for (int attempt = 0; attempt < 100 && rc == EDDY__PC_AGAIN; attempt++) {
-        MDB_txn *txn;
-        if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
-            return; /* poisoned or closing: nothing to check with */
-        rc = eddy__pagecheck_txn(env, txn, first_problem, first, &problems);
-        eddy__rtxn_end(env, txn);
-    }
-    if (rc != 0)
-        return;
+    if (eddy__pagecheck_pinned(env, first_problem, first, &problems, NULL) != 0)
+        return; /* poisoned, closing or busy: no verdict this time */
     if (problems > 0) {
         snprintf(why, sizeof why,
                  "data.mdb has damaged LMDB pages (first: %.320s); found by the background page "

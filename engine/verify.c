@@ -181,18 +181,7 @@ static int page_problem(void *ctx, const char *tree, const char *what)
  */
 static int verify_pages(eddy__vctx *v)
 {
-    for (int attempt = 0; attempt < 100; attempt++) {
-        int rc = eddy__rtxn_begin(v->env, &v->txn);
-        if (rc != 0)
-            return rc;
-        rc = eddy__pagecheck_txn(v->env, v->txn, page_problem, v, NULL);
-        if (rc != EDDY__PC_AGAIN)
-            return rc;
-        eddy__rtxn_end(v->env, v->txn);
-    }
-    v->txn = NULL;
-    return eddy__err(EDDY_EBUSY, "verify: other processes committed twice during each of 100 "
-                                 "attempts to pin a snapshot");
+    return eddy__pagecheck_pinned(v->env, page_problem, v, NULL, &v->txn);
 }
 
 EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64_t *problems)

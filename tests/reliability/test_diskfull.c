@@ -546,9 +546,8 @@ static void fill_until_full(void)
  * A delete's outcome must be `expected`, on the full disk too: the disk reserve
  * (eddy_env_options.disk_reserve) keeps receives, deletes and trims working. Returns 1.
  */
-static int delete_done(int rc, int expected, int full, const char *what)
+static int delete_done(int rc, int expected, const char *what)
 {
-    (void)full;
     if (rc != expected)
         print_error("%s: expected %s, got %s (%s)\n", what, eddy_errname(expected),
                     eddy_errname(rc), eddy_last_error());
@@ -556,7 +555,7 @@ static int delete_done(int rc, int expected, int full, const char *what)
     return 1;
 }
 
-static void delete_held(int full, int *ok, int *efull)
+static void delete_held(int *ok, int *efull)
 {
     const char *receipts[HOLD_MAX];
     int results[HOLD_MAX], idx[HOLD_MAX], rc, nb = 0;
@@ -574,7 +573,7 @@ static void delete_held(int full, int *ok, int *efull)
             continue;
         }
         rc = eddy_queue_delete_message(W.env, "q", h->receipt);
-        h->done = delete_done(rc, expected, full, "delete_message");
+        h->done = delete_done(rc, expected, "delete_message");
         if (h->done && rc == 0)
             m->present = 0;
         *(h->done ? ok : efull) += 1;
@@ -582,7 +581,7 @@ static void delete_held(int full, int *ok, int *efull)
     if (nb == 0)
         return;
     rc = eddy_queue_delete_batch(W.env, "q", receipts, (size_t)nb, results);
-    if (!delete_done(rc, 0, full, "delete_batch")) {
+    if (!delete_done(rc, 0, "delete_batch")) {
         *efull += nb;
         return;
     }
@@ -597,7 +596,7 @@ static void delete_held(int full, int *ok, int *efull)
 }
 
 /* Queue and stream trim_before at cuts chosen once; each is all or nothing. */
-static void trims(int full, const char **q_out, const char **s_out)
+static void trims(const char **q_out, const char **s_out)
 {
     uint64_t removed = 0, want = 0;
     int rc;
@@ -613,7 +612,7 @@ static void trims(int full, const char **q_out, const char **s_out)
         for (size_t i = 0; i < W.n_msgs; i++)
             want += W.msgs[i].present && W.msgs[i].sent_ms < W.q_cut;
         rc = eddy_queue_trim_before(W.env, "q", W.q_cut, 0, &removed);
-        W.q_trimmed = delete_done(rc, 0, full, "queue trim_before");
+        W.q_trimmed = delete_done(rc, 0, "queue trim_before");
         *q_out = W.q_trimmed ? "ok" : eddy_errname(rc);
         if (W.q_trimmed)
             assert_int_equal(removed, want);
@@ -626,7 +625,7 @@ static void trims(int full, const char **q_out, const char **s_out)
         for (size_t i = 0; i < W.n_recs; i++)
             want += W.recs[i].present && W.recs[i].arrival_ms < W.s_cut;
         rc = eddy_stream_trim_before(W.env, "s", W.s_cut, 0, &removed);
-        W.s_trimmed = delete_done(rc, 0, full, "stream trim_before");
+        W.s_trimmed = delete_done(rc, 0, "stream trim_before");
         *s_out = W.s_trimmed ? "ok" : eddy_errname(rc);
         if (W.s_trimmed)
             assert_int_equal(removed, want);
@@ -645,10 +644,10 @@ static void removals(int full, const char *when)
     if (full) {
         rc = receive_and_hold(3);
         recv = rc == 0 ? "ok" : eddy_errname(rc);
-        delete_done(rc, 0, 1, "receive");
+        delete_done(rc, 0, "receive");
     }
-    delete_held(full, &ok, &efull);
-    trims(full, &q, &s);
+    delete_held(&ok, &efull);
+    trims(&q, &s);
     print_message("%s: receive %s, %d message deletes ok, %d failed, queue trim_before %s, "
                   "stream trim_before %s\n",
                   when, recv, ok, efull, q, s);
