@@ -207,7 +207,7 @@ static int send_prepare(eddy_env *env, const eddy__q *q, uint32_t dict,
             rc = eddy__q_entry_prepare(env, q, dict, &entries[i], area, &a->e[i]);
         if (rc == EDDY_ENOMEM || rc == EDDY_EINTERNAL)
             return rc;
-        a->e[i].rc = a->results[i].rc = rc;
+        a->e[i].rc = a->results[i].rc = eddy__err_entry(rc);
         a->results[i].body_xxh3 =
             rc == 0 ? XXH3_64bits(entries[i].body.data, entries[i].body.len) : 0;
         total += rc == 0 ? size : 0;

@@ -259,7 +259,7 @@ int eddy__sput_prepare(eddy_env *env, const char *name, const eddy_stream_put_en
     for (size_t i = 0; i < n; i++) {
         memset(&results[i], 0, sizeof results[i]);
         results[i].shard_id = EDDY_STREAM_NO_SHARD;
-        results[i].rc = entry_check(&out->s.cfg, &entries[i], &out->items[i]);
+        results[i].rc = eddy__err_entry(entry_check(&out->s.cfg, &entries[i], &out->items[i]));
         if (results[i].rc != 0 && (all_or_nothing || n == 1)) {
             rc = results[i].rc;
             goto fail;

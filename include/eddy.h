@@ -101,7 +101,9 @@ EDDY_API const char *eddy_strerror(int rc);
  * This thread's detail message for its most recent failed eddy_ call, e.g.
  * "queue name 'a b' has an invalid character ' ' at offset 1". Never NULL (empty when no call has
  * failed on this thread). Valid until the next eddy_ call on the same thread. Use it for humans
- * and logs; decide on success only from return codes.
+ * and logs; decide on success only from return codes. Every failed call sets it, also when the
+ * failure was found on the writer thread; a batch call that succeeds while some of its entries
+ * failed sets it to the message of its first failed entry (test_refusals.c).
  */
 EDDY_API const char *eddy_last_error(void);
 
