@@ -260,7 +260,9 @@ int eddy__sput_prepare(eddy_env *env, const char *name, const eddy_stream_put_en
         memset(&results[i], 0, sizeof results[i]);
         results[i].shard_id = EDDY_STREAM_NO_SHARD;
         results[i].rc = eddy__err_entry(entry_check(&out->s.cfg, &entries[i], &out->items[i]));
-        if (results[i].rc != 0 && (all_or_nothing || n == 1)) {
+        /* A record over the size limit fails the whole batch (Kinesis rejects such a request
+         * whole); other invalid entries fail alone. */
+        if (results[i].rc != 0 && (all_or_nothing || n == 1 || results[i].rc == EDDY_ETOOBIG)) {
             rc = results[i].rc;
             goto fail;
         }

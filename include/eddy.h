@@ -645,14 +645,17 @@ EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_s
 
 /**
  * Send up to batch_max messages in one durable commit. Each entry gets its own result: an entry
- * that fails validation (EDDY_EINVAL, EDDY_ETOOBIG as for eddy_queue_send) is not stored, and
- * the others are (test_queue_api.c: batches_per_entry_results). The call itself succeeds when it
- * ran, whatever the entries' results.
+ * that fails validation (EDDY_EINVAL as for eddy_queue_send) is not stored, and the others are
+ * (test_queue_api.c: batches_per_entry_results). The call itself succeeds when it ran, whatever
+ * the entries' results. Size is a rule of the whole batch (SQS BatchRequestTooLong): when the
+ * entries together, an oversize entry included, exceed body_len_max, nothing is stored, every
+ * result is EDDY_ETOOBIG and so is the call (test_queue_api.c: oversize_entry_fails_whole_batch).
  * @param[out] results  n results, filled in entry order (required).
  * @return 0, or
  *   EDDY_EINVAL     NULL argument, bad name, or n == 0;
  *   EDDY_ELIMIT     n > the queue's batch_max;
- *   EDDY_ETOOBIG    all entries together exceed body_len_max (SQS BatchRequestTooLong);
+ *   EDDY_ETOOBIG    the entries together (any one oversize entry among them) exceed
+ *                   body_len_max: nothing was stored;
  *   EDDY_ENOTFOUND  no such queue;
  *   and the write errors (then no entry was stored).
  * Thread rule: any thread.
@@ -1214,14 +1217,17 @@ EDDY_API int eddy_stream_put(eddy_env *env, const char *name, const eddy_stream_
 
 /**
  * Put up to batch_max records in one durable commit. Each entry gets its own result: an entry
- * that fails validation (EDDY_EINVAL, EDDY_ETOOBIG as for eddy_stream_put) is not stored and the
- * others are. Records that land on the same shard get increasing sequence numbers in entry
- * order.
+ * that fails validation (EDDY_EINVAL as for eddy_stream_put) is not stored and the others are.
+ * An entry over record_len_max fails the whole batch with EDDY_ETOOBIG, as Kinesis rejects such
+ * a request whole: nothing is stored (test_stream_api.c: put_validation). Records that land on
+ * the same shard get increasing sequence numbers in entry order.
  * @param[out] results     n results in entry order (required).
  * @param[out] failed_out  NULL, or the number of entries that failed (Kinesis FailedRecordCount).
  * @return 0 when the batch ran, whatever the entries' results, or EDDY_EINVAL (NULL argument,
- *   bad name, n == 0), EDDY_ELIMIT (n > batch_max), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY
- *   (as for eddy_stream_put), and the write errors (then no entry was stored).
+ *   bad name, n == 0), EDDY_ETOOBIG (an entry's data plus partition key exceed record_len_max),
+ *   EDDY_ELIMIT (n > batch_max), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY (as for
+ *   eddy_stream_put), and the write errors (then no entry was stored; every result holds the
+ *   call's code).
  * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,

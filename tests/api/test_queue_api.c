@@ -383,6 +383,36 @@ static void size_limits(void **state)
     T_OK(eddy_queue_send(f->env, "q", &e[0], NULL));
 }
 
+/* One oversize entry and one small one: the batch's total is over the limit, so the whole batch
+ * is refused and nothing is stored (SQS BatchRequestTooLong), also for a batch of one. */
+static void oversize_entry_fails_whole_batch(void **state)
+{
+    fx *f = *state;
+    eddy_queue_options o;
+    eddy_queue_send_entry e[2];
+    eddy_queue_send_result r[2];
+    eddy_queue_info info;
+    static char big[2048];
+
+    memset(&o, 0, sizeof o);
+    o.body_len_max = 1024;
+    T_OK(eddy_queue_create(f->env, "q", &o));
+    memset(e, 0, sizeof e);
+    e[0].body.data = big;
+    e[0].body.len = 1025;
+    e[1].body.data = "small";
+    e[1].body.len = 5;
+    T_RC(EDDY_ETOOBIG, eddy_queue_send_batch(f->env, "q", e, 2, r));
+    assert_int_equal(r[0].rc, EDDY_ETOOBIG);
+    assert_int_equal(r[1].rc, EDDY_ETOOBIG);
+    assert_non_null(strstr(eddy_last_error(), "entry 0"));
+    T_RC(EDDY_ETOOBIG, eddy_queue_send_batch(f->env, "q", e, 1, r));
+    assert_int_equal(r[0].rc, EDDY_ETOOBIG);
+    T_OK(eddy_queue_get_attributes(f->env, "q", &info));
+    assert_int_equal(info.messages, 0);
+    eddy_queue_batch_free(recv_n(f->env, "q", 10, 0, 0));
+}
+
 static void dead_letter_move(void **state)
 {
     fx *f = *state;
@@ -721,6 +751,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(delays, setup, teardown),
         cmocka_unit_test_setup_teardown(batches_per_entry_results, setup, teardown),
         cmocka_unit_test_setup_teardown(size_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(oversize_entry_fails_whole_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(dead_letter_move, setup, teardown),
         cmocka_unit_test_setup_teardown(redrive_allow_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),

@@ -179,11 +179,25 @@ static void put_validation(void **state)
     e[1] = ent("", "empty pk");
     e[2] = ent("k", "far too long data");
     e[3] = ent("k", "x");
-    T_OK(eddy_stream_put_batch(f->env, "s", e, 3, r, &failed));
-    assert_int_equal(failed, 2);
+    /* an invalid entry fails alone */
+    T_OK(eddy_stream_put_batch(f->env, "s", e, 2, r, &failed));
+    assert_int_equal(failed, 1);
     assert_int_equal(r[0].rc, 0);
     assert_int_equal(r[1].rc, EDDY_EINVAL);
+    /* an oversize entry fails the whole batch: nothing of it is stored (Kinesis rejects it) */
+    e[0] = ent("k", "ok2");
+    T_RC(EDDY_ETOOBIG, eddy_stream_put_batch(f->env, "s", e, 3, r, &failed));
+    assert_int_equal(failed, 0);
+    assert_int_equal(r[0].rc, EDDY_ETOOBIG);
     assert_int_equal(r[2].rc, EDDY_ETOOBIG);
+    assert_int_equal(r[0].seq[0], '\0');
+    {
+        eddy_stream_shard sh[1];
+        size_t ns = 0;
+        T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
+        assert_int_equal(ns, 1);
+        assert_int_equal(sh[0].records, 1);
+    }
     T_RC(EDDY_ELIMIT, eddy_stream_put_batch(f->env, "s", e, 4, r, NULL));
     T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[2], r));
     memset(pk, 'p', sizeof pk);
