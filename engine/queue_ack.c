@@ -49,6 +49,14 @@ static int ack_one(eddy__wtx *w, qack *a, size_t i, eddy__qcounters *c)
 
     if (rc != 0 || a->tmo == NULL)
         return rc != 0 ? rc : eddy__q_msg_remove(w, a->qid, r->msg_id, &s, c);
+    /* A message whose visibility timeout ran out is visible again, no longer in flight: SQS
+     * answers MessageNotInflight and leaves it visible, and so does Eddy. */
+    if (s.deadline_ms <= w->now_ms)
+        return eddy__err(EDDY_EEXPIRED,
+                         "message %llu in queue '%s' is not in flight: its visibility timeout "
+                         "ended %llu ms ago (SQS MessageNotInflight); receive it again",
+                         (unsigned long long)r->msg_id, a->name,
+                         (unsigned long long)(w->now_ms - s.deadline_ms));
     ns = s;
     ns.deadline_ms = w->now_ms + a->tmo[i];
     if (ns.deadline_ms > s.received_ms + EDDY__Q_VIS_MAX)

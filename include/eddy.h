@@ -769,10 +769,13 @@ EDDY_API int eddy_queue_delete_batch(eddy_env *env, const char *name, const char
  * Make the message of `receipt` invisible until now + timeout_ms (0 makes it visible at once).
  * The new timeout counts from now, not from the receive; it may not reach beyond 12 h after the
  * receive that issued the receipt. The next receive uses the queue's timeout again
- * (test_queue_api.c: change_visibility_rules).
+ * (test_queue_api.c: change_visibility_rules). Only a message in flight can change: once its
+ * visibility timeout ran out it is visible again, and the change is refused and leaves it visible
+ * (SQS MessageNotInflight; test_queue_api.c: late_change_visibility_is_refused).
  * @return 0, or EDDY_EINVAL (as for delete, or timeout_ms > 43200000, or a deadline beyond 12 h
- *   from the receive: nothing changed), EDDY_EEXPIRED, EDDY_ENOTFOUND (as for delete), and the
- *   write errors.
+ *   from the receive: nothing changed), EDDY_EEXPIRED (as for delete, or the message's visibility
+ *   timeout ran out: it is not in flight; nothing changed), EDDY_ENOTFOUND (as for delete), and
+ *   the write errors.
  * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_change_visibility(eddy_env *env, const char *name, const char *receipt,

@@ -200,10 +200,10 @@ static void visibility_timeout_and_stale_receipts(void **state)
     eddy_queue_batch_free(b);
     f->clk.now_ms += 29999;
     eddy_queue_batch_free(recv_n(f->env, "q", 1, 0, 0));
-    /* a handle stays valid after its timeout ran out, until the next receive */
+    /* once its timeout ran out the message is no longer in flight: a change of visibility is
+     * refused (SQS MessageNotInflight) and it stays visible */
     f->clk.now_ms += 1;
-    T_OK(eddy_queue_change_visibility(f->env, "q", old, 1000));
-    f->clk.now_ms += 1000;
+    T_RC(EDDY_EEXPIRED, eddy_queue_change_visibility(f->env, "q", old, 1000));
     b = recv_n(f->env, "q", 1, 0, 1);
     m = eddy_queue_batch_messages(b, NULL);
     assert_int_equal(m->receive_count, 2);
@@ -235,12 +235,47 @@ static void change_visibility_rules(void **state)
     /* beyond 12 h from the receive: refused, nothing changed */
     T_RC(EDDY_EINVAL, eddy_queue_change_visibility(f->env, "q", m->receipt, 43200000));
     T_RC(EDDY_EINVAL, eddy_queue_change_visibility(f->env, "q", m->receipt, 43200001));
-    f->clk.now_ms += 1;
     /* 0: visible at once */
     T_OK(eddy_queue_change_visibility(f->env, "q", m->receipt, 0));
     eddy_queue_batch_free(b);
     b = recv_n(f->env, "q", 1, 0, 1);
     assert_int_equal(eddy_queue_batch_messages(b, NULL)->receive_count, 2);
+    eddy_queue_batch_free(b);
+}
+
+/* Visibility 30 s, receive at T, change visibility to 60 s at T + 85 s: the message is visible
+ * again, so the change is refused with EDDY_EEXPIRED (SQS MessageNotInflight) and the message
+ * stays visible; a delete with that receipt still works until the next receive. */
+static void late_change_visibility_is_refused(void **state)
+{
+    fx *f = *state;
+    char rcpt[EDDY_QUEUE_RECEIPT_LEN + 1];
+    eddy_queue_visibility_entry ve;
+    eddy_queue_batch *b;
+    int result = 0;
+
+    T_OK(eddy_queue_create(f->env, "q", NULL));
+    send_str(f->env, "q", "x");
+    b = recv_n(f->env, "q", 1, 30000, 1);
+    memcpy(rcpt, eddy_queue_batch_messages(b, NULL)->receipt, sizeof rcpt);
+    eddy_queue_batch_free(b);
+    f->clk.now_ms += 85000;
+    T_RC(EDDY_EEXPIRED, eddy_queue_change_visibility(f->env, "q", rcpt, 60000));
+    assert_non_null(strstr(eddy_last_error(), "not in flight"));
+    ve.receipt = rcpt;
+    ve.timeout_ms = 60000;
+    T_OK(eddy_queue_change_visibility_batch(f->env, "q", &ve, 1, &result));
+    assert_int_equal(result, EDDY_EEXPIRED);
+    /* still visible, at once */
+    b = recv_n(f->env, "q", 1, 0, 1);
+    assert_int_equal(eddy_queue_batch_messages(b, NULL)->receive_count, 2);
+    T_OK(eddy_queue_delete_message(f->env, "q", eddy_queue_batch_messages(b, NULL)->receipt));
+    eddy_queue_batch_free(b);
+    /* a receipt whose timeout ran out still deletes */
+    send_str(f->env, "q", "y");
+    b = recv_n(f->env, "q", 1, 30000, 1);
+    f->clk.now_ms += 30000;
+    T_OK(eddy_queue_delete_message(f->env, "q", eddy_queue_batch_messages(b, NULL)->receipt));
     eddy_queue_batch_free(b);
 }
 
@@ -747,6 +782,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(send_receive_delete_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(visibility_timeout_and_stale_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(change_visibility_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(late_change_visibility_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(delays, setup, teardown),
         cmocka_unit_test_setup_teardown(batches_per_entry_results, setup, teardown),

@@ -276,7 +276,9 @@ static void op_ack(int change)
         return;
     r = (int)rnd((uint64_t)M.n_receipts);
     expect = m_receipt(r, &m);
-    if (expect == 0 && change && M.now + t > m->received + 43200000u)
+    if (expect == 0 && change && m->deadline <= M.now)
+        expect = EDDY_EEXPIRED; /* visible again: not in flight (SQS MessageNotInflight) */
+    else if (expect == 0 && change && M.now + t > m->received + 43200000u)
         expect = EDDY_EINVAL;
     seen.stale += expect == EDDY_EEXPIRED;
     seen.gone += expect == EDDY_ENOTFOUND;
