@@ -113,6 +113,22 @@ static inline uint64_t eddy__now_ms(eddy_env *env)
     return env->opt.clock.now_ms(env->opt.clock.ctx);
 }
 
+/*
+ * The one retention rule, for queue messages and stream records alike: whatever arrived (or was
+ * first enqueued) at t_ms has expired at now_ms when t_ms + retention_ms <= now_ms.
+ * eddy__retention_cut gives the first arrival time still kept: everything that arrived before it
+ * has expired.
+ */
+static inline int eddy__retention_expired(uint64_t t_ms, uint64_t retention_ms, uint64_t now_ms)
+{
+    return t_ms + retention_ms <= now_ms;
+}
+
+static inline uint64_t eddy__retention_cut(uint64_t retention_ms, uint64_t now_ms)
+{
+    return now_ms >= retention_ms ? now_ms - retention_ms + 1 : 0;
+}
+
 static inline uint64_t eddy__rand64(eddy_env *env)
 {
     return env->opt.rng.next_u64(env->opt.rng.ctx);

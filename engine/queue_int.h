@@ -103,7 +103,7 @@ int eddy__q_expire(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint32_t 
 /* Is a message with this state past its queue's retention at `now`? */
 static inline int eddy__q_expired(const eddy__q *q, const eddy__qstate *s, uint64_t now)
 {
-    return s->enq_ms + q->cfg.retention_ms <= now;
+    return eddy__retention_expired(s->enq_ms, q->cfg.retention_ms, now);
 }
 /* Copy a message from (qid, msg_id) into queue dst as a new message; used by dead-letter moves
  * and redrive. dead_letter: keep origin, receive count and enqueue time; else start afresh. */

@@ -147,8 +147,11 @@ static int trim_apply(eddy__wtx *w, void *arg)
     op->removed = 0;
     if ((rc = eddy__s_get_same(w, op->name, op->name_len, op->sid, &s)) != 0)
         return rc;
-    shard_cutoff = w->now_ms > s.cfg.retention_ms ? w->now_ms - s.cfg.retention_ms : 0;
-    cutoff = op->before > shard_cutoff ? op->before : shard_cutoff;
+    /* Records that arrived before the cut have expired (arrival + retention <= now); a closed
+     * shard expires by the same rule on its closing time. */
+    cutoff = eddy__retention_cut(s.cfg.retention_ms, w->now_ms);
+    shard_cutoff = cutoff > 0 ? cutoff - 1 : 0;
+    cutoff = op->before > cutoff ? op->before : cutoff;
     if (cutoff == 0)
         return 0;
     if ((rc = eddy__shards_load(w->env, w->txn, s.id, &rows, &n)) != 0)

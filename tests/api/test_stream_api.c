@@ -404,6 +404,41 @@ static void iter_trimmed_resumes(void **state)
     assert_int_equal(removed, 1);
 }
 
+/* One retention rule for queues and streams: arrival + retention_ms <= now removes. A stream with
+ * a 60 s retention removes a record at exactly T + 60,000 ms, as a queue does. */
+static void retention_boundary_matches_queues(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.retention_ms = 60000};
+    eddy_queue_options qo;
+    eddy_queue_send_entry m;
+    eddy_queue_info qi;
+    eddy_stream_put_result r;
+    uint64_t removed = 9;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    memset(&qo, 0, sizeof qo);
+    qo.retention_ms = 60000;
+    T_OK(eddy_queue_create(f->env, "q", &qo));
+    memset(&m, 0, sizeof m);
+    m.body.data = "x";
+    m.body.len = 1;
+    T_OK(eddy_queue_send(f->env, "q", &m, NULL));
+    put(f->env, "s", "k", "a", &r);
+    f->clock.now_ms = T0 + 59999;
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 0);
+    T_OK(eddy_queue_trim(f->env, "q", 0, &removed));
+    assert_int_equal(removed, 0);
+    f->clock.now_ms = T0 + 60000;
+    T_OK(eddy_queue_trim(f->env, "q", 0, &removed));
+    assert_int_equal(removed, 1);
+    T_OK(eddy_queue_get_attributes(f->env, "q", &qi));
+    assert_int_equal(qi.messages, 0);
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 1);
+}
+
 /* eddy_stream_set_attributes: the masked fields change (zero: the default), the others stay;
  * the new limits apply to later puts; bad masks and values change nothing. */
 static void set_attributes_mask(void **state)
@@ -694,6 +729,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(iter_token_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(read_limits_and_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(iter_trimmed_resumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(retention_boundary_matches_queues, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),
