@@ -302,7 +302,10 @@ typedef struct eddy_env_options {
  *   EDDY_ENOTFOUND  EDDY_ENV_NOCREATE or EDDY_ENV_READONLY and no database at `path`;
  *   EDDY_EBUSY      this process already has `path` open (or, with EDDY_ENV_CHECK, other
  *                   processes committed so fast that no snapshot could be pinned);
- *   EDDY_EVERSION   the database was written by a newer format version (or is not Eddy's);
+ *   EDDY_EVERSION   the database was written by a newer format version, or is an LMDB
+ *                   database that Eddy did not create ("not an Eddy database: ..."; read-only
+ *                   or read-write, it is left unchanged; test_env.c:
+ *                   foreign_lmdb_is_refused_untouched);
  *   EDDY_ECORRUPT   the LMDB files or the meta record are damaged (the message names the
  *                   table and page);
  *   EDDY_EIO        the operating system refused (permissions, not a directory, ...);
