@@ -545,13 +545,17 @@ typedef struct eddy_queue_info {
     uint64_t created_ms;
     uint64_t modified_ms;
     uint64_t messages;         /* exact: messages stored (visible, in flight and delayed) */
-    uint64_t in_flight_approx; /* received and not deleted since (includes expired timeouts) */
-    uint64_t visible_approx;   /* messages - in_flight_approx (delayed ones included) */
+    uint64_t in_flight_approx; /* exact: received, visibility timeout still running */
+    uint64_t visible_approx;   /* exact: receivable now (messages - in flight - delayed) */
     uint64_t oldest_age_ms;    /* age of the oldest message by enqueue time; 0 when empty */
+    uint64_t delayed;          /* exact: never received, delivery delay still running */
 } eddy_queue_info;
 
 /**
- * Read queue `name`'s attributes and counts from the counters kept on every write (no scan).
+ * Read queue `name`'s attributes and counts. The counts are those of eddy_queue_stat_get (one
+ * definition, one function in the engine; test_queue_api.c: attributes_and_stat_agree), read
+ * from the counters and the part of the visibility index past now: O(log n + in flight +
+ * delayed + messages sent in the last 15 minutes), no scan of the visible messages.
  * @param[out] out  filled on success; unchanged on failure.
  * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND (no such queue),
  *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.

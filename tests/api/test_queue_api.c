@@ -338,6 +338,38 @@ static void delays(void **state)
     assert_int_equal(st.visible, 0);
 }
 
+/* One definition of each count: eddy_queue_get_attributes and eddy_queue_stat_get agree, also
+ * after visibility timeouts ran out, and match the truth. */
+static void attributes_and_stat_agree(void **state)
+{
+    fx *f = *state;
+    eddy_queue_send_entry m;
+    eddy_queue_info info;
+    eddy_queue_stat st;
+
+    T_OK(eddy_queue_create(f->env, "q", NULL));
+    memset(&m, 0, sizeof m);
+    m.body.data = "x";
+    m.body.len = 1;
+    for (int i = 0; i < 10; i++) {
+        m.delay_ms = i < 2 ? 60000 : 0;
+        T_OK(eddy_queue_send(f->env, "q", &m, NULL));
+    }
+    eddy_queue_batch_free(recv_n(f->env, "q", 5, 30000, 5));
+    f->clk.now_ms += 40000; /* those 5 are visible again; the 2 delayed ones still wait */
+    eddy_queue_batch_free(recv_n(f->env, "q", 2, 30000, 2));
+    T_OK(eddy_queue_stat_get(f->env, "q", &st));
+    T_OK(eddy_queue_get_attributes(f->env, "q", &info));
+    assert_int_equal(st.messages, 10);
+    assert_int_equal(st.in_flight, 2);
+    assert_int_equal(st.delayed, 2);
+    assert_int_equal(st.visible, 6);
+    assert_int_equal(info.messages, st.messages);
+    assert_int_equal(info.in_flight_approx, st.in_flight);
+    assert_int_equal(info.visible_approx, st.visible);
+    assert_int_equal(info.delayed, st.delayed);
+}
+
 static void batches_per_entry_results(void **state)
 {
     fx *f = *state;
@@ -786,6 +818,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(malformed_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(delays, setup, teardown),
         cmocka_unit_test_setup_teardown(batches_per_entry_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(attributes_and_stat_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(size_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(oversize_entry_fails_whole_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(dead_letter_move, setup, teardown),
