@@ -922,8 +922,11 @@ typedef struct eddy_queue_restore_entry {
     /** Receives so far and the first receive time (0 with receive_count 0). */
     uint32_t receive_count;
     uint64_t first_receive_ms;
-    /** When it becomes receivable: 0 = at once; a later time restores a delay. A message that
-     *  was in flight is restored visible at that time, with no receipt: the old ones stay dead. */
+    /** When it becomes receivable: 0 = at once; a later time restores a delay, or, for a
+     *  message with receives (receive_count > 0), its visibility timeout: such a message is
+     *  restored in flight until then, counted as in flight, with no valid receipt (the old ones
+     *  stay dead), and then becomes visible (test_queue_scan.c:
+     *  restore_in_flight_stays_in_flight). */
     uint64_t visible_ms;
     /** A dead letter's origin queue id and message id (ids of the source database), else 0. */
     uint64_t origin_queue_id;
