@@ -62,14 +62,16 @@ static int iter_pos(eddy_env *env, MDB_txn *txn, const eddy__s *s, uint32_t shar
                     const char *seq, uint64_t ts, uint64_t *pos)
 {
     eddy__sshard sh;
+    uint64_t cut = eddy__retention_cut(s->cfg.retention_ms, eddy__now_ms(env));
     int rc = eddy__shard_get(env, txn, s->id, shard, &sh);
 
     if (rc != 0)
         return rc;
     switch (type) {
     case EDDY_ITER_TRIM_HORIZON:
+        /* The first unexpired record, whether or not a trim removed the expired ones yet. */
         *pos = sh.trim_n > sh.base_n + 1 ? sh.trim_n : sh.base_n + 1;
-        return 0;
+        return cut == 0 ? 0 : pos_at_time(env, txn, s->id, shard, &sh, cut, pos);
     case EDDY_ITER_LATEST:
         *pos = sh.last_n + 1;
         return 0;
@@ -77,7 +79,7 @@ static int iter_pos(eddy_env *env, MDB_txn *txn, const eddy__s *s, uint32_t shar
     case EDDY_ITER_AFTER_SEQUENCE_NUMBER:
         return seq_pos(&sh, shard, type, seq, pos);
     default:
-        return pos_at_time(env, txn, s->id, shard, &sh, ts, pos);
+        return pos_at_time(env, txn, s->id, shard, &sh, ts > cut ? ts : cut, pos);
     }
 }
 
@@ -163,7 +165,8 @@ typedef struct read_state {
     uint32_t max_records;
     uint64_t max_bytes;
     eddy__sshard sh;
-    uint64_t start;    /* first record number to return: max(position, trim_n) */
+    uint64_t start;    /* first record number to return: max(position, trim_n, expired) */
+    uint64_t cut;      /* records that arrived before this have expired: never served */
     uint64_t after_ts; /* arrival of the first block not loaded; 0 = none */
     uint64_t next_pos; /* where the next call starts */
     uint64_t next_ts;  /* arrival of the first record not returned; 0 = none */
@@ -243,6 +246,12 @@ static int read_copy(eddy_env *env, MDB_txn *txn, read_state *st, eddy_stream_ba
         }
         if (first + m.count <= st->start)
             continue; /* the block before pos did not hold it */
+        if (m.arrival_ms < st->cut) {
+            /* Past retention but not trimmed yet: never served (Kinesis); reading resumes at
+             * the first unexpired record, as after a trim. */
+            st->start = first + m.count;
+            continue;
+        }
         if (recs >= st->max_records || (recs > 0 && bytes >= st->max_bytes)) {
             st->after_ts = m.arrival_ms;
             break;
@@ -283,8 +292,9 @@ static int read_txn(eddy_env *env, read_state *st, eddy_stream_batch *b)
     if (rc != 0)
         goto out;
     st->start = st->it.pos_n > st->sh.trim_n ? st->it.pos_n : st->sh.trim_n;
-    st->next_pos = st->start;
+    st->cut = eddy__retention_cut(s.cfg.retention_ms, eddy__now_ms(env));
     rc = read_copy(env, txn, st, b);
+    st->next_pos = st->start;
 out:
     eddy__rtxn_end(env, txn);
     return rc;
@@ -360,7 +370,7 @@ static int read_finish(eddy_env *env, read_state *st, eddy_stream_batch *b)
             return rc;
         full = rc == 1;
     }
-    info->skipped_trimmed = st->it.pos_n < st->sh.trim_n;
+    info->skipped_trimmed = st->it.pos_n < st->sh.trim_n || st->it.pos_n < st->start;
     info->millis_behind_latest = st->next_ts != 0 && now > st->next_ts ? now - st->next_ts : 0;
     info->child_ids[0] = info->child_ids[1] = EDDY_STREAM_NO_SHARD;
     if (st->sh.state == EDDY__SHARD_CLOSED && st->next_pos > st->sh.last_n) {

@@ -439,6 +439,52 @@ static void retention_boundary_matches_queues(void **state)
     assert_int_equal(removed, 1);
 }
 
+/* Records past retention are never served, even before any trim: TRIM_HORIZON and AT_TIMESTAMP
+ * start at the first unexpired record, an older position (an old iterator, AT_SEQUENCE_NUMBER
+ * of an expired record) resumes there with skipped_trimmed. */
+static void expired_records_are_not_served(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.retention_ms = 60000};
+    eddy_stream_iterator old, it;
+    eddy_stream_read_info info;
+    eddy_stream_put_result ra, rb;
+    char out[256];
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    put(f->env, "s", "k", "a", &ra);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &old));
+    f->clock.now_ms = T0 + 30000;
+    put(f->env, "s", "k", "b", &rb);
+    f->clock.now_ms = T0 + 65000; /* a expired 5 s ago; nobody trimmed */
+    out[0] = '\0';
+    assert_int_equal(drain(f->env, &old, out, sizeof out, &info), 1);
+    assert_string_equal(out, "b");
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    out[0] = '\0';
+    assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 1);
+    assert_string_equal(out, "b");
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, T0, &it));
+    out[0] = '\0';
+    assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 1);
+    assert_string_equal(out, "b");
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, ra.seq, 0, &it));
+    {
+        eddy_stream_batch *b = NULL;
+        size_t n = 0;
+        const eddy_stream_record *rec;
+        T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
+        rec = eddy_stream_batch_records(b, &n);
+        assert_int_equal(n, 1);
+        assert_string_equal(rec[0].seq, rb.seq);
+        assert_true(eddy_stream_batch_info(b)->skipped_trimmed);
+        eddy_stream_batch_free(b);
+    }
+    f->clock.now_ms = T0 + 90000; /* both expired */
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
+}
+
 /* eddy_stream_set_attributes: the masked fields change (zero: the default), the others stay;
  * the new limits apply to later puts; bad masks and values change nothing. */
 static void set_attributes_mask(void **state)
@@ -730,6 +776,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(read_limits_and_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(iter_trimmed_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(retention_boundary_matches_queues, setup, teardown),
+        cmocka_unit_test_setup_teardown(expired_records_are_not_served, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),
