@@ -405,9 +405,17 @@ int eddy__sput_apply(eddy__wtx *w, eddy__sput *p)
     return 0;
 }
 
+/* The put, then retention's bounded step on the shards it wrote to (stream_trim.c), so that a
+ * stream that is written to trims itself without eddy_stream_trim. */
 static int put_apply(eddy__wtx *w, void *arg)
 {
-    return eddy__sput_apply(w, arg);
+    eddy__sput *p = arg;
+    int rc = eddy__sput_apply(w, p);
+
+    for (size_t i = 0; rc == 0 && i < p->n_shards; i++)
+        rc = eddy__s_expire_shard(w, p->s.id, p->s.cfg.retention_ms, p->shards[i].id,
+                                  &p->shards[i].s);
+    return rc;
 }
 
 /* Prepare and write, preparing again when a reshard raced the routing. */

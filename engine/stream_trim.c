@@ -162,6 +162,28 @@ static int trim_apply(eddy__wtx *w, void *arg)
     return rc;
 }
 
+int eddy__s_expire_shard(eddy__wtx *w, uint64_t sid, uint64_t retention_ms, uint32_t shard,
+                         eddy__sshard *sh)
+{
+    uint8_t keys[EDDY__S_EXPIRE_STEP + 1][EDDY__SKEY_REC_LEN];
+    uint64_t cut = eddy__retention_cut(retention_ms, w->now_ms);
+    eddy__shard_row row;
+    trim_op op;
+    int rc;
+
+    if (cut == 0)
+        return 0;
+    memset(&op, 0, sizeof op);
+    op.sid = sid;
+    op.max_n = EDDY__S_EXPIRE_STEP;
+    op.keys = keys;
+    row.id = shard;
+    row.s = *sh;
+    if ((rc = trim_shard(w, &op, &row, cut, cut - 1)) == 0)
+        *sh = row.s;
+    return rc;
+}
+
 static int trim_run(eddy_env *env, const char *name, uint64_t before_ms, uint32_t max_n,
                     uint64_t *removed_out)
 {

@@ -1400,8 +1400,10 @@ typedef struct eddy_stream_batch eddy_stream_batch;
  * Read up to max_records / max_bytes records of the iterator's shard from its position, in
  * sequence order, and say where to continue. An empty batch is normal (nothing new yet); keep
  * calling with the next iterator. Every call returns a fresh iterator, also when empty.
- * If the iterator points at records that retention removed, reading resumes at the trim horizon
- * and skipped_trimmed is set (test_stream_api.c: iter_trimmed_resumes).
+ * Records past retention (arrival + retention_ms <= now) are never returned, trimmed or not.
+ * If the iterator points at records that retention removed or that expired, reading resumes at
+ * the first unexpired record and skipped_trimmed is set (test_stream_api.c:
+ * iter_trimmed_resumes, expired_records_are_not_served).
  * @param[out] out  the batch, or NULL on failure. Free with eddy_stream_batch_free.
  * @return 0, or
  *   EDDY_EINVAL    NULL argument, a malformed or edited token, max_records over 10000;
@@ -1432,7 +1434,9 @@ EDDY_API void eddy_stream_batch_free(eddy_stream_batch *batch);
  * (0 = 1000, at most 100000). Records go in whole put blocks (the records one put stored on one
  * shard); a block larger than max_n is removed alone, so every call makes progress. Also removes
  * closed shards whose records are all gone and that closed longer than the retention ago (with
- * their checkpoints and leases). Call it in a loop until *removed_out is 0.
+ * their checkpoints and leases). Call it in a loop until *removed_out is 0. Puts already remove
+ * up to 16 expired records of each shard they write to (test_stream_api.c:
+ * puts_trim_expired_records); this call is for streams nobody writes to and closed shards.
  * @param[out] removed_out  NULL, or the number of records removed.
  * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND, and the
  *   write errors.

@@ -485,6 +485,32 @@ static void expired_records_are_not_served(void **state)
     assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
 }
 
+/* Retention also runs by itself, in bounded steps: each put removes up to 16 expired records of
+ * the shards it writes to (as each queue receive removes expired messages), without a trim. */
+static void puts_trim_expired_records(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.retention_ms = 60000};
+    eddy_stream_put_result r;
+    eddy_stream_shard sh[1];
+    uint64_t removed = 9;
+    size_t ns = 0;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    for (int i = 0; i < 40; i++)
+        put(f->env, "s", "k", "old", &r);
+    f->clock.now_ms = T0 + 60000;
+    put(f->env, "s", "k", "new", &r);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
+    assert_int_equal(sh[0].records, 40 + 1 - 16);
+    put(f->env, "s", "k", "new", &r);
+    put(f->env, "s", "k", "new", &r);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
+    assert_int_equal(sh[0].records, 3);
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 0);
+}
+
 /* eddy_stream_set_attributes: the masked fields change (zero: the default), the others stay;
  * the new limits apply to later puts; bad masks and values change nothing. */
 static void set_attributes_mask(void **state)
@@ -777,6 +803,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(iter_trimmed_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(retention_boundary_matches_queues, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_records_are_not_served, setup, teardown),
+        cmocka_unit_test_setup_teardown(puts_trim_expired_records, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),

@@ -91,6 +91,24 @@ static void random_hash_key(model *m, char *out)
     out[digits] = '\0';
 }
 
+/* What a put does after writing to shard x: retention's bounded step (whole expired blocks, up
+ * to 16 records, at least one block). */
+static void put_expire(model *m, mshard *x)
+{
+    size_t k = 0;
+    while (k < x->n && x->r[k].arrival_ms + RET_MS <= m->clock.now_ms) {
+        size_t c = 1;
+        while (k + c < x->n && x->r[k + c].block == x->r[k].block)
+            c++;
+        if (k > 0 && k + c > 16)
+            break;
+        k += c;
+    }
+    if (k > 0)
+        memmove(x->r, x->r + k, (x->n - k) * sizeof *x->r);
+    x->n -= k;
+}
+
 static void op_put(model *m)
 {
     eddy_stream_put_entry e[20];
@@ -132,6 +150,13 @@ static void op_put(model *m)
         strcpy(x->r[x->n].data, data[i]);
         x->r[x->n].block = m->puts;
         x->r[x->n++].arrival_ms = r[i].arrival_ms;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int first = 1;
+        for (size_t j = 0; j < i; j++)
+            first &= r[j].shard_id != r[i].shard_id;
+        if (first)
+            put_expire(m, find(m, r[i].shard_id));
     }
 }
 
