@@ -197,6 +197,10 @@ int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out)
 int eddy__pad_tail(eddy_env *env, int at_open);
 /* filelen.c: the disk reserve kept past `need` bytes of data (eddy_env_options.disk_reserve). */
 uint64_t eddy__reserve_bytes(const eddy_env *env, uint64_t need);
+/* Give the reserve allocated past the data's end back to the disk (truncate data.mdb to its last
+ * committed page): compaction's room for its copy on a full disk. The next open or commit
+ * allocates it again. */
+int eddy__reserve_release(eddy_env *env);
 
 /* create.c: build a new database aside and rename it into place whole; caller holds eddy.lock. */
 int eddy__create(eddy_env *env, unsigned lmdb_flags);

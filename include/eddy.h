@@ -425,7 +425,10 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags);
  *   EDDY_ENOTFOUND no database at path;
  *   EDDY_EBUSY     the database is open in this or another process;
  *   EDDY_ECORRUPT  the copy failed verification (the original is left as it was);
- *   EDDY_EVERSION, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM as for eddy_env_open and eddy_env_copy.
+ *   EDDY_EFULL     no room on the disk for the compacted copy, even after giving the disk
+ *                  reserve past the data back (the message says so; the original is intact;
+ *                  test_diskfull.c: drained_disk_is_not_full compacts a drained full disk);
+ *   EDDY_EVERSION, EDDY_EIO, EDDY_ENOMEM as for eddy_env_open and eddy_env_copy.
  * Thread rule: any thread.
  */
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,

@@ -75,10 +75,72 @@ static void full_disk_gives_efull_and_keeps_data(void **state)
     (void)state;
 }
 
+static int send_4k(eddy_env *env)
+{
+    static char body[4096];
+    eddy_queue_send_entry m;
+    memset(body, 'b', sizeof body);
+    memset(&m, 0, sizeof m);
+    m.body.data = body;
+    m.body.len = sizeof body;
+    return eddy_queue_send(env, "q", &m, NULL);
+}
+
+/* An 8 MiB disk filled with 4 KiB bodies until EDDY_EFULL, then purged: the pages LMDB freed
+ * are room, so sends work again, also after a reopen, and compaction works (or, when it
+ * cannot, says why). */
+static void drained_disk_is_not_full(void **state)
+{
+    char mnt[512], db[600];
+    eddy_queue_options qo;
+    eddy_env_options o;
+    uint64_t before = 0, after = 0, removed = 0;
+    eddy_env *env;
+    int rc = 0, n = 0;
+
+    snprintf(mnt, sizeof mnt, "%s", t_tmpdir());
+    if (getuid() != 0 || mount("eddy-tmpfs", mnt, "tmpfs", 0, "size=8m") != 0) {
+        print_message("cannot mount tmpfs here: skipped\n");
+        skip();
+    }
+    snprintf(db, sizeof db, "%s/db", mnt);
+    memset(&o, 0, sizeof o);
+    o.compression_min_len = UINT32_MAX; /* 4 KiB of 'b' must take 4 KiB */
+    env = t_env_open_opts(db, NULL, &o);
+    memset(&qo, 0, sizeof qo);
+    T_OK(eddy_queue_create(env, "q", &qo));
+    for (n = 0; n < 100000 && (rc = send_4k(env)) == 0; n++)
+        ;
+    print_message("EFULL after %d sends: %s\n", n, eddy_last_error());
+    assert_int_equal(rc, EDDY_EFULL);
+    T_OK(eddy_queue_purge(env, "q", &removed));
+    assert_int_equal(removed, (uint64_t)n);
+    T_OK(send_4k(env));
+    T_OK(eddy_env_close(env));
+    env = t_env_open_opts(db, NULL, &o);
+    T_OK(send_4k(env));
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    rc = eddy_env_compact(db, &o, &before, &after);
+    print_message("compact: %s (%s), %llu -> %llu bytes\n", eddy_errname(rc), eddy_last_error(),
+                  (unsigned long long)before, (unsigned long long)after);
+    if (rc != 0)
+        assert_true(eddy_last_error()[0] != '\0');
+    T_OK(rc);
+    assert_true(after < before);
+    env = t_env_open_opts(db, NULL, &o);
+    T_OK(send_4k(env));
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    umount2(mnt, MNT_DETACH);
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_disk_gives_efull_and_keeps_data),
+        cmocka_unit_test(drained_disk_is_not_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
