@@ -139,9 +139,12 @@ EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
     /* On a full disk the reserve past the data's end is the room the compacted copy needs. */
     if ((rc = eddy__reserve_release(env)) == 0)
         rc = copy_and_check(env, tmp, options);
-    if (rc == EDDY_EFULL)
-        rc = eddy__err(rc, "compacting '%s' needs room on its disk for a copy of the live data: %s",
-                       path, eddy_last_error()[0] != '\0' ? eddy_last_error() : "disk full");
+    if (rc == EDDY_EFULL) {
+        char why[512]; /* eddy__err writes the buffer eddy_last_error() returns: copy it first */
+        snprintf(why, sizeof why, "%s", eddy_last_error());
+        rc = eddy__err(rc, "compacting '%s' needs room on its disk for a copy of the live data%s%s",
+                       path, why[0] != '\0' ? ": " : "", why);
+    }
     rc = close_keeping(env, rc);
     if (rc != 0)
         goto done;

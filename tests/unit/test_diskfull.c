@@ -136,11 +136,49 @@ static void drained_disk_is_not_full(void **state)
     (void)state;
 }
 
+/* A full disk that was not drained: compaction cannot fit its copy, fails with EDDY_EFULL and
+ * says why, and leaves the database as it was. */
+static void compact_without_room_says_why(void **state)
+{
+    char mnt[512], db[600];
+    eddy_queue_info info;
+    eddy_env_options o;
+    eddy_env *env;
+    int rc = 0, n = 0;
+
+    snprintf(mnt, sizeof mnt, "%s", t_tmpdir());
+    if (getuid() != 0 || mount("eddy-tmpfs", mnt, "tmpfs", 0, "size=8m") != 0) {
+        print_message("cannot mount tmpfs here: skipped\n");
+        skip();
+    }
+    snprintf(db, sizeof db, "%s/db", mnt);
+    memset(&o, 0, sizeof o);
+    o.compression_min_len = UINT32_MAX;
+    env = t_env_open_opts(db, NULL, &o);
+    T_OK(eddy_queue_create(env, "q", NULL));
+    for (n = 0; n < 100000 && (rc = send_4k(env)) == 0; n++)
+        ;
+    assert_int_equal(rc, EDDY_EFULL);
+    T_OK(eddy_env_close(env));
+    rc = eddy_env_compact(db, &o, NULL, NULL);
+    print_message("compact: %s (%s)\n", eddy_errname(rc), eddy_last_error());
+    assert_int_equal(rc, EDDY_EFULL);
+    assert_non_null(strstr(eddy_last_error(), "room"));
+    env = t_env_open_opts(db, NULL, &o);
+    T_OK(eddy_queue_get_attributes(env, "q", &info));
+    assert_int_equal(info.messages, (uint64_t)n);
+    t_verify_clean(env);
+    T_OK(eddy_env_close(env));
+    umount2(mnt, MNT_DETACH);
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_disk_gives_efull_and_keeps_data),
         cmocka_unit_test(drained_disk_is_not_full),
+        cmocka_unit_test(compact_without_room_says_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
