@@ -86,33 +86,42 @@ static int send_4k(eddy_env *env)
     return eddy_queue_send(env, "q", &m, NULL);
 }
 
+/* Mount an 8 MiB tmpfs (skips where not allowed), open a database on it with queue "q" and fill
+ * it with 4 KiB sends until EDDY_EFULL; returns the env, the number sent in *n. */
+static eddy_env *fill_8m(char *mnt, size_t mnt_cap, char *db, size_t db_cap, eddy_env_options *o,
+                         int *n)
+{
+    eddy_env *env;
+    int rc = 0;
+
+    snprintf(mnt, mnt_cap, "%s", t_tmpdir());
+    if (getuid() != 0 || mount("eddy-tmpfs", mnt, "tmpfs", 0, "size=8m") != 0) {
+        print_message("cannot mount tmpfs here: skipped\n");
+        skip();
+    }
+    snprintf(db, db_cap, "%s/db", mnt);
+    memset(o, 0, sizeof *o);
+    o->compression_min_len = UINT32_MAX; /* 4 KiB of 'b' must take 4 KiB */
+    env = t_env_open_opts(db, NULL, o);
+    T_OK(eddy_queue_create(env, "q", NULL));
+    for (*n = 0; *n < 100000 && (rc = send_4k(env)) == 0; (*n)++)
+        ;
+    print_message("EFULL after %d sends: %s\n", *n, eddy_last_error());
+    assert_int_equal(rc, EDDY_EFULL);
+    return env;
+}
+
 /* An 8 MiB disk filled with 4 KiB bodies until EDDY_EFULL, then purged: the pages LMDB freed
  * are room, so sends work again, also after a reopen, and compaction works (or, when it
  * cannot, says why). */
 static void drained_disk_is_not_full(void **state)
 {
     char mnt[512], db[600];
-    eddy_queue_options qo;
     eddy_env_options o;
     uint64_t before = 0, after = 0, removed = 0;
-    eddy_env *env;
-    int rc = 0, n = 0;
+    int rc, n = 0;
+    eddy_env *env = fill_8m(mnt, sizeof mnt, db, sizeof db, &o, &n);
 
-    snprintf(mnt, sizeof mnt, "%s", t_tmpdir());
-    if (getuid() != 0 || mount("eddy-tmpfs", mnt, "tmpfs", 0, "size=8m") != 0) {
-        print_message("cannot mount tmpfs here: skipped\n");
-        skip();
-    }
-    snprintf(db, sizeof db, "%s/db", mnt);
-    memset(&o, 0, sizeof o);
-    o.compression_min_len = UINT32_MAX; /* 4 KiB of 'b' must take 4 KiB */
-    env = t_env_open_opts(db, NULL, &o);
-    memset(&qo, 0, sizeof qo);
-    T_OK(eddy_queue_create(env, "q", &qo));
-    for (n = 0; n < 100000 && (rc = send_4k(env)) == 0; n++)
-        ;
-    print_message("EFULL after %d sends: %s\n", n, eddy_last_error());
-    assert_int_equal(rc, EDDY_EFULL);
     T_OK(eddy_queue_purge(env, "q", &removed));
     assert_int_equal(removed, (uint64_t)n);
     T_OK(send_4k(env));
@@ -143,22 +152,9 @@ static void compact_without_room_says_why(void **state)
     char mnt[512], db[600];
     eddy_queue_info info;
     eddy_env_options o;
-    eddy_env *env;
-    int rc = 0, n = 0;
+    int rc, n = 0;
+    eddy_env *env = fill_8m(mnt, sizeof mnt, db, sizeof db, &o, &n);
 
-    snprintf(mnt, sizeof mnt, "%s", t_tmpdir());
-    if (getuid() != 0 || mount("eddy-tmpfs", mnt, "tmpfs", 0, "size=8m") != 0) {
-        print_message("cannot mount tmpfs here: skipped\n");
-        skip();
-    }
-    snprintf(db, sizeof db, "%s/db", mnt);
-    memset(&o, 0, sizeof o);
-    o.compression_min_len = UINT32_MAX;
-    env = t_env_open_opts(db, NULL, &o);
-    T_OK(eddy_queue_create(env, "q", NULL));
-    for (n = 0; n < 100000 && (rc = send_4k(env)) == 0; n++)
-        ;
-    assert_int_equal(rc, EDDY_EFULL);
     T_OK(eddy_env_close(env));
     rc = eddy_env_compact(db, &o, NULL, NULL);
     print_message("compact: %s (%s)\n", eddy_errname(rc), eddy_last_error());
