@@ -59,10 +59,10 @@ static int seq_pos(const eddy__sshard *sh, uint32_t shard, int type, const char 
 }
 
 static int iter_pos(eddy_env *env, MDB_txn *txn, const eddy__s *s, uint32_t shard, int type,
-                    const char *seq, uint64_t ts, uint64_t *pos)
+                    const char *seq, uint64_t ts, uint64_t now, uint64_t *pos)
 {
     eddy__sshard sh;
-    uint64_t cut = eddy__retention_cut(s->cfg.retention_ms, eddy__now_ms(env));
+    uint64_t cut = eddy__retention_cut(s->cfg.retention_ms, now);
     int rc = eddy__shard_get(env, txn, s->id, shard, &sh);
 
     if (rc != 0)
@@ -103,14 +103,14 @@ EDDY_API int eddy_stream_get_iterator(eddy_env *env, const char *name, uint32_t 
         (rc = eddy__s_read(env, name, len, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
     memset(&it, 0, sizeof it);
+    it.issued_ms = eddy__now_ms(env); /* one clock reading for the whole call */
     if ((rc = eddy__s_get(env, txn, name, len, &s)) == 0)
-        rc = iter_pos(env, txn, &s, shard_id, type, seq, timestamp_ms, &it.pos_n);
+        rc = iter_pos(env, txn, &s, shard_id, type, seq, timestamp_ms, it.issued_ms, &it.pos_n);
     eddy__rtxn_end(env, txn);
     if (rc != 0)
         return rc;
     it.sid = s.id;
     it.shard = shard_id;
-    it.issued_ms = eddy__now_ms(env);
     eddy__siter_encode(out->token, &it);
     return 0;
 }
@@ -171,6 +171,7 @@ typedef struct read_state {
     uint64_t next_pos; /* where the next call starts */
     uint64_t next_ts;  /* arrival of the first record not returned; 0 = none */
     uint64_t ttl_ms;
+    uint64_t now; /* the call's one clock reading */
 } read_state;
 
 static int has_prefix(const MDB_val *k, const uint8_t *prefix)
@@ -292,7 +293,7 @@ static int read_txn(eddy_env *env, read_state *st, eddy_stream_batch *b)
     if (rc != 0)
         goto out;
     st->start = st->it.pos_n > st->sh.trim_n ? st->it.pos_n : st->sh.trim_n;
-    st->cut = eddy__retention_cut(s.cfg.retention_ms, eddy__now_ms(env));
+    st->cut = eddy__retention_cut(s.cfg.retention_ms, st->now);
     rc = read_copy(env, txn, st, b);
     st->next_pos = st->start;
 out:
@@ -358,7 +359,7 @@ static int read_finish(eddy_env *env, read_state *st, eddy_stream_batch *b)
 {
     eddy_stream_read_info *info = &b->info;
     eddy__siter next;
-    uint64_t now = eddy__now_ms(env), bytes = 0;
+    uint64_t now = st->now, bytes = 0;
     int rc = 0, full = 0;
 
     st->next_ts = st->after_ts;
@@ -415,9 +416,9 @@ EDDY_API int eddy_stream_get_records(eddy_env *env, const eddy_stream_iterator *
     if ((b = eddy__calloc(env, 1, sizeof *b)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory for a batch");
     b->env = env;
+    st.now = now = eddy__now_ms(env);
     if ((rc = read_txn(env, &st, b)) != 0)
         goto fail;
-    now = eddy__now_ms(env);
     if (now > st.it.issued_ms && now - st.it.issued_ms > st.ttl_ms) {
         rc = eddy__err(EDDY_EEXPIRED, "iterator issued %llu ms ago; iterators live %llu ms",
                        (unsigned long long)(now - st.it.issued_ms), (unsigned long long)st.ttl_ms);
