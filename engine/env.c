@@ -389,6 +389,9 @@ static int open_lmdb(eddy_env *env)
     /* Readers left by dead processes pin old pages: clear them now. */
     if ((rc = mdb_reader_check(env->mdb, &dead)) != 0)
         return eddy__err_mdb(rc, "checking for stale readers");
+    if (dead > 0)
+        eddy__log(env, EDDY_LOG_WARN, "environment '%s': cleared %d reader slots of dead processes",
+                  env->path, dead);
     return 0;
 }
 
@@ -660,6 +663,8 @@ static int env_open_impl(const char *path, const eddy_env_options *options,
         goto fail_queues;
     if ((rc = eddy__scrub_start(env)) != 0)
         goto fail_streams;
+    eddy__log(env, EDDY_LOG_INFO, "environment '%s' opened%s%s", env->path,
+              env->readonly ? " read-only" : "", fresh ? " (created)" : "");
     *out = env;
     return 0;
 fail_streams:
