@@ -105,7 +105,6 @@ static eddy_env *eopen(const char *dir, int relaxed)
 {
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL;
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.durability = relaxed ? EDDY_ENV_DURABILITY_RELAXED : EDDY_ENV_DURABILITY_DURABLE;
     o.map_size_initial = 1ull << 30;
     o.compression_min_len = comp_min;
@@ -116,7 +115,6 @@ static eddy_env *eopen(const char *dir, int relaxed)
 static void ecreate(eddy_env *env, const char *name)
 {
     eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.batch_max = 1000;
     o.in_flight_max = 100000000;
     o.visibility_timeout_ms = 30000;
@@ -374,7 +372,6 @@ static eddy_queue_batch *eddy_recv(eddy_env *env, uint32_t max, uint32_t vis, si
 {
     eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
-    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = max;
     o.visibility_timeout_ms = vis;
     o.wait_ms = EDDY_QUEUE_ZERO_MS;

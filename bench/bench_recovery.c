@@ -99,7 +99,6 @@ static void *send_loop(void *p)
     char body[512];
     eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
 
-    e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     for (uint64_t i = 0; w->sends == 0 || i < w->sends; i++) {
         uint64_t id = w->first_id + ((uint64_t)w->thread << 32) + i + 1;
         e.body.data = body;

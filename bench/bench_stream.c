@@ -86,7 +86,6 @@ static eddy_env *eddy_open(const char *dir, uint32_t min_len)
 {
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL;
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.map_size_initial = 4ull << 30;
     o.compression_min_len = min_len;
     E(eddy_env_open(dir, &o, &env));

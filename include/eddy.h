@@ -157,7 +157,26 @@ typedef struct eddy_slice {
 } eddy_slice;
 
 /**
- * Growth (see CONVENTIONS). True when the struct at `ptr`, whose `size` field says how many of
+ * Growth (see CONVENTIONS). EDDY_<TYPE>_INIT is EDDY__INIT(eddy_<type>): the struct with `size`
+ * set to its sizeof in the caller's compilation and every other field zero. Usable as an
+ * initialiser and, cast to its type, as a value: `o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT`.
+ */
+#ifdef __cplusplus
+#define EDDY__INIT(type)                                                                           \
+    ([] {                                                                                          \
+        type eddy_t_{};                                                                            \
+        eddy_t_.size = sizeof(type);                                                               \
+        return eddy_t_;                                                                            \
+    }())
+#else
+#define EDDY__INIT(type)                                                                           \
+    {                                                                                              \
+        .size = sizeof(type)                                                                       \
+    }
+#endif
+
+/**
+ * True when the struct at `ptr`, whose `size` field says how many of
  * its bytes were written or read, includes all of `field`: use it on a struct that an older
  * library filled, or that an older caller passed in.
  */
@@ -332,11 +351,7 @@ typedef struct eddy_env_options {
     int log_level;
 } eddy_env_options;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_ENV_OPTIONS_INIT                                                                      \
-    {                                                                                              \
-        .size = sizeof(eddy_env_options)                                                           \
-    }
+#define EDDY_ENV_OPTIONS_INIT EDDY__INIT(eddy_env_options)
 
 /** eddy_env_options.disk_reserve: keep no reserve (a full disk then fails every write). */
 #define EDDY_ENV_DISK_RESERVE_NONE UINT64_MAX
@@ -412,11 +427,7 @@ typedef struct eddy_env_stat {
     char lmdb_version[64];   /* the LMDB library in use, e.g. "LMDB 0.9.24: (July 24, 2019)" */
 } eddy_env_stat;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_ENV_STAT_INIT                                                                         \
-    {                                                                                              \
-        .size = sizeof(eddy_env_stat)                                                              \
-    }
+#define EDDY_ENV_STAT_INIT EDDY__INIT(eddy_env_stat)
 
 /**
  * Read environment-wide statistics (one short read transaction).
@@ -559,11 +570,7 @@ typedef struct eddy_queue_options {
     uint32_t batch_max;
 } eddy_queue_options;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_OPTIONS_INIT                                                                    \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_options)                                                         \
-    }
+#define EDDY_QUEUE_OPTIONS_INIT EDDY__INIT(eddy_queue_options)
 
 /** Bits for eddy_queue_set_attributes' mask: which fields of the options to apply. */
 enum eddy_queue_set_mask {
@@ -632,11 +639,7 @@ typedef struct eddy_queue_info {
     uint32_t batch_max;
 } eddy_queue_info;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_INFO_INIT                                                                       \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_info)                                                            \
-    }
+#define EDDY_QUEUE_INFO_INIT EDDY__INIT(eddy_queue_info)
 
 /**
  * Read queue `name`'s attributes and counts from the counters kept on every write (no scan).
@@ -657,11 +660,7 @@ typedef struct eddy_queue_stat {
     uint64_t expired;       /* past retention, awaiting trim (counted in messages too) */
 } eddy_queue_stat;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_STAT_INIT                                                                       \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_stat)                                                            \
-    }
+#define EDDY_QUEUE_STAT_INIT EDDY__INIT(eddy_queue_stat)
 
 /**
  * Count queue `name`'s messages exactly, in one read snapshot. Costs O(messages): meant for
@@ -715,11 +714,7 @@ typedef struct eddy_queue_send_entry {
     size_t attr_count;
 } eddy_queue_send_entry;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_SEND_ENTRY_INIT                                                                 \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_send_entry)                                                      \
-    }
+#define EDDY_QUEUE_SEND_ENTRY_INIT EDDY__INIT(eddy_queue_send_entry)
 
 /** What a send reports per message. */
 typedef struct eddy_queue_send_result {
@@ -730,11 +725,7 @@ typedef struct eddy_queue_send_result {
     uint64_t body_xxh3; /* XXH3-64 (seed 0) of the body, as stored and verified on receive */
 } eddy_queue_send_result;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_SEND_RESULT_INIT                                                                \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_send_result)                                                     \
-    }
+#define EDDY_QUEUE_SEND_RESULT_INIT EDDY__INIT(eddy_queue_send_result)
 
 /**
  * Send one message to queue `name`. Returns after the message is durable.
@@ -777,11 +768,7 @@ typedef struct eddy_queue_receive_options {
     uint32_t wait_ms;
 } eddy_queue_receive_options;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_RECEIVE_OPTIONS_INIT                                                            \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_receive_options)                                                 \
-    }
+#define EDDY_QUEUE_RECEIVE_OPTIONS_INIT EDDY__INIT(eddy_queue_receive_options)
 
 /** A received message. Every pointer is lent by its batch, valid until eddy_queue_batch_free. */
 typedef struct eddy_queue_message {
@@ -892,11 +879,7 @@ typedef struct eddy_queue_visibility_entry {
     uint32_t timeout_ms; /* 0 = visible at once */
 } eddy_queue_visibility_entry;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_VISIBILITY_ENTRY_INIT                                                           \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_visibility_entry)                                                \
-    }
+#define EDDY_QUEUE_VISIBILITY_ENTRY_INIT EDDY__INIT(eddy_queue_visibility_entry)
 
 /**
  * Change the visibility of several messages in one commit; results[i] is the code
@@ -1028,11 +1011,7 @@ typedef struct eddy_queue_restore_entry {
     uint64_t origin_msg_id;
 } eddy_queue_restore_entry;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_RESTORE_ENTRY_INIT                                                              \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_restore_entry)                                                   \
-    }
+#define EDDY_QUEUE_RESTORE_ENTRY_INIT EDDY__INIT(eddy_queue_restore_entry)
 
 /**
  * Store up to batch_max messages in queue `name` with the ids and times given, in one durable
@@ -1083,11 +1062,7 @@ typedef struct eddy_queue_redrive_task {
     char failure[128]; /* FAILED only: why */
 } eddy_queue_redrive_task;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_QUEUE_REDRIVE_TASK_INIT                                                               \
-    {                                                                                              \
-        .size = sizeof(eddy_queue_redrive_task)                                                    \
-    }
+#define EDDY_QUEUE_REDRIVE_TASK_INIT EDDY__INIT(eddy_queue_redrive_task)
 
 /**
  * Record a task that moves the messages now in dead-letter queue `source` to `dest` (NULL or ""
@@ -1200,11 +1175,7 @@ typedef struct eddy_stream_options {
     uint32_t iterator_ttl_ms;
 } eddy_stream_options;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_OPTIONS_INIT                                                                   \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_options)                                                        \
-    }
+#define EDDY_STREAM_OPTIONS_INIT EDDY__INIT(eddy_stream_options)
 
 /**
  * Create stream `name` with `options` (NULL for defaults), with shard_count open shards that
@@ -1238,11 +1209,7 @@ typedef struct eddy_stream_info {
     uint32_t iterator_ttl_ms;
 } eddy_stream_info;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_INFO_INIT                                                                      \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_info)                                                           \
-    }
+#define EDDY_STREAM_INFO_INIT EDDY__INIT(eddy_stream_info)
 
 /**
  * Read stream `name`'s attributes and totals (one short read transaction; O(shards)).
@@ -1312,11 +1279,7 @@ typedef struct eddy_stream_put_entry {
     const char *seq_for_ordering;
 } eddy_stream_put_entry;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_PUT_ENTRY_INIT                                                                 \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_put_entry)                                                      \
-    }
+#define EDDY_STREAM_PUT_ENTRY_INIT EDDY__INIT(eddy_stream_put_entry)
 
 /** What a put reports per record. */
 typedef struct eddy_stream_put_result {
@@ -1327,11 +1290,7 @@ typedef struct eddy_stream_put_result {
     char seq[EDDY_STREAM_SEQ_LEN + 1]; /* its sequence number, NUL-ended */
 } eddy_stream_put_result;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_PUT_RESULT_INIT                                                                \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_put_result)                                                     \
-    }
+#define EDDY_STREAM_PUT_RESULT_INIT EDDY__INIT(eddy_stream_put_result)
 
 /**
  * Put one record into stream `name`; returns after it is durable.
@@ -1393,11 +1352,7 @@ typedef struct eddy_stream_shard {
     char first_seq[EDDY_STREAM_SEQ_LEN + 1];
 } eddy_stream_shard;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_SHARD_INIT                                                                     \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_shard)                                                          \
-    }
+#define EDDY_STREAM_SHARD_INIT EDDY__INIT(eddy_stream_shard)
 
 /**
  * List the shards of stream `name` (open and closed, until expired), in shard-id order, into
@@ -1488,11 +1443,7 @@ typedef struct eddy_stream_read_options {
     uint32_t max_bytes;
 } eddy_stream_read_options;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_READ_OPTIONS_INIT                                                              \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_read_options)                                                   \
-    }
+#define EDDY_STREAM_READ_OPTIONS_INIT EDDY__INIT(eddy_stream_read_options)
 
 /** A record read. Pointers are lent by the batch, valid until eddy_stream_batch_free. */
 typedef struct eddy_stream_record {
@@ -1596,11 +1547,7 @@ typedef struct eddy_stream_usage {
     uint64_t stored_bytes; /* block payloads as stored, after compression (the ratio's divisor) */
 } eddy_stream_usage;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_USAGE_INIT                                                                     \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_usage)                                                          \
-    }
+#define EDDY_STREAM_USAGE_INIT EDDY__INIT(eddy_stream_usage)
 
 /**
  * Add up how stream `name`'s records (or those of shard `shard_id`; EDDY_STREAM_NO_SHARD for
@@ -1626,11 +1573,7 @@ typedef struct eddy_stream_restore_entry {
     eddy_slice data;          /* with the partition key at most record_len_max bytes */
 } eddy_stream_restore_entry;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_STREAM_RESTORE_ENTRY_INIT                                                             \
-    {                                                                                              \
-        .size = sizeof(eddy_stream_restore_entry)                                                  \
-    }
+#define EDDY_STREAM_RESTORE_ENTRY_INIT EDDY__INIT(eddy_stream_restore_entry)
 
 /**
  * Store up to batch_max records in stream `name` with the sequence numbers and arrival times
@@ -1687,11 +1630,7 @@ typedef struct eddy_checkpoint_write {
     uint64_t lease_counter;
 } eddy_checkpoint_write;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_CHECKPOINT_WRITE_INIT                                                                 \
-    {                                                                                              \
-        .size = sizeof(eddy_checkpoint_write)                                                      \
-    }
+#define EDDY_CHECKPOINT_WRITE_INIT EDDY__INIT(eddy_checkpoint_write)
 
 /**
  * Write one checkpoint (replacing the previous one; it may move backwards, to re-read).
@@ -1735,11 +1674,7 @@ typedef struct eddy_checkpoint {
     size_t state_len;
 } eddy_checkpoint;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_CHECKPOINT_INIT                                                                       \
-    {                                                                                              \
-        .size = sizeof(eddy_checkpoint)                                                            \
-    }
+#define EDDY_CHECKPOINT_INIT EDDY__INIT(eddy_checkpoint)
 
 /**
  * Read consumer's checkpoint for one shard.
@@ -1784,11 +1719,7 @@ typedef struct eddy_lease {
     bool held;           /* owner != "" and now < expires_ms, by the env clock */
 } eddy_lease;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_LEASE_INIT                                                                            \
-    {                                                                                              \
-        .size = sizeof(eddy_lease)                                                                 \
-    }
+#define EDDY_LEASE_INIT EDDY__INIT(eddy_lease)
 
 /**
  * Take the lease of shard `shard_id` for `worker` until now + duration_ms. Succeeds when the
@@ -2030,11 +1961,7 @@ typedef struct eddy_poller_options {
     uint32_t parallelization;
 } eddy_poller_options;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_POLLER_OPTIONS_INIT                                                                   \
-    {                                                                                              \
-        .size = sizeof(eddy_poller_options)                                                        \
-    }
+#define EDDY_POLLER_OPTIONS_INIT EDDY__INIT(eddy_poller_options)
 
 /** Poller states (eddy_poller_status.state). */
 enum eddy_poller_state {
@@ -2061,11 +1988,7 @@ typedef struct eddy_poller_status {
     uint64_t oldest_age_ms;   /* age of the oldest unprocessed item (0 when none known) */
 } eddy_poller_status;
 
-/** Initialiser: sets size in the caller's compilation (never use {0}). */
-#define EDDY_POLLER_STATUS_INIT                                                                    \
-    {                                                                                              \
-        .size = sizeof(eddy_poller_status)                                                         \
-    }
+#define EDDY_POLLER_STATUS_INIT EDDY__INIT(eddy_poller_status)
 
 /**
  * Create a poller on `options->name` and check its configuration; it does not run until
@@ -2193,10 +2116,7 @@ typedef struct eddy_test_hooks {
     eddy_fault fault;
 } eddy_test_hooks;
 
-#define EDDY_TEST_HOOKS_INIT                                                                       \
-    {                                                                                              \
-        .size = sizeof(eddy_test_hooks)                                                            \
-    }
+#define EDDY_TEST_HOOKS_INIT EDDY__INIT(eddy_test_hooks)
 
 /**
  * eddy_env_open with test controls (NULL hooks: as eddy_env_open). The hooks' callbacks are

@@ -1006,7 +1006,6 @@ static int stream_finish(struct cli *cli, void *ctx)
         const struct saved_checkpoint *cp = &x->cps[i];
         eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
         int rc;
-        w = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
         w.stream = x->c.name;
         w.consumer = cp->consumer;
         w.shard_id = cp->shard_id;

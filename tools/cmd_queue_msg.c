@@ -378,7 +378,6 @@ int cli_queue_receive(struct cli *cli, int argc, char **argv)
     const char *name = NULL;
     eddy_env *env;
     int ex, rc = 0;
-    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     if ((ex = receive_parse(cli, argc, argv, &max, &ro)) >= 0)
         return ex;
     if (optind + 1 != argc)

@@ -218,7 +218,6 @@ static int s_create(struct cli *cli, int argc, char **argv)
     uint64_t v;
     eddy_env *env;
     int c, ex, rc, idx = 0;
-    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         bool ok = true;
         if (cli_common_option(cli, &cli_cmd_stream, c, optarg, &ex)) {
@@ -450,7 +449,6 @@ static int s_put(struct cli *cli, int argc, char **argv)
     size_t len = 0;
     eddy_env *env;
     int c, ex, rc;
-    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
         if (cli_common_option(cli, &cli_cmd_stream, c, optarg, &ex)) {
             if (ex >= 0)

@@ -35,7 +35,6 @@ static int queue_demo(eddy_env *env)
         char body[256];
         eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
         eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
-        e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         e.body.len = (size_t)snprintf(body, sizeof body,
                                       "{\"order_id\":%d,\"items\":[{\"sku\":\"%s\",\"qty\":%d}]}",
                                       1000 + i, skus[i % 4], i + 1);
@@ -50,14 +49,11 @@ static int queue_demo(eddy_env *env)
     n = eddy_queue_batch_count(batch);
     printf("received %zu messages (invisible to others for 30 s):\n", n);
     for (size_t i = 0; i < n; i++) {
-        printf("  message %" PRIu64 " (receive #%u): %.*s\n",
-               eddy_queue_batch_message(batch, i)->msg_id,
-               eddy_queue_batch_message(batch, i)->receive_count,
-               (int)eddy_queue_batch_message(batch, i)->body.len,
-               (const char *)eddy_queue_batch_message(batch, i)->body.data);
+        const eddy_queue_message *m = eddy_queue_batch_message(batch, i);
+        printf("  message %" PRIu64 " (receive #%u): %.*s\n", m->msg_id, m->receive_count,
+               (int)m->body.len, (const char *)m->body.data);
         if (i < 3) {
-            CHECK(eddy_queue_delete_message(env, "orders",
-                                            eddy_queue_batch_message(batch, i)->receipt));
+            CHECK(eddy_queue_delete_message(env, "orders", m->receipt));
             printf("    deleted it with its receipt handle\n");
         }
     }
@@ -83,12 +79,11 @@ static int read_shard(eddy_env *env, uint32_t shard, char *last_seq, size_t cap)
     CHECK(eddy_stream_get_records(env, &it, NULL, &batch));
     n = eddy_stream_batch_count(batch);
     printf("  shard %u: %zu records from the trim horizon\n", shard, n);
-    for (size_t i = 0; i < n && i < 3; i++)
-        printf("    %s  key=%.*s  %.*s\n", eddy_stream_batch_record(batch, i)->seq,
-               (int)eddy_stream_batch_record(batch, i)->partition_key.len,
-               (const char *)eddy_stream_batch_record(batch, i)->partition_key.data,
-               (int)eddy_stream_batch_record(batch, i)->data.len,
-               (const char *)eddy_stream_batch_record(batch, i)->data.data);
+    for (size_t i = 0; i < n && i < 3; i++) {
+        const eddy_stream_record *r = eddy_stream_batch_record(batch, i);
+        printf("    %s  key=%.*s  %.*s\n", r->seq, (int)r->partition_key.len,
+               (const char *)r->partition_key.data, (int)r->data.len, (const char *)r->data.data);
+    }
     if (n > 3)
         printf("    ... and %zu more\n", n - 3);
     last_seq[0] = '\0';
@@ -108,7 +103,6 @@ static int stream_demo(eddy_env *env)
     char seq[EDDY_STREAM_SEQ_LEN + 1];
     int rc;
 
-    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.shard_count = 2;
     rc = eddy_stream_create(env, "clicks", &so);
     if (rc != 0 && rc != EDDY_EEXIST)
@@ -118,7 +112,6 @@ static int stream_demo(eddy_env *env)
         char data[128], pk[32];
         eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
         eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
-        e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
         snprintf(pk, sizeof pk, "user-%d", i % 3);
         e.data.len = (size_t)snprintf(data, sizeof data, "{\"page\":\"/menu/%s\"}", skus[i % 4]);
         e.data.data = data;
@@ -133,7 +126,6 @@ static int stream_demo(eddy_env *env)
             return 1;
         if (seq[0] == '\0')
             continue;
-        cp = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
         cp.stream = "clicks";
         cp.consumer = "demo-reader";
         cp.shard_id = shard;

@@ -39,7 +39,6 @@ static unsigned run(eddy_env *env, const char *pattern, const char *const *bodie
     memset(&s, 0, sizeof s);
     for (; bodies[nb] != NULL; nb++) {
         eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
-        m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         m.body.data = bodies[nb];
         m.body.len = strlen(bodies[nb]);
         T_OK(eddy_queue_send(env, "q", &m, NULL));

@@ -86,7 +86,6 @@ static void send_n(eddy_env *env, const char *q, const char *prefix, int n)
     for (int i = 0; i < n; i++) {
         char body[32];
         eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
-        m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         snprintf(body, sizeof body, "%s%03d", prefix, i);
         m.body.data = body;
         m.body.len = strlen(body);
@@ -183,7 +182,6 @@ static void success_deletes_in_batches(void **state)
     eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script s;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 25);
     eddy_poller *p = manual(f, &o, &s);
@@ -215,7 +213,6 @@ static void whole_failure_returns_after_visibility(void **state)
     eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script s;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 3);
     s.fail_whole = 1;
@@ -243,7 +240,6 @@ static void partial_batch_response(void **state)
     fx *f = *state;
     eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script s;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "ok", 3);
     send_n(f->env, "q", "bad", 2);
@@ -269,8 +265,6 @@ static void poison_to_dead_letter_queue(void **state)
     eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
     eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script s;
-    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     T_OK(eddy_queue_create(f->env, "dlq", NULL));
     qo.dlq_name = "dlq";
@@ -301,7 +295,6 @@ static void batching_window_and_payload_cap(void **state)
     fx *f = *state;
     eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script s;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     o.batching_window_ms = 1000;
     o.batch_size = 5;
@@ -346,7 +339,6 @@ static void delete_and_receive_share_one_commit(void **state)
     eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     eddy_env_stat e0 = EDDY_ENV_STAT_INIT, e1 = EDDY_ENV_STAT_INIT;
     script s;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 100);
     eddy_poller *p = manual(f, &o, &s);
@@ -414,7 +406,6 @@ static void callback_stop_request(void **state)
     eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     script s;
     size_t n = 0;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 20);
     s.stop_at_call = 2;

@@ -506,7 +506,6 @@ static void filter_skips_records(void **state)
         eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
         eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         char pk[8];
-        e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
         snprintf(pk, sizeof pk, "k%d", i);
         e.data.data = datas[i];
         e.data.len = strlen(datas[i]);
@@ -573,7 +572,6 @@ static void callback_stop_keeps_checkpoint(void **state)
     eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     eddy_poller *p = NULL;
     size_t calls = 0;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     put_n(f, "r", 30, 3, seqs);
     o.source = EDDY_POLLER_SOURCE_STREAM;
     o.name = "s";
@@ -636,7 +634,6 @@ static void exactly_once_with_checkpoint_commit(void **state)
     eddy_poller *p = NULL;
     eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
     eddy_stream_info si = EDDY_STREAM_INFO_INIT;
-    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     T_OK(eddy_stream_create(f->env, "out", NULL));
     put_n(f, "r", 12, 3, seqs);
     o.source = EDDY_POLLER_SOURCE_STREAM;

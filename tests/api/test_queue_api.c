@@ -40,7 +40,6 @@ static uint64_t send_str(eddy_env *env, const char *q, const char *body)
 {
     eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
-    m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = body;
     m.body.len = strlen(body);
     T_OK(eddy_queue_send(env, q, &m, &r));
@@ -53,7 +52,6 @@ static eddy_queue_batch *recv_n(eddy_env *env, const char *q, uint32_t max, uint
     eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
     size_t n = 99;
-    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = max;
     o.visibility_timeout_ms = vis;
     T_OK(eddy_queue_receive(env, q, &o, &b));
@@ -279,7 +277,6 @@ static void delays(void **state)
     eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.delay_ms = 5000;
     T_OK(eddy_queue_create(f->env, "q", &o));
     send_str(f->env, "q", "queue-delay");
@@ -368,7 +365,6 @@ static void size_limits(void **state)
     eddy_queue_attr a = {"k", "Binary", {NULL, 0}};
     static char big[4096];
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.body_len_max = 1024;
     T_OK(eddy_queue_create(f->env, "q", &o));
     memset(e, 0, sizeof e);
@@ -398,7 +394,6 @@ static void dead_letter_move(void **state)
     const eddy_queue_message *m;
     eddy_queue_batch *b;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.retention_ms = 86400000; /* 1 day */
     T_OK(eddy_queue_create(f->env, "dlq", &o));
     o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
@@ -441,7 +436,6 @@ static void redrive_allow_policy(void **state)
     fx *f = *state;
     eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.redrive_allow = EDDY_QUEUE_ALLOW_DENY_ALL;
     T_OK(eddy_queue_create(f->env, "deny", &o));
     o.redrive_allow = EDDY_QUEUE_ALLOW_BY_QUEUE;
@@ -489,7 +483,6 @@ static void retention_trim_and_purge(void **state)
     eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     uint64_t removed = 0;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.retention_ms = 60000;
     T_OK(eddy_queue_create(f->env, "q", &o));
     for (int i = 0; i < 5; i++)
@@ -567,7 +560,6 @@ static void delete_large_queue(void **state)
     eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     uint64_t removed = 0;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.batch_max = 100;
     T_OK(eddy_queue_create(f->env, "big", &o));
     T_OK(eddy_queue_create(f->env, "other", NULL));
@@ -599,7 +591,6 @@ static void in_flight_limit(void **state)
     eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL, *b2;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.in_flight_max = 2;
     T_OK(eddy_queue_create(f->env, "q", &o));
     for (int i = 0; i < 4; i++)

@@ -79,7 +79,6 @@ static void each_fault(fx *x, const char *q, op_fn op, const char *name, int may
 static int op_create(fx *x)
 {
     eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.dlq_name = "dlq";
     o.max_receive_count = 1000;
     return eddy_queue_create(x->env, "q", &o);
@@ -112,7 +111,6 @@ static int op_receive(fx *x)
     size_t n = 0;
     int rc;
 
-    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = 2;
     /* Visibility 0: a receive that fails after its commit leaves nothing hidden. */
     o.visibility_timeout_ms = EDDY_QUEUE_ZERO_MS;

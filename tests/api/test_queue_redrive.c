@@ -36,7 +36,6 @@ static int teardown(void **state)
 static void send_str(eddy_env *env, const char *q, const char *body)
 {
     eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
-    m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = body;
     m.body.len = strlen(body);
     T_OK(eddy_queue_send(env, q, &m, NULL));
@@ -47,7 +46,6 @@ static size_t recv_count(eddy_env *env, const char *q, uint32_t vis)
     eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
     size_t n = 0;
-    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = 10;
     o.visibility_timeout_ms = vis;
     T_OK(eddy_queue_receive(env, q, &o, &b));
@@ -114,7 +112,6 @@ static void redrive_to_origins(void **state)
     {
         eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         eddy_queue_batch *b;
-        o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         T_OK(eddy_queue_receive(f->env, "a", &o, &b));
         assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, 1);
         assert_int_equal(eddy_queue_batch_message(b, 0)->origin_queue_id, 0);

@@ -40,7 +40,6 @@ static uint64_t send(eddy_env *env, const char *q, const char *body, uint32_t de
     eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
     eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
     eddy_queue_attr a = {"source", "String", {"web", 3}};
-    e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     e.body.data = body;
     e.body.len = strlen(body);
     e.delay_ms = delay;
@@ -135,7 +134,6 @@ static void scan_resumes_limits_and_stops(void **state)
     collect c;
     uint64_t last = 0;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.batch_max = 1000;
     T_OK(eddy_queue_create(f->env, "q", &o));
     /* More than one scan batch (256), so the walk crosses read transactions. */
@@ -180,7 +178,6 @@ static void scan_errors(void **state)
 static eddy_queue_restore_entry rentry(uint64_t id, const char *body, uint64_t sent)
 {
     eddy_queue_restore_entry e = EDDY_QUEUE_RESTORE_ENTRY_INIT;
-    e = (eddy_queue_restore_entry)EDDY_QUEUE_RESTORE_ENTRY_INIT;
     e.msg_id = id;
     e.body.data = body;
     e.body.len = strlen(body);

@@ -100,7 +100,6 @@ static int setup(void **state)
     eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     w->clock.now_ms = T0;
     hooks.fault.fn = inject;
     hooks.fault.ctx = &w->in;

@@ -38,7 +38,6 @@ static int teardown(void **state)
 static eddy_stream_put_entry ent(const char *pk, const char *data)
 {
     eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
-    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = pk;
     e.partition_key.len = strlen(pk);
     e.data.data = data;
@@ -409,7 +408,6 @@ static void set_attributes_mask(void **state)
     eddy_stream_put_result r[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     char big[200];
 
-    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     o.shard_count = 2;
     o.record_len_max = 4096;
     o.iterator_ttl_ms = 60000;

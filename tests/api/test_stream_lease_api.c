@@ -41,7 +41,6 @@ static int teardown(void **state)
 static void put_on(eddy_env *env, const char *hk, eddy_stream_put_result *r)
 {
     eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
-    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = "k";
     e.partition_key.len = 1;
     e.data.data = "d";
@@ -53,7 +52,6 @@ static void put_on(eddy_env *env, const char *hk, eddy_stream_put_result *r)
 static eddy_checkpoint_write cpw(uint32_t shard, const char *seq)
 {
     eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
-    w = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     w.stream = "s";
     w.consumer = "app";
     w.shard_id = shard;

@@ -43,7 +43,6 @@ static int teardown(void **state)
 static eddy_stream_put_entry ent(const char *pk, const char *data)
 {
     eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
-    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = pk;
     e.partition_key.len = strlen(pk);
     e.data.data = data;
@@ -130,7 +129,6 @@ static void restore_round_trip(void **state)
     static char a[8192], c[8192];
     size_t n1, n2, n;
 
-    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     o.shard_count = 2;
     T_OK(eddy_stream_create(f->env, "s", &o));
     T_OK(eddy_stream_create(f->env2, "s", &o));
@@ -189,7 +187,6 @@ static void restore_round_trip(void **state)
 static eddy_stream_restore_entry rent(const char *seq, uint64_t arrival, const char *data)
 {
     eddy_stream_restore_entry e = EDDY_STREAM_RESTORE_ENTRY_INIT;
-    e = (eddy_stream_restore_entry)EDDY_STREAM_RESTORE_ENTRY_INIT;
     e.seq = seq;
     e.arrival_ms = arrival;
     e.partition_key.data = "k";
@@ -375,7 +372,6 @@ static void usage_counts_blocks_and_compression(void **state)
     eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
     eddy_stream_info info = EDDY_STREAM_INFO_INIT;
 
-    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     o.shard_count = 2;
     T_OK(eddy_stream_create(f->env, "s", &o));
     T_OK(eddy_stream_usage_get(f->env, "s", EDDY_STREAM_NO_SHARD, &u));

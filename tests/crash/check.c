@@ -74,8 +74,6 @@ static int next_op(eddy_env *env, crash_result *r)
     size_t n = 0;
     int rc;
 
-    e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
-    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     e.body.data = body;
     e.body.len = sizeof body - 1;
     e.delay_ms = EDDY_QUEUE_ZERO_MS;

@@ -40,7 +40,6 @@ static int q_setup(eddy_env *env)
     eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     int rc;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.retention_ms = CRASH_RETENTION_MS;
     o.batch_max = CRASH_BATCH_MAX;
     if ((rc = eddy_queue_create(env, CRASH_DLQ, &o)) != 0)
@@ -118,7 +117,6 @@ static int receive(crash_worker *w, int dlq)
     size_t n = 0;
     int rc, line = 0;
 
-    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = 1 + (uint32_t)(crash_rand(&w->rng) % 10);
     o.visibility_timeout_ms = 1 + (uint32_t)(crash_rand(&w->rng) % 200);
     rc = eddy_queue_receive(w->env, dlq ? CRASH_DLQ : CRASH_QUEUE, &o, &b);
@@ -291,7 +289,6 @@ static int drain_queue(eddy_env *env, const char *q, const crash_model *m, drain
     eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     int rc;
 
-    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = CRASH_BATCH_MAX;
     o.visibility_timeout_ms = 43200000;
     o.wait_ms = EDDY_QUEUE_ZERO_MS;

@@ -17,7 +17,6 @@ static int s_setup(eddy_env *env)
     eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
     int rc;
 
-    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     o.shard_count = CRASH_SHARDS;
     o.retention_ms = CRASH_STREAM_RETENTION_MS;
     if ((rc = eddy_stream_create(env, CRASH_STREAM, &o)) != 0)
@@ -135,7 +134,6 @@ static int write_checkpoint(crash_worker *w, const char *consumer, uint32_t shar
     uint64_t out_tok = 0, hi, lo;
     int rc;
 
-    cw = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     cw.stream = CRASH_STREAM;
     cw.consumer = consumer;
     cw.shard_id = shard;

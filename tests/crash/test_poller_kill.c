@@ -326,7 +326,6 @@ int main(int argc, char **argv)
     snprintf(db, sizeof db, "%s/db", dir);
 
     eddy_stream_options sopt = EDDY_STREAM_OPTIONS_INIT;
-    sopt = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     sopt.shard_count = SHARDS;
     OK(eddy_env_open(db, NULL, &env));
     OK(eddy_stream_create(env, "s", &sopt));

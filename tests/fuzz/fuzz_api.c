@@ -44,7 +44,6 @@ static void setup(void)
     for (int i = 0; i < 40; i++) {
         eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
         char body[32];
-        e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         snprintf(body, sizeof body, "message %d", i);
         e.body.data = body;
         e.body.len = strlen(body);
@@ -66,7 +65,6 @@ static void setup(void)
         eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
         eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         char pk[16];
-        e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
         snprintf(pk, sizeof pk, "key-%d", i);
         e.partition_key.data = pk;
         e.partition_key.len = strlen(pk);
@@ -120,7 +118,6 @@ static void try_iterator(const eddy_stream_iterator *it, uint8_t how)
     size_t n;
     int rc;
 
-    ro = (eddy_stream_read_options)EDDY_STREAM_READ_OPTIONS_INIT;
     ro.max_records = how & 0x80 ? 10000u + how : how;
     ro.max_bytes = how & 0x40 ? 1 : 0;
     rc = eddy_stream_get_records(fdb.env, it, &ro, &b);

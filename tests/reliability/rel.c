@@ -27,7 +27,6 @@ static int dump_queue_messages(FILE *f, const char *dir, uint64_t now_ms, const 
     eddy_env *copy = NULL;
     int rc;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.clock = t_clock_of(&clk);
     o.flags = EDDY_ENV_NOCREATE;
     if ((rc = eddy_env_open(dir, &o, &copy)) != 0)
@@ -220,7 +219,6 @@ void rel_assert_same(const char *before, const char *after)
 int rel_send(eddy_env *env, const char *q, const char *body)
 {
     eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
-    e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     e.body.data = body;
     e.body.len = strlen(body);
     return eddy_queue_send(env, q, &e, NULL);
@@ -230,7 +228,6 @@ int rel_put(eddy_env *env, const char *s, const char *pk, const char *data,
             eddy_stream_put_result *out)
 {
     eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
-    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = pk;
     e.partition_key.len = strlen(pk);
     e.data.data = data;
@@ -283,7 +280,6 @@ void rel_populate(eddy_env *env, t_clock *clk, char receipts[2][EDDY_QUEUE_RECEI
     eddy_queue_batch_free(b);
     {
         eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
-        e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         e.body.data = "delayed";
         e.body.len = 7;
         e.delay_ms = 900000;

@@ -94,7 +94,6 @@ static void read_everything(const char *dir, int mode)
     nl qs, ss;
     int rc;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.clock = t_clock_of(&clk);
     o.durability =
         EDDY_ENV_DURABILITY_RELAXED; /* receives commit; their fsyncs test nothing here */
@@ -123,7 +122,6 @@ static void read_everything(const char *dir, int mode)
         eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
         eddy_queue_stat qst = EDDY_QUEUE_STAT_INIT;
-        ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         ro.max_messages = 10;
         ro.visibility_timeout_ms = 43200000;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;

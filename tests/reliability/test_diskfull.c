@@ -486,7 +486,6 @@ static int receive_and_hold(uint32_t max)
     size_t n;
     int rc;
 
-    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = max;
     ro.visibility_timeout_ms = VIS_LONG_MS;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;

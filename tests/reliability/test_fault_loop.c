@@ -159,7 +159,6 @@ static void side_open(side *s)
 {
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     hooks.fault.fn = fault_fn;
     hooks.fault.ctx = &s->f;
     s->env = t_env_open_hooks(s->dir, &clk, &o, &hooks);
@@ -209,7 +208,6 @@ static int op_receive(side *s)
     eddy_queue_batch *b;
     size_t n;
     int rc;
-    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 2;
     ro.visibility_timeout_ms = 60000;
     if ((rc = eddy_queue_receive(s->env, "q", &ro, &b)) != 0)

@@ -127,7 +127,6 @@ static void queue_admin_calls(void **state)
     uint64_t u;
     uint32_t d;
 
-    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     T_RC(EDDY_EINVAL, eddy_queue_create(NULL, "x", NULL));
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, "", NULL));
@@ -437,7 +436,6 @@ static void stream_calls(void **state)
     }
     {
         eddy_stream_options sa = EDDY_STREAM_OPTIONS_INIT;
-        sa = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
         T_RC(EDDY_EINVAL, eddy_stream_set_attributes(NULL, "s", &sa, EDDY_STREAM_SET_ALL));
         T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, NULL, &sa, EDDY_STREAM_SET_ALL));
         T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "", &sa, EDDY_STREAM_SET_ALL));

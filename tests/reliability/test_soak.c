@@ -159,7 +159,6 @@ static void *consumer(void *arg)
 {
     uint64_t t = (uint64_t)(uintptr_t)arg, n = 0;
     eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
-    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 5;
     ro.visibility_timeout_ms = VIS;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;
@@ -281,7 +280,6 @@ static int run_process(const char *dir, int seconds, const char *log_path)
     struct timespec end;
     FILE *f;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.clock.now_ms = clock_now;
     if ((rc = eddy_env_open(dir, &o, &env)) != 0) {
         fprintf(stderr, "soak: open: %s (%s)\n", eddy_errname(rc), eddy_last_error());
@@ -440,7 +438,6 @@ static void check(const char *dir, event *e, size_t n)
     left_seen = calloc(n, 1);
     for (int q = 0; q < 2; q++) {
         eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
-        ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         ro.max_messages = 10;
         ro.visibility_timeout_ms = 43200000;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;

@@ -122,7 +122,6 @@ static void churn(eddy_env *env, int n)
 static eddy_env *open_env(const char *dir)
 {
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.durability = EDDY_ENV_DURABILITY_RELAXED; /* many small commits, quickly */
     o.relaxed_window_ops = 1;                   /* ... but one commit per write, as in the field */
     return t_env_open_opts(dir, NULL, &o);

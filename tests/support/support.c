@@ -133,7 +133,6 @@ eddy_env *t_env_open_hooks(const char *dir, t_clock *clock, eddy_env_options *op
 eddy_env *t_env_open(const char *dir, t_clock *clock)
 {
     eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
-    opt = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     return t_env_open_opts(dir, clock, &opt);
 }
 

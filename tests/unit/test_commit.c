@@ -149,7 +149,6 @@ static void relaxed_mode_commits_by_close_and_sync(void **state)
     eddy_env *env;
     eddy_env_stat st = EDDY_ENV_STAT_INIT;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.durability = EDDY_ENV_DURABILITY_RELAXED;
     o.relaxed_window_ms = 60000; /* only sync, the op bound or close commit here */
     o.relaxed_window_ops = 1000000;
@@ -186,7 +185,6 @@ static void map_grows_by_itself(void **state)
     eddy_env *env;
     eddy_env_stat st = EDDY_ENV_STAT_INIT;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.map_size_initial = 1u << 20;
     env = t_env_open_opts(t_path("db"), NULL, &o);
     for (int i = 0; i < 3000; i++) {
@@ -211,7 +209,6 @@ static void size_cap_gives_efull_without_damage(void **state)
     eddy_env *env;
     int rc = 0, i;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.map_size_initial = 1u << 20;
     o.map_size_max = 2u << 20;
     env = t_env_open_opts(dir, NULL, &o);

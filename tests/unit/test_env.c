@@ -66,7 +66,6 @@ static void nocreate_and_readonly(void **state)
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL, *ro = NULL;
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_NOCREATE;
     T_RC(EDDY_ENOTFOUND, eddy_env_open(dir, &o, &env));
     o.flags = EDDY_ENV_READONLY;

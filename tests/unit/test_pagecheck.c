@@ -71,7 +71,6 @@ static void build(const char *dir, int n)
     eddy_queue_send_result res[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     char bodies[10][220];
 
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.durability = EDDY_ENV_DURABILITY_RELAXED;
     env = t_env_open_opts(dir, NULL, &o);
     T_OK(eddy_queue_create(env, "q", NULL));
@@ -88,7 +87,6 @@ static void build(const char *dir, int n)
         T_OK(eddy_queue_send_batch(env, "q", e, 10, res));
         for (int j = 0; j < 10; j++) {
             eddy_stream_put_entry pe = EDDY_STREAM_PUT_ENTRY_INIT;
-            pe = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
             pe.data = e[j].body;
             pe.partition_key.data = bodies[j];
             pe.partition_key.len = 13; /* "NEEDLE-<i>" */
@@ -101,7 +99,6 @@ static void build(const char *dir, int n)
 static int open_flags(const char *dir, uint32_t flags, eddy_env **env)
 {
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
-    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_NOCREATE | flags;
     *env = NULL;
     return eddy_env_open(dir, &o, env);
@@ -204,7 +201,6 @@ static void deep_damage_found_by_verify_and_check(void **state)
         eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         eddy_queue_batch *b = NULL;
         eddy_stream_info si = EDDY_STREAM_INFO_INIT;
-        ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;
         T_RC(EDDY_ECORRUPT, eddy_queue_receive(env, "q", &ro, &b));
         assert_null(b);
@@ -402,7 +398,6 @@ static void open_while_another_process_writes(void **state)
         eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
         eddy_env *env = NULL;
         writer w;
-        o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
         o.durability = EDDY_ENV_DURABILITY_RELAXED;
         if (eddy_env_open(dir, &o, &env) != 0)
             _exit(2);

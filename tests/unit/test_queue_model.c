@@ -322,7 +322,6 @@ static void op_purge(void)
 static void open_env(void)
 {
     eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
-    opt = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     env = t_env_open_opts(dir, &clk, &opt);
 }
 

@@ -157,7 +157,6 @@ static void plain_and_indexed_entries(void **state)
     uint64_t removed = 0;
     size_t n = 0;
 
-    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.retention_ms = 60000;
     T_OK(eddy_queue_create(env, "q", &o));
     memset(m, 0, sizeof m);

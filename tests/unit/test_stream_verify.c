@@ -115,7 +115,6 @@ static void one(int what, const char *table)
     found f;
     uint64_t problems = 0;
 
-    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     memset(&f, 0, sizeof f);
     e.partition_key.data = "key";
     e.partition_key.len = 3;
