@@ -47,11 +47,8 @@ static int next_arrival(eddy_env *env, const char *stream, const eddy_checkpoint
                                   cp->seq, 0, &it);
     if (rc == 0)
         rc = eddy_stream_get_records(env, &it, &ro, &b);
-    if (rc == 0) {
-        size_t n;
-        n = eddy_stream_batch_count(b);
-        *out = n != 0 ? eddy_stream_batch_record(b, 0)->arrival_ms : 0;
-    }
+    if (rc == 0 && eddy_stream_batch_count(b) != 0)
+        *out = eddy_stream_batch_record(b, 0)->arrival_ms;
     eddy_stream_batch_free(b);
     return rc;
 }
