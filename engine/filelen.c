@@ -41,7 +41,7 @@ static int file_len(eddy_env *env, int *fd, uint64_t *len)
 uint64_t eddy__reserve_bytes(const eddy_env *env, uint64_t need)
 {
     uint64_t r = env->opt.disk_reserve;
-    if (r == EDDY_DISK_RESERVE_NONE || env->readonly)
+    if (r == EDDY_ENV_DISK_RESERVE_NONE || env->readonly)
         return 0;
     if (r != 0)
         return r;
