@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# abi-check.sh [--update]: compare the ABI of libeddy.so, built from this tree, with the stored
+# baseline abi/libeddy.abi, and fail on any change that breaks compatibility with it. Allowed:
+# new functions and variables, and fields appended at the end of a struct that starts with
+# `uint32_t size` and is reached through a pointer (abi/eddy.suppr, plus a rule generated here
+# from include/eddy.h). Only the types of include/eddy.h count (--headers-dir).
+#   --update   rewrite abi/libeddy.abi from this tree. Only for a deliberate, versioned break:
+#              bump EDDY_VERSION_MINOR (MAJOR from 1.0 on), which changes the SONAME, in the same
+#              commit (docs/decisions/0009-build-and-packaging.md).
+# The library is built with -g -O0 (Debug) in build-abi/ (EDDY_ABI_BUILD overrides).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+update=0
+if [ "${1:-}" = --update ]; then update=1; fi
+dir=${EDDY_ABI_BUILD:-build-abi}
+baseline=abi/libeddy.abi
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DEDDY_TESTS=OFF -DEDDY_BENCH=OFF >/dev/null
+cmake --build "$dir" --target eddy_shared -j"${EDDY_JOBS:-$(nproc)}" >/dev/null
+lib=$dir/libeddy.so
+if [ $update -eq 1 ]; then
+    abidw --headers-dir include --drop-private-types --no-show-locs --no-corpus-path \
+        --out-file "$baseline" "$lib"
+    echo "abi: wrote $baseline ($(readelf -d "$lib" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p'))"
+    exit 0
+fi
+# The structs that may grow at the end: first member `uint32_t size` (comments allowed between).
+sized=$(perl -0777 -ne 'while (/struct\s+(eddy_\w+)\s*\{(?:\s|\/\*.*?\*\/|\/\/[^\n]*\n)*uint32_t\s+size\s*;/gs) { print "$1\n" }' include/eddy.h | sort -u | paste -sd'|' -)
+suppr=$dir/eddy-sized.suppr
+: >"$suppr"
+if [ -n "$sized" ]; then
+    printf '[suppress_type]\n  label = eddy-sized-struct-append\n  type_kind = struct\n  name_regexp = ^(%s)$\n  accessed_through = pointer\n  has_data_member_inserted_at = end\n' \
+        "$sized" >"$suppr"
+fi
+echo "abi: structs that may grow at the end: ${sized:-none}"
+set +e
+abidiff --headers-dir2 include --drop-private-types --no-show-locs --suppressions abi/eddy.suppr \
+    --suppressions "$suppr" "$baseline" "$lib"
+rc=$?
+set -e
+# abidiff's status is a bit field: 1 error, 2 usage, 4 ABI change, 8 incompatible change.
+if [ $rc -ne 0 ]; then
+    echo "abi: libeddy.so is not compatible with $baseline (abidiff status $rc)."
+    echo "abi: fix the change, or, for a deliberate break, bump the version and run $0 --update."
+    exit 1
+fi
+echo "abi: libeddy.so is compatible with $baseline"
