@@ -497,7 +497,7 @@ static void rx_after(eddy_env *env, void *arg)
 /* One receive attempt: a read-only peek, then (only if something is there) the write op. */
 static int rx_once(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_batch **out)
 {
-    int rc, any = 0;
+    int rc = 0, any = 0;
 
     /* The peek reads committed data only; in relaxed mode a send may be acknowledged and not
      * committed yet, so there the write op itself looks (it is cheap: no sync of its own). */
