@@ -142,11 +142,12 @@ static bool dur32(const char *arg, uint32_t *out, bool zero_explicit)
     return true;
 }
 
-static bool parse_allow(const char *arg, eddy_queue_options *o)
+static bool parse_allow(const char *arg, eddy_queue_info *o)
 {
     const char *p = arg;
     size_t n = 0;
     memset(o->allow_sources, 0, sizeof o->allow_sources);
+    o->allow_source_count = 0;
     if (strcmp(arg, "all") == 0) {
         o->redrive_allow = EDDY_QUEUE_ALLOW_ALL;
         return true;
@@ -161,6 +162,7 @@ static bool parse_allow(const char *arg, eddy_queue_options *o)
         if (n == EDDY_QUEUE_ALLOW_MAX || len == 0 || len > EDDY_QUEUE_NAME_MAX)
             return false;
         memcpy(o->allow_sources[n++], p, len);
+        o->allow_source_count = n;
         p += len;
         if (*p == ',')
             p++;
@@ -169,7 +171,7 @@ static bool parse_allow(const char *arg, eddy_queue_options *o)
 }
 
 /* Apply one attribute option to o and mask; 1 = handled, 0 = not an attribute, -1 = bad. */
-static int queue_attr_option(int c, const char *arg, eddy_queue_options *o, uint32_t *mask)
+static int queue_attr_option(int c, const char *arg, eddy_queue_info *o, uint32_t *mask)
 {
     uint64_t v;
     switch (c) {
@@ -238,12 +240,13 @@ static int q_create(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS QUEUE_ATTR_LONGOPTS{NULL, 0, NULL, 0}};
-    eddy_queue_options o;
+    eddy_queue_info a = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    const char *srcs[EDDY_QUEUE_ALLOW_MAX];
     uint32_t mask = 0;
     const char *name = NULL;
     eddy_env *env;
     int c, ex, rc;
-    memset(&o, 0, sizeof o);
     int idx = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         int r;
@@ -252,7 +255,7 @@ static int q_create(struct cli *cli, int argc, char **argv)
                 return ex;
             continue;
         }
-        r = queue_attr_option(c, optarg, &o, &mask);
+        r = queue_attr_option(c, optarg, &a, &mask);
         if (r < 0)
             return cli_usage(cli, "bad value '%s' for --%s", optarg, longopts[idx].name);
     }
@@ -260,6 +263,7 @@ static int q_create(struct cli *cli, int argc, char **argv)
         return ex;
     if ((ex = cli_open(cli, CLI_OPEN_CREATE, &env)) != 0)
         return ex;
+    cli_queue_options_of(&a, srcs, &o);
     rc = eddy_queue_create(env, name, &o);
     if (rc != 0) {
         cli_fail(cli, rc, "cannot create queue '%s'", name);
@@ -300,7 +304,7 @@ static int q_list(struct cli *cli, int argc, char **argv)
     }
     plen = strlen(prefix);
     for (i = 0; i < n; i++) {
-        eddy_queue_info info;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
         json_t *o;
         if (strncmp(names[i], prefix, plen) != 0)
             continue;
@@ -320,7 +324,7 @@ static int q_list(struct cli *cli, int argc, char **argv)
         json_object_set_new(o, "messages", json_integer((json_int_t)info.messages));
         json_object_set_new(o, "visible_approx", json_integer((json_int_t)info.visible_approx));
         json_object_set_new(o, "in_flight_approx", json_integer((json_int_t)info.in_flight_approx));
-        json_object_set_new(o, "dlq", json_string(info.options.dlq_name));
+        json_object_set_new(o, "dlq", json_string(info.dlq_name));
         cli_json_print_line(stdout, o);
     }
     cli_free_names(names, n);
@@ -329,7 +333,7 @@ static int q_list(struct cli *cli, int argc, char **argv)
 
 json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
 {
-    json_t *j = json_object(), *attrs = cli_queue_options_json(&info->options);
+    json_t *j = json_object(), *attrs = cli_queue_options_json(info);
     json_object_set_new(j, "name", json_string(name));
     json_object_set_new(j, "id", json_integer((json_int_t)info->id));
     json_object_set_new(j, "created_ms", json_integer((json_int_t)info->created_ms));
@@ -345,7 +349,7 @@ json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
 
 static void print_info_text(const char *name, const eddy_queue_info *info)
 {
-    const eddy_queue_options *o = &info->options;
+    const eddy_queue_info *o = info;
     char t1[40], t2[40], d[40];
     size_t i;
     cli_format_time(info->created_ms, t1, sizeof t1);
@@ -371,7 +375,7 @@ static void print_info_text(const char *name, const eddy_queue_info *info)
     printf("max receive count   %u\n", o->max_receive_count);
     if (o->redrive_allow == EDDY_QUEUE_ALLOW_BY_QUEUE) {
         printf("redrive allow       ");
-        for (i = 0; i < EDDY_QUEUE_ALLOW_MAX && o->allow_sources[i][0] != '\0'; i++)
+        for (i = 0; i < o->allow_source_count && i < EDDY_QUEUE_ALLOW_MAX; i++)
             printf("%s%s", i != 0 ? "," : "", o->allow_sources[i]);
         printf("\n");
     } else {
@@ -382,7 +386,7 @@ static void print_info_text(const char *name, const eddy_queue_info *info)
 }
 
 /* Merge the changed fields into the current options, keeping fields set together consistent. */
-static void merge_attrs(eddy_queue_options *cur, const eddy_queue_options *chg, uint32_t mask,
+static void merge_attrs(eddy_queue_info *cur, const eddy_queue_info *chg, uint32_t mask,
                         bool dlq_given, bool maxrecv_given)
 {
     if (mask & EDDY_QUEUE_SET_VISIBILITY)
@@ -402,6 +406,7 @@ static void merge_attrs(eddy_queue_options *cur, const eddy_queue_options *chg, 
     if (mask & EDDY_QUEUE_SET_REDRIVE_ALLOW) {
         cur->redrive_allow = chg->redrive_allow;
         memcpy(cur->allow_sources, chg->allow_sources, sizeof cur->allow_sources);
+        cur->allow_source_count = chg->allow_source_count;
     }
     if (mask & EDDY_QUEUE_SET_IN_FLIGHT_MAX)
         cur->in_flight_max = chg->in_flight_max;
@@ -417,15 +422,16 @@ static int q_attrs(struct cli *cli, int argc, char **argv)
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS QUEUE_ATTR_LONGOPTS{"json", no_argument, NULL, OPT_JSON},
         {NULL, 0, NULL, 0}};
-    eddy_queue_options chg;
-    eddy_queue_info info;
+    eddy_queue_info chg = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    const char *srcs[EDDY_QUEUE_ALLOW_MAX];
     uint32_t mask = 0;
     bool json = false, dlq_given = false, maxrecv_given = false;
     const char *name = NULL;
     eddy_env *env;
     int c, ex, rc;
     int idx = 0;
-    memset(&chg, 0, sizeof chg);
     while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         if (cli_common_option(cli, &cli_cmd_queue, c, optarg, &ex)) {
             if (ex >= 0)
@@ -448,8 +454,9 @@ static int q_attrs(struct cli *cli, int argc, char **argv)
     if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
         goto fail;
     if (mask != 0) {
-        merge_attrs(&info.options, &chg, mask, dlq_given, maxrecv_given);
-        if ((rc = eddy_queue_set_attributes(env, name, &info.options, mask)) != 0) {
+        merge_attrs(&info, &chg, mask, dlq_given, maxrecv_given);
+        cli_queue_options_of(&info, srcs, &o);
+        if ((rc = eddy_queue_set_attributes(env, name, &o, mask)) != 0) {
             cli_fail(cli, rc, "cannot change the attributes of queue '%s'", name);
             return cli_close(cli, env, CLI_EXIT_FAIL);
         }

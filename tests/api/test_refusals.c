@@ -53,8 +53,7 @@ static void msg_has(const char *what, const char *word)
 
 static void send1(eddy_env *env, const char *q)
 {
-    eddy_queue_send_entry m;
-    memset(&m, 0, sizeof m);
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = "x";
     m.body.len = 1;
     T_OK(eddy_queue_send(env, q, &m, NULL));
@@ -62,14 +61,12 @@ static void send1(eddy_env *env, const char *q)
 
 static eddy_queue_batch *recv1(eddy_env *env, const char *q, const char **receipt)
 {
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
-    size_t n = 0;
-    memset(&o, 0, sizeof o);
     o.max_messages = 1;
     T_OK(eddy_queue_receive(env, q, &o, &b));
-    *receipt = eddy_queue_batch_messages(b, &n)->receipt;
-    assert_int_equal(n, 1);
+    assert_int_equal(eddy_queue_batch_count(b), 1);
+    *receipt = eddy_queue_batch_message(b, 0)->receipt;
     return b;
 }
 
@@ -77,7 +74,8 @@ static void queue_refusals_carry_messages(void **state)
 {
     fx *f = *state;
     char old[EDDY_QUEUE_RECEIPT_LEN + 1];
-    eddy_queue_visibility_entry ve[2];
+    eddy_queue_visibility_entry ve[2] = {EDDY_QUEUE_VISIBILITY_ENTRY_INIT,
+                                         EDDY_QUEUE_VISIBILITY_ENTRY_INIT};
     const char *rcpt, *list[2];
     eddy_queue_batch *b, *b2;
     int results[2];
@@ -121,11 +119,10 @@ static void queue_refusals_carry_messages(void **state)
 static void send_batch_entry_refusal_has_message(void **state)
 {
     fx *f = *state;
-    eddy_queue_send_entry m[2];
-    eddy_queue_send_result r[2];
+    eddy_queue_send_entry m[2] = {EDDY_QUEUE_SEND_ENTRY_INIT, EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[2] = {EDDY_QUEUE_SEND_RESULT_INIT};
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
-    memset(m, 0, sizeof m);
     m[0].body.data = "x";
     m[0].body.len = 1;
     m[1].body.data = "y";
@@ -139,8 +136,7 @@ static void send_batch_entry_refusal_has_message(void **state)
 
 static eddy_stream_put_entry put_entry(const char *pk)
 {
-    eddy_stream_put_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = pk;
     e.partition_key.len = strlen(pk);
     e.data.data = "d";
@@ -151,14 +147,15 @@ static eddy_stream_put_entry put_entry(const char *pk)
 static void stream_refusals_carry_messages(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.shard_count = 1};
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
     eddy_stream_put_entry e[2];
-    eddy_stream_put_result r[2];
-    eddy_checkpoint_write w;
-    eddy_lease l;
+    eddy_stream_put_result r[2] = {EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_lease l = EDDY_LEASE_INIT;
     uint32_t kids[2];
     size_t failed = 0;
 
+    o.shard_count = 1;
     T_OK(eddy_stream_create(f->env, "s", &o));
     o.shard_count = 2;
     T_MSG(EDDY_EEXIST, "s", eddy_stream_create(f->env, "s", &o));
@@ -171,7 +168,6 @@ static void stream_refusals_carry_messages(void **state)
     T_OK(eddy_stream_split_shard(f->env, "s", 0, "1000", kids));
     T_MSG(EDDY_EINVAL, "closed", eddy_stream_split_shard(f->env, "s", 0, "10", kids));
     /* checkpoints: a fenced write without the lease, a sequence number of another shard */
-    memset(&w, 0, sizeof w);
     w.stream = "s";
     w.consumer = "app";
     w.shard_id = 0;

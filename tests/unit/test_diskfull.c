@@ -78,9 +78,8 @@ static void full_disk_gives_efull_and_keeps_data(void **state)
 static int send_4k(eddy_env *env)
 {
     static char body[4096];
-    eddy_queue_send_entry m;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     memset(body, 'b', sizeof body);
-    memset(&m, 0, sizeof m);
     m.body.data = body;
     m.body.len = sizeof body;
     return eddy_queue_send(env, "q", &m, NULL);
@@ -100,7 +99,7 @@ static eddy_env *fill_8m(char *mnt, size_t mnt_cap, char *db, size_t db_cap, edd
         skip();
     }
     snprintf(db, db_cap, "%s/db", mnt);
-    memset(o, 0, sizeof *o);
+    *o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o->compression_min_len = UINT32_MAX; /* 4 KiB of 'b' must take 4 KiB */
     env = t_env_open_opts(db, NULL, o);
     T_OK(eddy_queue_create(env, "q", NULL));
@@ -150,7 +149,7 @@ static void drained_disk_is_not_full(void **state)
 static void compact_without_room_says_why(void **state)
 {
     char mnt[512], db[600];
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     eddy_env_options o;
     int rc, n = 0;
     eddy_env *env = fill_8m(mnt, sizeof mnt, db, sizeof db, &o, &n);
