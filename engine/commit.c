@@ -255,6 +255,9 @@ static int apply_one(eddy_env *env, MDB_txn *parent, uint64_t now_ms, eddy__op *
         op->rc = eddy__err_mdb(rc, "merging an operation into its group");
         goto fail;
     }
+    /* A batch whose entries failed alone succeeds: its caller still gets the first entry's
+     * message (eddy__err_entry). */
+    snprintf(op->msg, sizeof op->msg, "%s", eddy__err_entry_msg());
     return 0;
 fail:
     snprintf(op->msg, sizeof op->msg, "%s", eddy_last_error());
@@ -606,6 +609,8 @@ static int submit(eddy_env *env, eddy__apply_fn apply, eddy__after_fn after, voi
     pthread_mutex_unlock(&c->m);
     if (op.rc != 0)
         return eddy__err(op.rc, "%s", op.msg);
+    if (op.msg[0] != '\0')
+        eddy__err_entry_set(op.msg);
     return 0;
 }
 

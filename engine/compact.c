@@ -63,6 +63,18 @@ static int count_problems(void *ctx, const char *table, eddy_slice key, const ch
     return 0;
 }
 
+/* Close env; a failure's code and message survive the close (which clears the message). */
+static int close_keeping(eddy_env *env, int rc)
+{
+    char msg[512];
+
+    snprintf(msg, sizeof msg, "%s", eddy_last_error());
+    eddy_env_close(env);
+    if (rc != 0)
+        return eddy__err(rc, "%s", msg[0] != '\0' ? msg : eddy_strerror(rc));
+    return 0;
+}
+
 /* Copy `path` compacted into tmp and verify the copy. env is open on path. */
 static int copy_and_check(eddy_env *env, const char *tmp, const eddy_env_options *options,
                           const eddy_test_hooks *hooks)
@@ -78,8 +90,7 @@ static int copy_and_check(eddy_env *env, const char *tmp, const eddy_env_options
     o.flags = EDDY_ENV_READONLY;
     if ((rc = eddy_test_env_open(tmp, &o, hooks, &copy)) != 0)
         return rc;
-    rc = eddy_env_verify(copy, count_problems, NULL, &problems);
-    eddy_env_close(copy);
+    rc = close_keeping(copy, eddy_env_verify(copy, count_problems, NULL, &problems));
     if (rc == 0 && problems != 0)
         rc = EDDY__CORRUPT("the compacted copy failed verify with %llu problems; the original "
                            "is unchanged",
@@ -137,8 +148,16 @@ EDDY_API int eddy_test_env_compact(const char *path, const eddy_env_options *in,
     remove_tmp(tmp); /* left over by a crash during an earlier compaction */
     if ((rc = eddy__env_open_locked(path, options, hooks, &env)) != 0)
         goto done;
-    rc = copy_and_check(env, tmp, options, hooks);
-    eddy_env_close(env);
+    /* On a full disk the reserve past the data's end is the room the compacted copy needs. */
+    if ((rc = eddy__reserve_release(env)) == 0)
+        rc = copy_and_check(env, tmp, options, hooks);
+    if (rc == EDDY_EFULL) {
+        char why[512]; /* eddy__err writes the buffer eddy_last_error() returns: copy it first */
+        snprintf(why, sizeof why, "%s", eddy_last_error());
+        rc = eddy__err(rc, "compacting '%s' needs room on its disk for a copy of the live data%s%s",
+                       path, why[0] != '\0' ? ": " : "", why);
+    }
+    rc = close_keeping(env, rc);
     if (rc != 0)
         goto done;
     snprintf(from, sizeof from, "%s/data.mdb", tmp);

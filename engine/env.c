@@ -417,12 +417,15 @@ static int meta_check(eddy_env *env, MDB_txn *txn)
     int rc = mdb_get(txn, env->dbi[EDDY__T_META], &km, &vm);
 
     if (rc == MDB_NOTFOUND)
-        return eddy__err(EDDY_EVERSION, "'%s' holds an LMDB database that is not Eddy's",
+        return eddy__err(EDDY_EVERSION,
+                         "not an Eddy database: '%s' holds an LMDB database that is not Eddy's "
+                         "(no meta record)",
                          env->path);
     if (rc != 0)
         return eddy__err_mdb(rc, "reading the meta record");
     if (vm.mv_size != 8 || memcmp(vm.mv_data, EDDY__MAGIC, 8) != 0)
-        return eddy__err(EDDY_EVERSION, "'%s' has a wrong magic value: not an Eddy database",
+        return eddy__err(EDDY_EVERSION,
+                         "not an Eddy database: '%s' has a wrong magic value (not Eddy's)",
                          env->path);
     if ((rc = mdb_get(txn, env->dbi[EDDY__T_META], &k, &v)) != 0 || v.mv_size != 4)
         return EDDY__CORRUPT("meta record: format version missing or malformed");
@@ -463,10 +466,16 @@ static int bootstrap(eddy_env *env)
         goto fail_abort;
     for (int t = 0; t < EDDY__T_COUNT; t++) {
         int r = mdb_dbi_open(txn, eddy__table_names[t], dbflags, &env->dbi[t]);
+        if (r == MDB_NOTFOUND && before > 0 && t == EDDY__T_META) {
+            rc =
+                eddy__err(EDDY_EVERSION,
+                          "not an Eddy database: '%s' has no table 'meta' (not Eddy's)", env->path);
+            goto fail_abort;
+        }
         if (r == MDB_NOTFOUND && before > 0) {
             rc = eddy__err(EDDY_EVERSION,
-                           "database '%s' has no table '%s' (an older build made it, or it is "
-                           "not Eddy's); open it read-write once to add it",
+                           "database '%s' has no table '%s' (an older build of Eddy made "
+                           "it); open it read-write once to add it",
                            env->path, eddy__table_names[t]);
             goto fail_abort;
         }

@@ -116,6 +116,22 @@ static inline uint64_t eddy__now_ms(eddy_env *env)
     return env->opt.clock.now_ms(env->opt.clock.ctx);
 }
 
+/*
+ * The one retention rule, for queue messages and stream records alike: whatever arrived (or was
+ * first enqueued) at t_ms has expired at now_ms when t_ms + retention_ms <= now_ms.
+ * eddy__retention_cut gives the first arrival time still kept: everything that arrived before it
+ * has expired.
+ */
+static inline int eddy__retention_expired(uint64_t t_ms, uint64_t retention_ms, uint64_t now_ms)
+{
+    return t_ms + retention_ms <= now_ms;
+}
+
+static inline uint64_t eddy__retention_cut(uint64_t retention_ms, uint64_t now_ms)
+{
+    return now_ms >= retention_ms ? now_ms - retention_ms + 1 : 0;
+}
+
 static inline uint64_t eddy__rand64(eddy_env *env)
 {
     return env->opt.rng.next_u64(env->opt.rng.ctx);
@@ -189,6 +205,10 @@ int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out)
 int eddy__pad_tail(eddy_env *env, int at_open);
 /* filelen.c: the disk reserve kept past `need` bytes of data (eddy_env_options.disk_reserve). */
 uint64_t eddy__reserve_bytes(const eddy_env *env, uint64_t need);
+/* Give the reserve allocated past the data's end back to the disk (truncate data.mdb to its last
+ * committed page): compaction's room for its copy on a full disk. The next open or commit
+ * allocates it again. */
+int eddy__reserve_release(eddy_env *env);
 
 /* create.c: build a new database aside and rename it into place whole; caller holds eddy.lock. */
 int eddy__create(eddy_env *env, unsigned lmdb_flags);

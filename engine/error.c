@@ -9,6 +9,7 @@
 #include <string.h>
 
 static _Thread_local char last_error[512];
+static _Thread_local char entry_error[512]; /* the first failed batch entry's message */
 
 EDDY_API const char *eddy_errname(int rc)
 {
@@ -44,6 +45,26 @@ EDDY_API const char *eddy_last_error(void)
 void eddy__err_clear(void)
 {
     last_error[0] = '\0';
+    entry_error[0] = '\0';
+}
+
+int eddy__err_entry(int rc)
+{
+    if (rc != 0 && entry_error[0] == '\0')
+        snprintf(entry_error, sizeof entry_error, "%s", last_error);
+    return rc;
+}
+
+const char *eddy__err_entry_msg(void)
+{
+    return entry_error;
+}
+
+void eddy__err_entry_set(const char *msg)
+{
+    if (entry_error[0] == '\0')
+        snprintf(entry_error, sizeof entry_error, "%s", msg);
+    snprintf(last_error, sizeof last_error, "%s", entry_error);
 }
 
 static void set_msg(const char *fmt, va_list ap)

@@ -15,8 +15,20 @@ int eddy__err(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Take format/'s message as the detail message; returns rc. */
 int eddy__err_ferr(int rc, const eddy__ferr *fe);
 
-/* Clear the detail message at the start of a public call. */
+/* Clear the detail message (and the entry message) at the start of a public call. */
 void eddy__err_clear(void);
+
+/*
+ * Batch entries fail one by one while their call succeeds. eddy__err_entry(rc) records this
+ * thread's current detail message as the call's entry message when it is the first entry to
+ * fail, and returns rc; eddy__err_entry_msg() gives it ("" when no entry failed). The writer
+ * thread hands an operation's entry message back to its caller (commit.c), where it becomes the
+ * call's detail message.
+ */
+int eddy__err_entry(int rc);
+const char *eddy__err_entry_msg(void);
+/* Make msg the detail message, and the entry message unless an earlier entry set one. */
+void eddy__err_entry_set(const char *msg);
 
 /* Corruption: records the detecting line too, so one breakpoint catches every case. */
 #define EDDY__CORRUPT(...) eddy__err_at(EDDY_ECORRUPT, __FILE__, __LINE__, __VA_ARGS__)

@@ -75,6 +75,24 @@ static int disk_full(int e)
     return e == ENOSPC || e == EDQUOT || e == EFBIG;
 }
 
+/* Do the free list and the allocated tail past the data hold `reserve` bytes? */
+static int room_inside(eddy_env *env, uint64_t need, uint64_t len, uint64_t reserve)
+{
+    MDB_stat ms;
+    MDB_txn *txn = NULL;
+    uint64_t free_pages = 0, room = len > need ? len - need : 0;
+    int rc = mdb_env_stat(env->mdb, &ms);
+
+    if (rc == 0 && (rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &txn)) == 0) {
+        rc = eddy__free_pages(env, txn, &free_pages);
+        mdb_txn_abort(txn);
+    }
+    if (rc != 0)
+        return 0;
+    room += free_pages * ms.ms_psize;
+    return room >= reserve;
+}
+
 int eddy__pad_tail(eddy_env *env, int at_open)
 {
     uint64_t need, len, want, reserve;
@@ -116,9 +134,30 @@ int eddy__pad_tail(eddy_env *env, int at_open)
         return 0; /* no fallocate here: nothing safe to do (a plain write could race) */
     if (!disk_full(e))
         return eddy__err_errno(e, "allocating data.mdb's tail");
-    /* No room for the reserve: the last page at least, and writes that add data stop. */
-    env->low_space = 1;
+    /* No room on the disk for the reserve: the last page at least. Pages LMDB freed (a drained
+     * queue, a trim) and the file's allocated tail are room too: writes reuse them without
+     * growing the file. Only when they do not hold the reserve either do writes that add data
+     * stop. */
     if (len < need && (e = allocate(env, fd, len, need, 0)) != 0)
         return eddy__err_errno(e, "padding data.mdb to its last committed page");
+    env->low_space = !room_inside(env, need, len, reserve);
+    return 0;
+}
+
+int eddy__reserve_release(eddy_env *env)
+{
+    uint64_t need, len;
+    int fd, rc;
+
+    if (env->readonly)
+        return 0;
+    if ((rc = needed(env, &need)) != 0 || (rc = file_len(env, &fd, &len)) != 0)
+        return rc;
+    if (len <= need)
+        return 0;
+    if (ftruncate(fd, (off_t)need) != 0)
+        return eddy__err_errno(errno, "giving data.mdb's reserve back to the disk");
+    env->file_len_ok = need;
+    env->low_space = 1;
     return 0;
 }

@@ -102,6 +102,8 @@ typedef struct pc {
     int rc;                   /* an I/O or memory error ended the check */
     pc_tree tables[MAX_TABLES];
     int ntables;
+    uint64_t main_entries; /* entries met in LMDB's main table (the table directory) */
+    int eddy_names;        /* how many of them bear the name of one of Eddy's tables */
 } pc;
 
 static uint16_t u16at(const uint8_t *p)
@@ -422,6 +424,10 @@ static void leaf_value(pc *c, pc_tree *t, uint64_t pgno, const uint8_t *pg, unsi
 
     if (t->kind == TREE_MAIN) {
         pc_tree *sub;
+        c->main_entries++;
+        for (int i = 0; i < EDDY__T_COUNT; i++)
+            if (ks == strlen(eddy__table_names[i]) && memcmp(k, eddy__table_names[i], ks) == 0)
+                c->eddy_names++;
         if (fl != F_SUBDATA || ds != DBSIZE || ks == 0 || ks >= sizeof sub->name) {
             problem(c, t, "page %llu: entry '%.*s' is not a table record", (unsigned long long)pgno,
                     (int)(ks < 64 ? ks : 64), (const char *)k);
@@ -714,7 +720,7 @@ static void pc_free(pc *c)
 
 int eddy__pagecheck_quick(eddy_env *env, const char *path)
 {
-    int rc = 0;
+    int rc = 0, foreign = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
@@ -729,7 +735,10 @@ int eddy__pagecheck_quick(eddy_env *env, const char *path)
         c.fd = fd;
         run(&c, 0);
         pc_free(&c);
-        rc = c.rc != 0 ? c.rc : c.problems > 0 ? EDDY_ECORRUPT : 0;
+        /* A directory with entries of which none is Eddy's: another program's LMDB database,
+         * refused before LMDB reads it and before anything could write to it. */
+        foreign = c.rc == 0 && c.main_entries > 0 && c.eddy_names == 0;
+        rc = c.rc != 0 ? c.rc : (c.problems > 0 || foreign) ? EDDY_ECORRUPT : 0;
         if (rc != EDDY_ECORRUPT)
             break;
         c.report = NULL;
@@ -742,6 +751,11 @@ int eddy__pagecheck_quick(eddy_env *env, const char *path)
             break;
     }
     close(fd);
+    if (rc == EDDY_ECORRUPT && foreign)
+        rc = eddy__err(EDDY_EVERSION,
+                       "not an Eddy database: '%s' is an LMDB database of another program "
+                       "(none of its tables is Eddy's); it was left unchanged",
+                       path);
     return rc;
 }
 

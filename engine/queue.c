@@ -460,12 +460,121 @@ static uint64_t age(uint64_t now, uint64_t then)
     return then == 0 || then >= now ? 0 : now - then;
 }
 
+/* Indexed messages whose deadline is after now: in flight (timeout running) or delayed. Costs
+ * O(in flight + delayed): the index is ordered by deadline. */
+static int count_waiting(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now,
+                         eddy__qcounts *out)
+{
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN], from[8];
+    MDB_cursor *cur = NULL;
+    uint64_t qid, deadline, msg_id;
+    eddy__ferr fe;
+    MDB_val k, v;
+    uint8_t kind = 0;
+    int rc, type;
+
+    eddy__qkey_prefix(pfx, q->id);
+    eddy__be64_put(from, now + 1);
+    if ((rc = eddy__cur_open(env, txn, EDDY__T_QVIS, &cur)) != 0)
+        return rc;
+    for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, from, sizeof from, &k, &v); rc == 0;
+         rc = eddy__cur_next_prefix(cur, pfx, sizeof pfx, &k, &v)) {
+        if (eddy__qkey_vis_decode(k.mv_data, k.mv_size, &qid, &deadline, &msg_id, &type, &fe) ||
+            (type == EDDY__QK_VIS && eddy__qvis_val_decode(v.mv_data, v.mv_size, &kind, &fe))) {
+            rc = EDDY__CORRUPT("queue '%s' visibility index: %s", q->name, fe.msg);
+            break;
+        }
+        if (type != EDDY__QK_VIS)
+            break; /* the retention entries that follow */
+        if (kind == EDDY__QSTATE_INFLIGHT)
+            out->in_flight++;
+        else
+            out->delayed++;
+    }
+    eddy__cur_close(cur);
+    return rc == EDDY_ENOTFOUND ? 0 : rc;
+}
+
+/* Plain (never received, unindexed) messages still in their delivery delay. Plain messages'
+ * enqueue times do not decrease with their ids, so the walk goes from the newest id down and
+ * stops at the first one enqueued more than the longest delay ago: O(messages of the last
+ * 15 minutes). */
+static int count_plain_delayed(eddy_env *env, MDB_txn *txn, const eddy__q *q,
+                               const eddy__qcounters *c, uint64_t now, eddy__qcounts *out)
+{
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN], sk[EDDY__QKEY_STATE_LEN], top[EDDY__QKEY_MSG_LEN];
+    MDB_cursor *cur = NULL;
+    uint64_t qid, id;
+    eddy__qstate s;
+    eddy__ferr fe;
+    MDB_val k, v, sv;
+    int rc, type;
+
+    if (c->n_plain == 0)
+        return 0;
+    eddy__qkey_prefix(pfx, q->id);
+    eddy__qkey_msg(top, q->id, c->next_msg_id);
+    if ((rc = eddy__cur_open(env, txn, EDDY__T_QMSG, &cur)) != 0)
+        return rc;
+    k.mv_size = sizeof top;
+    k.mv_data = top;
+    rc = eddy__cur_get(cur, &k, &v, MDB_SET_RANGE);
+    for (rc = rc == 0 ? eddy__cur_get(cur, &k, &v, MDB_PREV) : eddy__cur_get(cur, &k, &v, MDB_LAST);
+         rc == 0; rc = eddy__cur_get(cur, &k, &v, MDB_PREV)) {
+        if (k.mv_size < sizeof pfx || memcmp(k.mv_data, pfx, sizeof pfx) != 0)
+            break;
+        if (eddy__qkey_msg_decode(k.mv_data, k.mv_size, &qid, &id, &type, &fe) != 0) {
+            rc = EDDY__CORRUPT("queue '%s' messages: %s", q->name, fe.msg);
+            break;
+        }
+        if (type != EDDY__QK_RECORD)
+            continue;
+        if (id < c->plain_lo)
+            break;
+        eddy__qkey_state(sk, qid, id);
+        if ((rc = eddy__get(env, txn, EDDY__T_QMSG, sk, sizeof sk, &sv)) == 0)
+            continue; /* indexed: counted by count_waiting */
+        if (rc != EDDY_ENOTFOUND || (rc = eddy__q_implied_state(qid, id, &v, &s)) != 0)
+            break;
+        if (s.enq_ms + EDDY__Q_DELAY_MAX <= now)
+            break;
+        out->delayed += s.deadline_ms > now;
+    }
+    eddy__cur_close(cur);
+    return rc == EDDY_ENOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/*
+ * The one definition of a queue's counts at `now`, used by eddy_queue_get_attributes,
+ * eddy_queue_stat_get and so by the CLI's attrs and stat: in flight = received and visibility
+ * timeout still running (SQS ApproximateNumberOfMessagesNotVisible); delayed = never received
+ * and delivery delay still running; visible = every other stored message (receivable now).
+ */
+int eddy__q_counts(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now, eddy__qcounts *out)
+{
+    eddy__qcounters c;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = eddy__q_counters_get(env, txn, q->id, &c)) != 0 ||
+        (rc = count_waiting(env, txn, q, now, out)) != 0 ||
+        (rc = count_plain_delayed(env, txn, q, &c, now, out)) != 0)
+        return rc;
+    out->messages = c.n_msgs;
+    if (out->in_flight + out->delayed > c.n_msgs)
+        return EDDY__CORRUPT("queue '%s': %llu in flight and %llu delayed, but %llu messages",
+                             q->name, (unsigned long long)out->in_flight,
+                             (unsigned long long)out->delayed, (unsigned long long)c.n_msgs);
+    out->visible = c.n_msgs - out->in_flight - out->delayed;
+    return 0;
+}
+
 EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_queue_info *out)
 {
     eddy_queue_info info;
     MDB_txn *txn = NULL;
-    eddy__qcounters c;
-    uint64_t enq = 0;
+    eddy__qcounts c;
+    uint64_t enq = 0, now;
     eddy__q q;
     size_t len;
     int rc;
@@ -478,8 +587,9 @@ EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_que
         return rc;
     if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
+    now = eddy__now_ms(env);
     if ((rc = eddy__q_get(env, txn, name, len, &q)) == 0 &&
-        (rc = eddy__q_counters_get(env, txn, q.id, &c)) == 0)
+        (rc = eddy__q_counts(env, txn, &q, now, &c)) == 0)
         rc = oldest_enq(env, txn, q.id, &enq);
     eddy__rtxn_end(env, txn);
     if (rc != 0)
@@ -490,15 +600,16 @@ EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_que
     info.id = q.id;
     info.created_ms = q.created_ms;
     info.modified_ms = q.modified_ms;
-    info.messages = c.n_msgs;
-    info.in_flight_approx = c.n_inflight;
-    info.visible_approx = c.n_msgs - c.n_inflight;
-    info.oldest_age_ms = age(eddy__now_ms(env), enq);
+    info.messages = c.messages;
+    info.in_flight_approx = c.in_flight;
+    info.visible_approx = c.visible;
+    info.oldest_age_ms = age(now, enq);
+    info.delayed = c.delayed;
     eddy__struct_out(out, &info, sizeof info);
     return 0;
 }
 
-/* Count the plain messages (records without a state, from plain_lo on). */
+/* Count the expired plain messages (records without a state, from plain_lo on). */
 static int stat_plain(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now,
                       eddy_queue_stat *st)
 {
@@ -530,11 +641,6 @@ static int stat_plain(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t no
             continue;
         if (rc != EDDY_ENOTFOUND || (rc = eddy__q_implied_state(qid, id, &v, &s)) != 0)
             break;
-        st->messages++;
-        if (s.deadline_ms <= now)
-            st->visible++;
-        else
-            st->delayed++;
         if (eddy__q_expired(q, &s, now))
             st->expired++;
     }
@@ -566,13 +672,6 @@ static int stat_scan(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now
         }
         if (type != EDDY__QK_VIS)
             break; /* the retention entries that follow */
-        st->messages++;
-        if (deadline <= now)
-            st->visible++;
-        else if (kind == EDDY__QSTATE_INFLIGHT)
-            st->in_flight++;
-        else
-            st->delayed++;
         if ((rc = eddy__q_state_get(env, txn, q->id, msg_id, &s)) != 0)
             break;
         if (eddy__q_expired(q, &s, now))
@@ -587,6 +686,7 @@ static int stat_scan(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now
 EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_stat *out)
 {
     MDB_txn *txn = NULL;
+    eddy__qcounts c;
     eddy_queue_stat st;
     uint64_t enq = 0, now;
     eddy__q q;
@@ -605,11 +705,16 @@ EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_sta
     if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
     if ((rc = eddy__q_get(env, txn, name, len, &q)) == 0 &&
+        (rc = eddy__q_counts(env, txn, &q, now, &c)) == 0 &&
         (rc = stat_scan(env, txn, &q, now, &st)) == 0)
         rc = oldest_enq(env, txn, q.id, &enq);
     eddy__rtxn_end(env, txn);
     if (rc != 0)
         return rc;
+    st.messages = c.messages;
+    st.visible = c.visible;
+    st.in_flight = c.in_flight;
+    st.delayed = c.delayed;
     st.oldest_age_ms = age(now, enq);
     eddy__struct_out(out, &st, sizeof st);
     return 0;

@@ -4,6 +4,7 @@
  * decoded and checked in the caller's thread; the write op checks that the handle is still the
  * message's latest (receive count and nonce), else EDDY_EEXPIRED and nothing changes.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "abi.h"
@@ -49,6 +50,14 @@ static int ack_one(eddy__wtx *w, qack *a, size_t i, eddy__qcounters *c)
 
     if (rc != 0 || a->tmo == NULL)
         return rc != 0 ? rc : eddy__q_msg_remove(w, a->qid, r->msg_id, &s, c);
+    /* A message whose visibility timeout ran out is visible again, no longer in flight: SQS
+     * answers MessageNotInflight and leaves it visible, and so does Eddy. */
+    if (s.deadline_ms <= w->now_ms)
+        return eddy__err(EDDY_EEXPIRED,
+                         "message %llu in queue '%s' is not in flight: its visibility timeout "
+                         "ended %llu ms ago (SQS MessageNotInflight); receive it again",
+                         (unsigned long long)r->msg_id, a->name,
+                         (unsigned long long)(w->now_ms - s.deadline_ms));
     ns = s;
     ns.deadline_ms = w->now_ms + a->tmo[i];
     if (ns.deadline_ms > s.received_ms + EDDY__Q_VIS_MAX)
@@ -85,7 +94,7 @@ static int ack_apply(eddy__wtx *w, void *arg)
         /* An entry's own failure changed nothing and does not undo the others. */
         if (rc != 0 && !is_entry_error(rc))
             return rc;
-        a->results[i] = rc;
+        a->results[i] = eddy__err_entry(rc);
     }
     return eddy__q_counters_put(w, q.id, &c);
 }
@@ -99,6 +108,8 @@ static void ack_after(eddy_env *env, void *arg)
 static int ack_run(eddy_env *env, const char *name, const char *const *receipts,
                    const uint32_t *tmo, size_t n, int *results, int single)
 {
+    char pre_msg[512];
+    size_t pre_first = n;
     eddy__ferr fe;
     eddy__q q;
     qack a;
@@ -130,6 +141,10 @@ static int ack_run(eddy_env *env, const char *name, const char *const *receipts,
         else if (tmo != NULL && tmo[i] > EDDY__Q_VIS_MAX)
             a.pre[i] = eddy__err(EDDY_EINVAL, "visibility timeout %u ms exceeds 12 h", tmo[i]);
         results[i] = a.pre[i];
+        if (a.pre[i] != 0 && pre_first == n) {
+            pre_first = i;
+            snprintf(pre_msg, sizeof pre_msg, "%s", eddy_last_error());
+        }
     }
     rc = 0;
     if (single && a.pre[0] != 0)
@@ -140,6 +155,15 @@ static int ack_run(eddy_env *env, const char *name, const char *const *receipts,
     a.tmo = tmo;
     a.results = results;
     rc = eddy__write(env, ack_apply, ack_after, &a);
+    /* The call carries the message of its first failed entry: the writer's, unless an entry
+     * that failed here comes before it. */
+    for (size_t i = 0; rc == 0 && i <= pre_first && i < n; i++) {
+        if (results[i] == 0)
+            continue;
+        if (i == pre_first)
+            eddy__err(results[i], "%s", pre_msg);
+        break;
+    }
 out:
     eddy__free(env, a.r);
     eddy__free(env, a.pre);

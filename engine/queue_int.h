@@ -103,8 +103,13 @@ int eddy__q_expire(eddy__wtx *w, const eddy__q *q, eddy__qcounters *c, uint32_t 
 /* Is a message with this state past its queue's retention at `now`? */
 static inline int eddy__q_expired(const eddy__q *q, const eddy__qstate *s, uint64_t now)
 {
-    return s->enq_ms + q->cfg.retention_ms <= now;
+    return eddy__retention_expired(s->enq_ms, q->cfg.retention_ms, now);
 }
+/* A queue's counts at one instant (queue.c: eddy__q_counts is their one definition). */
+typedef struct eddy__qcounts {
+    uint64_t messages, visible, in_flight, delayed;
+} eddy__qcounts;
+int eddy__q_counts(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now, eddy__qcounts *out);
 /* Copy a message from (qid, msg_id) into queue dst as a new message; used by dead-letter moves
  * and redrive. dead_letter: keep origin, receive count and enqueue time; else start afresh. */
 int eddy__q_msg_copy(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qstate *s,

@@ -340,7 +340,8 @@ int eddy__q_peek(eddy_env *env, uint64_t qid, uint64_t retention_ms, uint64_t no
     if (!*any && (rc == 0 || rc == EDDY_ENOTFOUND))
         rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v);
     if (!*any && rc == 0 && k.mv_size == EDDY__QKEY_EXPIRY_LEN && retention_ms != 0)
-        *any = eddy__be64_get((const uint8_t *)k.mv_data + 9) + retention_ms <= now;
+        *any = eddy__retention_expired(eddy__be64_get((const uint8_t *)k.mv_data + 9), retention_ms,
+                                       now);
     eddy__cur_close(cur);
     cur = NULL;
     if (*any || (rc != 0 && rc != EDDY_ENOTFOUND))
@@ -355,7 +356,7 @@ int eddy__q_peek(eddy_env *env, uint64_t qid, uint64_t retention_ms, uint64_t no
     rc = eddy__cur_seek_prefix(cur, pfx, EDDY__QKEY_PREFIX_LEN, NULL, 0, &k, &v);
     if (rc == 0 && eddy__qkey_msg_decode(k.mv_data, k.mv_size, &kq, &id, &type, &fe) == 0 &&
         type == EDDY__QK_RECORD && (rc = eddy__q_implied_state(qid, id, &v, &s)) == 0)
-        *any = s.enq_ms + retention_ms <= now;
+        *any = eddy__retention_expired(s.enq_ms, retention_ms, now);
     eddy__cur_close(cur);
 out:
     eddy__rtxn_end(env, txn);

@@ -111,6 +111,14 @@ static int restore_apply(eddy__wtx *w, void *arg)
         s.receive_count = r->receive_count;
         s.first_receive_ms = r->first_receive_ms;
         s.deadline_ms = r->visible_ms != 0 ? r->visible_ms : w->now_ms;
+        /* A message received whose visibility deadline is still ahead was in flight: it stays
+         * in flight until then (counted so), with a fresh nonce so that no old receipt works;
+         * "delayed" would claim it was never received. */
+        if (r->receive_count > 0 && s.deadline_ms > w->now_ms) {
+            s.kind = EDDY__QSTATE_INFLIGHT;
+            s.received_ms = w->now_ms;
+            s.nonce = eddy__rand64(w->env) | 1;
+        }
         s.enq_ms = r->enqueued_ms != 0 ? r->enqueued_ms : r->sent_ms;
         eddy__qmeta_set_times(e->meta, e->meta_len, r->sent_ms, s.enq_ms);
         eddy__qmeta_set_origin(e->meta, e->meta_len, r->origin_queue_id, r->origin_msg_id);

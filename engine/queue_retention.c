@@ -33,7 +33,7 @@ static int take(const collect_ctx *x, const MDB_val *k, uint64_t *msg_id, uint64
     if (x->by_expiry) {
         if (eddy__qkey_vis_decode(k->mv_data, k->mv_size, &qid, &when, msg_id, &type, &fe) != 0)
             return EDDY__CORRUPT("queue '%s' retention index: %s", x->q->name, fe.msg);
-        *stop = when + x->q->cfg.retention_ms > x->now && when >= x->before;
+        *stop = !eddy__retention_expired(when, x->q->cfg.retention_ms, x->now) && when >= x->before;
         *when_out = when;
         return 0;
     }
@@ -70,7 +70,8 @@ static int collect_by_id(eddy__wtx *w, const collect_ctx *x, uint64_t *ids, uint
             continue;
         if ((rc = eddy__q_implied_state(qid, id, &v, &s)) != 0)
             break;
-        if (s.enq_ms + x->q->cfg.retention_ms > x->now && s.enq_ms >= x->before)
+        if (!eddy__retention_expired(s.enq_ms, x->q->cfg.retention_ms, x->now) &&
+            s.enq_ms >= x->before)
             break;
         eddy__qkey_state(sk, qid, id);
         rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, sk, sizeof sk, &sv);

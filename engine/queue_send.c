@@ -194,28 +194,47 @@ void eddy__q_entries_release(eddy_env *env, eddy__qentry *e, size_t n)
     eddy__free(env, e);
 }
 
+/* SQS BatchRequestTooLong: nothing is stored, and every entry reports EDDY_ETOOBIG. */
+static int batch_too_big(const eddy__q *q, qsend *a, size_t first, size_t total)
+{
+    for (size_t i = 0; i < a->n; i++)
+        a->results[i].rc = EDDY_ETOOBIG;
+    if (first < a->n)
+        return eddy__err(EDDY_ETOOBIG,
+                         "batch refused whole: entry %zu is too large for queue '%s' (%zu bytes "
+                         "in all, body_len_max %u)",
+                         first, q->name, total, q->cfg.body_len_max);
+    return eddy__err(EDDY_ETOOBIG, "batch too large for queue '%s': %zu > body_len_max %u", q->name,
+                     total, q->cfg.body_len_max);
+}
+
 /* Validate and prepare every entry; per-entry failures land in results[i].rc. */
 static int send_prepare(eddy_env *env, const eddy__q *q, uint32_t dict,
                         const eddy_queue_send_entry *entries, qsend *a)
 {
-    size_t total = 0, size = 0, area = 0;
+    size_t total = 0, size = 0, area = 0, too_big = a->n;
     int rc;
 
     for (size_t i = 0; i < a->n; i++) {
         memset(&a->results[i], 0, sizeof a->results[i]);
+        size = area = 0;
         rc = eddy__q_entry_check(q, &entries[i], &size, &area);
         if (rc == 0)
             rc = eddy__q_entry_prepare(env, q, dict, &entries[i], area, &a->e[i]);
         if (rc == EDDY_ENOMEM || rc == EDDY_EINTERNAL)
             return rc;
-        a->e[i].rc = a->results[i].rc = rc;
+        a->e[i].rc = a->results[i].rc = eddy__err_entry(rc);
         a->results[i].body_xxh3 =
             rc == 0 ? XXH3_64bits(entries[i].body.data, entries[i].body.len) : 0;
-        total += rc == 0 ? size : 0;
+        /* Oversize entries count too: the size rule is about the whole batch. */
+        total += (rc == 0 || rc == EDDY_ETOOBIG) ? size : 0;
+        if (rc == EDDY_ETOOBIG && too_big == a->n)
+            too_big = i;
     }
-    if (a->n > 1 && total > q->cfg.body_len_max)
-        return eddy__err(EDDY_ETOOBIG, "batch too large for queue '%s': %zu > body_len_max %u",
-                         q->name, total, q->cfg.body_len_max);
+    if (a->n == 1 && too_big == 0)
+        return EDDY_ETOOBIG; /* the entry's own message says why */
+    if (too_big < a->n || total > q->cfg.body_len_max)
+        return batch_too_big(q, a, too_big, total);
     return 0;
 }
 

@@ -157,6 +157,16 @@ static int v_msg_record(vqs *s, vq *q, const MDB_val *k, const MDB_val *val, uin
     int rc = 0, have;
 
     q->msgs++;
+    /* A plain message's state is implied by its record: when the state cannot be read, check the
+     * record first, so that a damaged record is reported as the cause (its checksum) before its
+     * consequence (no valid state), which is then not reported again. */
+    if (eddy__q_state_get(s->v->env, s->v->txn, q->id, id, &st) != 0) {
+        uint64_t before = s->v->problems;
+        rc = v_record(s->v, k, val, NULL, &raw);
+        q->bytes += raw;
+        if (rc != 0 || s->v->problems > before)
+            return rc;
+    }
     have = v_state(s, EDDY__T_QMSG, k, q->id, id, &st, &rc);
     if (rc != 0)
         return rc;

@@ -183,6 +183,16 @@ int eddy__sput_prepare(eddy_env *env, const char *name, const eddy_stream_put_en
                        size_t n, eddy_stream_put_result *results, int all_or_nothing,
                        eddy__sput *out);
 int eddy__sput_apply(eddy__wtx *w, eddy__sput *p);
+
+/*
+ * stream_trim.c: retention in bounded background steps, as a queue receive removes expired
+ * messages: remove up to EDDY__S_EXPIRE_STEP expired records (whole blocks, at least one) of
+ * open shard `shard`, whose row is *sh (updated and stored when something went). Puts call it
+ * for the shards they wrote to.
+ */
+#define EDDY__S_EXPIRE_STEP 16u
+int eddy__s_expire_shard(eddy__wtx *w, uint64_t sid, uint64_t retention_ms, uint32_t shard,
+                         eddy__sshard *sh);
 void eddy__sput_release(eddy_env *env, eddy__sput *p);
 
 /* checkpoint.c: a checkpoint validated in the caller's thread, applied in a write. */

@@ -60,17 +60,19 @@ static int seq_pos(const eddy__sshard *sh, uint32_t shard, int type, const char 
 }
 
 static int iter_pos(eddy_env *env, MDB_txn *txn, const eddy__s *s, uint32_t shard, int type,
-                    const char *seq, uint64_t ts, uint64_t *pos)
+                    const char *seq, uint64_t ts, uint64_t now, uint64_t *pos)
 {
     eddy__sshard sh;
+    uint64_t cut = eddy__retention_cut(s->cfg.retention_ms, now);
     int rc = eddy__shard_get(env, txn, s->id, shard, &sh);
 
     if (rc != 0)
         return rc;
     switch (type) {
     case EDDY_STREAM_ITER_TRIM_HORIZON:
+        /* The first unexpired record, whether or not a trim removed the expired ones yet. */
         *pos = sh.trim_n > sh.base_n + 1 ? sh.trim_n : sh.base_n + 1;
-        return 0;
+        return cut == 0 ? 0 : pos_at_time(env, txn, s->id, shard, &sh, cut, pos);
     case EDDY_STREAM_ITER_LATEST:
         *pos = sh.last_n + 1;
         return 0;
@@ -78,7 +80,7 @@ static int iter_pos(eddy_env *env, MDB_txn *txn, const eddy__s *s, uint32_t shar
     case EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER:
         return seq_pos(&sh, shard, type, seq, pos);
     default:
-        return pos_at_time(env, txn, s->id, shard, &sh, ts, pos);
+        return pos_at_time(env, txn, s->id, shard, &sh, ts > cut ? ts : cut, pos);
     }
 }
 
@@ -102,14 +104,14 @@ EDDY_API int eddy_stream_get_iterator(eddy_env *env, const char *name, uint32_t 
         (rc = eddy__s_read(env, name, len, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
     memset(&it, 0, sizeof it);
+    it.issued_ms = eddy__now_ms(env); /* one clock reading for the whole call */
     if ((rc = eddy__s_get(env, txn, name, len, &s)) == 0)
-        rc = iter_pos(env, txn, &s, shard_id, type, seq, timestamp_ms, &it.pos_n);
+        rc = iter_pos(env, txn, &s, shard_id, type, seq, timestamp_ms, it.issued_ms, &it.pos_n);
     eddy__rtxn_end(env, txn);
     if (rc != 0)
         return rc;
     it.sid = s.id;
     it.shard = shard_id;
-    it.issued_ms = eddy__now_ms(env);
     eddy__siter_encode(out->token, &it);
     return 0;
 }
@@ -173,11 +175,13 @@ typedef struct read_state {
     uint32_t max_records;
     uint64_t max_bytes;
     eddy__sshard sh;
-    uint64_t start;    /* first record number to return: max(position, trim_n) */
+    uint64_t start;    /* first record number to return: max(position, trim_n, expired) */
+    uint64_t cut;      /* records that arrived before this have expired: never served */
     uint64_t after_ts; /* arrival of the first block not loaded; 0 = none */
     uint64_t next_pos; /* where the next call starts */
     uint64_t next_ts;  /* arrival of the first record not returned; 0 = none */
     uint64_t ttl_ms;
+    uint64_t now; /* the call's one clock reading */
 } read_state;
 
 static int has_prefix(const MDB_val *k, const uint8_t *prefix)
@@ -253,6 +257,12 @@ static int read_copy(eddy_env *env, MDB_txn *txn, read_state *st, eddy_stream_ba
         }
         if (first + m.count <= st->start)
             continue; /* the block before pos did not hold it */
+        if (m.arrival_ms < st->cut) {
+            /* Past retention but not trimmed yet: never served (Kinesis); reading resumes at
+             * the first unexpired record, as after a trim. */
+            st->start = first + m.count;
+            continue;
+        }
         if (recs >= st->max_records || (recs > 0 && bytes >= st->max_bytes)) {
             st->after_ts = m.arrival_ms;
             break;
@@ -293,8 +303,9 @@ static int read_txn(eddy_env *env, read_state *st, eddy_stream_batch *b)
     if (rc != 0)
         goto out;
     st->start = st->it.pos_n > st->sh.trim_n ? st->it.pos_n : st->sh.trim_n;
-    st->next_pos = st->start;
+    st->cut = eddy__retention_cut(s.cfg.retention_ms, st->now);
     rc = read_copy(env, txn, st, b);
+    st->next_pos = st->start;
 out:
     eddy__rtxn_end(env, txn);
     return rc;
@@ -359,7 +370,7 @@ static int read_finish(eddy_env *env, read_state *st, eddy_stream_batch *b)
 {
     eddy_stream_read_info *info = &b->info;
     eddy__siter next;
-    uint64_t now = eddy__now_ms(env), bytes = 0;
+    uint64_t now = st->now, bytes = 0;
     int rc = 0, full = 0;
 
     st->next_ts = st->after_ts;
@@ -372,7 +383,7 @@ static int read_finish(eddy_env *env, read_state *st, eddy_stream_batch *b)
         full = rc == 1;
     }
     info->size = sizeof *info;
-    info->skipped_trimmed = st->it.pos_n < st->sh.trim_n;
+    info->skipped_trimmed = st->it.pos_n < st->sh.trim_n || st->it.pos_n < st->start;
     info->millis_behind_latest = st->next_ts != 0 && now > st->next_ts ? now - st->next_ts : 0;
     info->child_ids[0] = info->child_ids[1] = EDDY_STREAM_NO_SHARD;
     if (st->sh.state == EDDY__SHARD_CLOSED && st->next_pos > st->sh.last_n) {
@@ -422,9 +433,9 @@ EDDY_API int eddy_stream_get_records(eddy_env *env, const eddy_stream_iterator *
     if ((b = eddy__calloc(env, 1, sizeof *b)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory for a batch");
     b->env = env;
+    st.now = now = eddy__now_ms(env);
     if ((rc = read_txn(env, &st, b)) != 0)
         goto fail;
-    now = eddy__now_ms(env);
     if (now > st.it.issued_ms && now - st.it.issued_ms > st.ttl_ms) {
         rc = eddy__err(EDDY_EEXPIRED, "iterator issued %llu ms ago; iterators live %llu ms",
                        (unsigned long long)(now - st.it.issued_ms), (unsigned long long)st.ttl_ms);

@@ -260,8 +260,10 @@ int eddy__sput_prepare(eddy_env *env, const char *name, const eddy_stream_put_en
     for (size_t i = 0; i < n; i++) {
         memset(&results[i], 0, sizeof results[i]);
         results[i].shard_id = EDDY_STREAM_NO_SHARD;
-        results[i].rc = entry_check(&out->s.cfg, &entries[i], &out->items[i]);
-        if (results[i].rc != 0 && (all_or_nothing || n == 1)) {
+        results[i].rc = eddy__err_entry(entry_check(&out->s.cfg, &entries[i], &out->items[i]));
+        /* A record over the size limit fails the whole batch (Kinesis rejects such a request
+         * whole); other invalid entries fail alone. */
+        if (results[i].rc != 0 && (all_or_nothing || n == 1 || results[i].rc == EDDY_ETOOBIG)) {
             rc = results[i].rc;
             goto fail;
         }
@@ -404,9 +406,17 @@ int eddy__sput_apply(eddy__wtx *w, eddy__sput *p)
     return 0;
 }
 
+/* The put, then retention's bounded step on the shards it wrote to (stream_trim.c), so that a
+ * stream that is written to trims itself without eddy_stream_trim. */
 static int put_apply(eddy__wtx *w, void *arg)
 {
-    return eddy__sput_apply(w, arg);
+    eddy__sput *p = arg;
+    int rc = eddy__sput_apply(w, p);
+
+    for (size_t i = 0; rc == 0 && i < p->n_shards; i++)
+        rc = eddy__s_expire_shard(w, p->s.id, p->s.cfg.retention_ms, p->shards[i].id,
+                                  &p->shards[i].s);
+    return rc;
 }
 
 /* Prepare and write, preparing again when a reshard raced the routing. */

@@ -147,8 +147,11 @@ static int trim_apply(eddy__wtx *w, void *arg)
     op->removed = 0;
     if ((rc = eddy__s_get_same(w, op->name, op->name_len, op->sid, &s)) != 0)
         return rc;
-    shard_cutoff = w->now_ms > s.cfg.retention_ms ? w->now_ms - s.cfg.retention_ms : 0;
-    cutoff = op->before > shard_cutoff ? op->before : shard_cutoff;
+    /* Records that arrived before the cut have expired (arrival + retention <= now); a closed
+     * shard expires by the same rule on its closing time. */
+    cutoff = eddy__retention_cut(s.cfg.retention_ms, w->now_ms);
+    shard_cutoff = cutoff > 0 ? cutoff - 1 : 0;
+    cutoff = op->before > cutoff ? op->before : cutoff;
     if (cutoff == 0)
         return 0;
     if ((rc = eddy__shards_load(w->env, w->txn, s.id, &rows, &n)) != 0)
@@ -156,6 +159,28 @@ static int trim_apply(eddy__wtx *w, void *arg)
     for (size_t i = 0; rc == 0 && i < n && op->removed < op->max_n; i++)
         rc = trim_shard(w, op, &rows[i], cutoff, shard_cutoff);
     eddy__free(w->env, rows);
+    return rc;
+}
+
+int eddy__s_expire_shard(eddy__wtx *w, uint64_t sid, uint64_t retention_ms, uint32_t shard,
+                         eddy__sshard *sh)
+{
+    uint8_t keys[EDDY__S_EXPIRE_STEP + 1][EDDY__SKEY_REC_LEN];
+    uint64_t cut = eddy__retention_cut(retention_ms, w->now_ms);
+    eddy__shard_row row;
+    trim_op op;
+    int rc;
+
+    if (cut == 0)
+        return 0;
+    memset(&op, 0, sizeof op);
+    op.sid = sid;
+    op.max_n = EDDY__S_EXPIRE_STEP;
+    op.keys = keys;
+    row.id = shard;
+    row.s = *sh;
+    if ((rc = trim_shard(w, &op, &row, cut, cut - 1)) == 0)
+        *sh = row.s;
     return rc;
 }
 

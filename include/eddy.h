@@ -142,7 +142,9 @@ EDDY_API const char *eddy_strerror(int rc);
  * This thread's detail message for its most recent failed eddy_ call, e.g.
  * "queue name 'a b' has an invalid character ' ' at offset 1". Never NULL (empty when no call has
  * failed on this thread). Valid until the next eddy_ call on the same thread. Use it for humans
- * and logs; decide on success only from return codes.
+ * and logs; decide on success only from return codes. Every failed call sets it, also when the
+ * failure was found on the writer thread; a batch call that succeeds while some of its entries
+ * failed sets it to the message of its first failed entry.
  */
 EDDY_API const char *eddy_last_error(void);
 
@@ -379,7 +381,9 @@ typedef struct eddy_env_options {
  *   EDDY_ENOTFOUND  EDDY_ENV_NOCREATE or EDDY_ENV_READONLY and no database at `path`;
  *   EDDY_EBUSY      this process already has `path` open (or, with EDDY_ENV_CHECK, other
  *                   processes committed so fast that no snapshot could be pinned);
- *   EDDY_EVERSION   the database was written by a newer format version (or is not Eddy's);
+ *   EDDY_EVERSION   the database was written by a newer format version, or is an LMDB
+ *                   database that Eddy did not create ("not an Eddy database: ..."; read-only
+ *                   or read-write, it is left unchanged);
  *   EDDY_ECORRUPT   the LMDB files or the meta record are damaged (the message names the
  *                   table and page);
  *   EDDY_EIO        the operating system refused (permissions, not a directory, ...);
@@ -498,7 +502,10 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags);
  *   EDDY_ENOTFOUND no database at path;
  *   EDDY_EBUSY     the database is open in this or another process;
  *   EDDY_ECORRUPT  the copy failed verification (the original is left as it was);
- *   EDDY_EVERSION, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM as for eddy_env_open and eddy_env_copy.
+ *   EDDY_EFULL     no room on the disk for the compacted copy, even after giving the disk
+ *                  reserve past the data back (the message says so; the original is intact;
+ *                  a drained full disk compacts);
+ *   EDDY_EVERSION, EDDY_EIO, EDDY_ENOMEM as for eddy_env_open and eddy_env_copy.
  */
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
                               uint64_t *size_before, uint64_t *size_after);
@@ -621,8 +628,8 @@ typedef struct eddy_queue_info {
     uint64_t created_ms;
     uint64_t modified_ms;
     uint64_t messages;         /* exact: messages stored (visible, in flight and delayed) */
-    uint64_t in_flight_approx; /* received and not deleted since (includes expired timeouts) */
-    uint64_t visible_approx;   /* messages - in_flight_approx (delayed ones included) */
+    uint64_t in_flight_approx; /* exact: received, visibility timeout still running */
+    uint64_t visible_approx;   /* exact: receivable now (messages - in flight - delayed) */
     uint64_t oldest_age_ms;    /* age of the oldest message by enqueue time; 0 when empty */
     /* The attributes (eddy_queue_options' fields), every default applied. */
     uint32_t visibility_timeout_ms;
@@ -637,12 +644,17 @@ typedef struct eddy_queue_info {
     size_t allow_source_count;
     uint32_t in_flight_max;
     uint32_t batch_max;
+    /* Appended (growth): a count, with messages, in_flight_approx and visible_approx above. */
+    uint64_t delayed; /* exact: never received, delivery delay still running */
 } eddy_queue_info;
 
 #define EDDY_QUEUE_INFO_INIT EDDY__INIT(eddy_queue_info)
 
 /**
- * Read queue `name`'s attributes and counts from the counters kept on every write (no scan).
+ * Read queue `name`'s attributes and counts. The counts are those of eddy_queue_stat_get (one
+ * definition, one function in the engine), read from the counters and the part of the
+ * visibility index past now: O(log n + in flight + delayed + messages sent in the last 15
+ * minutes), no scan of the visible messages.
  * @param[out] out  filled on success; unchanged on failure.
  * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND (no such queue),
  *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
@@ -742,14 +754,16 @@ EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_s
 
 /**
  * Send up to batch_max messages in one durable commit. Each entry gets its own result: an entry
- * that fails validation (EDDY_EINVAL, EDDY_ETOOBIG as for eddy_queue_send) is not stored, and
- * the others are. The call itself succeeds when it
- * ran, whatever the entries' results.
+ * that fails validation (EDDY_EINVAL as for eddy_queue_send) is not stored, and the others are.
+ * The call itself succeeds when it ran, whatever the entries' results. Size is a rule of the
+ * whole batch (SQS BatchRequestTooLong): when the entries together, an oversize entry included,
+ * exceed body_len_max, nothing is stored, every result is EDDY_ETOOBIG and so is the call.
  * @param[out] results  n results, filled in entry order (required).
  * @return 0, or
  *   EDDY_EINVAL     NULL argument, bad name, or n == 0;
  *   EDDY_ELIMIT     n > the queue's batch_max;
- *   EDDY_ETOOBIG    all entries together exceed body_len_max (SQS BatchRequestTooLong);
+ *   EDDY_ETOOBIG    the entries together (any one oversize entry among them) exceed
+ *                   body_len_max: nothing was stored;
  *   EDDY_ENOTFOUND  no such queue;
  *   and the write errors (then no entry was stored).
  */
@@ -863,11 +877,13 @@ EDDY_API int eddy_queue_delete_batch(eddy_env *env, const char *name, const char
 /**
  * Make the message of `receipt` invisible until now + timeout_ms (0 makes it visible at once).
  * The new timeout counts from now, not from the receive; it may not reach beyond 12 h after the
- * receive that issued the receipt. The next receive uses the queue's timeout again
- *.
+ * receive that issued the receipt. The next receive uses the queue's timeout again. Only a
+ * message in flight can change: once its visibility timeout ran out it is visible again, and the
+ * change is refused and leaves it visible (SQS MessageNotInflight).
  * @return 0, or EDDY_EINVAL (as for delete, or timeout_ms > 43200000, or a deadline beyond 12 h
- *   from the receive: nothing changed), EDDY_EEXPIRED, EDDY_ENOTFOUND (as for delete), and the
- *   write errors.
+ *   from the receive: nothing changed), EDDY_EEXPIRED (as for delete, or the message's visibility
+ *   timeout ran out: it is not in flight; nothing changed), EDDY_ENOTFOUND (as for delete), and
+ *   the write errors.
  */
 EDDY_API int eddy_queue_change_visibility(eddy_env *env, const char *name, const char *receipt,
                                           uint32_t timeout_ms);
@@ -1003,8 +1019,10 @@ typedef struct eddy_queue_restore_entry {
     /** Receives so far and the first receive time (0 with receive_count 0). */
     uint32_t receive_count;
     uint64_t first_receive_ms;
-    /** When it becomes receivable: 0 = at once; a later time restores a delay. A message that
-     *  was in flight is restored visible at that time, with no receipt: the old ones stay dead. */
+    /** When it becomes receivable: 0 = at once; a later time restores a delay, or, for a
+     *  message with receives (receive_count > 0), its visibility timeout: such a message is
+     *  restored in flight until then, counted as in flight, with no valid receipt (the old ones
+     *  stay dead), and then becomes visible. */
     uint64_t visible_ms;
     /** A dead letter's origin queue id and message id (ids of the source database), else 0. */
     uint64_t origin_queue_id;
@@ -1310,14 +1328,17 @@ EDDY_API int eddy_stream_put(eddy_env *env, const char *name, const eddy_stream_
 
 /**
  * Put up to batch_max records in one durable commit. Each entry gets its own result: an entry
- * that fails validation (EDDY_EINVAL, EDDY_ETOOBIG as for eddy_stream_put) is not stored and the
- * others are. Records that land on the same shard get increasing sequence numbers in entry
- * order.
+ * that fails validation (EDDY_EINVAL as for eddy_stream_put) is not stored and the others are.
+ * An entry over record_len_max fails the whole batch with EDDY_ETOOBIG, as Kinesis rejects such
+ * a request whole: nothing is stored. Records that land on the same shard get increasing
+ * sequence numbers in entry order.
  * @param[out] results     n results in entry order (required).
  * @param[out] failed_out  NULL, or the number of entries that failed (Kinesis FailedRecordCount).
  * @return 0 when the batch ran, whatever the entries' results, or EDDY_EINVAL (NULL argument,
- *   bad name, n == 0), EDDY_ELIMIT (n > batch_max), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY
- *   (as for eddy_stream_put), and the write errors (then no entry was stored).
+ *   bad name, n == 0), EDDY_ETOOBIG (an entry's data plus partition key exceed record_len_max),
+ *   EDDY_ELIMIT (n > batch_max), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY (as for
+ *   eddy_stream_put), and the write errors (then no entry was stored; every result holds the
+ *   call's code).
  */
 EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,
                                    const eddy_stream_put_entry *entries, size_t n,
@@ -1479,8 +1500,9 @@ typedef struct eddy_stream_batch eddy_stream_batch;
  * Read up to max_records / max_bytes records of the iterator's shard from its position, in
  * sequence order, and say where to continue. An empty batch is normal (nothing new yet); keep
  * calling with the next iterator. Every call returns a fresh iterator, also when empty.
- * If the iterator points at records that retention removed, reading resumes at the trim horizon
- * and skipped_trimmed is set.
+ * Records past retention (arrival + retention_ms <= now) are never returned, trimmed or not.
+ * If the iterator points at records that retention removed or that expired, reading resumes at
+ * the first unexpired record and skipped_trimmed is set.
  * @param[out] out  the batch, or NULL on failure. Free with eddy_stream_batch_free.
  * @return 0, or
  *   EDDY_EINVAL    NULL argument, a malformed or edited token, max_records over 10000;
@@ -1517,7 +1539,9 @@ EDDY_API void eddy_stream_batch_free(eddy_stream_batch *batch);
  * (0 = 1000, at most 100000). Records go in whole put blocks (the records one put stored on one
  * shard); a block larger than max_n is removed alone, so every call makes progress. Also removes
  * closed shards whose records are all gone and that closed longer than the retention ago (with
- * their checkpoints and leases). Call it in a loop until *removed_out is 0.
+ * their checkpoints and leases). Call it in a loop until *removed_out is 0. Puts already remove
+ * up to 16 expired records of each shard they write to; this call is for streams nobody writes
+ * to and closed shards.
  * @param[out] removed_out  NULL, or the number of records removed.
  * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND, and the
  *   write errors.

@@ -201,10 +201,10 @@ static void visibility_timeout_and_stale_receipts(void **state)
     eddy_queue_batch_free(b);
     f->clk.now_ms += 29999;
     eddy_queue_batch_free(recv_n(f->env, "q", 1, 0, 0));
-    /* a handle stays valid after its timeout ran out, until the next receive */
+    /* once its timeout ran out the message is no longer in flight: a change of visibility is
+     * refused (SQS MessageNotInflight) and it stays visible */
     f->clk.now_ms += 1;
-    T_OK(eddy_queue_change_visibility(f->env, "q", old, 1000));
-    f->clk.now_ms += 1000;
+    T_RC(EDDY_EEXPIRED, eddy_queue_change_visibility(f->env, "q", old, 1000));
     b = recv_n(f->env, "q", 1, 0, 1);
     m = eddy_queue_batch_message(b, 0);
     assert_int_equal(m->receive_count, 2);
@@ -236,12 +236,47 @@ static void change_visibility_rules(void **state)
     /* beyond 12 h from the receive: refused, nothing changed */
     T_RC(EDDY_EINVAL, eddy_queue_change_visibility(f->env, "q", m->receipt, 43200000));
     T_RC(EDDY_EINVAL, eddy_queue_change_visibility(f->env, "q", m->receipt, 43200001));
-    f->clk.now_ms += 1;
     /* 0: visible at once */
     T_OK(eddy_queue_change_visibility(f->env, "q", m->receipt, 0));
     eddy_queue_batch_free(b);
     b = recv_n(f->env, "q", 1, 0, 1);
     assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, 2);
+    eddy_queue_batch_free(b);
+}
+
+/* Visibility 30 s, receive at T, change visibility to 60 s at T + 85 s: the message is visible
+ * again, so the change is refused with EDDY_EEXPIRED (SQS MessageNotInflight) and the message
+ * stays visible; a delete with that receipt still works until the next receive. */
+static void late_change_visibility_is_refused(void **state)
+{
+    fx *f = *state;
+    char rcpt[EDDY_QUEUE_RECEIPT_LEN + 1];
+    eddy_queue_visibility_entry ve = EDDY_QUEUE_VISIBILITY_ENTRY_INIT;
+    eddy_queue_batch *b;
+    int result = 0;
+
+    T_OK(eddy_queue_create(f->env, "q", NULL));
+    send_str(f->env, "q", "x");
+    b = recv_n(f->env, "q", 1, 30000, 1);
+    memcpy(rcpt, eddy_queue_batch_message(b, 0)->receipt, sizeof rcpt);
+    eddy_queue_batch_free(b);
+    f->clk.now_ms += 85000;
+    T_RC(EDDY_EEXPIRED, eddy_queue_change_visibility(f->env, "q", rcpt, 60000));
+    assert_non_null(strstr(eddy_last_error(), "not in flight"));
+    ve.receipt = rcpt;
+    ve.timeout_ms = 60000;
+    T_OK(eddy_queue_change_visibility_batch(f->env, "q", &ve, 1, &result));
+    assert_int_equal(result, EDDY_EEXPIRED);
+    /* still visible, at once */
+    b = recv_n(f->env, "q", 1, 0, 1);
+    assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, 2);
+    T_OK(eddy_queue_delete_message(f->env, "q", eddy_queue_batch_message(b, 0)->receipt));
+    eddy_queue_batch_free(b);
+    /* a receipt whose timeout ran out still deletes */
+    send_str(f->env, "q", "y");
+    b = recv_n(f->env, "q", 1, 30000, 1);
+    f->clk.now_ms += 30000;
+    T_OK(eddy_queue_delete_message(f->env, "q", eddy_queue_batch_message(b, 0)->receipt));
     eddy_queue_batch_free(b);
 }
 
@@ -301,6 +336,37 @@ static void delays(void **state)
     T_OK(eddy_queue_stat_get(f->env, "q", &st));
     assert_int_equal(st.in_flight, 3);
     assert_int_equal(st.visible, 0);
+}
+
+/* One definition of each count: eddy_queue_get_attributes and eddy_queue_stat_get agree, also
+ * after visibility timeouts ran out, and match the truth. */
+static void attributes_and_stat_agree(void **state)
+{
+    fx *f = *state;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
+
+    T_OK(eddy_queue_create(f->env, "q", NULL));
+    m.body.data = "x";
+    m.body.len = 1;
+    for (int i = 0; i < 10; i++) {
+        m.delay_ms = i < 2 ? 60000 : 0;
+        T_OK(eddy_queue_send(f->env, "q", &m, NULL));
+    }
+    eddy_queue_batch_free(recv_n(f->env, "q", 5, 30000, 5));
+    f->clk.now_ms += 40000; /* those 5 are visible again; the 2 delayed ones still wait */
+    eddy_queue_batch_free(recv_n(f->env, "q", 2, 30000, 2));
+    T_OK(eddy_queue_stat_get(f->env, "q", &st));
+    T_OK(eddy_queue_get_attributes(f->env, "q", &info));
+    assert_int_equal(st.messages, 10);
+    assert_int_equal(st.in_flight, 2);
+    assert_int_equal(st.delayed, 2);
+    assert_int_equal(st.visible, 6);
+    assert_int_equal(info.messages, st.messages);
+    assert_int_equal(info.in_flight_approx, st.in_flight);
+    assert_int_equal(info.visible_approx, st.visible);
+    assert_int_equal(info.delayed, st.delayed);
 }
 
 static void batches_per_entry_results(void **state)
@@ -384,6 +450,34 @@ static void size_limits(void **state)
     /* each fits, together too large: the whole batch is refused */
     T_RC(EDDY_ETOOBIG, eddy_queue_send_batch(f->env, "q", e, 2, r));
     T_OK(eddy_queue_send(f->env, "q", &e[0], NULL));
+}
+
+/* One oversize entry and one small one: the batch's total is over the limit, so the whole batch
+ * is refused and nothing is stored (SQS BatchRequestTooLong), also for a batch of one. */
+static void oversize_entry_fails_whole_batch(void **state)
+{
+    fx *f = *state;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_send_entry e[2] = {EDDY_QUEUE_SEND_ENTRY_INIT, EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[2] = {EDDY_QUEUE_SEND_RESULT_INIT};
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    static char big[2048];
+
+    o.body_len_max = 1024;
+    T_OK(eddy_queue_create(f->env, "q", &o));
+    e[0].body.data = big;
+    e[0].body.len = 1025;
+    e[1].body.data = "small";
+    e[1].body.len = 5;
+    T_RC(EDDY_ETOOBIG, eddy_queue_send_batch(f->env, "q", e, 2, r));
+    assert_int_equal(r[0].rc, EDDY_ETOOBIG);
+    assert_int_equal(r[1].rc, EDDY_ETOOBIG);
+    assert_non_null(strstr(eddy_last_error(), "entry 0"));
+    T_RC(EDDY_ETOOBIG, eddy_queue_send_batch(f->env, "q", e, 1, r));
+    assert_int_equal(r[0].rc, EDDY_ETOOBIG);
+    T_OK(eddy_queue_get_attributes(f->env, "q", &info));
+    assert_int_equal(info.messages, 0);
+    eddy_queue_batch_free(recv_n(f->env, "q", 10, 0, 0));
 }
 
 static void dead_letter_move(void **state)
@@ -717,10 +811,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(send_receive_delete_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(visibility_timeout_and_stale_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(change_visibility_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(late_change_visibility_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(delays, setup, teardown),
         cmocka_unit_test_setup_teardown(batches_per_entry_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(attributes_and_stat_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(size_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(oversize_entry_fails_whole_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(dead_letter_move, setup, teardown),
         cmocka_unit_test_setup_teardown(redrive_allow_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),

@@ -246,6 +246,50 @@ static void restore_keeps_ids_and_history(void **state)
     eddy_queue_batch_free(b);
 }
 
+/* A message restored while it was in flight (received, visibility deadline still ahead) stays
+ * in flight until that deadline, with no valid receipt, and counts as in flight; then it is
+ * visible like any message whose timeout ran out. */
+static void restore_in_flight_stays_in_flight(void **state)
+{
+    fx *f = *state;
+    eddy_queue_restore_entry e;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
+    eddy_queue_receive_options ro = {.size = sizeof ro,
+                                     .max_messages = 10,
+                                     .visibility_timeout_ms = 0,
+                                     .wait_ms = EDDY_QUEUE_ZERO_MS};
+    eddy_queue_batch *b = NULL;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
+    collect c;
+
+    T_OK(eddy_queue_create(f->env, "q", NULL));
+    e = rentry(5, "held", T0 - 2000);
+    e.receive_count = 1;
+    e.first_receive_ms = T0 - 1000;
+    e.visible_ms = T0 + 30000;
+    T_OK(eddy_queue_restore_batch(f->env, "q", &e, 1, &r));
+    memset(&c, 0, sizeof c);
+    T_OK(eddy_queue_scan(f->env, "q", 0, 0, on_msg, &c, NULL));
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.s[0].m.state, EDDY_QUEUE_MSG_IN_FLIGHT);
+    assert_int_equal(c.s[0].m.receive_count, 1);
+    T_OK(eddy_queue_stat_get(f->env, "q", &st));
+    assert_int_equal(st.in_flight, 1);
+    assert_int_equal(st.delayed, 0);
+    T_OK(eddy_queue_get_attributes(f->env, "q", &info));
+    assert_int_equal(info.in_flight_approx, 1);
+    assert_int_equal(info.delayed, 0);
+    T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
+    assert_int_equal(eddy_queue_batch_count(b), 0);
+    eddy_queue_batch_free(b);
+    f->clock.now_ms = T0 + 30000;
+    T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
+    assert_int_equal(eddy_queue_batch_count(b), 1);
+    assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, 2);
+    eddy_queue_batch_free(b);
+}
+
 static void restore_refuses_collisions_and_going_back(void **state)
 {
     fx *f = *state;
@@ -347,6 +391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(scan_resumes_limits_and_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(scan_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(restore_keeps_ids_and_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(restore_in_flight_stays_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(restore_refuses_collisions_and_going_back, setup, teardown),
         cmocka_unit_test_setup_teardown(restore_expired_is_trimmed, setup, teardown),
         cmocka_unit_test_setup_teardown(trim_before_cut, setup, teardown),

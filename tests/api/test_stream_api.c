@@ -178,11 +178,25 @@ static void put_validation(void **state)
     e[1] = ent("", "empty pk");
     e[2] = ent("k", "far too long data");
     e[3] = ent("k", "x");
-    T_OK(eddy_stream_put_batch(f->env, "s", e, 3, r, &failed));
-    assert_int_equal(failed, 2);
+    /* an invalid entry fails alone */
+    T_OK(eddy_stream_put_batch(f->env, "s", e, 2, r, &failed));
+    assert_int_equal(failed, 1);
     assert_int_equal(r[0].rc, 0);
     assert_int_equal(r[1].rc, EDDY_EINVAL);
+    /* an oversize entry fails the whole batch: nothing of it is stored (Kinesis rejects it) */
+    e[0] = ent("k", "ok2");
+    T_RC(EDDY_ETOOBIG, eddy_stream_put_batch(f->env, "s", e, 3, r, &failed));
+    assert_int_equal(failed, 0);
+    assert_int_equal(r[0].rc, EDDY_ETOOBIG);
     assert_int_equal(r[2].rc, EDDY_ETOOBIG);
+    assert_int_equal(r[0].seq[0], '\0');
+    {
+        eddy_stream_shard sh[1] = {EDDY_STREAM_SHARD_INIT};
+        size_t ns = 0;
+        T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
+        assert_int_equal(ns, 1);
+        assert_int_equal(sh[0].records, 1);
+    }
     T_RC(EDDY_ELIMIT, eddy_stream_put_batch(f->env, "s", e, 4, r, NULL));
     T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[2], r));
     memset(pk, 'p', sizeof pk);
@@ -395,6 +409,109 @@ static void iter_trimmed_resumes(void **state)
     f->clock.now_ms += 60000 * 60;
     T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
     assert_int_equal(removed, 1);
+}
+
+/* One retention rule for queues and streams: arrival + retention_ms <= now removes. A stream with
+ * a 60 s retention removes a record at exactly T + 60,000 ms, as a queue does. */
+static void retention_boundary_matches_queues(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .retention_ms = 60000};
+    eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_info qi = EDDY_QUEUE_INFO_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    uint64_t removed = 9;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    qo.retention_ms = 60000;
+    T_OK(eddy_queue_create(f->env, "q", &qo));
+    m.body.data = "x";
+    m.body.len = 1;
+    T_OK(eddy_queue_send(f->env, "q", &m, NULL));
+    put(f->env, "s", "k", "a", &r);
+    f->clock.now_ms = T0 + 59999;
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 0);
+    T_OK(eddy_queue_trim(f->env, "q", 0, &removed));
+    assert_int_equal(removed, 0);
+    f->clock.now_ms = T0 + 60000;
+    T_OK(eddy_queue_trim(f->env, "q", 0, &removed));
+    assert_int_equal(removed, 1);
+    T_OK(eddy_queue_get_attributes(f->env, "q", &qi));
+    assert_int_equal(qi.messages, 0);
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 1);
+}
+
+/* Records past retention are never served, even before any trim: TRIM_HORIZON and AT_TIMESTAMP
+ * start at the first unexpired record, an older position (an old iterator, AT_SEQUENCE_NUMBER
+ * of an expired record) resumes there with skipped_trimmed. */
+static void expired_records_are_not_served(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .retention_ms = 60000};
+    eddy_stream_iterator old, it;
+    eddy_stream_read_info info;
+    eddy_stream_put_result ra = EDDY_STREAM_PUT_RESULT_INIT, rb = EDDY_STREAM_PUT_RESULT_INIT;
+    char out[256];
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    put(f->env, "s", "k", "a", &ra);
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &old));
+    f->clock.now_ms = T0 + 30000;
+    put(f->env, "s", "k", "b", &rb);
+    f->clock.now_ms = T0 + 65000; /* a expired 5 s ago; nobody trimmed */
+    out[0] = '\0';
+    assert_int_equal(drain(f->env, &old, out, sizeof out, &info), 1);
+    assert_string_equal(out, "b");
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
+    out[0] = '\0';
+    assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 1);
+    assert_string_equal(out, "b");
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_TIMESTAMP, NULL, T0, &it));
+    out[0] = '\0';
+    assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 1);
+    assert_string_equal(out, "b");
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER, ra.seq, 0,
+                                  &it));
+    {
+        eddy_stream_batch *b = NULL;
+        T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
+        assert_int_equal(eddy_stream_batch_count(b), 1);
+        assert_string_equal(eddy_stream_batch_record(b, 0)->seq, rb.seq);
+        assert_true(eddy_stream_batch_info(b)->skipped_trimmed);
+        eddy_stream_batch_free(b);
+    }
+    f->clock.now_ms = T0 + 90000; /* both expired */
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
+    assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
+}
+
+/* Retention also runs by itself, in bounded steps: each put removes up to 16 expired records of
+ * the shards it writes to (as each queue receive removes expired messages), without a trim. */
+static void puts_trim_expired_records(void **state)
+{
+    fx *f = *state;
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .retention_ms = 60000};
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_shard sh[1] = {EDDY_STREAM_SHARD_INIT};
+    uint64_t removed = 9;
+    size_t ns = 0;
+
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    for (int i = 0; i < 40; i++)
+        put(f->env, "s", "k", "old", &r);
+    f->clock.now_ms = T0 + 60000;
+    put(f->env, "s", "k", "new", &r);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
+    assert_int_equal(sh[0].records, 40 + 1 - 16);
+    put(f->env, "s", "k", "new", &r);
+    put(f->env, "s", "k", "new", &r);
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
+    assert_int_equal(sh[0].records, 3);
+    T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
+    assert_int_equal(removed, 0);
 }
 
 /* eddy_stream_set_attributes: the masked fields change (zero: the default), the others stay;
@@ -689,6 +806,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(iter_token_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(read_limits_and_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(iter_trimmed_resumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(retention_boundary_matches_queues, setup, teardown),
+        cmocka_unit_test_setup_teardown(expired_records_are_not_served, setup, teardown),
+        cmocka_unit_test_setup_teardown(puts_trim_expired_records, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),

@@ -138,6 +138,75 @@ static void newer_format_is_refused(void **state)
     (void)state;
 }
 
+/* An LMDB environment of another program at dir: named tables (tables != 0) or plain keys in
+ * LMDB's main table. */
+static void foreign_lmdb_make(const char *dir, int tables)
+{
+    MDB_env *m = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_val k = {5, "hello"}, v = {5, "world"};
+
+    mkdir(dir, 0755);
+    assert_int_equal(mdb_env_create(&m), 0);
+    assert_int_equal(mdb_env_set_maxdbs(m, 4), 0);
+    assert_int_equal(mdb_env_open(m, dir, 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(m, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, tables ? "users" : NULL, MDB_CREATE, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(m);
+}
+
+static uint64_t file_sum(const char *dir, off_t *size)
+{
+    char path[600], buf[4096];
+    uint64_t h = 1469598103934665603ull;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    *size = 0;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+        *size += n;
+    }
+    close(fd);
+    return h;
+}
+
+/* An LMDB database Eddy did not create is refused with EDDY_EVERSION and "not an Eddy database",
+ * read-only or read-write, and is left as it was. */
+static void foreign_lmdb_is_refused_untouched(void **state)
+{
+    for (int tables = 0; tables < 2; tables++) {
+        const char *dir = t_path(tables ? "named" : "plain");
+        eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+        eddy_env *env = NULL;
+        off_t size0, size1;
+        uint64_t sum0, sum1;
+
+        foreign_lmdb_make(dir, tables);
+        sum0 = file_sum(dir, &size0);
+        o.flags = EDDY_ENV_READONLY;
+        T_RC(EDDY_EVERSION, eddy_env_open(dir, &o, &env));
+        assert_null(env);
+        print_message("read-only: %s\n", eddy_last_error());
+        assert_non_null(strstr(eddy_last_error(), "not an Eddy database"));
+        T_RC(EDDY_EVERSION, eddy_env_open(dir, NULL, &env));
+        assert_null(env);
+        print_message("read-write: %s\n", eddy_last_error());
+        assert_non_null(strstr(eddy_last_error(), "not an Eddy database"));
+        sum1 = file_sum(dir, &size1);
+        assert_int_equal(size1, size0);
+        assert_int_equal(sum1, sum0);
+    }
+    (void)state;
+}
+
 static void garbage_file_is_refused(void **state)
 {
     const char *dir = t_path("db");
@@ -269,6 +338,7 @@ int main(void)
         cmocka_unit_test(nocreate_and_readonly),
         cmocka_unit_test(second_open_in_process_is_busy),
         cmocka_unit_test(newer_format_is_refused),
+        cmocka_unit_test(foreign_lmdb_is_refused_untouched),
         cmocka_unit_test(garbage_file_is_refused),
         cmocka_unit_test(truncated_file_is_refused),
         cmocka_unit_test(not_a_directory),

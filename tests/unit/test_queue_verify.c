@@ -76,6 +76,17 @@ static int damage_apply(eddy__wtx *w, void *arg)
         eddy__qkey_state(k, 999999, 1);
         eddy__qstate_encode(s, &st);
         return eddy__put(w, EDDY__T_QMSG, k, EDDY__QKEY_STATE_LEN, s, sizeof s, 0);
+    case 5: /* flip the last byte of message 1's record (a plain message: its state is implied
+             * by the record) */
+        eddy__qkey_msg(k, d->qid, 1);
+        if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, EDDY__QKEY_MSG_LEN, &val)) != 0)
+            return rc;
+        {
+            uint8_t buf[2048];
+            memcpy(buf, val.mv_data, val.mv_size);
+            buf[val.mv_size - 1] ^= 1;
+            return eddy__put(w, EDDY__T_QMSG, k, EDDY__QKEY_MSG_LEN, buf, val.mv_size, 0);
+        }
     default: /* flip the last byte of the first record (inline: inside its payload) */
         if ((rc = eddy__cur_open(w->env, w->txn, EDDY__T_QMSG, &cur)) != 0)
             return rc;
@@ -129,6 +140,44 @@ static void each_damage_is_found(void **state)
             assert_non_null(strstr(fd.tables, "q_msg"));
         T_OK(eddy_env_close(env));
     }
+    (void)state;
+}
+
+static int first_problem(void *ctx, const char *table, eddy_slice key, const char *what)
+{
+    char *first = ctx;
+    (void)table;
+    (void)key;
+    if (first[0] == '\0')
+        snprintf(first, 512, "%s", what);
+    return 0;
+}
+
+/* One flipped body byte: the first problem reported is the cause (the record's checksum), not
+ * its consequence (the implied state cannot be read). */
+static void flipped_body_byte_reports_cause_first(void **state)
+{
+    t_clock clk = {T0};
+    eddy_env *env = t_env_open(t_path("db"), &clk);
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    char first[512] = "";
+    uint64_t problems = 0;
+    damage d;
+
+    T_OK(eddy_queue_create(env, "q", NULL));
+    m.body.data = "a body that is long enough";
+    m.body.len = strlen(m.body.data);
+    T_OK(eddy_queue_send(env, "q", &m, NULL));
+    T_OK(eddy_queue_get_attributes(env, "q", &info));
+    d.what = 5;
+    d.qid = info.id;
+    T_OK(eddy__write(env, damage_apply, NULL, &d));
+    T_OK(eddy_env_verify(env, first_problem, first, &problems));
+    print_message("%llu problems, first: %s\n", (unsigned long long)problems, first);
+    assert_true(problems > 0);
+    assert_non_null(strstr(first, "checksum"));
+    T_OK(eddy_env_close(env));
     (void)state;
 }
 
@@ -258,6 +307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_damage_is_found),
+        cmocka_unit_test(flipped_body_byte_reports_cause_first),
         cmocka_unit_test(plain_and_indexed_entries),
         cmocka_unit_test(dictionary_codec_is_used),
     };
