@@ -196,7 +196,13 @@ struct cli_progress;
 /* Start reporting `label` with `total` units (0 when unknown). NULL when reporting is off. */
 struct cli_progress *cli_progress_start(const struct cli *cli, const char *label, uint64_t total);
 
-/* Report that `done` units are finished (throttled to a few updates per second). */
+/*
+ * Percentage for `done` of `total` (an estimate that done may pass): never above 100, and below
+ * 100 until the final report. 0 when total is 0 (unknown).
+ */
+double cli_progress_percent(uint64_t done, uint64_t total, bool final);
+
+/* Report that `done` units are finished (throttled to at most five updates per second). */
 void cli_progress_update(struct cli_progress *p, uint64_t done);
 
 /* Final update, newline, free. Accepts NULL. */

@@ -15,7 +15,7 @@ after=$(sed -n 's/^size after:  \([0-9]*\) bytes.*/\1/p' out)
 run 0 --db ./db verify
 run 0 --db ./db queue send q still-here -q
 run 0 --db ./db compact --json --progress=json
-has err '"op":"copy","done":[0-9]+,"total":[1-9][0-9]*'
+has err '"op":"copy","unit":"bytes","done":[0-9]+,"total":[1-9][0-9]*'
 has err '"op":"copy".*"final":true'
 has err '"op":"verify".*"final":true'
 has out '^\{"size_before":[0-9]+,"size_after":[0-9]+,"output":"./db"\}$'
