@@ -144,6 +144,9 @@ void cli_format_duration(uint64_t ms, char *dst, size_t dst_cap);
 /* Format a byte count as "12.3 MiB" into dst (at least 32 bytes). */
 void cli_format_size(uint64_t bytes, char *dst, size_t dst_cap);
 
+/* Format a rate as "12.3 MiB/s" (bytes: binary units) or "1234/s" (items) into dst. */
+void cli_format_rate(double per_s, bool bytes, char *dst, size_t dst_cap);
+
 /* Format `len` bytes as lower-case hex into dst (2 * len + 1 bytes). */
 void cli_hex(const void *src, size_t len, char *dst);
 

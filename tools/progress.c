@@ -103,6 +103,7 @@ static void draw(struct cli_progress *p, uint64_t done, bool final)
     uint64_t now = cli_mono_ms(), elapsed = now - p->start_ms;
     double rate = elapsed > 0 ? (double)done * 1000.0 / (double)elapsed : 0.0;
     double eta = -1.0;
+    char rs[32], ds[32], ts[32];
     p->drawn = true;
     if (p->total > done && rate > 0.0)
         eta = (double)(p->total - done) / rate;
@@ -110,16 +111,26 @@ static void draw(struct cli_progress *p, uint64_t done, bool final)
         draw_json(p, done, final, rate, eta, elapsed);
         return;
     }
+    cli_format_rate(rate, counts_bytes(p), rs, sizeof rs);
     if (p->total != 0) {
-        int width = 30, fill = (int)(done >= p->total ? width : (double)done * width / p->total);
+        double pct = cli_progress_percent(done, p->total, final);
+        int width = 30, fill = (int)(pct * width / 100.0);
         int i;
         fprintf(stderr, "\r%s [", p->label);
         for (i = 0; i < width; i++)
             fputc(i < fill ? '#' : ' ', stderr);
-        fprintf(stderr, "] %3d%% %llu/%llu %.0f/s", (int)(done * 100 / p->total),
-                (unsigned long long)done, (unsigned long long)p->total, rate);
+        /* "~": the total was an estimate that the work passed. */
+        fprintf(stderr, "] %s%3d%% ", done > p->total && !final ? "~" : "", (int)pct);
+        if (counts_bytes(p)) {
+            cli_format_size(done, ds, sizeof ds);
+            cli_format_size(p->total, ts, sizeof ts);
+            fprintf(stderr, "%s/%s %s", ds, ts, rs);
+        } else {
+            fprintf(stderr, "%llu/%llu %s", (unsigned long long)done, (unsigned long long)p->total,
+                    rs);
+        }
     } else {
-        fprintf(stderr, "\r%s %llu %.0f/s", p->label, (unsigned long long)done, rate);
+        fprintf(stderr, "\r%s %llu %s", p->label, (unsigned long long)done, rs);
     }
     if (eta >= 0.0 && !final)
         fprintf(stderr, " ETA %d:%02d", (int)eta / 60, (int)eta % 60);
