@@ -22,7 +22,7 @@ const struct cli_command cli_cmd_dump = {
     "                 [--limit N] [--json]\n"
     "       eddy dump --stream NAME --consumer CONSUMER\n"
     "       eddy dump --consumers [--stream NAME] [--json]\n"
-    "       eddy dump --queue NAME [--json]\n"
+    "       eddy dump --queue NAME [--limit N] [--json]\n"
     "\n"
     "Without a selector: every queue with its attributes and counts and its redrive tasks,\n"
     "then every stream with its attributes and shards, one per line in name order, so two\n"
@@ -31,8 +31,8 @@ const struct cli_command cli_cmd_dump = {
     "    redrive SOURCE#ID STATUS moved N of N to DEST\n"
     "    stream NAME id=N shard_count=N retention_ms=N ... records=N bytes=N\n"
     "    shard NAME/ID open|closed hash=LO..HI records=N bytes=N parent=ID children=ID,ID\n"
-    "--queue NAME prints the queue's line and tasks, then its messages in id order, read\n"
-    "without receiving them (nothing changes), one per line:\n"
+    "--queue NAME prints the queue's line and tasks, then its messages in id order (the first\n"
+    "N with --limit N), read without receiving them (nothing changes), one per line:\n"
     "    NAME msg=ID state=visible|delayed|in_flight receives=N sent=TIME visible=TIME\n"
     "         attrs=N body=BODY\n"
     "--stream NAME prints its records, shard by shard in sequence order, one per line:\n"
@@ -198,13 +198,14 @@ static int print_message(void *ctx, const eddy_queue_scan_message *m)
     return 0;
 }
 
-/* dump --queue: the queue's line and tasks, then its messages. */
-static int dump_queue_messages(struct cli *cli, eddy_env *env, const char *queue, bool json)
+/* dump --queue: the queue's line and tasks, then its messages (at most `limit`; 0: all). */
+static int dump_queue_messages(struct cli *cli, eddy_env *env, const char *queue, uint64_t limit,
+                               bool json)
 {
     struct msg_ctx x = {queue, json};
     int rc = dump_queue(env, queue, json);
     if (rc == 0)
-        rc = eddy_queue_scan(env, queue, 0, 0, print_message, &x, NULL);
+        rc = eddy_queue_scan(env, queue, 0, limit, print_message, &x, NULL);
     if (rc != 0)
         cli_fail(cli, rc, "cannot dump queue '%s'", queue);
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
@@ -367,6 +368,10 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
     if (queue != NULL && rd.stream != NULL)
         return cli_usage(cli, "give --queue or --stream, not both");
+    if (queue != NULL && (rd.shard_id != EDDY_STREAM_NO_SHARD ||
+                          rd.type != EDDY_ITER_TRIM_HORIZON || rd.seq != NULL))
+        return cli_usage(cli, "--queue takes --limit, not --shard, --from, --after, --at or "
+                              "--latest");
     if (consumer != NULL && rd.stream == NULL)
         return cli_usage(cli, "--consumer needs --stream NAME");
     if (consumers && (consumer != NULL || queue != NULL))
@@ -381,7 +386,7 @@ static int run(struct cli *cli, int argc, char **argv)
     if (rd.stream != NULL)
         return cli_close(cli, env, dump_stream(cli, env, &rd, consumer, json));
     if (queue != NULL)
-        return cli_close(cli, env, dump_queue_messages(cli, env, queue, json));
+        return cli_close(cli, env, dump_queue_messages(cli, env, queue, rd.limit, json));
     rc = dump_catalog(cli, env, json);
     return cli_close(cli, env, rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }
