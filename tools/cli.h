@@ -241,6 +241,10 @@ int cli_queue_names(eddy_env *env, char ***names, size_t *n);
 /* Free what cli_queue_names returned. */
 void cli_free_names(char **names, size_t n);
 
+/* A send entry's size as the library counts it against body_len_max: the body plus each
+ * attribute's name, type and value (SQS's rule). */
+size_t cli_queue_entry_size(const eddy_queue_send_entry *e);
+
 /* Read a whole file ("-" = stdin) into a malloc'ed buffer. False on error (message printed). */
 bool cli_read_file(const struct cli *cli, const char *path, unsigned char **out, size_t *len);
 

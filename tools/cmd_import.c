@@ -73,6 +73,7 @@ struct import_common {
     const struct cli_import *im;
     FILE *summary;      /* where the summary lines go, or NULL */
     size_t header_line; /* line number of the export header; 0 when the file has none */
+    uint64_t bytes_max; /* most bytes of entries in one batch (the target's rule); 0: none */
 };
 
 /* What one kind of import does with its lines (slots 0..batch_max-1 hold parsed lines). */
@@ -93,6 +94,8 @@ struct import_ops {
     int (*prepare)(struct cli *cli, void *ctx, json_t *o, size_t line);
     /* Parse a line into slot i; false with a reason in *why when it is not usable. */
     bool (*parse)(void *ctx, json_t *o, size_t i, const char **why);
+    /* NULL, or the bytes slot i counts against import_common.bytes_max. */
+    size_t (*bytes)(void *ctx, size_t i);
     /* Store slots 0..n-1: the call's code, and each slot's in rcs[i]. */
     int (*flush)(void *ctx, size_t n, int *rcs);
     void (*release)(void *ctx, size_t i);
@@ -124,7 +127,8 @@ static int flush(struct cli *cli, const struct import_ops *ops, void *ctx, size_
         result = CLI_EXIT_FAIL;
     }
     if (rc != 0)
-        return cli_fail(cli, rc, "import stopped after %zu %ss", *done, ops->unit);
+        return cli_fail(cli, rc, "lines %zu-%zu were not stored; import stopped after %zu %ss",
+                        lines[0], lines[n - 1], *done, ops->unit);
     for (i = 0; i < n; i++)
         *done += rcs[i] == 0;
     return result;
@@ -161,7 +165,26 @@ static int take_line(struct cli *cli, const struct import_ops *ops, void *ctx, j
     return CLI_EXIT_OK;
 }
 
-/* Parse every non-empty line (but the header) and flush each batch_max of them. */
+/*
+ * Slot n - 1 was just parsed: true when it would take the batch past the target's byte rule
+ * (then it goes first in the next batch), else it is counted in *bytes. A batch of one is
+ * always tried (the library names an entry too large on its own).
+ */
+static bool over_bytes(const struct import_ops *ops, void *ctx, size_t n, uint64_t *bytes)
+{
+    const struct import_common *c = ctx;
+    uint64_t b;
+    if (ops->bytes == NULL || c->bytes_max == 0)
+        return false;
+    b = ops->bytes(ctx, n - 1);
+    if (n > 1 && *bytes + b > c->bytes_max)
+        return true;
+    *bytes += b;
+    return false;
+}
+
+/* Parse every non-empty line (but the header) and flush batches of at most batch_max lines
+ * and bytes_max bytes. */
 static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
                        const unsigned char *buf, size_t len, uint32_t batch_max, size_t *done)
 {
@@ -170,6 +193,7 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
     int *rcs = calloc(batch_max, sizeof *rcs);
     struct cli_progress *prog = cli_progress_start(cli, "import", count_lines(buf, len));
     size_t pos = 0, line = 0, n = 0, i;
+    uint64_t bytes = 0;
     int result = lines == NULL || rcs == NULL ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     if (result != 0)
         cli_err(cli, "out of memory");
@@ -185,6 +209,10 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
                 result = take_line(cli, ops, ctx, o, line + 1, &n, &wait);
                 if (n > before)
                     lines[n - 1] = line + 1;
+                if (n > before && result == 0 && over_bytes(ops, ctx, n, &bytes)) {
+                    ops->release(ctx, --n); /* parsed again as the next batch's first */
+                    wait = true;
+                }
                 json_decref(o);
             }
             if (!wait) {
@@ -197,6 +225,7 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
         for (i = 0; i < n; i++)
             ops->release(ctx, i);
         n = 0;
+        bytes = 0;
         cli_progress_update(prog, line);
     }
     cli_progress_end(prog, line);
@@ -444,6 +473,11 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
     return true;
 }
 
+static size_t msg_bytes(void *ctx, size_t i)
+{
+    return cli_queue_entry_size(&((struct queue_import *)ctx)->sends[i]);
+}
+
 static int msg_flush(void *ctx, size_t n, int *rcs)
 {
     struct queue_import *x = ctx;
@@ -560,6 +594,7 @@ static int queue_target(struct cli *cli, void *ctx, const unsigned char *buf, si
     if (rc != 0)
         return cli_fail(cli, rc, "cannot import into queue '%s'", x->c.name);
     *batch_max = info.options.batch_max;
+    x->c.bytes_max = info.options.body_len_max; /* a batch's total, as eddy_queue_send_batch */
     return ex;
 }
 
@@ -595,8 +630,8 @@ static void queue_free(void *ctx)
 }
 
 static const struct import_ops queue_ops = {
-    "queue", "message", queue_header, queue_target, queue_alloc,  queue_free, NULL,
-    NULL,    msg_parse, msg_flush,    msg_release,  queue_finish, queue_drop};
+    "queue", "message", queue_header, queue_target, queue_alloc, queue_free,   NULL,
+    NULL,    msg_parse, msg_bytes,    msg_flush,    msg_release, queue_finish, queue_drop};
 
 /* ---- streams ---- */
 
@@ -1098,9 +1133,9 @@ static void stream_free(void *ctx)
 }
 
 static const struct import_ops stream_ops = {
-    "stream",       "record",      stream_header,  stream_target, stream_alloc,
-    stream_free,    record_needs,  record_prepare, record_parse,  record_flush,
-    record_release, stream_finish, stream_drop};
+    "stream",     "record",       stream_header,  stream_target, stream_alloc,
+    stream_free,  record_needs,   record_prepare, record_parse,  NULL,
+    record_flush, record_release, stream_finish,  stream_drop};
 
 int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im,
                      const unsigned char *buf, size_t len, FILE *summary, size_t *done_out)
