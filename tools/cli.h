@@ -10,6 +10,7 @@
 #ifndef EDDY_CLI_H
 #define EDDY_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -226,6 +227,25 @@ uint64_t cli_mono_ms(void);
 /* Sleep for ms milliseconds. */
 void cli_sleep_ms(uint64_t ms);
 
+/* ---- interrupt.c: SIGINT and SIGTERM in long commands. */
+
+/* The signal that arrived (SIGINT, SIGTERM), or 0. Loops check it between library calls. */
+extern volatile sig_atomic_t cli_interrupted;
+
+/* Catch SIGINT and SIGTERM (also when inherited as ignored): set cli_interrupted. */
+void cli_interrupt_install(void);
+
+/*
+ * For a command blocked in one long library call: on SIGINT/SIGTERM, remove these files (at most
+ * four) and then the directory `dir` (NULL: none; only if empty), print "eddy CMD: interrupted
+ * by SIGxxx; WHAT" and exit 128 + the signal at once.
+ */
+void cli_interrupt_cleanup(const struct cli *cli, const char *const *files, size_t n_files,
+                           const char *dir, const char *what);
+
+/* "SIGINT", "SIGTERM". */
+const char *cli_signal_name(int sig);
+
 /* ---- cmd_queue.c helpers shared with dump, export and import. */
 
 /* A growing list of names, filled by cli_name_collect (an eddy_*_list callback). */
@@ -259,6 +279,10 @@ struct cli_import {
      * or change them to the header's (apply_attributes); neither: fail. At most one is set. */
     bool keep_attributes;
     bool apply_attributes;
+    /* Skip lines already stored by an earlier (interrupted) run instead of failing on them:
+     * a message whose msg_id is at or below the highest id the queue stores, a record whose
+     * seq is at or below its shard's newest. Restoring only (not with new_ids). */
+    bool skip_existing;
 };
 
 /*

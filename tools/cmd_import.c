@@ -27,8 +27,10 @@ static int run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cli_cmd_import = {
     "import", "load messages or records from JSON lines, keeping their ids",
-    "usage: eddy import --queue NAME [--new-ids] [--file F] [--create] [ATTRIBUTE POLICY]\n"
-    "       eddy import --stream NAME [--new-ids] [--file F] [--create] [ATTRIBUTE POLICY]\n"
+    "usage: eddy import --queue NAME [--new-ids | --skip-existing] [--file F] [--create]\n"
+    "                   [ATTRIBUTE POLICY]\n"
+    "       eddy import --stream NAME [--new-ids | --skip-existing] [--file F] [--create]\n"
+    "                   [ATTRIBUTE POLICY]\n"
     "\n"
     "Reads JSON lines from F (default stdin). For a queue, each is an object with \"body\"\n"
     "(text, or base64 when \"body_encoding\" is \"base64\"), optionally \"attrs\"\n"
@@ -58,7 +60,13 @@ const struct cli_command cli_cmd_import = {
     "  --keep-attributes   an existing target whose attributes differ from the header's\n"
     "             keeps its own (default: fail and name the differences)\n"
     "  --apply-attributes  change them to the header's instead (a stream: retention only)\n"
+    "  --skip-existing  skip what an earlier run stored, to resume an interrupted import:\n"
+    "             a message whose msg_id is at or below the highest id the queue stores, a\n"
+    "             record whose seq is at or below its shard's newest (not with --new-ids)\n"
     "  --file F   read from F instead of stdin\n"
+    "\n"
+    "SIGINT or SIGTERM stops the import after the batch being stored (exit 130 or 143),\n"
+    "naming the last line stored; rerun it with --skip-existing to resume.\n"
     "\n"
     "Examples: eddy --db old export --queue orders | eddy --db new import --queue orders --create\n"
     "          eddy --db new import --stream clicks --new-ids --file clicks.jsonl\n",
@@ -74,6 +82,7 @@ struct import_common {
     FILE *summary;      /* where the summary lines go, or NULL */
     size_t header_line; /* line number of the export header; 0 when the file has none */
     uint64_t bytes_max; /* most bytes of entries in one batch (the target's rule); 0: none */
+    size_t skipped;     /* lines skipped as already stored (cli_import.skip_existing) */
 };
 
 /* What one kind of import does with its lines (slots 0..batch_max-1 hold parsed lines). */
@@ -96,6 +105,8 @@ struct import_ops {
     bool (*parse)(void *ctx, json_t *o, size_t i, const char **why);
     /* NULL, or the bytes slot i counts against import_common.bytes_max. */
     size_t (*bytes)(void *ctx, size_t i);
+    /* --skip-existing: true when line o is already stored (by an earlier run). */
+    bool (*exists)(void *ctx, json_t *o);
     /* Store slots 0..n-1: the call's code, and each slot's in rcs[i]. */
     int (*flush)(void *ctx, size_t n, int *rcs);
     void (*release)(void *ctx, size_t i);
@@ -206,7 +217,10 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
                 json_error_t err;
                 json_t *o = json_loadb((const char *)buf + pos, end - pos, 0, &err);
                 size_t before = n;
-                result = take_line(cli, ops, ctx, o, line + 1, &n, &wait);
+                if (c->im->skip_existing && json_is_object(o) && ops->exists(ctx, o))
+                    c->skipped++;
+                else
+                    result = take_line(cli, ops, ctx, o, line + 1, &n, &wait);
                 if (n > before)
                     lines[n - 1] = line + 1;
                 if (n > before && result == 0 && over_bytes(ops, ctx, n, &bytes)) {
@@ -227,6 +241,13 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
         n = 0;
         bytes = 0;
         cli_progress_update(prog, line);
+        if (result == 0 && cli_interrupted != 0 && pos < len) {
+            cli_err(cli,
+                    "interrupted by %s after line %zu: every line before it is stored; run the "
+                    "same import with --skip-existing to resume",
+                    cli_signal_name(cli_interrupted), line);
+            result = 128 + cli_interrupted;
+        }
     }
     cli_progress_end(prog, line);
     free(lines);
@@ -295,7 +316,10 @@ static int import_into(struct cli *cli, const struct import_ops *ops, void *ctx,
         ex = CLI_EXIT_FAIL;
     } else {
         ex = import_loop(cli, ops, ctx, buf, len, batch_max, done);
-        if (summary != NULL)
+        if (summary != NULL && c->im->skip_existing)
+            fprintf(summary, "imported %zu %s%s into %s '%s' (skipped %zu already there)\n", *done,
+                    ops->unit, *done == 1 ? "" : "s", ops->kind, c->name, c->skipped);
+        else if (summary != NULL)
             fprintf(summary, "imported %zu %s%s into %s '%s'\n", *done, ops->unit,
                     *done == 1 ? "" : "s", ops->kind, c->name);
         if (ex == 0 && c->header_line != 0 && (ex = ops->finish(cli, ctx)) == 0)
@@ -389,6 +413,7 @@ struct line_msg {
 struct queue_import {
     struct import_common c;
     eddy_queue_options want; /* the header's attributes (c.header_line != 0) */
+    uint64_t stored_max;     /* --skip-existing: the highest msg_id the queue stores */
     struct line_msg *msgs;
     eddy_queue_send_entry *sends;
     eddy_queue_restore_entry *restores;
@@ -476,6 +501,21 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
 static size_t msg_bytes(void *ctx, size_t i)
 {
     return cli_queue_entry_size(&((struct queue_import *)ctx)->sends[i]);
+}
+
+static bool msg_exists(void *ctx, json_t *o)
+{
+    const struct queue_import *x = ctx;
+    bool has_id;
+    uint64_t id = json_u64(o, "msg_id", &has_id);
+    return has_id && id <= x->stored_max;
+}
+
+static int scan_nothing(void *ctx, const eddy_queue_scan_message *m)
+{
+    (void)ctx;
+    (void)m;
+    return 0;
 }
 
 static int msg_flush(void *ctx, size_t n, int *rcs)
@@ -591,6 +631,8 @@ static int queue_target(struct cli *cli, void *ctx, const unsigned char *buf, si
     }
     if (rc == 0 && ex == 0)
         rc = eddy_queue_get_attributes(x->c.env, x->c.name, &info);
+    if (rc == 0 && ex == 0 && x->c.im->skip_existing) /* one read of every message */
+        rc = eddy_queue_scan(x->c.env, x->c.name, 0, 0, scan_nothing, NULL, &x->stored_max);
     if (rc != 0)
         return cli_fail(cli, rc, "cannot import into queue '%s'", x->c.name);
     *batch_max = info.options.batch_max;
@@ -630,8 +672,8 @@ static void queue_free(void *ctx)
 }
 
 static const struct import_ops queue_ops = {
-    "queue", "message", queue_header, queue_target, queue_alloc, queue_free,   NULL,
-    NULL,    msg_parse, msg_bytes,    msg_flush,    msg_release, queue_finish, queue_drop};
+    "queue",   "message", queue_header, queue_target, queue_alloc, queue_free,   NULL,      NULL,
+    msg_parse, msg_bytes, msg_exists,   msg_flush,    msg_release, queue_finish, queue_drop};
 
 /* ---- streams ---- */
 
@@ -667,6 +709,7 @@ struct stream_import {
     eddy_stream_restore_entry *restores;
     char (*seqs)[EDDY_STREAM_SEQ_LEN + 1];
     eddy_stream_put_result *res;
+    char (*newest)[EDDY_STREAM_SEQ_LEN + 1]; /* --skip-existing: [SHARDS_MAX] shard's last_seq */
 };
 
 static void record_release(void *ctx, size_t i)
@@ -858,6 +901,7 @@ static void stream_drop(void *ctx)
     free(x->lin);
     free(x->present);
     free(x->starts);
+    free(x->newest);
 }
 
 /* The header's lineage entry for shard id, or NULL. */
@@ -1084,6 +1128,36 @@ static int stream_reconcile(struct cli *cli, struct stream_import *x, const eddy
     return ex;
 }
 
+/* --skip-existing: each shard's newest sequence number, into x->newest. */
+static int stream_newest(struct stream_import *x)
+{
+    eddy_stream_shard *shards = NULL;
+    size_t n = 0, i;
+    int rc = cli_stream_shards(x->c.env, x->c.name, &shards, &n);
+    x->newest = rc == 0 ? calloc(EDDY_STREAM_SHARDS_MAX, sizeof *x->newest) : NULL;
+    if (rc == 0 && x->newest == NULL)
+        rc = EDDY_ENOMEM;
+    for (i = 0; rc == 0 && i < n; i++)
+        if (shards[i].shard_id < EDDY_STREAM_SHARDS_MAX)
+            memcpy(x->newest[shards[i].shard_id], shards[i].last_seq, sizeof x->newest[0]);
+    free(shards);
+    return rc;
+}
+
+/* --skip-existing: a record whose seq is at or below its shard's newest is stored already. */
+static bool record_exists(void *ctx, json_t *o)
+{
+    const struct stream_import *x = ctx;
+    json_t *id = json_object_get(o, "shard_id");
+    const char *seq = json_string_value(json_object_get(o, "seq"));
+    json_int_t shard = json_is_integer(id) ? json_integer_value(id) : -1;
+    if (seq == NULL || shard < 0 || shard >= EDDY_STREAM_SHARDS_MAX || x->newest == NULL)
+        return false;
+    if (x->newest[shard][0] == '\0' || strlen(seq) != EDDY_STREAM_SEQ_LEN)
+        return false;
+    return strcmp(seq, x->newest[shard]) <= 0;
+}
+
 static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, size_t len,
                          uint32_t *batch_max)
 {
@@ -1109,6 +1183,8 @@ static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, s
         return cli_fail(cli, rc, "cannot import into stream '%s'", x->c.name);
     if (ex == 0 && header && !x->c.im->new_ids && x->n_lin > 0)
         ex = lineage_check(cli, x, info.options.shard_count);
+    if (ex == 0 && x->c.im->skip_existing && (rc = stream_newest(x)) != 0)
+        return cli_fail(cli, rc, "cannot read the shards of stream '%s'", x->c.name);
     *batch_max = info.options.batch_max;
     return ex;
 }
@@ -1133,9 +1209,9 @@ static void stream_free(void *ctx)
 }
 
 static const struct import_ops stream_ops = {
-    "stream",     "record",       stream_header,  stream_target, stream_alloc,
-    stream_free,  record_needs,   record_prepare, record_parse,  NULL,
-    record_flush, record_release, stream_finish,  stream_drop};
+    "stream",      "record",     stream_header,  stream_target, stream_alloc,
+    stream_free,   record_needs, record_prepare, record_parse,  NULL,
+    record_exists, record_flush, record_release, stream_finish, stream_drop};
 
 int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im,
                      const unsigned char *buf, size_t len, FILE *summary, size_t *done_out)
@@ -1170,9 +1246,10 @@ static int run(struct cli *cli, int argc, char **argv)
         {"create", no_argument, NULL, 'c'},
         {"keep-attributes", no_argument, NULL, 'k'},
         {"apply-attributes", no_argument, NULL, 'a'},
+        {"skip-existing", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
     const char *queue = NULL, *stream = NULL, *file = "-";
-    bool new_ids = false, create = false, keep = false, apply = false;
+    bool new_ids = false, create = false, keep = false, apply = false, skip = false;
     unsigned char *buf = NULL;
     eddy_env *env = NULL;
     size_t len = 0, done = 0;
@@ -1195,6 +1272,8 @@ static int run(struct cli *cli, int argc, char **argv)
             keep = true;
         } else if (c == 'a') {
             apply = true;
+        } else if (c == 'S') {
+            skip = true;
         }
     }
     if (optind != argc)
@@ -1203,10 +1282,13 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "give one of --queue NAME or --stream NAME");
     if (keep && apply)
         return cli_usage(cli, "give at most one of --keep-attributes and --apply-attributes");
+    if (skip && new_ids)
+        return cli_usage(cli, "--skip-existing keeps ids; it cannot go with --new-ids");
     if (!cli_read_file(cli, file, &buf, &len))
         return CLI_EXIT_FAIL;
     if ((ex = cli_open(cli, create ? CLI_OPEN_CREATE : CLI_OPEN_WRITE, &env)) == 0) {
-        struct cli_import im = {queue, stream, new_ids, create, keep, apply};
+        struct cli_import im = {queue, stream, new_ids, create, keep, apply, skip};
+        cli_interrupt_install();
         ex = cli_close(cli, env, cli_import_lines(cli, env, &im, buf, len, stdout, &done));
     }
     free(buf);
