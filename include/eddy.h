@@ -358,6 +358,39 @@ typedef struct eddy_env_stat {
 EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out);
 
 /**
+ * One slot of LMDB's reader table in use (eddy_env_readers). Filled by Eddy; like every struct
+ * that may grow, it begins with its size.
+ */
+typedef struct eddy_reader {
+    uint32_t size;   /* sizeof(eddy_reader) as Eddy filled it */
+    uint32_t pid;    /* the process owning the slot */
+    uint64_t thread; /* the thread that took it (its pthread_t as a number) */
+    uint64_t txn_id; /* the snapshot it reads (LMDB txn id); 0 when it holds none now */
+} eddy_reader;
+
+/** Called by eddy_env_readers once per slot; return nonzero to stop (EDDY_EUSER). */
+typedef int (*eddy_reader_fn)(void *ctx, const eddy_reader *r);
+
+/**
+ * List the slots of LMDB's reader table in use, by every process that has the database open
+ * (what `mdb_stat -r` prints), e.g. to name who holds an old snapshot (free pages cannot be
+ * reused past it) or who has the database open. A process's slot may outlive its transaction
+ * (txn_id 0); slots of dead processes are cleared at the next eddy_env_open. The table is read
+ * first and `cb` is called afterwards, outside any lock or transaction (it may call Eddy).
+ * tests/cli/test_readers.sh checks it against a process holding a read transaction.
+ * @param[in] cb   called once per slot in use, in table order; the eddy_reader is lent for the
+ *                 call.
+ * @return 0, or
+ *   EDDY_EINVAL  NULL env or cb;
+ *   EDDY_EUSER   cb returned nonzero (the listing stopped there);
+ *   EDDY_ENOMEM  out of memory (max_readers entries are collected first);
+ *   EDDY_EPANIC  the environment is poisoned;
+ *   EDDY_EIO     LMDB could not read its lock file's table.
+ * Thread rule: any thread.
+ */
+EDDY_API int eddy_env_readers(eddy_env *env, eddy_reader_fn cb, void *ctx);
+
+/**
  * Called by eddy_env_verify once per problem found. `table` names the LMDB table, `key` is the
  * exact key (borrowed for the call), `what` is a sentence. Return nonzero to stop verifying.
  */
@@ -418,7 +451,8 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags);
  * @return 0, or
  *   EDDY_EINVAL    NULL/empty path, READONLY options;
  *   EDDY_ENOTFOUND no database at path;
- *   EDDY_EBUSY     the database is open in this or another process;
+ *   EDDY_EBUSY     the database is open in this or another process (the message names the
+ *                  processes, "held by pid 123, pid 456", where /proc/locks tells);
  *   EDDY_ECORRUPT  the copy failed verification (the original is left as it was);
  *   EDDY_EVERSION, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM as for eddy_env_open and eddy_env_copy.
  * Thread rule: any thread.

@@ -45,6 +45,7 @@ done
 [ "$busy" -eq 1 ] || fail "compact never refused while the database was open elsewhere"
 has err 'open in another process'
 has err 'EDDY_EBUSY'
+has err "held by pid $holder"
 wait $holder
 
 run 1 --db ./missing compact
