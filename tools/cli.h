@@ -187,6 +187,12 @@ void cli_print_body_text(FILE *f, const void *data, size_t len);
 json_t *cli_queue_options_json(const eddy_queue_options *o);
 json_t *cli_stream_options_json(const eddy_stream_options *o);
 
+/*
+ * The keys of `want` whose value in `have` differs, as a malloc'ed "key HAVE (LABEL: WANT), ..."
+ * (values as compact JSON); NULL when none differs (or out of memory).
+ */
+char *cli_json_diff(json_t *have, json_t *want, const char *label);
+
 /* Read them back into *o (zeroed first): false with the offending key in *why when a key is
  * missing, unknown, of the wrong type or out of the field's range. Values are not checked
  * against the library's limits (create or compare does that). */

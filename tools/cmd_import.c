@@ -40,10 +40,12 @@ const struct cli_command cli_cmd_import = {
     "writes. For a stream, each has \"partition_key\" and \"data\" (with *_encoding), and to\n"
     "keep them \"seq\" and \"arrival_ms\": the form `eddy export --stream` writes.\n"
     "\n"
-    "By default the ids, sequence numbers and timestamps are kept: the target must not hold\n"
-    "(or have handed out) ids at or above the imported ones, and each batch of batch_max\n"
-    "lines is stored all or nothing. A message in flight is restored visible (its receipt is\n"
-    "not carried over).\n"
+    "By default the ids, sequence numbers and timestamps are kept: each imported id (sequence\n"
+    "number) must be above every one the target queue (shard) has handed out, and each batch\n"
+    "(at most batch_max lines, and for a queue max-size bytes) is stored all or nothing. A\n"
+    "message that was in flight comes back receivable at its visible_ms, without a receipt.\n"
+    "Prints \"imported N messages into queue 'Q'\" (or records, stream), and for a stream with\n"
+    "a header \"restored N checkpoints of stream 'S'\".\n"
     "\n"
     "A first line {\"eddy_export\":1,...} (what `eddy export` writes) carries the attributes\n"
     "(and for a stream its shard lineage and consumers' checkpoints): --create creates the\n"
@@ -59,7 +61,8 @@ const struct cli_command cli_cmd_import = {
     "             the highest shard id in the input plus one\n"
     "  --keep-attributes   an existing target whose attributes differ from the header's\n"
     "             keeps its own (default: fail and name the differences)\n"
-    "  --apply-attributes  change them to the header's instead (a stream: retention only)\n"
+    "  --apply-attributes  change them to the header's instead (a stream: retention,\n"
+    "             record_len_max, batch_max and iterator_ttl_ms; not its hash or shards)\n"
     "  --skip-existing  skip what an earlier run stored, to resume an interrupted import:\n"
     "             a message whose msg_id is at or below the highest id the queue stores, a\n"
     "             record whose seq is at or below its shard's newest (not with --new-ids)\n"
@@ -69,6 +72,9 @@ const struct cli_command cli_cmd_import = {
     "naming the last line stored; rerun it with --skip-existing to resume.\n"
     "\n"
     "Examples: eddy --db old export --queue orders | eddy --db new import --queue orders --create\n"
+    "          eddy --db old export --stream clicks --output clicks.jsonl\n"
+    "          eddy --db new import --stream clicks --create --file clicks.jsonl\n"
+    "          eddy --db new import --stream clicks --skip-existing --file clicks.jsonl\n"
     "          eddy --db new import --stream clicks --new-ids --file clicks.jsonl\n",
     run};
 
@@ -350,33 +356,13 @@ static char *attr_diff(json_t *have, json_t *want, bool (*can_change)(const char
 {
     const char *key;
     json_t *w;
-    size_t used = 0, cap = 1024;
-    char *out = malloc(cap);
-    if (out == NULL)
-        return NULL;
-    out[0] = '\0';
     *changeable = true;
     json_object_foreach(want, key, w)
     {
-        json_t *h = json_object_get(have, key);
-        char *hs, *ws;
-        int k;
-        if (json_equal(h, w))
-            continue;
-        *changeable = *changeable && (can_change == NULL || can_change(key));
-        hs = h != NULL ? json_dumps(h, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-        ws = json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT);
-        k = snprintf(out + used, cap - used, "%s%s %s (export: %s)", used > 0 ? ", " : "", key,
-                     hs != NULL ? hs : "?", ws != NULL ? ws : "?");
-        used = k > 0 && (size_t)k < cap - used ? used + (size_t)k : cap - 1;
-        free(hs);
-        free(ws);
+        if (!json_equal(json_object_get(have, key), w))
+            *changeable = *changeable && (can_change == NULL || can_change(key));
     }
-    if (used == 0) {
-        free(out);
-        return NULL;
-    }
-    return out;
+    return cli_json_diff(have, want, "export");
 }
 
 /* The target exists with other attributes than the header's (diff): report it. */

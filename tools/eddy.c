@@ -22,6 +22,7 @@ static const struct cli_command *const commands[] = {
 
 static const char main_usage[] =
     "usage: eddy [--db PATH] [--progress auto|none|json|bar] [--check] COMMAND [ARGS]\n"
+    "       eddy --version\n"
     "\n"
     "Inspect, verify, compact and script an Eddy database.\n"
     "The database is --db PATH, else $EDDY_DB, else ./eddy-data.\n"
@@ -34,7 +35,10 @@ static const char main_footer[] =
     "\n"
     "  help [COMMAND]   show this text, or a command's usage and examples\n"
     "\n"
-    "Exit status: 0 success, 1 failure or problems found, 2 usage error.\n"
+    "--version (-V) prints the version and the on-disk format version it reads.\n"
+    "--progress: a bar on a terminal (auto), json for JSON lines on stderr, none.\n"
+    "Exit status: 0 success, 1 failure or problems found, 2 usage error, 130/143 when\n"
+    "import or compact was stopped by SIGINT/SIGTERM.\n"
     "Example: eddy --db /var/lib/app/eddy stat --json\n";
 
 void cli_err(const struct cli *cli, const char *fmt, ...)
