@@ -38,7 +38,7 @@ static const char main_footer[] =
     "--version (-V) prints the version and the on-disk format version it reads.\n"
     "--progress: a bar on a terminal (auto), json for JSON lines on stderr, none.\n"
     "Exit status: 0 success, 1 failure or problems found, 2 usage error, 130/143 when\n"
-    "import or compact was stopped by SIGINT/SIGTERM.\n"
+    "import, compact or export was stopped by SIGINT/SIGTERM.\n"
     "Example: eddy --db /var/lib/app/eddy stat --json\n";
 
 void cli_err(const struct cli *cli, const char *fmt, ...)

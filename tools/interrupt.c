@@ -1,7 +1,7 @@
 /*
- * interrupt.c: SIGINT and SIGTERM in long commands (import, compact). The handler only sets a
- * flag that the command's loop checks between library calls, so every batch is stored whole
- * or not at all and the command stops with a message and exit status 128 + the signal. A
+ * interrupt.c: SIGINT and SIGTERM in long commands (import, compact, export). The handler only
+ * sets a flag that the command's loop checks between library calls, so every batch is stored
+ * whole or not at all and the command stops with a message and exit status 128 + the signal. A
  * command blocked in one long library call (compact's copy) instead registers the files that
  * call is writing: the handler removes them (unlink and rmdir are async-signal-safe) and exits.
  *

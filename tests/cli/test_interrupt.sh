@@ -1,6 +1,7 @@
-# test_interrupt.sh: SIGINT/SIGTERM during `import` and `compact`: exit 130/143 with a message,
-# compact removes its unfinished copy (and the next compact removes one a SIGKILL left), and an
-# interrupted import resumes with --skip-existing to the right counts.
+# test_interrupt.sh: SIGINT/SIGTERM during `import`, `compact` and `export`: exit 130/143 with a
+# message, compact removes its unfinished copy (and the next compact removes one a SIGKILL left),
+# export its incomplete output, and an interrupted import resumes with --skip-existing to the
+# right counts.
 . "$(dirname "$0")/lib.sh"
 unset EDDY_TEST_NOW_MS # real time: the import's messages stay visible and unexpired
 
@@ -87,6 +88,17 @@ has c.err 'interrupted by SIGTERM'
 run 0 --db ./big verify
 run 0 --db ./big queue receive q
 has out '"msg_id":1,.*"body":"still-here"'
+
+# export: SIGINT stops it and removes the incomplete --output file.
+"$EDDY" --db ./big export --queue q --output big.jsonl --progress=none >e.out 2>e.err &
+pid=$!
+appears big.jsonl $pid || fail "the export's output never appeared"
+kill -INT $pid
+wait $pid
+code=$?
+[ "$code" -eq 130 ] || fail "interrupted export exited $code, expected 130"
+has e.err "interrupted by SIGINT after [0-9]+ messages; removed the incomplete 'big.jsonl'"
+[ ! -e big.jsonl ] || fail "the incomplete export big.jsonl is left"
 
 # A compact killed outright leaves compact.tmp; the next compact removes it and succeeds.
 "$EDDY" --db ./big compact >c.out 2>c.err &
