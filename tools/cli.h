@@ -207,8 +207,8 @@ struct cli_progress;
 struct cli_progress *cli_progress_start(const struct cli *cli, const char *label, uint64_t total);
 
 /*
- * Percentage for `done` of `total` (an estimate that done may pass): never above 100, and below
- * 100 until the final report. 0 when total is 0 (unknown).
+ * Percentage for `done` of `total` (an estimate that done may pass): never above 100; once done
+ * has passed total, 99 until the final report. 0 when total is 0 (unknown).
  */
 double cli_progress_percent(uint64_t done, uint64_t total, bool final);
 

@@ -49,7 +49,7 @@ double cli_progress_percent(uint64_t done, uint64_t total, bool final)
 {
     if (total == 0)
         return 0.0;
-    if (done >= total) /* the total was an estimate that done passed: not there until final */
+    if (done > total) /* the total was an estimate that done passed: not there until final */
         return final ? 100.0 : 99.0;
     return (double)done * 100.0 / (double)total;
 }
