@@ -58,14 +58,15 @@ static void wait_seen(uint64_t n)
 
 static void fill_stream(eddy_env *env, uint64_t n)
 {
-    eddy_stream_put_entry e[500];
-    eddy_stream_put_result r[500];
+    eddy_stream_put_entry e[500] = {[0 ...(500) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[500] = {[0 ...(500) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     char data[500][100], pk[500][16];
 
     for (uint64_t i = 0; i < n;) {
         size_t k = n - i < 500 ? (size_t)(n - i) : 500;
         for (size_t j = 0; j < k; j++, i++) {
             memset(&e[j], 0, sizeof e[j]);
+            e[j].size = sizeof e[j];
             int len = snprintf(data[j], sizeof data[j],
                                "{\"id\":%" PRIu64 ",\"kind\":\"event\",\"pad\":\"%040" PRIu64 "\"}",
                                i, i * 7919);
@@ -81,14 +82,15 @@ static void fill_stream(eddy_env *env, uint64_t n)
 
 static void fill_queue(eddy_env *env, const char *q, uint64_t n)
 {
-    eddy_queue_send_entry e[10];
-    eddy_queue_send_result r[10];
+    eddy_queue_send_entry e[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     char body[10][100];
 
     for (uint64_t i = 0; i < n;) {
         size_t k = n - i < 10 ? (size_t)(n - i) : 10;
         for (size_t j = 0; j < k; j++, i++) {
             memset(&e[j], 0, sizeof e[j]);
+            e[j].size = sizeof e[j];
             int len = snprintf(body[j], sizeof body[j],
                                "{\"order\":%" PRIu64 ",\"qty\":%" PRIu64 "}", i, i % 13);
             e[j].body.data = body[j];
@@ -100,8 +102,8 @@ static void fill_queue(eddy_env *env, const char *q, uint64_t n)
 
 static double raw_stream_read(eddy_env *env, uint64_t *n_out)
 {
-    eddy_stream_shard sh[16];
-    eddy_stream_read_options ro = {10000, 0};
+    eddy_stream_shard sh[16] = {[0 ...(16) - 1] = EDDY_STREAM_SHARD_INIT};
+    eddy_stream_read_options ro = {.size = sizeof ro, .max_records = 10000, .max_bytes = 0};
     size_t ns = 0;
     double t0 = now_s();
 
@@ -109,13 +111,13 @@ static double raw_stream_read(eddy_env *env, uint64_t *n_out)
     OK(eddy_stream_list_shards(env, "s", sh, 16, &ns));
     for (size_t i = 0; i < ns; i++) {
         eddy_stream_iterator it;
-        OK(eddy_stream_get_iterator(env, "s", sh[i].shard_id, EDDY_ITER_TRIM_HORIZON, NULL, 0,
-                                    &it));
+        OK(eddy_stream_get_iterator(env, "s", sh[i].shard_id, EDDY_STREAM_ITER_TRIM_HORIZON, NULL,
+                                    0, &it));
         for (;;) {
             eddy_stream_batch *b = NULL;
             size_t n = 0;
             OK(eddy_stream_get_records(env, &it, &ro, &b));
-            eddy_stream_batch_records(b, &n);
+            n = eddy_stream_batch_count(b);
             *n_out += n;
             it = eddy_stream_batch_info(b)->next;
             eddy_stream_batch_free(b);
@@ -128,10 +130,10 @@ static double raw_stream_read(eddy_env *env, uint64_t *n_out)
 
 static double raw_queue_drain(eddy_env *env, const char *q, uint64_t *n_out)
 {
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     double t0 = now_s();
 
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 10;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;
     *n_out = 0;
@@ -141,9 +143,9 @@ static double raw_queue_drain(eddy_env *env, const char *q, uint64_t *n_out)
         int res[10];
         size_t n = 0;
         OK(eddy_queue_receive(env, q, &ro, &b));
-        const eddy_queue_message *m = eddy_queue_batch_messages(b, &n);
+        n = eddy_queue_batch_count(b);
         for (size_t i = 0; i < n; i++)
-            rc[i] = m[i].receipt;
+            rc[i] = eddy_queue_batch_message(b, i)->receipt;
         if (n > 0)
             OK(eddy_queue_delete_batch(env, q, rc, n, res));
         *n_out += n;
@@ -179,10 +181,10 @@ int main(int argc, char **argv)
     const char *tmp = getenv("TMPDIR");
     char dir[512], cmd[600];
     eddy_env *env = NULL;
-    eddy_stream_options so;
-    eddy_poller_options o;
-    eddy_poller_status st;
-    eddy_env_stat e0, e1;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
+    eddy_env_stat e0 = EDDY_ENV_STAT_INIT, e1 = EDDY_ENV_STAT_INIT;
     int opt;
 
     while ((opt = getopt(argc, argv, "d:n:m:b:c:")) != -1) {
@@ -210,7 +212,7 @@ int main(int argc, char **argv)
     }
     snprintf(dir, sizeof dir, "%s/eddy-bench-poller-%d", tmp != NULL ? tmp : "/tmp", (int)getpid());
     OK(eddy_env_open(dir, NULL, &env));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.shard_count = 4;
     OK(eddy_stream_create(env, "s", &so));
     OK(eddy_queue_create(env, "q", NULL));
@@ -225,8 +227,8 @@ int main(int argc, char **argv)
     double dt = raw_stream_read(env, &got);
     printf("  stream raw read (get_records)    %10.0f records/s  (%" PRIu64 " records)\n",
            (double)got / dt, got);
-    memset(&o, 0, sizeof o);
-    o.source = EDDY_POLLER_STREAM;
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    o.source = EDDY_POLLER_SOURCE_STREAM;
     o.name = "s";
     o.consumer = "bench";
     o.batch_size = sbatch;
@@ -253,8 +255,8 @@ int main(int argc, char **argv)
            (double)got / dt, got, e1.commits - e0.commits);
     for (uint32_t c = 1; c <= conc; c = c == 1 && conc > 1 ? conc : c + conc) {
         fill_queue(env, "q", n_msg);
-        memset(&o, 0, sizeof o);
-        o.source = EDDY_POLLER_QUEUE;
+        o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+        o.source = EDDY_POLLER_SOURCE_QUEUE;
         o.name = "q";
         o.batch_size = 10;
         o.max_concurrency = c;

@@ -103,10 +103,9 @@ static void rm_dir(const char *p)
 
 static eddy_env *eopen(const char *dir, int relaxed)
 {
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL;
-    memset(&o, 0, sizeof o);
-    o.durability = relaxed ? EDDY_DURABILITY_RELAXED : EDDY_DURABILITY_DURABLE;
+    o.durability = relaxed ? EDDY_ENV_DURABILITY_RELAXED : EDDY_ENV_DURABILITY_DURABLE;
     o.map_size_initial = 1ull << 30;
     o.compression_min_len = comp_min;
     E(eddy_env_open(dir, &o, &env));
@@ -115,8 +114,7 @@ static eddy_env *eopen(const char *dir, int relaxed)
 
 static void ecreate(eddy_env *env, const char *name)
 {
-    eddy_queue_options o;
-    memset(&o, 0, sizeof o);
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     o.batch_max = 1000;
     o.in_flight_max = 100000000;
     o.visibility_timeout_ms = 30000;
@@ -203,6 +201,8 @@ static void eddy_send_n(eddy_env *env, uint64_t *seed, uint64_t *id, int k)
     static _Thread_local eddy_queue_send_result r[1000];
 
     memset(e, 0, sizeof e[0] * (size_t)k);
+    EDDY_ARRAY_INIT(e, k);
+    r[0].size = sizeof r[0];
     for (int i = 0; i < k; i++) {
         e[i].body.data = bufs[i];
         e[i].body.len = payload(seed, (*id)++, bufs[i], sizeof bufs[i]);
@@ -370,14 +370,13 @@ static void q4(void)
 
 static eddy_queue_batch *eddy_recv(eddy_env *env, uint32_t max, uint32_t vis, size_t *n)
 {
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
-    memset(&o, 0, sizeof o);
     o.max_messages = max;
     o.visibility_timeout_ms = vis;
     o.wait_ms = EDDY_QUEUE_ZERO_MS;
     E(eddy_queue_receive(env, "bench", &o, &b));
-    eddy_queue_batch_messages(b, n);
+    *n = eddy_queue_batch_count(b);
     return b;
 }
 
@@ -388,10 +387,10 @@ static size_t eddy_recv_delete(eddy_env *env, uint32_t max)
     int results[1000];
     size_t n = 0;
     eddy_queue_batch *b = eddy_recv(env, max, 30000, &n);
-    const eddy_queue_message *m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
 
     for (size_t i = 0; i < n; i++)
-        receipts[i] = m[i].receipt;
+        receipts[i] = eddy_queue_batch_message(b, i)->receipt;
     if (n > 0)
         E(eddy_queue_delete_batch(env, "bench", receipts, n, results));
     eddy_queue_batch_free(b);

@@ -97,9 +97,8 @@ static void *send_loop(void *p)
 {
     writer *w = p;
     char body[512];
-    eddy_queue_send_entry e;
+    eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
 
-    memset(&e, 0, sizeof e);
     for (uint64_t i = 0; w->sends == 0 || i < w->sends; i++) {
         uint64_t id = w->first_id + ((uint64_t)w->thread << 32) + i + 1;
         e.body.data = body;
@@ -119,7 +118,7 @@ static void writer_main(const char *dir, const char *queue, int ack_fd, uint64_t
                         uint32_t threads, uint64_t sends)
 {
     eddy_env *env = NULL;
-    eddy_queue_options qo;
+    eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
     pthread_t tid[R1_THREADS];
     writer w[R1_THREADS];
     uint64_t ready = 0;
@@ -127,15 +126,15 @@ static void writer_main(const char *dir, const char *queue, int ack_fd, uint64_t
 
     if ((rc = eddy_env_open(dir, NULL, &env)) != 0)
         die("open", rc);
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     qo.batch_max = 1000;
     if ((rc = eddy_queue_create(env, queue, &qo)) != 0)
         die("create", rc);
     if (fill > 0) {
         static char bodies[1000][320];
-        static eddy_queue_send_entry e[1000];
-        static eddy_queue_send_result r[1000];
-        eddy_queue_info info;
+        static eddy_queue_send_entry e[1000] = {[0 ...(1000) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+        static eddy_queue_send_result r[1000] = {[0 ...(1000) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
         if ((rc = eddy_queue_get_attributes(env, queue, &info)) != 0)
             die("attributes", rc);
         for (uint64_t done = info.messages; done < fill;) {
@@ -274,7 +273,7 @@ static recovery recover(const char *dir, const char *queue, const idset *acked, 
                         uint64_t *dups)
 {
     eddy_env *env = NULL;
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
     recovery r;
     double t0 = now_ms();
@@ -283,7 +282,7 @@ static recovery recover(const char *dir, const char *queue, const idset *acked, 
     if ((rc = eddy_env_open(dir, NULL, &env)) != 0)
         die("reopen", rc);
     r.open_ms = now_ms() - t0;
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = 10;
     o.wait_ms = EDDY_QUEUE_ZERO_MS;
     if ((rc = eddy_queue_receive(env, queue, &o, &b)) != 0)
@@ -295,9 +294,10 @@ static recovery recover(const char *dir, const char *queue, const idset *acked, 
         o.visibility_timeout_ms = 43200000;
         for (;;) {
             size_t n = 0;
-            const eddy_queue_message *m = eddy_queue_batch_messages(b, &n);
+            n = eddy_queue_batch_count(b);
             for (size_t i = 0; i < n; i++)
-                idset_add(&found, id_of(m[i].body.data, m[i].body.len));
+                idset_add(&found, id_of(eddy_queue_batch_message(b, i)->body.data,
+                                        eddy_queue_batch_message(b, i)->body.len));
             eddy_queue_batch_free(b);
             b = NULL;
             if (n == 0)
@@ -367,12 +367,12 @@ static void r1(const char *root, int kills, uint64_t *seed)
 /* An open that checks every page of the file (page cache warm from the runs before). */
 static double full_check_ms(const char *dir)
 {
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL;
     double t0 = now_ms();
     int rc;
 
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_CHECK;
     if ((rc = eddy_env_open(dir, &o, &env)) != 0)
         die("open with EDDY_ENV_CHECK", rc);

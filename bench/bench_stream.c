@@ -84,9 +84,8 @@ typedef struct eddy_run {
 
 static eddy_env *eddy_open(const char *dir, uint32_t min_len)
 {
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL;
-    memset(&o, 0, sizeof o);
     o.map_size_initial = 4ull << 30;
     o.compression_min_len = min_len;
     E(eddy_env_open(dir, &o, &env));
@@ -95,7 +94,7 @@ static eddy_env *eddy_open(const char *dir, uint32_t min_len)
 
 static double bytes_per_record(eddy_env *env, uint64_t n)
 {
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     E(eddy_env_stat_get(env, &st));
     return (double)(st.pages_used * st.page_size) / (double)n;
 }
@@ -104,7 +103,11 @@ static double bytes_per_record(eddy_env *env, uint64_t n)
 static double eddy_put_all(eddy_env *env, uint64_t dict_after)
 {
     eddy_stream_put_entry *e = calloc(batch, sizeof *e);
+    if (e != NULL)
+        EDDY_ARRAY_INIT(e, batch);
     eddy_stream_put_result *r = calloc(batch, sizeof *r);
+    if (r != NULL)
+        EDDY_ARRAY_INIT(r, batch);
     char(*bodies)[320] = calloc(batch, sizeof *bodies);
     char(*pks)[16] = calloc(batch, sizeof *pks);
     uint64_t seed = 42, id = 0;
@@ -132,17 +135,18 @@ static double eddy_put_all(eddy_env *env, uint64_t dict_after)
 
 static void eddy_read_all(eddy_env *env, eddy_run *out)
 {
-    eddy_stream_read_options ro = {.max_records = READ_BATCH};
+    eddy_stream_read_options ro = {.size = sizeof(eddy_stream_read_options),
+                                   .max_records = READ_BATCH};
     double t0 = now_s();
     out->read_n = 0;
     for (uint32_t s = 0; s < SHARDS; s++) {
         eddy_stream_iterator it;
-        E(eddy_stream_get_iterator(env, "s1", s, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+        E(eddy_stream_get_iterator(env, "s1", s, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
         for (;;) {
             eddy_stream_batch *b = NULL;
             size_t n;
             E(eddy_stream_get_records(env, &it, &ro, &b));
-            eddy_stream_batch_records(b, &n);
+            n = eddy_stream_batch_count(b);
             out->read_n += n;
             it = eddy_stream_batch_info(b)->next;
             eddy_stream_batch_free(b);
@@ -156,7 +160,8 @@ static void eddy_read_all(eddy_env *env, eddy_run *out)
 static void eddy_s1(uint32_t min_len, uint64_t dict_after, int read, eddy_run *out)
 {
     const char *dir = fresh_dir("eddy");
-    eddy_stream_options so = {.shard_count = SHARDS, .batch_max = batch};
+    eddy_stream_options so = {
+        .size = sizeof(eddy_stream_options), .shard_count = SHARDS, .batch_max = batch};
     eddy_env *env = eddy_open(dir, min_len);
 
     E(eddy_stream_create(env, "s1", &so));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "error.h"
 #include "stream_int.h"
@@ -116,9 +117,9 @@ static int commit_apply(eddy__wtx *w, void *arg)
     return op->put != NULL ? eddy__sput_apply(w, op->put) : 0;
 }
 
-EDDY_API int eddy_checkpoint_commit(eddy_env *env, const eddy_checkpoint_write *cps, size_t n_cps,
-                                    const char *put_stream, const eddy_stream_put_entry *entries,
-                                    size_t n_entries, eddy_stream_put_result *results)
+static int checkpoint_commit_impl(eddy_env *env, const eddy_checkpoint_write *cps, size_t n_cps,
+                                  const char *put_stream, const eddy_stream_put_entry *entries,
+                                  size_t n_entries, eddy_stream_put_result *results)
 {
     commit_op op;
     eddy__sput put;
@@ -182,8 +183,8 @@ static int ckpt_out(const void *k, size_t klen, const MDB_val *v, eddy_checkpoin
     return 0;
 }
 
-EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *consumer,
-                                 uint32_t shard_id, eddy_checkpoint *out)
+static int checkpoint_get_impl(eddy_env *env, const char *stream, const char *consumer,
+                               uint32_t shard_id, eddy_checkpoint *out)
 {
     uint8_t k[EDDY__SKEY_NAMED_MAX];
     size_t slen, clen, klen;
@@ -227,8 +228,8 @@ int eddy__consumer_list_begin(eddy_env *env, const char *stream, const char *con
     return eddy__rtxn_begin(env, txn);
 }
 
-EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
-                                  eddy_checkpoint *out, size_t cap, size_t *n_out)
+static int checkpoint_list_impl(eddy_env *env, const char *stream, const char *consumer,
+                                eddy_checkpoint *out, size_t cap, size_t *n_out)
 {
     uint8_t prefix[8];
     MDB_cursor *cur = NULL;
@@ -351,5 +352,76 @@ EDDY_API int eddy_consumer_list(eddy_env *env, const char *stream, eddy_consumer
         if (fn(ctx, c.names[i]) != 0)
             rc = eddy__err(EDDY_EUSER, "the listing callback stopped at consumer '%s'", c.names[i]);
     eddy__free(env, c.names);
+    return rc;
+}
+
+EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
+                                  eddy_checkpoint *out, size_t cap, size_t *n_out)
+{
+    size_t n = 0;
+    void *work = NULL, *tmp = NULL;
+    int rc;
+
+    if (env == NULL || out == NULL || cap == 0)
+        return checkpoint_list_impl(env, stream, consumer, out, cap, n_out);
+    if ((rc = eddy__env_enter(env)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, out, cap, sizeof *out, EDDY__SIZE_V1(eddy_checkpoint),
+                                    "eddy_checkpoint", &work, &tmp)) != 0)
+        return rc;
+    rc = checkpoint_list_impl(env, stream, consumer, work, cap, n_out != NULL ? &n : NULL);
+    if (rc == 0)
+        eddy__array_out_end(out, work, n < cap ? n : cap, sizeof *out);
+    if (n_out != NULL)
+        *n_out = n;
+    eddy__free(env, tmp);
+    return rc;
+}
+
+EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *consumer,
+                                 uint32_t shard_id, eddy_checkpoint *out)
+{
+    eddy_checkpoint local;
+    int rc;
+
+    if (env == NULL || out == NULL)
+        return checkpoint_get_impl(env, stream, consumer, shard_id, out);
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_checkpoint), "eddy_checkpoint")) != 0)
+        return rc;
+    memset(&local, 0, sizeof local);
+    rc = checkpoint_get_impl(env, stream, consumer, shard_id, &local);
+    local.size = sizeof local;
+    if (rc == 0)
+        eddy__struct_out(out, &local, sizeof local);
+    return rc;
+}
+
+EDDY_API int eddy_checkpoint_commit(eddy_env *env, const eddy_checkpoint_write *cps, size_t n_cps,
+                                    const char *put_stream, const eddy_stream_put_entry *entries,
+                                    size_t n_entries, eddy_stream_put_result *results)
+{
+    const void *in_cps = NULL, *in_entries = NULL;
+    void *tmp_cps = NULL, *tmp_entries = NULL, *tmp_out = NULL, *work = NULL;
+    int rc = eddy__env_enter_write(env);
+
+    if (rc != 0)
+        return rc;
+    if ((rc = eddy__array_in(env, cps, n_cps, sizeof *cps, EDDY__SIZE_V1(eddy_checkpoint_write),
+                             "eddy_checkpoint_write", &in_cps, &tmp_cps)) != 0)
+        return rc;
+    if ((rc = eddy__array_in(env, entries, n_entries, sizeof *entries,
+                             EDDY__SIZE_V1(eddy_stream_put_entry), "eddy_stream_put_entry",
+                             &in_entries, &tmp_entries)) != 0)
+        goto out;
+    if ((rc = eddy__array_out_begin(env, results, n_entries, sizeof *results,
+                                    EDDY__SIZE_V1(eddy_stream_put_result), "eddy_stream_put_result",
+                                    &work, &tmp_out)) != 0)
+        goto out;
+    rc = checkpoint_commit_impl(env, in_cps, n_cps, put_stream, in_entries, n_entries, work);
+    eddy__array_out_end(results, work, n_entries, sizeof *results);
+out:
+    eddy__free(env, tmp_cps);
+    eddy__free(env, tmp_entries);
+    eddy__free(env, tmp_out);
     return rc;
 }

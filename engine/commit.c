@@ -320,7 +320,7 @@ static void relaxed_acked(eddy_env *env, group *g, size_t n)
 static size_t on_map_full(eddy_env *env, struct eddy__committer *c, group *g, eddy__op **ops,
                           size_t first, size_t i)
 {
-    int relaxed = env->opt.durability == EDDY_DURABILITY_RELAXED;
+    int relaxed = env->opt.durability == EDDY_ENV_DURABILITY_RELAXED;
     int full = 0, rc;
 
     if (relaxed) {
@@ -379,7 +379,7 @@ static size_t top_up(struct eddy__committer *c, eddy__op **ops, size_t n, size_t
 static size_t run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__op **ops,
                         size_t n)
 {
-    int relaxed = env->opt.durability == EDDY_DURABILITY_RELAXED;
+    int relaxed = env->opt.durability == EDDY_ENV_DURABILITY_RELAXED;
     size_t i = 0, first = 0, cap = env->opt.group_ops_max;
     struct timespec deadline;
     uint64_t ns;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "error.h"
 #include "pagecheck.h"
 #include "readers.h"
@@ -37,7 +38,7 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags)
         return rc;
     if (dst_dir == NULL || dst_dir[0] == '\0' || strlen(dst_dir) > 3000)
         return eddy__err(EDDY_EINVAL, "eddy_env_copy: destination is NULL, empty or too long");
-    if ((flags & ~(uint32_t)EDDY_COPY_COMPACT) != 0)
+    if ((flags & ~(uint32_t)EDDY_ENV_COPY_COMPACT) != 0)
         return eddy__err(EDDY_EINVAL, "eddy_env_copy: unknown flags 0x%x", flags);
     if (mkdir(dst_dir, 0755) != 0 && errno != EEXIST)
         return eddy__err_errno(errno, "creating the copy's directory");
@@ -45,9 +46,9 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags)
     if (stat(data, &st) == 0)
         return eddy__err(EDDY_EEXIST, "'%s' already holds a database", dst_dir);
     /* A compacting copy walks LMDB's trees, which LMDB trusts (pagecheck.c). */
-    if ((flags & EDDY_COPY_COMPACT) && (rc = eddy__pagecheck_full(env)) != 0)
+    if ((flags & EDDY_ENV_COPY_COMPACT) && (rc = eddy__pagecheck_full(env)) != 0)
         return rc;
-    if ((rc = eddy__copy_raw(env, dst_dir, (flags & EDDY_COPY_COMPACT) != 0)) != 0)
+    if ((rc = eddy__copy_raw(env, dst_dir, (flags & EDDY_ENV_COPY_COMPACT) != 0)) != 0)
         return rc;
     if ((rc = eddy__fsync_path(data, 0)) != 0)
         return rc;
@@ -64,20 +65,19 @@ static int count_problems(void *ctx, const char *table, eddy_slice key, const ch
 }
 
 /* Copy `path` compacted into tmp and verify the copy. env is open on path. */
-static int copy_and_check(eddy_env *env, const char *tmp, const eddy_env_options *options)
+static int copy_and_check(eddy_env *env, const char *tmp, const eddy_env_options *options,
+                          const eddy_test_hooks *hooks)
 {
     eddy_env *copy = NULL;
     eddy_env_options o;
     uint64_t problems = 0;
-    int rc = eddy_env_copy(env, tmp, EDDY_COPY_COMPACT);
+    int rc = eddy_env_copy(env, tmp, EDDY_ENV_COPY_COMPACT);
 
     if (rc != 0)
         return rc;
-    memset(&o, 0, sizeof o);
-    if (options != NULL)
-        o = *options;
+    o = *options; /* resolved by eddy_env_compact: this library's size */
     o.flags = EDDY_ENV_READONLY;
-    if ((rc = eddy_env_open(tmp, &o, &copy)) != 0)
+    if ((rc = eddy_test_env_open(tmp, &o, hooks, &copy)) != 0)
         return rc;
     rc = eddy_env_verify(copy, count_problems, NULL, &problems);
     eddy_env_close(copy);
@@ -115,14 +115,26 @@ static int busy(const char *path)
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
                               uint64_t *size_before, uint64_t *size_after)
 {
+    return eddy_test_env_compact(path, options, NULL, size_before, size_after);
+}
+
+EDDY_API int eddy_test_env_compact(const char *path, const eddy_env_options *in,
+                                   const eddy_test_hooks *hooks, uint64_t *size_before,
+                                   uint64_t *size_after)
+{
     char tmp[3100], from[3200], to[3200];
+    eddy_env_options opts = EDDY_ENV_OPTIONS_INIT;
+    const eddy_env_options *options = &opts;
     eddy_env *env = NULL;
     int lock_fd = -1, rc;
 
     eddy__err_clear();
     if (path == NULL || path[0] == '\0' || strlen(path) > 3000)
         return eddy__err(EDDY_EINVAL, "eddy_env_compact: path is NULL, empty or too long");
-    if (options != NULL && (options->flags & EDDY_ENV_READONLY))
+    if (in != NULL && (rc = eddy__struct_in(&opts, sizeof opts, in, EDDY__SIZE_V1(eddy_env_options),
+                                            "eddy_env_options")) != 0)
+        return rc;
+    if (options->flags & EDDY_ENV_READONLY)
         return eddy__err(EDDY_EINVAL, "eddy_env_compact: cannot compact read-only");
     if (file_size(path) == 0)
         return eddy__err(EDDY_ENOTFOUND, "no database at '%s'", path);
@@ -132,9 +144,9 @@ EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
         *size_before = file_size(path);
     snprintf(tmp, sizeof tmp, "%s/compact.tmp", path);
     remove_tmp(tmp); /* left over by a crash during an earlier compaction */
-    if ((rc = eddy__env_open_locked(path, options, &env)) != 0)
+    if ((rc = eddy__env_open_locked(path, options, hooks, &env)) != 0)
         goto done;
-    rc = copy_and_check(env, tmp, options);
+    rc = copy_and_check(env, tmp, options, hooks);
     eddy_env_close(env);
     if (rc != 0)
         goto done;

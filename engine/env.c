@@ -5,6 +5,7 @@
  * It never writes data itself outside the one bootstrap transaction that creates the meta record.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "catalog.h"
 #include "error.h"
@@ -130,7 +132,7 @@ void eddy__env_fence(eddy_env *env, const char *why)
     }
     pthread_mutex_unlock(&m);
     if (no)
-        fprintf(stderr, "eddy: environment '%s' fenced: %s\n", env->path, why);
+        eddy__log(env, EDDY_LOG_ERROR, "environment '%s' fenced: %s", env->path, why);
 }
 
 int eddy__env_enter_write(eddy_env *env)
@@ -144,7 +146,20 @@ int eddy__env_enter_write(eddy_env *env)
 void eddy__env_poison(eddy_env *env, const char *why)
 {
     atomic_store(&env->panic, 1);
-    fprintf(stderr, "eddy: environment '%s' poisoned: %s\n", env->path, why);
+    eddy__log(env, EDDY_LOG_ERROR, "environment '%s' poisoned: %s", env->path, why);
+}
+
+void eddy__log(eddy_env *env, int level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    if (env->opt.log.fn == NULL || level > env->opt.log_level)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    env->opt.log.fn(env->opt.log.ctx, level, msg);
 }
 
 /* ---- zstd context pools ---- */
@@ -237,21 +252,27 @@ static void registry_remove(eddy_env *env)
 static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
 {
     const eddy_allocator *a;
+    int rc;
 
     memset(o, 0, sizeof *o);
-    if (in != NULL)
-        *o = *in;
+    o->size = sizeof *o;
+    if (in != NULL && (rc = eddy__struct_in(o, sizeof *o, in, EDDY__SIZE_V1(eddy_env_options),
+                                            "eddy_env_options")) != 0)
+        return rc;
     a = &o->alloc;
     if ((a->malloc_fn == NULL) != (a->free_fn == NULL) ||
         (a->malloc_fn == NULL) != (a->realloc_fn == NULL))
         return eddy__err(EDDY_EINVAL, "allocator: set malloc_fn, realloc_fn and free_fn, or none");
-    if (o->durability != EDDY_DURABILITY_DURABLE && o->durability != EDDY_DURABILITY_RELAXED)
-        return eddy__err(EDDY_EINVAL, "durability %d is not an EDDY_DURABILITY_* value",
+    if (o->durability != EDDY_ENV_DURABILITY_DURABLE &&
+        o->durability != EDDY_ENV_DURABILITY_RELAXED)
+        return eddy__err(EDDY_EINVAL, "durability %d is not an EDDY_ENV_DURABILITY_* value",
                          o->durability);
     if ((o->flags & ~(uint32_t)(EDDY_ENV_READONLY | EDDY_ENV_NOCREATE | EDDY_ENV_CHECK)) != 0)
         return eddy__err(EDDY_EINVAL, "unknown env flags 0x%x", o->flags);
-    if ((o->test_flags & ~(uint32_t)EDDY_TEST_UNSAFE_NOSYNC) != 0)
-        return eddy__err(EDDY_EINVAL, "unknown test_flags 0x%x", o->test_flags);
+    if (o->log_level < EDDY_LOG_NONE || o->log_level > EDDY_LOG_DEBUG)
+        return eddy__err(EDDY_EINVAL, "log_level %d is not an EDDY_LOG_* value", o->log_level);
+    if (o->log.fn != NULL && o->log_level == EDDY_LOG_NONE)
+        o->log_level = EDDY_LOG_WARN;
     if (o->group_ops_max > 65536)
         return eddy__err(EDDY_EINVAL, "group_ops_max %u > 65536", o->group_ops_max);
     if (o->compression_level < 0 || o->compression_level > 19)
@@ -274,7 +295,7 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
     if (o->scrub_interval_ms > (1ull << 40))
         return eddy__err(EDDY_EINVAL, "scrub_interval_ms %llu is over 2^40",
                          (unsigned long long)o->scrub_interval_ms);
-    if (o->disk_reserve != EDDY_DISK_RESERVE_NONE && o->disk_reserve > (1ull << 40))
+    if (o->disk_reserve != EDDY_ENV_DISK_RESERVE_NONE && o->disk_reserve > (1ull << 40))
         return eddy__err(EDDY_EINVAL, "disk_reserve %llu is over 1 TiB",
                          (unsigned long long)o->disk_reserve);
     if (o->max_readers == 0)
@@ -335,8 +356,8 @@ static int prepare_dir(eddy_env *env, int *fresh)
 static unsigned lmdb_flags(const eddy_env *env)
 {
     unsigned flags = MDB_NOTLS | (env->readonly ? MDB_RDONLY : 0);
-    /* Test-only positive control for the power-loss test (eddy.h: test_flags). */
-    if (env->opt.test_flags & EDDY_TEST_UNSAFE_NOSYNC)
+    /* Test-only positive control for the power-loss test (eddy.h: eddy_test_hooks). */
+    if (env->hooks.flags & EDDY_TEST_UNSAFE_NOSYNC)
         flags |= MDB_NOSYNC;
     return flags;
 }
@@ -368,6 +389,9 @@ static int open_lmdb(eddy_env *env)
     /* Readers left by dead processes pin old pages: clear them now. */
     if ((rc = mdb_reader_check(env->mdb, &dead)) != 0)
         return eddy__err_mdb(rc, "checking for stale readers");
+    if (dead > 0)
+        eddy__log(env, EDDY_LOG_WARN, "environment '%s': cleared %d reader slots of dead processes",
+                  env->path, dead);
     return 0;
 }
 
@@ -491,13 +515,33 @@ static void env_free(eddy_env *env)
     a.free_fn(a.ctx, env);
 }
 
-static int env_alloc(const char *path, const eddy_env_options *options, eddy_env **out)
+static int resolve_hooks(const eddy_test_hooks *in, eddy_test_hooks *h)
+{
+    int rc;
+
+    memset(h, 0, sizeof *h);
+    h->size = sizeof *h;
+    if (in == NULL)
+        return 0;
+    if ((rc = eddy__struct_in(h, sizeof *h, in, EDDY__SIZE_V1(eddy_test_hooks),
+                              "eddy_test_hooks")) != 0)
+        return rc;
+    if ((h->flags & ~(uint32_t)EDDY_TEST_UNSAFE_NOSYNC) != 0)
+        return eddy__err(EDDY_EINVAL, "unknown eddy_test_hooks.flags 0x%x", h->flags);
+    return 0;
+}
+
+static int env_alloc(const char *path, const eddy_env_options *options,
+                     const eddy_test_hooks *hooks, eddy_env **out)
 {
     eddy_env_options o;
+    eddy_test_hooks h;
     pthread_rwlockattr_t ra;
     eddy_env *env;
     int rc = resolve_options(options, &o);
 
+    if (rc == 0)
+        rc = resolve_hooks(hooks, &h);
     if (rc != 0)
         return rc;
     env = o.alloc.malloc_fn(o.alloc.ctx, sizeof *env);
@@ -506,6 +550,7 @@ static int env_alloc(const char *path, const eddy_env_options *options, eddy_env
     memset(env, 0, sizeof *env);
     env->lock_fd = -1;
     env->opt = o;
+    env->hooks = h;
     env->readonly = (o.flags & EDDY_ENV_READONLY) != 0;
     env->pid = getpid();
     pthread_rwlockattr_init(&ra);
@@ -553,22 +598,29 @@ int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out)
     return 0;
 }
 
-static int env_open_impl(const char *path, const eddy_env_options *options, int lock_fd,
-                         eddy_env **out);
+static int env_open_impl(const char *path, const eddy_env_options *options,
+                         const eddy_test_hooks *hooks, int lock_fd, eddy_env **out);
 
 EDDY_API int eddy_env_open(const char *path, const eddy_env_options *options, eddy_env **out)
 {
-    return env_open_impl(path, options, -1, out);
+    return env_open_impl(path, options, NULL, -1, out);
 }
 
-int eddy__env_open_locked(const char *path, const eddy_env_options *options, eddy_env **out)
+EDDY_API int eddy_test_env_open(const char *path, const eddy_env_options *options,
+                                const eddy_test_hooks *hooks, eddy_env **out)
+{
+    return env_open_impl(path, options, hooks, -1, out);
+}
+
+int eddy__env_open_locked(const char *path, const eddy_env_options *options,
+                          const eddy_test_hooks *hooks, eddy_env **out)
 {
     /* The caller holds eddy.lock exclusively; -2 says "do not take it again". */
-    return env_open_impl(path, options, -2, out);
+    return env_open_impl(path, options, hooks, -2, out);
 }
 
-static int env_open_impl(const char *path, const eddy_env_options *options, int lock_fd,
-                         eddy_env **out)
+static int env_open_impl(const char *path, const eddy_env_options *options,
+                         const eddy_test_hooks *hooks, int lock_fd, eddy_env **out)
 {
     eddy_env *env = NULL;
     int fresh = 0, registered = 0, rc;
@@ -581,7 +633,7 @@ static int env_open_impl(const char *path, const eddy_env_options *options, int 
         return eddy__err(EDDY_EINVAL, "eddy_env_open: path is NULL or empty");
     if (strlen(path) > 3000)
         return eddy__err(EDDY_EINVAL, "eddy_env_open: path is longer than 3000 bytes");
-    if ((rc = env_alloc(path, options, &env)) != 0)
+    if ((rc = env_alloc(path, options, hooks, &env)) != 0)
         return rc;
     if ((rc = prepare_dir(env, &fresh)) != 0)
         goto fail;
@@ -611,6 +663,8 @@ static int env_open_impl(const char *path, const eddy_env_options *options, int 
         goto fail_queues;
     if ((rc = eddy__scrub_start(env)) != 0)
         goto fail_streams;
+    eddy__log(env, EDDY_LOG_INFO, "environment '%s' opened%s%s", env->path,
+              env->readonly ? " read-only" : "", fresh ? " (created)" : "");
     *out = env;
     return 0;
 fail_streams:
@@ -657,7 +711,7 @@ EDDY_API int eddy_env_sync(eddy_env *env)
     int rc = eddy__env_enter(env);
     if (rc != 0 || env->readonly)
         return rc;
-    if (env->opt.durability == EDDY_DURABILITY_DURABLE)
+    if (env->opt.durability == EDDY_ENV_DURABILITY_DURABLE)
         return 0;
     return eddy__write_sync(env);
 }
@@ -686,7 +740,10 @@ EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out)
         return rc;
     if (out == NULL)
         return eddy__err(EDDY_EINVAL, "eddy_env_stat_get: out is NULL");
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_env_stat), "eddy_env_stat")) != 0)
+        return rc;
     memset(&s, 0, sizeof s);
+    s.size = sizeof s;
     if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
     mdb_env_info(env->mdb, &info);
@@ -719,7 +776,7 @@ EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out)
     s.map_grows = atomic_load(&env->map_grows);
     s.scrubs = atomic_load(&env->scrubs);
     snprintf(s.lmdb_version, sizeof s.lmdb_version, "%s", mdb_version(NULL, NULL, NULL));
-    *out = s;
+    eddy__struct_out(out, &s, sizeof s);
 done:
     eddy__rtxn_end(env, txn);
     return rc;

@@ -13,6 +13,8 @@
 #include <lmdb.h>
 #include <zstd.h>
 
+/* The engine sees eddy.h's test-control section (eddy_test_hooks). */
+#define EDDY_TEST_HOOKS
 #include "eddy.h"
 
 /*
@@ -58,6 +60,7 @@ struct eddy_env {
 
     /* Resolved options: every default already applied (env.c). */
     eddy_env_options opt;
+    eddy_test_hooks hooks; /* test controls (eddy_test_env_open); zero otherwise */
     bool readonly;
 
     /*
@@ -124,7 +127,7 @@ static inline uint64_t eddy__rand64(eddy_env *env)
  */
 static inline int eddy__fault(eddy_env *env, const char *point)
 {
-    return env->opt.fault.fn != NULL ? env->opt.fault.fn(env->opt.fault.ctx, point) : 0;
+    return env->hooks.fault.fn != NULL ? env->hooks.fault.fn(env->hooks.fault.ctx, point) : 0;
 }
 
 void *eddy__malloc(eddy_env *env, size_t n);
@@ -162,7 +165,12 @@ int eddy__stream_env_init(eddy_env *env);
 void eddy__stream_env_fini(eddy_env *env);
 
 /* Open with eddy.lock already held exclusively by the caller (compact.c). */
-int eddy__env_open_locked(const char *path, const eddy_env_options *options, eddy_env **out);
+int eddy__env_open_locked(const char *path, const eddy_env_options *options,
+                          const eddy_test_hooks *hooks, eddy_env **out);
+
+/* Log `fmt` at `level` through eddy_env_options.log, when set and level <= log_level. */
+void eddy__log(eddy_env *env, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Take (blocking) or try (nonblocking) the eddy.lock of directory `dir`. Returns the fd or an
  * EDDY_E* error (EDDY_EBUSY when `exclusive_try` and another handle holds it). */
 int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out);

@@ -18,6 +18,7 @@ static int needed(eddy_env *env, uint64_t *need)
     MDB_envinfo info;
     MDB_stat ms;
     int rc = mdb_env_info(env->mdb, &info);
+    *need = 0;
     if (rc == 0)
         rc = mdb_env_stat(env->mdb, &ms);
     if (rc != 0)
@@ -30,6 +31,7 @@ static int file_len(eddy_env *env, int *fd, uint64_t *len)
 {
     struct stat st;
     int rc = mdb_env_get_fd(env->mdb, fd);
+    *len = 0;
     if (rc != 0)
         return eddy__err_mdb(rc, "getting data.mdb's descriptor");
     if (fstat(*fd, &st) != 0)
@@ -41,7 +43,7 @@ static int file_len(eddy_env *env, int *fd, uint64_t *len)
 uint64_t eddy__reserve_bytes(const eddy_env *env, uint64_t need)
 {
     uint64_t r = env->opt.disk_reserve;
-    if (r == EDDY_DISK_RESERVE_NONE || env->readonly)
+    if (r == EDDY_ENV_DISK_RESERVE_NONE || env->readonly)
         return 0;
     if (r != 0)
         return r;

@@ -273,7 +273,7 @@ static json_t *event_of(int source, const eddy_poller_item *it)
 
     if (ev == NULL)
         return NULL;
-    if (source == EDDY_POLLER_QUEUE) {
+    if (source == EDDY_POLLER_SOURCE_QUEUE) {
         json_t *attrs = json_object(), *mattrs = json_object();
         if ((x = body_json(it->body, true)) != NULL)
             json_object_set_new(ev, "body", x);

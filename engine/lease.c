@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "error.h"
 #include "stream_int.h"
@@ -327,9 +328,9 @@ static int lease_run(eddy_env *env, lease_op *op)
     return eddy__write(env, lease_apply, NULL, op);
 }
 
-EDDY_API int eddy_lease_take(eddy_env *env, const char *stream, const char *consumer,
-                             uint32_t shard_id, const char *worker, uint64_t duration_ms,
-                             eddy_lease *out)
+static int lease_take_impl(eddy_env *env, const char *stream, const char *consumer,
+                           uint32_t shard_id, const char *worker, uint64_t duration_ms,
+                           eddy_lease *out)
 {
     lease_op op = {.kind = 0,
                    .stream = stream,
@@ -343,9 +344,9 @@ EDDY_API int eddy_lease_take(eddy_env *env, const char *stream, const char *cons
     return rc;
 }
 
-EDDY_API int eddy_lease_renew(eddy_env *env, const char *stream, const char *consumer,
-                              uint32_t shard_id, const char *worker, uint64_t counter,
-                              uint64_t duration_ms, eddy_lease *out)
+static int lease_renew_impl(eddy_env *env, const char *stream, const char *consumer,
+                            uint32_t shard_id, const char *worker, uint64_t counter,
+                            uint64_t duration_ms, eddy_lease *out)
 {
     lease_op op = {.kind = 1,
                    .stream = stream,
@@ -372,9 +373,9 @@ EDDY_API int eddy_lease_release(eddy_env *env, const char *stream, const char *c
     return lease_run(env, &op);
 }
 
-EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *consumer,
-                                const char *worker, uint64_t duration_ms, eddy_lease *held,
-                                size_t cap, size_t *n_out)
+static int lease_balance_impl(eddy_env *env, const char *stream, const char *consumer,
+                              const char *worker, uint64_t duration_ms, eddy_lease *held,
+                              size_t cap, size_t *n_out)
 {
     lease_op op = {.kind = 3,
                    .stream = stream,
@@ -389,8 +390,8 @@ EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *c
     return rc;
 }
 
-EDDY_API int eddy_lease_list(eddy_env *env, const char *stream, const char *consumer,
-                             eddy_lease *out, size_t cap, size_t *n_out)
+static int lease_list_impl(eddy_env *env, const char *stream, const char *consumer, eddy_lease *out,
+                           size_t cap, size_t *n_out)
 {
     uint8_t prefix[8];
     MDB_cursor *cur = NULL;
@@ -430,5 +431,90 @@ out:
     *n_out = n;
     if (rc == 0 && n > cap)
         rc = eddy__err(EDDY_EBUFS, "%zu leases; room for %zu", n, cap);
+    return rc;
+}
+
+EDDY_API int eddy_lease_list(eddy_env *env, const char *stream, const char *consumer,
+                             eddy_lease *out, size_t cap, size_t *n_out)
+{
+    size_t n = 0;
+    void *work = NULL, *tmp = NULL;
+    int rc;
+
+    if (env == NULL || out == NULL || cap == 0)
+        return lease_list_impl(env, stream, consumer, out, cap, n_out);
+    if ((rc = eddy__env_enter(env)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, out, cap, sizeof *out, EDDY__SIZE_V1(eddy_lease),
+                                    "eddy_lease", &work, &tmp)) != 0)
+        return rc;
+    rc = lease_list_impl(env, stream, consumer, work, cap, n_out != NULL ? &n : NULL);
+    if (rc == 0)
+        eddy__array_out_end(out, work, n < cap ? n : cap, sizeof *out);
+    if (n_out != NULL)
+        *n_out = n;
+    eddy__free(env, tmp);
+    return rc;
+}
+
+EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *consumer,
+                                const char *worker, uint64_t duration_ms, eddy_lease *held,
+                                size_t cap, size_t *n_out)
+{
+    size_t n = 0;
+    void *work = NULL, *tmp = NULL;
+    int rc;
+
+    if (env == NULL || held == NULL || cap == 0)
+        return lease_balance_impl(env, stream, consumer, worker, duration_ms, held, cap, n_out);
+    if ((rc = eddy__env_enter(env)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, held, cap, sizeof *held, EDDY__SIZE_V1(eddy_lease),
+                                    "eddy_lease", &work, &tmp)) != 0)
+        return rc;
+    rc = lease_balance_impl(env, stream, consumer, worker, duration_ms, work, cap, &n);
+    if (rc == 0)
+        eddy__array_out_end(held, work, n < cap ? n : cap, sizeof *held);
+    if (n_out != NULL)
+        *n_out = n;
+    eddy__free(env, tmp);
+    return rc;
+}
+
+EDDY_API int eddy_lease_take(eddy_env *env, const char *stream, const char *consumer,
+                             uint32_t shard_id, const char *worker, uint64_t duration_ms,
+                             eddy_lease *out)
+{
+    eddy_lease local;
+    int rc;
+
+    if (env == NULL || out == NULL)
+        return lease_take_impl(env, stream, consumer, shard_id, worker, duration_ms, out);
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_lease), "eddy_lease")) != 0)
+        return rc;
+    memset(&local, 0, sizeof local);
+    rc = lease_take_impl(env, stream, consumer, shard_id, worker, duration_ms, &local);
+    local.size = sizeof local;
+    if (rc == 0)
+        eddy__struct_out(out, &local, sizeof local);
+    return rc;
+}
+
+EDDY_API int eddy_lease_renew(eddy_env *env, const char *stream, const char *consumer,
+                              uint32_t shard_id, const char *worker, uint64_t counter,
+                              uint64_t duration_ms, eddy_lease *out)
+{
+    eddy_lease local;
+    int rc;
+
+    if (env == NULL || out == NULL)
+        return lease_renew_impl(env, stream, consumer, shard_id, worker, counter, duration_ms, out);
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_lease), "eddy_lease")) != 0)
+        return rc;
+    memset(&local, 0, sizeof local);
+    rc = lease_renew_impl(env, stream, consumer, shard_id, worker, counter, duration_ms, &local);
+    local.size = sizeof local;
+    if (rc == 0)
+        eddy__struct_out(out, &local, sizeof local);
     return rc;
 }

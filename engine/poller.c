@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "abi.h"
 #include "error.h"
 #include "poller_int.h"
 #include "queue_int.h"
@@ -20,12 +21,35 @@ uint64_t eddy__poller_mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *b, eddy_poller_result *r)
+/* What the callback gets: the public batch with its items behind it (eddy_poller_batch_item). */
+typedef struct pbatch {
+    eddy_poller_batch pub; /* first: the callback's pointer is this struct's */
+    const eddy_poller_item *items;
+} pbatch;
+
+EDDY_API const eddy_poller_item *eddy_poller_batch_item(const eddy_poller_batch *batch, size_t i)
 {
+    const pbatch *pb = (const pbatch *)batch;
+    return batch != NULL && i < batch->n ? &pb->items[i] : NULL;
+}
+
+int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *in, eddy_poller_item *items,
+                        eddy_poller_result *r)
+{
+    size_t *failed_idx = r->failed_idx;
+    const eddy_poller_batch *b;
+    pbatch pb;
     int rc;
 
-    r->failed = false;
-    r->n_failed = 0;
+    pb.pub = *in;
+    pb.pub.size = sizeof pb.pub;
+    pb.items = items;
+    b = &pb.pub;
+    for (size_t i = 0; i < b->n; i++)
+        items[i].size = sizeof items[i];
+    memset(r, 0, sizeof *r);
+    r->size = sizeof *r;
+    r->failed_idx = failed_idx;
     atomic_fetch_add(&p->batches, 1);
     atomic_fetch_add(&p->records, b->n);
     if (b->attempt > 0)
@@ -50,12 +74,12 @@ int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *b, eddy_poller_
 
 static int opt_check(eddy_env *env, const eddy_poller_options *o, eddy_poller_options *r)
 {
-    bool q = o->source == EDDY_POLLER_QUEUE;
+    bool q = o->source == EDDY_POLLER_SOURCE_QUEUE;
     size_t len;
     int rc;
 
     *r = *o;
-    if (o->source != EDDY_POLLER_QUEUE && o->source != EDDY_POLLER_STREAM)
+    if (o->source != EDDY_POLLER_SOURCE_QUEUE && o->source != EDDY_POLLER_SOURCE_STREAM)
         return eddy__err(EDDY_EINVAL, "poller source %d is neither QUEUE nor STREAM", o->source);
     if (o->name == NULL)
         return eddy__err(EDDY_EINVAL, "poller needs the name of its %s", q ? "queue" : "stream");
@@ -103,11 +127,11 @@ static int opt_check(eddy_env *env, const eddy_poller_options *o, eddy_poller_op
         return eddy__err(EDDY_EINVAL, "a stream poller needs a consumer name");
     if ((rc = eddy__s_name_check("consumer", o->consumer, &len)) != 0)
         return rc;
-    if (o->start < EDDY_POLLER_TRIM_HORIZON || o->start > EDDY_POLLER_AT_TIMESTAMP)
+    if (o->start < EDDY_POLLER_START_TRIM_HORIZON || o->start > EDDY_POLLER_START_AT_TIMESTAMP)
         return eddy__err(EDDY_EINVAL, "unknown starting position %d", o->start);
-    if (o->start != EDDY_POLLER_AT_TIMESTAMP && o->start_ms != 0)
+    if (o->start != EDDY_POLLER_START_AT_TIMESTAMP && o->start_ms != 0)
         return eddy__err(EDDY_EINVAL, "start_ms is for AT_TIMESTAMP only");
-    if (o->start == EDDY_POLLER_AT_TIMESTAMP && o->start_ms > eddy__now_ms(env))
+    if (o->start == EDDY_POLLER_START_AT_TIMESTAMP && o->start_ms > eddy__now_ms(env))
         return eddy__err(EDDY_EINVAL, "start_ms is in the future");
     if (o->max_retry_attempts != EDDY_POLLER_FOREVER &&
         (o->max_retry_attempts < 0 || o->max_retry_attempts > EDDY__P_RETRY_MAX))
@@ -133,7 +157,7 @@ static int source_check(eddy_poller *p)
     size_t len = strlen(p->name);
     int rc;
 
-    if (p->opt.source == EDDY_POLLER_QUEUE) {
+    if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE) {
         eddy__q q;
         if ((rc = eddy__q_get_read(p->env, p->name, len, &q)) != 0)
             return rc;
@@ -172,6 +196,7 @@ static void poller_free(eddy_poller *p)
 EDDY_API int eddy_poller_create(eddy_env *env, const eddy_poller_options *options,
                                 eddy_poller_fn fn, void *ctx, eddy_poller **out)
 {
+    eddy_poller_options o;
     eddy_poller *p;
     int rc;
 
@@ -181,6 +206,10 @@ EDDY_API int eddy_poller_create(eddy_env *env, const eddy_poller_options *option
         return rc;
     if (options == NULL || fn == NULL || out == NULL)
         return eddy__err(EDDY_EINVAL, "poller needs options, a callback and out");
+    if ((rc = eddy__struct_in(&o, sizeof o, options, EDDY__SIZE_V1(eddy_poller_options),
+                              "eddy_poller_options")) != 0)
+        return rc;
+    options = &o;
     if ((p = eddy__calloc(env, 1, sizeof *p)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory for a poller");
     p->env = env;
@@ -212,9 +241,9 @@ EDDY_API int eddy_poller_create(eddy_env *env, const eddy_poller_options *option
         goto fail;
     if ((rc = source_check(p)) != 0)
         goto fail;
-    if (p->opt.source == EDDY_POLLER_QUEUE && (rc = eddy__pq_init(p)) != 0)
+    if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE && (rc = eddy__pq_init(p)) != 0)
         goto fail;
-    p->state = EDDY_POLLER_STOPPED;
+    p->state = EDDY_POLLER_STATE_STOPPED;
     atomic_fetch_add(&env->children, 1);
     *out = p;
     return 0;
@@ -275,7 +304,7 @@ static void fail_stop(eddy_poller *p, int rc)
     if (p->last_error == 0)
         p->last_error = rc;
     p->ctl = EDDY__PCTL_STOP;
-    p->state = EDDY_POLLER_FAILED;
+    p->state = EDDY_POLLER_STATE_FAILED;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }
@@ -284,7 +313,7 @@ static void *thread_main(void *arg)
 {
     thread_arg *ta = arg;
     eddy_poller *p = ta->p;
-    eddy__pq_worker *w = p->opt.source == EDDY_POLLER_QUEUE ? &p->qw[ta->idx] : NULL;
+    eddy__pq_worker *w = p->opt.source == EDDY_POLLER_SOURCE_QUEUE ? &p->qw[ta->idx] : NULL;
     int rc = 0;
 
     eddy__free(p->env, ta);
@@ -328,13 +357,13 @@ EDDY_API int eddy_poller_start(eddy_poller *p)
     eddy__err_clear();
     if (p == NULL)
         return eddy__err(EDDY_EINVAL, "poller is NULL");
-    if (p->state == EDDY_POLLER_RUNNING || p->state == EDDY_POLLER_PAUSED)
+    if (p->state == EDDY_POLLER_STATE_RUNNING || p->state == EDDY_POLLER_STATE_PAUSED)
         return eddy__err(EDDY_EINVAL, "poller on '%s' is already started", p->name);
     threads_join(p); /* a poller that stopped by itself left its threads to join */
     pthread_mutex_lock(&p->mu);
     p->ctl = EDDY__PCTL_RUN;
     p->last_error = 0;
-    p->state = EDDY_POLLER_RUNNING;
+    p->state = EDDY_POLLER_STATE_RUNNING;
     pthread_mutex_unlock(&p->mu);
     if (p->opt.flags & EDDY_POLLER_MANUAL)
         return 0;
@@ -365,7 +394,7 @@ EDDY_API int eddy_poller_start(eddy_poller *p)
     if (rc != 0) {
         (void)eddy_poller_stop(p);
         pthread_mutex_lock(&p->mu);
-        p->state = EDDY_POLLER_STOPPED;
+        p->state = EDDY_POLLER_STATE_STOPPED;
         pthread_mutex_unlock(&p->mu);
     }
     return rc;
@@ -377,7 +406,7 @@ EDDY_API int eddy_poller_pause(eddy_poller *p)
     if (p == NULL)
         return eddy__err(EDDY_EINVAL, "poller is NULL");
     pthread_mutex_lock(&p->mu);
-    if (p->state != EDDY_POLLER_RUNNING) {
+    if (p->state != EDDY_POLLER_STATE_RUNNING) {
         pthread_mutex_unlock(&p->mu);
         return eddy__err(EDDY_EINVAL, "poller on '%s' is not running", p->name);
     }
@@ -386,8 +415,8 @@ EDDY_API int eddy_poller_pause(eddy_poller *p)
     while (p->n_parked < p->n_alive)
         pthread_cond_wait(&p->cv, &p->mu);
     if (p->ctl == EDDY__PCTL_PAUSE)
-        p->state = EDDY_POLLER_PAUSED;
-    int paused = p->state == EDDY_POLLER_PAUSED, err = p->last_error;
+        p->state = EDDY_POLLER_STATE_PAUSED;
+    int paused = p->state == EDDY_POLLER_STATE_PAUSED, err = p->last_error;
     pthread_mutex_unlock(&p->mu);
     if (p->opt.flags & EDDY_POLLER_MANUAL)
         for (size_t i = 0; i < p->n_qw; i++)
@@ -401,12 +430,12 @@ EDDY_API int eddy_poller_resume(eddy_poller *p)
     if (p == NULL)
         return eddy__err(EDDY_EINVAL, "poller is NULL");
     pthread_mutex_lock(&p->mu);
-    if (p->state != EDDY_POLLER_PAUSED) {
+    if (p->state != EDDY_POLLER_STATE_PAUSED) {
         pthread_mutex_unlock(&p->mu);
         return eddy__err(EDDY_EINVAL, "poller on '%s' is not paused", p->name);
     }
     p->ctl = EDDY__PCTL_RUN;
-    p->state = EDDY_POLLER_RUNNING;
+    p->state = EDDY_POLLER_STATE_RUNNING;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     return 0;
@@ -430,8 +459,8 @@ EDDY_API int eddy_poller_stop(eddy_poller *p)
     }
     eddy__ps_reset(p);
     pthread_mutex_lock(&p->mu);
-    if (p->state != EDDY_POLLER_FAILED)
-        p->state = EDDY_POLLER_STOPPED;
+    if (p->state != EDDY_POLLER_STATE_FAILED)
+        p->state = EDDY_POLLER_STATE_STOPPED;
     pthread_mutex_unlock(&p->mu);
     return rc;
 }
@@ -447,9 +476,9 @@ EDDY_API int eddy_poller_run_once(eddy_poller *p, size_t *batches_out)
     eddy__err_clear();
     if (p == NULL)
         return eddy__err(EDDY_EINVAL, "poller is NULL");
-    if (!(p->opt.flags & EDDY_POLLER_MANUAL) || p->state != EDDY_POLLER_RUNNING)
+    if (!(p->opt.flags & EDDY_POLLER_MANUAL) || p->state != EDDY_POLLER_STATE_RUNNING)
         return eddy__err(EDDY_EINVAL, "poller on '%s' is not a running MANUAL poller", p->name);
-    if (p->opt.source == EDDY_POLLER_QUEUE)
+    if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE)
         rc = eddy__pq_step(p, &p->qw[0], &n);
     else
         rc = eddy__ps_pass(p, &n, &did);
@@ -459,7 +488,7 @@ EDDY_API int eddy_poller_run_once(eddy_poller *p, size_t *batches_out)
         char msg[512];
         snprintf(msg, sizeof msg, "%s", eddy_last_error());
         fail_stop(p, rc);
-        if (p->opt.source == EDDY_POLLER_QUEUE)
+        if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE)
             (void)eddy__pq_flush(p, &p->qw[0]);
         eddy__ps_reset(p);
         return eddy__err(rc, "%s", msg);
@@ -467,7 +496,7 @@ EDDY_API int eddy_poller_run_once(eddy_poller *p, size_t *batches_out)
     return 0;
 }
 
-EDDY_API int eddy_poller_status_get(eddy_poller *p, eddy_poller_status *out)
+static int poller_status_get_impl(eddy_poller *p, eddy_poller_status *out)
 {
     eddy__err_clear();
     if (p == NULL || out == NULL)
@@ -487,7 +516,7 @@ EDDY_API int eddy_poller_status_get(eddy_poller *p, eddy_poller_status *out)
     out->on_failure_sent = atomic_load(&p->on_failure_sent);
     out->commits = atomic_load(&p->commits);
     out->oldest_age_ms =
-        p->opt.source == EDDY_POLLER_QUEUE ? eddy__pq_oldest_age(p) : eddy__ps_oldest_age(p);
+        p->opt.source == EDDY_POLLER_SOURCE_QUEUE ? eddy__pq_oldest_age(p) : eddy__ps_oldest_age(p);
     eddy__err_clear();
     return 0;
 }
@@ -499,4 +528,22 @@ EDDY_API void eddy_poller_destroy(eddy_poller *p)
     (void)eddy_poller_stop(p);
     atomic_fetch_sub(&p->env->children, 1);
     poller_free(p);
+}
+
+EDDY_API int eddy_poller_status_get(eddy_poller *p, eddy_poller_status *out)
+{
+    eddy_poller_status local;
+    int rc;
+
+    if (p == NULL || out == NULL)
+        return poller_status_get_impl(p, out);
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_poller_status),
+                                     "eddy_poller_status")) != 0)
+        return rc;
+    memset(&local, 0, sizeof local);
+    rc = poller_status_get_impl(p, &local);
+    local.size = sizeof local;
+    if (rc == 0)
+        eddy__struct_out(out, &local, sizeof local);
+    return rc;
 }

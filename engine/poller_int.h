@@ -114,7 +114,9 @@ struct eddy_poller {
 
 /* poller.c: run the callback on a batch (counts it); returns its nonzero stop request as
  * EDDY_EUSER. result->failed_idx must have room for batch->n. */
-int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *b, eddy_poller_result *r);
+/* Run the callback on batch b with its n items (b->n); sets the sizes of b, items and r. */
+int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *b, eddy_poller_item *items,
+                        eddy_poller_result *r);
 uint64_t eddy__poller_mono_ms(void);
 
 int eddy__pq_init(eddy_poller *p);

@@ -189,7 +189,7 @@ static void op_after(eddy_env *env, void *arg)
 static int peek(eddy_env *env, uint64_t qid, int *any)
 {
     *any = 0;
-    if (env->opt.durability == EDDY_DURABILITY_RELAXED) {
+    if (env->opt.durability == EDDY_ENV_DURABILITY_RELAXED) {
         *any = 1; /* acknowledged sends may not be committed yet: let the op look */
         return 0;
     }
@@ -317,7 +317,7 @@ static int run_op(eddy_poller *p, eddy__pq_worker *w, uint32_t max, const eddy__
         eddy__pq_held *h = &w->held[w->n_held];
         bool match = true;
         if ((rc = held_fill(env, &a.q, &a.items[i], h)) == 0 && p->filter != NULL)
-            rc = eddy__filter_match(p->filter, EDDY_POLLER_QUEUE, &h->item, &match);
+            rc = eddy__filter_match(p->filter, EDDY_POLLER_SOURCE_QUEUE, &h->item, &match);
         if (rc != 0) {
             /* Received but not delivered: it comes back after its timeout (at least once). */
             held_free(env, h);
@@ -366,9 +366,8 @@ static int deliver(eddy_poller *p, eddy__pq_worker *w)
         goto out;
     }
     memset(&b, 0, sizeof b);
-    b.items = items;
     b.n = n;
-    b.source = EDDY_POLLER_QUEUE;
+    b.source = EDDY_POLLER_SOURCE_QUEUE;
     b.name = p->name;
     for (size_t i = 0; i < n; i++) {
         items[i] = w->held[i].item;
@@ -376,7 +375,7 @@ static int deliver(eddy_poller *p, eddy__pq_worker *w)
     }
     memset(&r, 0, sizeof r);
     r.failed_idx = failed_idx;
-    if ((rc = eddy__poller_invoke(p, &b, &r)) != 0)
+    if ((rc = eddy__poller_invoke(p, &b, items, &r)) != 0)
         goto out; /* stop: the held messages are released by the flush that follows */
     if (!r.failed) {
         /* Success, or a partial response: every item not listed is finished. */
@@ -423,7 +422,7 @@ int eddy__pq_step(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
 
 uint64_t eddy__pq_oldest_age(eddy_poller *p)
 {
-    eddy_queue_info qi;
+    eddy_queue_info qi = EDDY_QUEUE_INFO_INIT;
 
     if (eddy_queue_get_attributes(p->env, p->name, &qi) != 0)
         return 0;

@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "poller_int.h"
+#include "stream_int.h"
 
 struct eddy__ps_shard {
     uint32_t id;
@@ -26,7 +27,7 @@ struct eddy__ps_shard {
     bool gone;    /* no longer listed (expired) */
     bool have_pos;
     char pos[EDDY_STREAM_SEQ_LEN + 1]; /* last record processed (= the checkpoint) */
-    int start_type;                    /* without pos: EDDY_ITER_TRIM_HORIZON / _AT_TIMESTAMP */
+    int start_type; /* without pos: EDDY_STREAM_ITER_TRIM_HORIZON / _AT_TIMESTAMP */
     /* the batch being worked on */
     eddy_stream_batch *batch;
     const eddy_stream_record *recs;
@@ -81,7 +82,7 @@ static eddy__ps_shard *shard_find(eddy_poller *p, uint32_t id)
 static int shard_new(eddy_poller *p, const eddy_stream_shard *sh, eddy__ps_shard **out)
 {
     eddy__ps_shard *s = eddy__calloc(p->env, 1, sizeof *s);
-    eddy_checkpoint cp;
+    eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
     int rc;
 
     *out = NULL;
@@ -90,7 +91,7 @@ static int shard_new(eddy_poller *p, const eddy_stream_shard *sh, eddy__ps_shard
     s->id = sh->shard_id;
     s->parents[0] = sh->parent_id;
     s->parents[1] = sh->adjacent_parent_id;
-    s->start_type = EDDY_ITER_TRIM_HORIZON;
+    s->start_type = EDDY_STREAM_ITER_TRIM_HORIZON;
     rc = eddy_checkpoint_get(p->env, p->name, p->consumer, sh->shard_id, &cp);
     if (rc == 0) {
         s->done = cp.shard_end;
@@ -102,11 +103,11 @@ static int shard_new(eddy_poller *p, const eddy_stream_shard *sh, eddy__ps_shard
     } else if (sh->parent_id == EDDY_STREAM_NO_SHARD) {
         /* The starting position applies to original shards; children start at their first
          * record, since their parents were read to the end first. */
-        if (p->opt.start == EDDY_POLLER_LATEST && sh->last_seq[0] != '\0') {
+        if (p->opt.start == EDDY_POLLER_START_LATEST && sh->last_seq[0] != '\0') {
             s->have_pos = true;
             memcpy(s->pos, sh->last_seq, sizeof s->pos);
-        } else if (p->opt.start == EDDY_POLLER_AT_TIMESTAMP) {
-            s->start_type = EDDY_ITER_AT_TIMESTAMP;
+        } else if (p->opt.start == EDDY_POLLER_START_AT_TIMESTAMP) {
+            s->start_type = EDDY_STREAM_ITER_AT_TIMESTAMP;
         }
     }
     eddy__err_clear();
@@ -124,6 +125,7 @@ static int refresh(eddy_poller *p)
         eddy__free(p->env, list);
         if ((list = eddy__calloc(p->env, cap, sizeof *list)) == NULL)
             return eddy__err(EDDY_ENOMEM, "out of memory listing shards");
+        list[0].size = sizeof list[0];
         rc = eddy_stream_list_shards(p->env, p->name, list, cap, &n);
         if (rc != EDDY_EBUFS)
             break;
@@ -188,12 +190,13 @@ static bool eligible(eddy_poller *p, const eddy__ps_shard *s)
 static int checkpoint(eddy_poller *p, eddy__ps_shard *s, const char *seq)
 {
     eddy_checkpoint_write w;
-    eddy_checkpoint cur;
+    eddy_checkpoint cur = EDDY_CHECKPOINT_INIT;
     int rc = eddy_checkpoint_get(p->env, p->name, p->consumer, s->id, &cur);
 
     if (rc != 0 && rc != EDDY_ENOTFOUND)
         return rc;
     memset(&w, 0, sizeof w);
+    w.size = sizeof w;
     w.stream = p->name;
     w.consumer = p->consumer;
     w.shard_id = s->id;
@@ -318,6 +321,7 @@ static int discard(eddy_poller *p, eddy__ps_shard *s, size_t k, const char *why)
             if (body == NULL)
                 return eddy__err(EDDY_ENOMEM, "out of memory for an on-failure message");
             memset(&e, 0, sizeof e);
+            e.size = sizeof e;
             e.body.data = body;
             e.body.len = strlen(body);
             rc = eddy_queue_send(p->env, p->on_failure, &e, NULL);
@@ -340,7 +344,8 @@ static int discard(eddy_poller *p, eddy__ps_shard *s, size_t k, const char *why)
 /* Read the shard's next batch; hold it when it is due (size, bytes or window). */
 static int fetch(eddy_poller *p, eddy__ps_shard *s, uint64_t now, bool *did)
 {
-    eddy_stream_read_options ro = {p->opt.batch_size, p->opt.payload_max};
+    eddy_stream_read_options ro = {
+        .size = sizeof ro, .max_records = p->opt.batch_size, .max_bytes = p->opt.payload_max};
     const eddy_stream_read_info *info;
     eddy_stream_iterator it;
     eddy_stream_batch *b = NULL;
@@ -349,10 +354,11 @@ static int fetch(eddy_poller *p, eddy__ps_shard *s, uint64_t now, bool *did)
     size_t n = 0;
     int rc;
 
-    rc = s->have_pos ? eddy_stream_get_iterator(p->env, p->name, s->id,
-                                                EDDY_ITER_AFTER_SEQUENCE_NUMBER, s->pos, 0, &it)
-                     : eddy_stream_get_iterator(p->env, p->name, s->id, s->start_type, NULL,
-                                                p->opt.start_ms, &it);
+    rc = s->have_pos
+             ? eddy_stream_get_iterator(p->env, p->name, s->id,
+                                        EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER, s->pos, 0, &it)
+             : eddy_stream_get_iterator(p->env, p->name, s->id, s->start_type, NULL,
+                                        p->opt.start_ms, &it);
     if (rc == 0)
         rc = eddy_stream_get_records(p->env, &it, &ro, &b);
     if (rc == EDDY_ENOTFOUND || rc == EDDY_EEXPIRED) {
@@ -362,7 +368,7 @@ static int fetch(eddy_poller *p, eddy__ps_shard *s, uint64_t now, bool *did)
     }
     if (rc != 0)
         return rc;
-    recs = eddy_stream_batch_records(b, &n);
+    recs = eddy__stream_batch_records(b, &n);
     info = eddy_stream_batch_info(b);
     s->deferred_arrival_ms = 0;
     s->behind_ms = info->millis_behind_latest;
@@ -411,7 +417,7 @@ static int fetch(eddy_poller *p, eddy__ps_shard *s, uint64_t now, bool *did)
         item.body = recs[i].data;
         item.partition_key = recs[i].partition_key;
         item.sent_ms = recs[i].arrival_ms;
-        if ((rc = eddy__filter_match(p->filter, EDDY_POLLER_STREAM, &item, &match)) != 0)
+        if ((rc = eddy__filter_match(p->filter, EDDY_POLLER_SOURCE_STREAM, &item, &match)) != 0)
             return rc;
         s->drop[i] = !match;
         if (!match)
@@ -435,9 +441,8 @@ typedef struct sub {
 static void *sub_run(void *arg)
 {
     sub *g = arg;
-    g->b.items = g->items;
     g->b.n = g->n;
-    g->rc = eddy__poller_invoke(g->p, &g->b, &g->r);
+    g->rc = eddy__poller_invoke(g->p, &g->b, g->items, &g->r);
     return NULL;
 }
 
@@ -501,7 +506,7 @@ static int invoke_range(eddy_poller *p, eddy__ps_shard *s, bool *ok, size_t *f, 
         x->pos[x->n++] = i;
     }
     for (uint32_t k = 0; k < par; k++) {
-        g[k].b.source = EDDY_POLLER_STREAM;
+        g[k].b.source = EDDY_POLLER_SOURCE_STREAM;
         g[k].b.name = p->name;
         g[k].b.shard_id = s->id;
         g[k].b.attempt = s->attempt_no;

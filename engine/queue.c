@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi.h"
 #include "catalog.h"
 #include "error.h"
 #include "keys.h"
@@ -122,7 +123,7 @@ int eddy__q_read(eddy_env *env, const char *name, size_t name_len, eddy__q *out,
 
     /* In relaxed mode a queue created a moment ago may not be committed yet: commit what was
      * acknowledged and look again, so create-then-send works in every mode. */
-    if (rc == EDDY_ENOTFOUND && env->opt.durability == EDDY_DURABILITY_RELAXED &&
+    if (rc == EDDY_ENOTFOUND && env->opt.durability == EDDY_ENV_DURABILITY_RELAXED &&
         (rc = eddy__write_sync(env)) == 0)
         rc = q_read_once(env, name, name_len, out, c);
     return rc;
@@ -175,32 +176,34 @@ static int cfg_names(eddy__qcfg *c, const eddy_queue_options *o, uint32_t mask)
     int rc;
 
     if (mask & EDDY_QUEUE_SET_REDRIVE) {
-        n = strnlen(o->dlq_name, sizeof o->dlq_name);
-        if (n == sizeof o->dlq_name)
-            return eddy__err(EDDY_EINVAL, "dead-letter queue name is not NUL-terminated");
-        if (n > 0 && (rc = eddy__q_name_check(o->dlq_name, &n)) != 0)
+        const char *dlq = o->dlq_name != NULL ? o->dlq_name : "";
+        n = 0;
+        if (dlq[0] != '\0' && (rc = eddy__q_name_check(dlq, &n)) != 0)
             return rc;
-        memcpy(c->dlq, o->dlq_name, n + 1);
+        memcpy(c->dlq, dlq, n + 1);
         c->max_receive_count = o->max_receive_count == 0 ? 10 : o->max_receive_count;
     }
     if (!(mask & EDDY_QUEUE_SET_REDRIVE_ALLOW))
         return 0;
-    if (o->redrive_allow > EDDY_QUEUE_ALLOW_BY_QUEUE)
-        return eddy__err(EDDY_EINVAL, "redrive_allow %u is not an EDDY_QUEUE_ALLOW_* value",
+    if (o->redrive_allow < EDDY_QUEUE_ALLOW_ALL || o->redrive_allow > EDDY_QUEUE_ALLOW_BY_QUEUE)
+        return eddy__err(EDDY_EINVAL, "redrive_allow %d is not an EDDY_QUEUE_ALLOW_* value",
                          o->redrive_allow);
+    if (o->allow_source_count > EDDY_QUEUE_ALLOW_MAX)
+        return eddy__err(EDDY_EINVAL, "allow_source_count %zu > %d", o->allow_source_count,
+                         EDDY_QUEUE_ALLOW_MAX);
+    if (o->allow_source_count > 0 && o->allow_sources == NULL)
+        return eddy__err(EDDY_EINVAL, "allow_sources is NULL with allow_source_count %zu",
+                         o->allow_source_count);
+    if (o->allow_source_count > 0 && o->redrive_allow != EDDY_QUEUE_ALLOW_BY_QUEUE)
+        return eddy__err(EDDY_EINVAL, "allow_sources is only for EDDY_QUEUE_ALLOW_BY_QUEUE");
     c->redrive_allow = (uint8_t)o->redrive_allow;
     c->n_allow = 0;
     memset(c->allow, 0, sizeof c->allow);
-    for (unsigned i = 0; i < EDDY_QUEUE_ALLOW_MAX; i++) {
-        n = strnlen(o->allow_sources[i], sizeof o->allow_sources[i]);
-        if (n == 0)
-            break;
-        if (o->redrive_allow != EDDY_QUEUE_ALLOW_BY_QUEUE)
-            return eddy__err(EDDY_EINVAL, "allow_sources is only for EDDY_QUEUE_ALLOW_BY_QUEUE");
-        if (n == sizeof o->allow_sources[i] || (rc = eddy__q_name_check(o->allow_sources[i], &n)))
-            return n == sizeof o->allow_sources[i]
-                       ? eddy__err(EDDY_EINVAL, "allow_sources[%u] is not NUL-terminated", i)
-                       : rc;
+    for (size_t i = 0; i < o->allow_source_count; i++) {
+        if (o->allow_sources[i] == NULL)
+            return eddy__err(EDDY_EINVAL, "allow_sources[%zu] is NULL", i);
+        if ((rc = eddy__q_name_check(o->allow_sources[i], &n)) != 0)
+            return rc;
         memcpy(c->allow[c->n_allow++], o->allow_sources[i], n + 1);
     }
     if (c->redrive_allow == EDDY_QUEUE_ALLOW_BY_QUEUE && c->n_allow == 0)
@@ -242,15 +245,15 @@ static int cfg_apply(eddy__qcfg *c, const eddy_queue_options *o, uint32_t mask)
     return 0;
 }
 
-static void cfg_to_options(const eddy__qcfg *c, eddy_queue_options *o)
+static void cfg_to_info(const eddy__qcfg *c, eddy_queue_info *o)
 {
-    memset(o, 0, sizeof *o);
     o->visibility_timeout_ms = c->visibility_timeout_ms;
     o->delay_ms = c->delay_ms;
     o->retention_ms = c->retention_ms;
     o->body_len_max = c->body_len_max;
     o->receive_wait_ms = c->receive_wait_ms;
     memcpy(o->dlq_name, c->dlq, sizeof o->dlq_name);
+    o->allow_source_count = c->n_allow;
     o->max_receive_count = c->max_receive_count;
     o->redrive_allow = c->redrive_allow;
     for (unsigned i = 0; i < c->n_allow; i++)
@@ -327,18 +330,30 @@ static int start(eddy_env *env, const char *name, size_t *len)
     return rc != 0 ? rc : eddy__q_name_check(name, len);
 }
 
+/* The caller's options (NULL: defaults) as this library's struct (abi.h). */
+static int options_in(const eddy_queue_options *in, eddy_queue_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->size = sizeof *o;
+    if (in == NULL)
+        return 0;
+    return eddy__struct_in(o, sizeof *o, in, EDDY__SIZE_V1(eddy_queue_options),
+                           "eddy_queue_options");
+}
+
 EDDY_API int eddy_queue_create(eddy_env *env, const char *name, const eddy_queue_options *options)
 {
-    eddy_queue_options defaults;
+    eddy_queue_options o;
     qcreate a;
     int rc;
 
     memset(&a, 0, sizeof a);
-    memset(&defaults, 0, sizeof defaults);
     if ((rc = start(env, name, &a.name_len)) != 0)
         return rc;
     a.name = name;
-    if ((rc = cfg_apply(&a.cfg, options ? options : &defaults, EDDY_QUEUE_SET_ALL)) != 0)
+    if ((rc = options_in(options, &o)) != 0)
+        return rc;
+    if ((rc = cfg_apply(&a.cfg, &o, EDDY_QUEUE_SET_ALL)) != 0)
         return rc;
     if (a.cfg.dlq[0] == '\0')
         a.cfg.max_receive_count = 10; /* not used without a dead-letter queue: canonical */
@@ -373,6 +388,7 @@ static int set_apply(eddy__wtx *w, void *arg)
 EDDY_API int eddy_queue_set_attributes(eddy_env *env, const char *name,
                                        const eddy_queue_options *options, uint32_t mask)
 {
+    eddy_queue_options o;
     qcreate a;
     int rc;
 
@@ -381,6 +397,9 @@ EDDY_API int eddy_queue_set_attributes(eddy_env *env, const char *name,
         return rc;
     if (options == NULL)
         return eddy__err(EDDY_EINVAL, "options is NULL");
+    if ((rc = options_in(options, &o)) != 0)
+        return rc;
+    options = &o;
     if (mask == 0 || (mask & ~(uint32_t)EDDY_QUEUE_SET_ALL) != 0)
         return eddy__err(EDDY_EINVAL, "attribute mask 0x%x is empty or has unknown bits", mask);
     /* Check the given fields' ranges on a default configuration first: bad input costs no
@@ -443,6 +462,7 @@ static uint64_t age(uint64_t now, uint64_t then)
 
 EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_queue_info *out)
 {
+    eddy_queue_info info;
     MDB_txn *txn = NULL;
     eddy__qcounters c;
     uint64_t enq = 0;
@@ -454,6 +474,8 @@ EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_que
         return rc;
     if (out == NULL)
         return eddy__err(EDDY_EINVAL, "out is NULL");
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_queue_info), "eddy_queue_info")))
+        return rc;
     if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
     if ((rc = eddy__q_get(env, txn, name, len, &q)) == 0 &&
@@ -462,15 +484,17 @@ EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_que
     eddy__rtxn_end(env, txn);
     if (rc != 0)
         return rc;
-    memset(out, 0, sizeof *out);
-    cfg_to_options(&q.cfg, &out->options);
-    out->id = q.id;
-    out->created_ms = q.created_ms;
-    out->modified_ms = q.modified_ms;
-    out->messages = c.n_msgs;
-    out->in_flight_approx = c.n_inflight;
-    out->visible_approx = c.n_msgs - c.n_inflight;
-    out->oldest_age_ms = age(eddy__now_ms(env), enq);
+    memset(&info, 0, sizeof info);
+    info.size = sizeof info;
+    cfg_to_info(&q.cfg, &info);
+    info.id = q.id;
+    info.created_ms = q.created_ms;
+    info.modified_ms = q.modified_ms;
+    info.messages = c.n_msgs;
+    info.in_flight_approx = c.n_inflight;
+    info.visible_approx = c.n_msgs - c.n_inflight;
+    info.oldest_age_ms = age(eddy__now_ms(env), enq);
+    eddy__struct_out(out, &info, sizeof info);
     return 0;
 }
 
@@ -573,7 +597,10 @@ EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_sta
         return rc;
     if (out == NULL)
         return eddy__err(EDDY_EINVAL, "out is NULL");
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_queue_stat), "eddy_queue_stat")))
+        return rc;
     memset(&st, 0, sizeof st);
+    st.size = sizeof st;
     now = eddy__now_ms(env);
     if ((rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
@@ -584,7 +611,7 @@ EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_sta
     if (rc != 0)
         return rc;
     st.oldest_age_ms = age(now, enq);
-    *out = st;
+    eddy__struct_out(out, &st, sizeof st);
     return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "abi.h"
 #include "error.h"
 #include "queue_int.h"
 
@@ -170,6 +171,9 @@ EDDY_API int eddy_queue_change_visibility_batch(eddy_env *env, const char *name,
 {
     const char **receipts = NULL;
     uint32_t *tmo = NULL;
+    const eddy_queue_visibility_entry *e = NULL;
+    const void *in = NULL;
+    void *tmp = NULL;
     int rc;
 
     if ((rc = eddy__env_enter_write(env)) != 0)
@@ -179,6 +183,11 @@ EDDY_API int eddy_queue_change_visibility_batch(eddy_env *env, const char *name,
     if (n > EDDY__Q_BATCH_MAX) /* above every queue's batch_max */
         return eddy__err(EDDY_ELIMIT, "batch of %zu entries (batch_max is at most %u)", n,
                          EDDY__Q_BATCH_MAX);
+    if ((rc = eddy__array_in(env, entries, n, sizeof *entries,
+                             EDDY__SIZE_V1(eddy_queue_visibility_entry),
+                             "eddy_queue_visibility_entry", &in, &tmp)) != 0)
+        return rc;
+    e = in;
     receipts = eddy__calloc(env, n, sizeof *receipts);
     tmo = eddy__calloc(env, n, sizeof *tmo);
     if (receipts == NULL || tmo == NULL) {
@@ -186,11 +195,12 @@ EDDY_API int eddy_queue_change_visibility_batch(eddy_env *env, const char *name,
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        receipts[i] = entries[i].receipt;
-        tmo[i] = entries[i].timeout_ms;
+        receipts[i] = e[i].receipt;
+        tmo[i] = e[i].timeout_ms;
     }
     rc = ack_run(env, name, receipts, tmo, n, results, 0);
 out:
+    eddy__free(env, tmp);
     eddy__free(env, receipts);
     eddy__free(env, tmo);
     return rc;

@@ -13,6 +13,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "abi.h"
 #include "error.h"
 #include "queue_int.h"
 
@@ -419,6 +420,7 @@ static int msg_fill(eddy_env *env, const eddy__q *q, const rx_item *it, eddy_que
     if (eddy__qmeta_decode(it->l.rec.meta, it->l.rec.meta_len, &meta, &fe) != 0)
         return EDDY__CORRUPT("queue '%s' message %llu: %s", q->name, (unsigned long long)it->msg_id,
                              fe.msg);
+    m->size = sizeof *m;
     m->msg_id = it->msg_id;
     m->receive_count = it->s.receive_count;
     m->sent_ms = meta.sent_ms;
@@ -465,14 +467,14 @@ static int batch_build(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_bat
     return 0;
 }
 
-EDDY_API const eddy_queue_message *eddy_queue_batch_messages(const eddy_queue_batch *batch,
-                                                             size_t *n_out)
+EDDY_API size_t eddy_queue_batch_count(const eddy_queue_batch *batch)
 {
-    size_t n = batch != NULL ? batch->n : 0;
+    return batch != NULL ? batch->n : 0;
+}
 
-    if (n_out != NULL)
-        *n_out = n;
-    return n > 0 ? batch->msgs : NULL;
+EDDY_API const eddy_queue_message *eddy_queue_batch_message(const eddy_queue_batch *batch, size_t i)
+{
+    return batch != NULL && i < batch->n ? &batch->msgs[i] : NULL;
 }
 
 EDDY_API void eddy_queue_batch_free(eddy_queue_batch *batch)
@@ -495,11 +497,11 @@ static void rx_after(eddy_env *env, void *arg)
 /* One receive attempt: a read-only peek, then (only if something is there) the write op. */
 static int rx_once(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_batch **out)
 {
-    int rc, any = 0;
+    int rc = 0, any = 0;
 
     /* The peek reads committed data only; in relaxed mode a send may be acknowledged and not
      * committed yet, so there the write op itself looks (it is cheap: no sync of its own). */
-    if (env->opt.durability == EDDY_DURABILITY_RELAXED)
+    if (env->opt.durability == EDDY_ENV_DURABILITY_RELAXED)
         any = 1;
     else if ((rc = eddy__q_peek(env, q->id, q->cfg.retention_ms, eddy__now_ms(env), &any)) != 0)
         return rc;
@@ -560,9 +562,14 @@ static int rx_options(const eddy__q *q, const eddy_queue_receive_options *o, qre
                       uint32_t *wait_ms)
 {
     eddy_queue_receive_options d;
+    int rc;
 
     memset(&d, 0, sizeof d);
-    o = o != NULL ? o : &d;
+    if (o != NULL &&
+        (rc = eddy__struct_in(&d, sizeof d, o, EDDY__SIZE_V1(eddy_queue_receive_options),
+                              "eddy_queue_receive_options")) != 0)
+        return rc;
+    o = &d;
     a->max = o->max_messages == 0 ? 1 : o->max_messages;
     a->vis_ms = o->visibility_timeout_ms == 0                    ? q->cfg.visibility_timeout_ms
                 : o->visibility_timeout_ms == EDDY_QUEUE_ZERO_MS ? 0

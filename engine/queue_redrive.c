@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi.h"
 #include "catalog.h"
 #include "error.h"
 #include "keys.h"
@@ -492,8 +493,8 @@ static int fill_task(void *ctx, uint64_t task_id, const eddy__qtask *t)
     return 0;
 }
 
-EDDY_API int eddy_queue_redrive_list(eddy_env *env, const char *source,
-                                     eddy_queue_redrive_task *out, size_t cap, size_t *n_out)
+static int queue_redrive_list_impl(eddy_env *env, const char *source, eddy_queue_redrive_task *out,
+                                   size_t cap, size_t *n_out)
 {
     size_t len;
     qlist l;
@@ -516,5 +517,29 @@ EDDY_API int eddy_queue_redrive_list(eddy_env *env, const char *source,
         rc = task_scan(env, l.txn, q.id, fill_task, &l);
     eddy__rtxn_end(env, l.txn);
     *n_out = rc == 0 ? l.n : 0;
+    return rc;
+}
+
+EDDY_API int eddy_queue_redrive_list(eddy_env *env, const char *source,
+                                     eddy_queue_redrive_task *out, size_t cap, size_t *n_out)
+{
+    size_t n = 0;
+    void *work = NULL, *tmp = NULL;
+    int rc;
+
+    if (env == NULL || out == NULL || cap == 0)
+        return queue_redrive_list_impl(env, source, out, cap, n_out);
+    if ((rc = eddy__env_enter(env)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, out, cap, sizeof *out,
+                                    EDDY__SIZE_V1(eddy_queue_redrive_task),
+                                    "eddy_queue_redrive_task", &work, &tmp)) != 0)
+        return rc;
+    rc = queue_redrive_list_impl(env, source, work, cap, n_out != NULL ? &n : NULL);
+    if (rc == 0)
+        eddy__array_out_end(out, work, n < cap ? n : cap, sizeof *out);
+    if (n_out != NULL)
+        *n_out = n;
+    eddy__free(env, tmp);
     return rc;
 }

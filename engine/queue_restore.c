@@ -10,6 +10,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "abi.h"
 #include "error.h"
 #include "queue_int.h"
 
@@ -122,9 +123,8 @@ static int restore_apply(eddy__wtx *w, void *arg)
     return eddy__q_counters_put(w, q.id, &c);
 }
 
-EDDY_API int eddy_queue_restore_batch(eddy_env *env, const char *name,
-                                      const eddy_queue_restore_entry *entries, size_t n,
-                                      eddy_queue_send_result *results)
+static int restore_many(eddy_env *env, const char *name, const eddy_queue_restore_entry *entries,
+                        size_t n, eddy_queue_send_result *results)
 {
     eddy__q_batch b;
     qrestore a;
@@ -153,5 +153,31 @@ EDDY_API int eddy_queue_restore_batch(eddy_env *env, const char *name,
         }
     }
     eddy__q_entries_release(env, a.e, a.n);
+    return rc;
+}
+
+EDDY_API int eddy_queue_restore_batch(eddy_env *env, const char *name,
+                                      const eddy_queue_restore_entry *entries, size_t n,
+                                      eddy_queue_send_result *results)
+{
+    const void *in = NULL;
+    void *tmp_in = NULL, *tmp_out = NULL, *work = NULL;
+    int rc = eddy__env_enter_write(env);
+
+    if (rc != 0)
+        return rc;
+    if ((rc = eddy__array_in(env, entries, n, sizeof *entries,
+                             EDDY__SIZE_V1(eddy_queue_restore_entry), "eddy_queue_restore_entry",
+                             &in, &tmp_in)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, results, n, sizeof *results,
+                                    EDDY__SIZE_V1(eddy_queue_send_result), "eddy_queue_send_result",
+                                    &work, &tmp_out)) != 0)
+        goto out;
+    rc = restore_many(env, name, in, n, work);
+    eddy__array_out_end(results, work, n, sizeof *results);
+out:
+    eddy__free(env, tmp_in);
+    eddy__free(env, tmp_out);
     return rc;
 }

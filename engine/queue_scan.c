@@ -121,6 +121,7 @@ static int scan_emit(eddy_env *env, const scan *x, const scan_item *it, eddy_que
         return EDDY__CORRUPT("queue '%s' message %llu: %s", x->q.name,
                              (unsigned long long)it->msg_id, fe.msg);
     memset(&m, 0, sizeof m);
+    m.size = sizeof m;
     m.msg_id = it->msg_id;
     m.state = scan_state(it, x->now);
     m.receive_count = it->s.receive_count;

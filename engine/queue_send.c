@@ -9,6 +9,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "abi.h"
 #include "error.h"
 #include "queue_int.h"
 
@@ -270,11 +271,22 @@ out:
 EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_send_entry *msg,
                              eddy_queue_send_result *out)
 {
-    eddy_queue_send_result r;
-    int rc = send_many(env, name, msg, msg != NULL ? 1 : 0, &r, 1);
+    eddy_queue_send_entry e;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
+    int rc = eddy__env_enter_write(env);
 
+    if (rc == 0 && msg != NULL)
+        rc = eddy__struct_in(&e, sizeof e, msg, EDDY__SIZE_V1(eddy_queue_send_entry),
+                             "eddy_queue_send_entry");
     if (rc == 0 && out != NULL)
-        *out = r;
+        rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_queue_send_result),
+                                    "eddy_queue_send_result");
+    if (rc != 0)
+        return rc;
+    rc = send_many(env, name, msg != NULL ? &e : NULL, msg != NULL ? 1 : 0, &r, 1);
+    r.size = sizeof r;
+    if (rc == 0 && out != NULL)
+        eddy__struct_out(out, &r, sizeof r);
     return rc;
 }
 
@@ -282,5 +294,23 @@ EDDY_API int eddy_queue_send_batch(eddy_env *env, const char *name,
                                    const eddy_queue_send_entry *entries, size_t n,
                                    eddy_queue_send_result *results)
 {
-    return send_many(env, name, entries, n, results, 0);
+    const void *in = NULL;
+    void *tmp_in = NULL, *tmp_out = NULL, *work = NULL;
+    int rc = eddy__env_enter_write(env);
+
+    if (rc != 0)
+        return rc;
+    if ((rc = eddy__array_in(env, entries, n, sizeof *entries, EDDY__SIZE_V1(eddy_queue_send_entry),
+                             "eddy_queue_send_entry", &in, &tmp_in)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, results, n, sizeof *results,
+                                    EDDY__SIZE_V1(eddy_queue_send_result), "eddy_queue_send_result",
+                                    &work, &tmp_out)) != 0)
+        goto out;
+    rc = send_many(env, name, in, n, work, 0);
+    eddy__array_out_end(results, work, n, sizeof *results);
+out:
+    eddy__free(env, tmp_in);
+    eddy__free(env, tmp_out);
+    return rc;
 }

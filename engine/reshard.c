@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "abi.h"
 #include "error.h"
 #include "stream_int.h"
 
@@ -304,7 +305,7 @@ static void shard_out(uint32_t id, const eddy__sshard *sh, eddy_stream_shard *o)
 {
     memset(o, 0, sizeof *o);
     o->shard_id = id;
-    o->state = sh->state == EDDY__SHARD_OPEN ? EDDY_SHARD_OPEN : EDDY_SHARD_CLOSED;
+    o->state = sh->state == EDDY__SHARD_OPEN ? EDDY_STREAM_SHARD_OPEN : EDDY_STREAM_SHARD_CLOSED;
     o->parent_id = sh->parent;
     o->adjacent_parent_id = sh->parent2;
     o->child_ids[0] = sh->child;
@@ -355,8 +356,8 @@ static int first_ns(eddy_env *env, MDB_txn *txn, uint64_t sid, const eddy__shard
     return rc == EDDY_ENOTFOUND ? 0 : rc;
 }
 
-EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_stream_shard *out,
-                                     size_t cap, size_t *n_out)
+static int stream_list_shards_impl(eddy_env *env, const char *name, eddy_stream_shard *out,
+                                   size_t cap, size_t *n_out)
 {
     eddy__shard_row *rows = NULL;
     uint64_t *first = NULL;
@@ -390,5 +391,28 @@ EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_strea
     *n_out = n;
     eddy__free(env, rows);
     eddy__free(env, first);
+    return rc;
+}
+
+EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_stream_shard *out,
+                                     size_t cap, size_t *n_out)
+{
+    size_t n = 0;
+    void *work = NULL, *tmp = NULL;
+    int rc;
+
+    if (env == NULL || out == NULL || cap == 0)
+        return stream_list_shards_impl(env, name, out, cap, n_out);
+    if ((rc = eddy__env_enter(env)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, out, cap, sizeof *out, EDDY__SIZE_V1(eddy_stream_shard),
+                                    "eddy_stream_shard", &work, &tmp)) != 0)
+        return rc;
+    rc = stream_list_shards_impl(env, name, work, cap, n_out != NULL ? &n : NULL);
+    if (rc == 0)
+        eddy__array_out_end(out, work, n < cap ? n : cap, sizeof *out);
+    if (n_out != NULL)
+        *n_out = n;
+    eddy__free(env, tmp);
     return rc;
 }

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "catalog.h"
 #include "error.h"
@@ -85,7 +86,7 @@ int eddy__s_read(eddy_env *env, const char *name, size_t name_len, eddy__s *out)
     int rc = s_read_once(env, name, name_len, out);
 
     /* Relaxed mode: a stream created a moment ago may not be committed yet. */
-    if (rc == EDDY_ENOTFOUND && env->opt.durability == EDDY_DURABILITY_RELAXED &&
+    if (rc == EDDY_ENOTFOUND && env->opt.durability == EDDY_ENV_DURABILITY_RELAXED &&
         (rc = eddy__write_sync(env)) == 0)
         rc = s_read_once(env, name, name_len, out);
     return rc;
@@ -288,8 +289,11 @@ static int cfg_from_options(const eddy_stream_options *o, eddy__scfg *c)
     int rc;
 
     memset(&z, 0, sizeof z);
-    if (o == NULL)
-        o = &z;
+    z.size = sizeof z;
+    if (o != NULL && (rc = eddy__struct_in(&z, sizeof z, o, EDDY__SIZE_V1(eddy_stream_options),
+                                           "eddy_stream_options")) != 0)
+        return rc;
+    o = &z;
     memset(c, 0, sizeof *c);
     c->shard_count = o->shard_count ? o->shard_count : 1;
     c->retention_ms = o->retention_ms ? o->retention_ms : EDDY__S_RET_DEFAULT;
@@ -297,8 +301,8 @@ static int cfg_from_options(const eddy_stream_options *o, eddy__scfg *c)
     c->batch_max = o->batch_max ? o->batch_max : EDDY__S_BATCH_DEFAULT;
     c->iter_ttl_ms = o->iterator_ttl_ms ? o->iterator_ttl_ms : EDDY__S_TTL_DEFAULT;
     c->next_shard_id = c->shard_count;
-    if (o->hash > EDDY_STREAM_HASH_MD5)
-        return eddy__err(EDDY_EINVAL, "hash %u is not an EDDY_STREAM_HASH_* value", o->hash);
+    if (o->hash < EDDY_STREAM_HASH_XXH3 || o->hash > EDDY_STREAM_HASH_MD5)
+        return eddy__err(EDDY_EINVAL, "hash %d is not an EDDY_STREAM_HASH_* value", o->hash);
     c->hash = (uint8_t)o->hash;
     if ((rc = range_u64("shard_count", c->shard_count, 1, EDDY_STREAM_SHARDS_MAX)) != 0 ||
         (rc = range_u64("retention_ms", c->retention_ms, EDDY__S_RET_MIN, EDDY__S_RET_MAX)) != 0 ||
@@ -389,7 +393,7 @@ int eddy__s_enter_read(eddy_env *env, const void *out, const char *name, size_t 
     return eddy__s_read(env, name, *len, s);
 }
 
-EDDY_API int eddy_stream_describe(eddy_env *env, const char *name, eddy_stream_info *out)
+static int stream_get_attributes_impl(eddy_env *env, const char *name, eddy_stream_info *out)
 {
     eddy__shard_row *rows = NULL;
     eddy_stream_info info;
@@ -407,12 +411,12 @@ EDDY_API int eddy_stream_describe(eddy_env *env, const char *name, eddy_stream_i
     if (rc != 0)
         return rc;
     memset(&info, 0, sizeof info);
-    info.options.shard_count = s.cfg.shard_count;
-    info.options.retention_ms = s.cfg.retention_ms;
-    info.options.hash = s.cfg.hash;
-    info.options.record_len_max = s.cfg.record_len_max;
-    info.options.batch_max = s.cfg.batch_max;
-    info.options.iterator_ttl_ms = s.cfg.iter_ttl_ms;
+    info.shard_count = s.cfg.shard_count;
+    info.retention_ms = s.cfg.retention_ms;
+    info.hash = s.cfg.hash;
+    info.record_len_max = s.cfg.record_len_max;
+    info.batch_max = s.cfg.batch_max;
+    info.iterator_ttl_ms = s.cfg.iter_ttl_ms;
     info.id = s.id;
     info.created_ms = s.created_ms;
     info.modified_ms = s.modified_ms;
@@ -592,7 +596,10 @@ EDDY_API int eddy_stream_set_attributes(eddy_env *env, const char *name,
     memset(&op, 0, sizeof op);
     op.name = name;
     op.mask = mask;
-    o = *options; /* validated as for create: zero means the default */
+    /* validated as for create: zero means the default */
+    if ((rc = eddy__struct_in(&o, sizeof o, options, EDDY__SIZE_V1(eddy_stream_options),
+                              "eddy_stream_options")) != 0)
+        return rc;
     o.shard_count = 1;
     o.hash = 0;
     if ((rc = eddy__s_name_check("stream", name, &op.name_len)) != 0 ||
@@ -603,16 +610,20 @@ EDDY_API int eddy_stream_set_attributes(eddy_env *env, const char *name,
     return eddy__write(env, attrs_apply, NULL, &op);
 }
 
-EDDY_API int eddy_stream_set_retention(eddy_env *env, const char *name, uint64_t retention_ms)
+EDDY_API int eddy_stream_get_attributes(eddy_env *env, const char *name, eddy_stream_info *out)
 {
-    eddy_stream_options o;
-    int rc = eddy__env_enter_write(env);
+    eddy_stream_info local;
+    int rc;
 
-    if (rc != 0)
+    if (env == NULL || out == NULL)
+        return stream_get_attributes_impl(env, name, out);
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_stream_info), "eddy_stream_info")) !=
+        0)
         return rc;
-    if (retention_ms == 0) /* here 0 is not "the default": it is out of range */
-        return range_u64("retention_ms", retention_ms, EDDY__S_RET_MIN, EDDY__S_RET_MAX);
-    memset(&o, 0, sizeof o);
-    o.retention_ms = retention_ms;
-    return eddy_stream_set_attributes(env, name, &o, EDDY_STREAM_SET_RETENTION);
+    memset(&local, 0, sizeof local);
+    rc = stream_get_attributes_impl(env, name, &local);
+    local.size = sizeof local;
+    if (rc == 0)
+        eddy__struct_out(out, &local, sizeof local);
+    return rc;
 }

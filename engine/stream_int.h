@@ -95,6 +95,9 @@ int eddy__s_get(eddy_env *env, MDB_txn *txn, const char *name, size_t name_len, 
 int eddy__s_read(eddy_env *env, const char *name, size_t name_len, eddy__s *out);
 /* The start of a read call that fills *out: enter the env, EDDY_EINVAL when out is NULL or the
  * name is bad, then eddy__s_read. */
+/* The records of a batch as one array (the engine's own view; callers use the accessors). */
+const eddy_stream_record *eddy__stream_batch_records(const eddy_stream_batch *b, size_t *n_out);
+
 int eddy__s_enter_read(eddy_env *env, const void *out, const char *name, size_t *len, eddy__s *s);
 /* Inside a write: the stream must still be the one with id sid. */
 int eddy__s_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t sid, eddy__s *out);

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "error.h"
 #include "stream_int.h"
@@ -54,7 +55,7 @@ static int seq_pos(const eddy__sshard *sh, uint32_t shard, int type, const char 
     if (n > sh->last_n || n < sh->base_n)
         return eddy__err(EDDY_EINVAL, "sequence number %s was not handed out by shard %u", seq,
                          shard);
-    *pos = type == EDDY_ITER_AFTER_SEQUENCE_NUMBER ? n + 1 : n;
+    *pos = type == EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER ? n + 1 : n;
     return 0;
 }
 
@@ -67,14 +68,14 @@ static int iter_pos(eddy_env *env, MDB_txn *txn, const eddy__s *s, uint32_t shar
     if (rc != 0)
         return rc;
     switch (type) {
-    case EDDY_ITER_TRIM_HORIZON:
+    case EDDY_STREAM_ITER_TRIM_HORIZON:
         *pos = sh.trim_n > sh.base_n + 1 ? sh.trim_n : sh.base_n + 1;
         return 0;
-    case EDDY_ITER_LATEST:
+    case EDDY_STREAM_ITER_LATEST:
         *pos = sh.last_n + 1;
         return 0;
-    case EDDY_ITER_AT_SEQUENCE_NUMBER:
-    case EDDY_ITER_AFTER_SEQUENCE_NUMBER:
+    case EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER:
+    case EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER:
         return seq_pos(&sh, shard, type, seq, pos);
     default:
         return pos_at_time(env, txn, s->id, shard, &sh, ts, pos);
@@ -95,8 +96,8 @@ EDDY_API int eddy_stream_get_iterator(eddy_env *env, const char *name, uint32_t 
         return rc;
     if (out == NULL)
         return eddy__err(EDDY_EINVAL, "out is NULL");
-    if (type < EDDY_ITER_TRIM_HORIZON || type > EDDY_ITER_AT_TIMESTAMP)
-        return eddy__err(EDDY_EINVAL, "iterator type %d is not an EDDY_ITER_* value", type);
+    if (type < EDDY_STREAM_ITER_TRIM_HORIZON || type > EDDY_STREAM_ITER_AT_TIMESTAMP)
+        return eddy__err(EDDY_EINVAL, "iterator type %d is not an EDDY_STREAM_ITER_* value", type);
     if ((rc = eddy__s_name_check("stream", name, &len)) != 0 ||
         (rc = eddy__s_read(env, name, len, &s)) != 0 || (rc = eddy__rtxn_begin(env, &txn)) != 0)
         return rc;
@@ -145,12 +146,21 @@ EDDY_API void eddy_stream_batch_free(eddy_stream_batch *b)
     eddy__free(b->env, b);
 }
 
-EDDY_API const eddy_stream_record *eddy_stream_batch_records(const eddy_stream_batch *b,
-                                                             size_t *n_out)
+const eddy_stream_record *eddy__stream_batch_records(const eddy_stream_batch *b, size_t *n_out)
 {
     if (n_out != NULL)
         *n_out = b != NULL ? b->n : 0;
     return b != NULL && b->n > 0 ? b->recs : NULL;
+}
+
+EDDY_API size_t eddy_stream_batch_count(const eddy_stream_batch *b)
+{
+    return b != NULL ? b->n : 0;
+}
+
+EDDY_API const eddy_stream_record *eddy_stream_batch_record(const eddy_stream_batch *b, size_t i)
+{
+    return b != NULL && i < b->n ? &b->recs[i] : NULL;
 }
 
 EDDY_API const eddy_stream_read_info *eddy_stream_batch_info(const eddy_stream_batch *b)
@@ -330,6 +340,7 @@ static int block_records(read_state *st, eddy_stream_batch *b, lblock *lb, uint6
         }
         if ((rc = rec_push(b, &o)) != 0)
             return rc;
+        o->size = sizeof *o;
         eddy__seq_str(n, st->it.shard, o->seq);
         o->shard_id = st->it.shard;
         o->arrival_ms = lb->m.arrival_ms;
@@ -360,6 +371,7 @@ static int read_finish(eddy_env *env, read_state *st, eddy_stream_batch *b)
             return rc;
         full = rc == 1;
     }
+    info->size = sizeof *info;
     info->skipped_trimmed = st->it.pos_n < st->sh.trim_n;
     info->millis_behind_latest = st->next_ts != 0 && now > st->next_ts ? now - st->next_ts : 0;
     info->child_ids[0] = info->child_ids[1] = EDDY_STREAM_NO_SHARD;
@@ -382,6 +394,7 @@ EDDY_API int eddy_stream_get_records(eddy_env *env, const eddy_stream_iterator *
                                      eddy_stream_batch **out)
 {
     eddy_stream_batch *b = NULL;
+    eddy_stream_read_options o;
     read_state st;
     eddy__ferr fe;
     uint64_t now;
@@ -394,11 +407,15 @@ EDDY_API int eddy_stream_get_records(eddy_env *env, const eddy_stream_iterator *
     if (it == NULL || out == NULL)
         return eddy__err(EDDY_EINVAL, "iterator or out is NULL");
     memset(&st, 0, sizeof st);
+    memset(&o, 0, sizeof o);
+    if (options != NULL &&
+        (rc = eddy__struct_in(&o, sizeof o, options, EDDY__SIZE_V1(eddy_stream_read_options),
+                              "eddy_stream_read_options")) != 0)
+        return rc;
     if ((rc = eddy__siter_decode(it->token, &st.it, &fe)) != 0)
         return eddy__err_ferr(rc, &fe);
-    st.max_records =
-        options != NULL && options->max_records ? options->max_records : EDDY__S_READ_MAX;
-    st.max_bytes = options != NULL && options->max_bytes ? options->max_bytes : EDDY__S_READ_BYTES;
+    st.max_records = o.max_records ? o.max_records : EDDY__S_READ_MAX;
+    st.max_bytes = o.max_bytes ? o.max_bytes : EDDY__S_READ_BYTES;
     if (st.max_records > EDDY__S_READ_MAX)
         return eddy__err(EDDY_EINVAL, "max_records %u exceeds %u", st.max_records,
                          EDDY__S_READ_MAX);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "error.h"
 #include "stream_int.h"
@@ -436,9 +437,8 @@ static int put_run(eddy_env *env, const char *name, const eddy_stream_put_entry 
     return rc;
 }
 
-EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,
-                                   const eddy_stream_put_entry *entries, size_t n,
-                                   eddy_stream_put_result *results, size_t *failed_out)
+static int put_batch_impl(eddy_env *env, const char *name, const eddy_stream_put_entry *entries,
+                          size_t n, eddy_stream_put_result *results, size_t *failed_out)
 {
     size_t failed = 0;
     int rc = eddy__env_enter_write(env);
@@ -464,16 +464,50 @@ EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,
 EDDY_API int eddy_stream_put(eddy_env *env, const char *name, const eddy_stream_put_entry *entry,
                              eddy_stream_put_result *out)
 {
-    eddy_stream_put_result r;
+    eddy_stream_put_entry e;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     int rc;
 
-    if (entry == NULL) {
-        if ((rc = eddy__env_enter(env)) != 0)
-            return rc;
+    if ((rc = eddy__env_enter(env)) != 0)
+        return rc;
+    if (entry == NULL)
         return eddy__err(EDDY_EINVAL, "entry is NULL");
-    }
-    rc = eddy_stream_put_batch(env, name, entry, 1, &r, NULL);
+    if ((rc = eddy__struct_in(&e, sizeof e, entry, EDDY__SIZE_V1(eddy_stream_put_entry),
+                              "eddy_stream_put_entry")) != 0)
+        return rc;
+    if (out != NULL && (rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_stream_put_result),
+                                                    "eddy_stream_put_result")) != 0)
+        return rc;
+    rc = put_batch_impl(env, name, &e, 1, &r, NULL);
+    r.size = sizeof r;
     if (rc == 0 && out != NULL)
-        *out = r;
+        eddy__struct_out(out, &r, sizeof r);
+    return rc;
+}
+
+EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,
+                                   const eddy_stream_put_entry *entries, size_t n,
+                                   eddy_stream_put_result *results, size_t *failed_out)
+{
+    const void *in = NULL;
+    void *tmp_in = NULL, *tmp_out = NULL, *work = NULL;
+    int rc = eddy__env_enter_write(env);
+
+    if (failed_out != NULL)
+        *failed_out = 0;
+    if (rc != 0)
+        return rc;
+    if ((rc = eddy__array_in(env, entries, n, sizeof *entries, EDDY__SIZE_V1(eddy_stream_put_entry),
+                             "eddy_stream_put_entry", &in, &tmp_in)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, results, n, sizeof *results,
+                                    EDDY__SIZE_V1(eddy_stream_put_result), "eddy_stream_put_result",
+                                    &work, &tmp_out)) != 0)
+        goto out;
+    rc = put_batch_impl(env, name, in, n, work, failed_out);
+    eddy__array_out_end(results, work, n, sizeof *results);
+out:
+    eddy__free(env, tmp_in);
+    eddy__free(env, tmp_out);
     return rc;
 }

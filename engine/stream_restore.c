@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "error.h"
 #include "stream_int.h"
@@ -251,9 +252,9 @@ static int restore_apply(eddy__wtx *w, void *arg)
     return 0;
 }
 
-EDDY_API int eddy_stream_restore_batch(eddy_env *env, const char *name,
-                                       const eddy_stream_restore_entry *entries, size_t n,
-                                       eddy_stream_put_result *results)
+static int restore_batch_impl(eddy_env *env, const char *name,
+                              const eddy_stream_restore_entry *entries, size_t n,
+                              eddy_stream_put_result *results)
 {
     srestore a;
     int rc = eddy__env_enter_write(env);
@@ -272,5 +273,31 @@ EDDY_API int eddy_stream_restore_batch(eddy_env *env, const char *name,
     if ((rc = prepare(env, name, &a)) == 0)
         rc = eddy__write_adding(env, restore_apply, NULL, &a);
     restore_release(env, &a);
+    return rc;
+}
+
+EDDY_API int eddy_stream_restore_batch(eddy_env *env, const char *name,
+                                       const eddy_stream_restore_entry *entries, size_t n,
+                                       eddy_stream_put_result *results)
+{
+    const void *in = NULL;
+    void *tmp_in = NULL, *tmp_out = NULL, *work = NULL;
+    int rc = eddy__env_enter_write(env);
+
+    if (rc != 0)
+        return rc;
+    if ((rc = eddy__array_in(env, entries, n, sizeof *entries,
+                             EDDY__SIZE_V1(eddy_stream_restore_entry), "eddy_stream_restore_entry",
+                             &in, &tmp_in)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, results, n, sizeof *results,
+                                    EDDY__SIZE_V1(eddy_stream_put_result), "eddy_stream_put_result",
+                                    &work, &tmp_out)) != 0)
+        goto out;
+    rc = restore_batch_impl(env, name, in, n, work);
+    eddy__array_out_end(results, work, n, sizeof *results);
+out:
+    eddy__free(env, tmp_in);
+    eddy__free(env, tmp_out);
     return rc;
 }

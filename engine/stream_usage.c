@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "abi.h"
 #include "bytes.h"
 #include "error.h"
 #include "stream_int.h"
@@ -90,8 +91,8 @@ out:
     return rc;
 }
 
-EDDY_API int eddy_stream_usage_get(eddy_env *env, const char *name, uint32_t shard_id,
-                                   eddy_stream_usage *out)
+static int stream_usage_get_impl(eddy_env *env, const char *name, uint32_t shard_id,
+                                 eddy_stream_usage *out)
 {
     eddy_stream_usage u;
     usage_pass p;
@@ -114,5 +115,24 @@ EDDY_API int eddy_stream_usage_get(eddy_env *env, const char *name, uint32_t sha
         rc = usage_step(env, name, len, s.id, shard_id, &p, &u);
     if (rc == 0)
         *out = u;
+    return rc;
+}
+
+EDDY_API int eddy_stream_usage_get(eddy_env *env, const char *name, uint32_t shard_id,
+                                   eddy_stream_usage *out)
+{
+    eddy_stream_usage local;
+    int rc;
+
+    if (env == NULL || out == NULL)
+        return stream_usage_get_impl(env, name, shard_id, out);
+    if ((rc = eddy__struct_out_check(out, EDDY__SIZE_V1(eddy_stream_usage), "eddy_stream_usage")) !=
+        0)
+        return rc;
+    memset(&local, 0, sizeof local);
+    rc = stream_usage_get_impl(env, name, shard_id, &local);
+    local.size = sizeof local;
+    if (rc == 0)
+        eddy__struct_out(out, &local, sizeof local);
     return rc;
 }

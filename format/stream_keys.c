@@ -81,7 +81,7 @@ void eddy__sshard_encode(uint8_t dst[EDDY__SSHARD_LEN], const eddy__sshard *s)
 int eddy__sshard_decode(const void *src, size_t len, eddy__sshard *out, eddy__ferr *err)
 {
     eddy__rd r = eddy__rd_init(src, len);
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     uint8_t ver = 0;
     uint16_t rsv = 0;
 

@@ -13,24 +13,66 @@
  *   fails with EDDY_EINVAL changed nothing. "Not found" is an error only when the caller named a
  *   specific object; an empty receive or read succeeds with a count of 0.
  *
+ * The write errors.  Every call that writes can also fail with: EDDY_EINVAL (the environment was
+ *   opened read-only), EDDY_ECORRUPT (the handle is fenced: a damaged page was found), EDDY_EPANIC
+ *   (the environment is poisoned: close and reopen), EDDY_EIO, EDDY_EFULL (disk or map_size_max;
+ *   writes that add data fail first, see disk_reserve), EDDY_ENOMEM and EDDY_ECLOSED (the
+ *   environment is closing). A function's list says "and the write errors" for these.
+ *
  * Ownership.  The caller owns what it passes in; Eddy copies what it keeps and holds no pointer to
  *   caller memory after a call returns. What Eddy hands out (handles, batches) is Eddy's until the
  *   documented release call. Release calls return void and accept NULL.
  *
- * Threads.  An eddy_env is shared by any number of threads. Other handles say their own rule.
- *   Handles are not valid in a child after fork(); the child may only exec or exit.
+ * Threads.  Every function may be called from any thread, concurrently, on a shared eddy_env;
+ *   a function whose comment has a "Thread rule" is an exception and says its own. Handles are
+ *   not valid in a child after fork(); the child may only exec or exit.
  *
  * NULL.  A NULL pointer where an object is required is EDDY_EINVAL, never a crash.
  *
- * Options.  Options structs are zero-initialised by the caller; a zero field means the default
- *   written next to it. Pass NULL for all defaults.
+ * Options.  A zero field means the default written next to it. Pass NULL for all defaults.
+ *
+ * Growth (decision 0008).  Every struct that the caller allocates (options, entries, results,
+ *   stats and info outputs) begins with `uint32_t size`, which the caller sets to the sizeof it
+ *   was compiled with, by initialising with the type's EDDY_<TYPE>_INIT macro:
+ *       eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+ *   A struct only ever grows at its end, so a library and a caller built against different
+ *   versions of this header agree on the fields they both know:
+ *   - Input: Eddy reads min(size, its own sizeof) bytes and treats fields past `size` as zero
+ *     (their defaults). Bytes past its own sizeof must be zero (fields this library does not
+ *     know, left unset); else EDDY_EINVAL ("unknown option set"). size 0, or smaller than the
+ *     first published version of the struct, is EDDY_EINVAL (not initialised).
+ *   - Output: Eddy writes at most `size` bytes and sets `size` to the number of bytes it wrote:
+ *     EDDY_HAS_FIELD(ptr, type, field) tells whether an (older) library filled `field`.
+ *   - Arrays: the stride of an array of such structs is the size of element 0. Every element of
+ *     an input array carries the same size (else EDDY_EINVAL naming the index). In an output
+ *     array the caller sets only out[0].size (`eddy_stream_shard s[64] = {EDDY_STREAM_SHARD_INIT}`)
+ *     and Eddy sets size in every element it fills.
+ *   - Lent structs (received messages, records, poller batches and items, reader slots) also
+ *     begin with `size`, the library's sizeof, and have no INIT macro; they are handed out one
+ *     at a time, by accessors (eddy_queue_batch_message(b, i)) or to a callback
+ *     (eddy_env_readers), never as arrays to index.
+ *   Callback pairs nested in a struct (eddy_clock, eddy_rng, eddy_allocator, eddy_progress,
+ *   eddy_log) are part of their parent. eddy_slice, eddy_queue_attr and eddy_stream_iterator are
+ *   fixed value types with no size: they never change. Input strings are `const char *`,
+ *   borrowed for the call; fixed char arrays appear only in output structs.
+ *
+ * Names.  Functions are eddy_<noun>_<verb> (eddy_queue_get_attributes, eddy_stream_get_attributes).
+ *   Enum constants are EDDY_<NOUN>_<KIND>_<VALUE> (EDDY_STREAM_ITER_LATEST), flag bits
+ *   EDDY_<NOUN>_<FLAG> (EDDY_ENV_READONLY), set-by-mask bits EDDY_<NOUN>_SET_<FIELD>. A field that
+ *   holds an enum value is an `int`; a field of flag bits is a `uint32_t`.
  *
  * Durability.  A write call returns only after its change is on stable storage (fdatasync
- *   returned), unless the environment was opened with EDDY_DURABILITY_RELAXED (see
+ *   returned), unless the environment was opened with EDDY_ENV_DURABILITY_RELAXED (see
  *   eddy_env_options). Concurrent writers share commits (group commit).
  *
  * Time.  Timestamps are milliseconds since the Unix epoch (UTC), taken from the environment's
  *   clock (eddy_env_options.clock), never from the system directly.
+ *
+ * Logging.  Eddy never writes to stdout or stderr; it passes messages to eddy_env_options.log,
+ *   and without one it is silent.
+ *
+ * Experimental.  Test controls (fault injection, unsafe no-sync) are outside the stable API, in
+ *   the section at the end of this file that exists only when EDDY_TEST_HOOKS is defined.
  */
 #ifndef EDDY_H
 #define EDDY_H
@@ -54,7 +96,7 @@ extern "C" {
  * (EDDY_FORMAT_VERSION, checked by eddy_env_open) are separate numbers.
  */
 #define EDDY_VERSION_MAJOR  0
-#define EDDY_VERSION_MINOR  1
+#define EDDY_VERSION_MINOR  2
 #define EDDY_VERSION_PATCH  0
 #define EDDY_FORMAT_VERSION 1
 
@@ -115,6 +157,44 @@ typedef struct eddy_slice {
     size_t len;
 } eddy_slice;
 
+/**
+ * Growth (see CONVENTIONS). EDDY_<TYPE>_INIT is EDDY__INIT(eddy_<type>): the struct with `size`
+ * set to its sizeof in the caller's compilation and every other field zero. Usable as an
+ * initialiser and, cast to its type, as a value: `o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT`.
+ */
+#ifdef __cplusplus
+#define EDDY__INIT(type)                                                                           \
+    ([] {                                                                                          \
+        type eddy_t_{};                                                                            \
+        eddy_t_.size = sizeof(type);                                                               \
+        return eddy_t_;                                                                            \
+    }())
+#else
+#define EDDY__INIT(type)                                                                           \
+    {                                                                                              \
+        .size = sizeof(type)                                                                       \
+    }
+#endif
+
+/**
+ * True when the struct at `ptr`, whose `size` field says how many of
+ * its bytes were written or read, includes all of `field`: use it on a struct that an older
+ * library filled, or that an older caller passed in.
+ */
+#define EDDY_HAS_FIELD(ptr, type, field)                                                           \
+    ((ptr)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/**
+ * Growth: set `size` in each of the n elements of array `a`, for arrays that are not initialised
+ * element by element with EDDY_<TYPE>_INIT (heap arrays, input arrays filled in a loop). An
+ * output array needs only its element 0 set; an input array needs every element.
+ */
+#define EDDY_ARRAY_INIT(a, n)                                                                      \
+    do {                                                                                           \
+        for (size_t eddy_i_ = 0; eddy_i_ < (size_t)(n); eddy_i_++)                                 \
+            (a)[eddy_i_].size = (uint32_t)sizeof((a)[0]);                                          \
+    } while (0)
+
 /* ---------------------------------------------------------------------------------------------
  * Environment: one database directory.
  */
@@ -143,28 +223,37 @@ typedef struct eddy_allocator {
     void *ctx;
 } eddy_allocator;
 
+/** Log levels (eddy_env_options.log_level); a message is passed on when its level <= it. */
+enum eddy_log_level {
+    EDDY_LOG_NONE = 0,  /**< default: nothing */
+    EDDY_LOG_ERROR = 1, /**< the environment was poisoned or fenced */
+    EDDY_LOG_WARN = 2,  /**< something was repaired or skipped; the call went on */
+    EDDY_LOG_INFO = 3,  /**< rare events of note (open, close) */
+    EDDY_LOG_DEBUG = 4, /**< details for Eddy's developers */
+};
+
 /**
- * Fault injection, for tests. Eddy calls fn at each fault point with the point's name
- * ("alloc", "rtxn_begin", "txn_begin", "nested_begin", "put", "del", "commit", "map_grow",
- * "copy"); fn returns 0 to let it run, or a positive errno (e.g. EIO, ENOSPC, ENOMEM) to make that
- * point fail as if the system had returned it. Called from any thread.
+ * Where Eddy's log messages go (eddy_env_options.log). Eddy never writes to stdout or stderr
+ * itself: without this callback nothing is logged. `fn` gets an EDDY_LOG_* level and a message
+ * without a trailing newline (borrowed for the call). It may be called from any thread, also
+ * concurrently, possibly with Eddy's locks held: it must not call Eddy.
  */
-typedef struct eddy_fault {
-    int (*fn)(void *ctx, const char *point);
+typedef struct eddy_log {
+    void (*fn)(void *ctx, int level, const char *msg);
     void *ctx;
-} eddy_fault;
+} eddy_log;
 
 /** Durability of write calls. */
 enum eddy_durability {
     /** Default. A write call returns after its commit is on stable storage. */
-    EDDY_DURABILITY_DURABLE = 0,
+    EDDY_ENV_DURABILITY_DURABLE = 0,
     /**
      * A write call returns once its change is applied in the open group transaction; the commit
      * (still fully synced) follows within relaxed_window_ms or relaxed_window_ops, whichever comes
      * first. A crash loses at most that window of acknowledged writes and never corrupts data.
      * Read-only calls see a relaxed write only after its commit.
      */
-    EDDY_DURABILITY_RELAXED = 1,
+    EDDY_ENV_DURABILITY_RELAXED = 1,
 };
 
 /** Flags for eddy_env_options.flags. */
@@ -197,9 +286,10 @@ typedef struct eddy_progress {
 } eddy_progress;
 
 typedef struct eddy_env_options {
+    uint32_t size; /* sizeof: set by EDDY_ENV_OPTIONS_INIT (CONVENTIONS, Growth) */
     /** EDDY_ENV_* flags. Default 0: create if missing, read-write. */
     uint32_t flags;
-    /** EDDY_DURABILITY_*. Default EDDY_DURABILITY_DURABLE. */
+    /** EDDY_ENV_DURABILITY_*. Default EDDY_ENV_DURABILITY_DURABLE. */
     int durability;
     /** Relaxed mode: longest time between a write's acknowledgement and its commit. Default 10. */
     uint32_t relaxed_window_ms;
@@ -219,17 +309,11 @@ typedef struct eddy_env_options {
     uint64_t map_size_max;
     /** LMDB reader slots (threads x processes reading at once). Default 126. */
     uint32_t max_readers;
-    /**
-     * zstd level for payloads (1..19). Default 1: on stream blocks of ~256-byte JSON events it
-     * stores the same bytes as level 3 (37.2 against 37.5 per record) and keeps compression off
-     * the durable put's critical path (S1 85.6% / 79.9% / 86.4% of raw LMDB at level 1, 77.2% /
-     * 79.7% at level 3, bench_stream -r 3 S1 on this VM).
-     */
+    /** zstd level for payloads (1..19). Default 1 (docs/TESTING.md has the measurements). */
     int compression_level;
     /**
      * Payloads shorter than this are stored uncompressed unless a trained dictionary applies
-     * (queues and streams with a dictionary compress every payload). Default 512 bytes: without
-     * a dictionary, zstd saves ~25% on a 256-byte JSON body and costs 3-6 us of the send.
+     * (queues and streams with a dictionary compress every payload). Default 512 bytes.
      */
     uint32_t compression_min_len;
     /** Clock. Default: the system real-time clock. */
@@ -238,14 +322,6 @@ typedef struct eddy_env_options {
     eddy_rng rng;
     /** Allocator. Default: malloc/realloc/free. */
     eddy_allocator alloc;
-    /**
-     * For Eddy's own crash tests only; never set it in a program. EDDY_TEST_UNSAFE_NOSYNC opens
-     * LMDB with MDB_NOSYNC, which can lose or corrupt acknowledged data on power loss: the
-     * power-loss test uses it as a positive control that must be caught. Default 0.
-     */
-    uint32_t test_flags;
-    /** For tests: fault injection at Eddy's fault points (docs/TESTING.md). Default none. */
-    eddy_fault fault;
     /** Progress of copies, compaction and verify (eddy_progress). Default none. */
     eddy_progress progress;
     /**
@@ -256,7 +332,7 @@ typedef struct eddy_env_options {
      * training dictionaries, starting a redrive) fail at once with EDDY_EFULL, and every other
      * write runs on the reserve; they work again, on the same handle, as soon as there is room
      * (checked at every commit). Default 0: an eighth of the data, at least 256 KiB and at most
-     * 2 MiB. EDDY_DISK_RESERVE_NONE keeps none. At most 1 TiB.
+     * 2 MiB. EDDY_ENV_DISK_RESERVE_NONE keeps none. At most 1 TiB.
      */
     uint64_t disk_reserve;
     /**
@@ -265,17 +341,21 @@ typedef struct eddy_env_options {
      * the environment's clock; a damaged page fences the handle as verify does (every call but
      * eddy_env_verify and eddy_env_close then fails with EDDY_ECORRUPT). It finds damage that
      * the open's quick check did not read, or that appears while the database is open, before
-     * LMDB reads it (if it gets there first). Each check reads the whole file (about 190 ms for
-     * 346 MB from the page cache) inside one read transaction. Default 0: none. At most 2^40.
+     * LMDB reads it (if it gets there first). Each check reads the whole file inside one read
+     * transaction. Default 0: none. At most 2^40.
      */
     uint64_t scrub_interval_ms;
+    /** Log callback (eddy_log). Default none: nothing is logged anywhere. */
+    eddy_log log;
+    /** Most verbose EDDY_LOG_* level passed to log.fn. Default 0 (EDDY_LOG_NONE); with a
+     *  callback set and log_level 0, EDDY_LOG_WARN. */
+    int log_level;
 } eddy_env_options;
 
-/** eddy_env_options.disk_reserve: keep no reserve (a full disk then fails every write). */
-#define EDDY_DISK_RESERVE_NONE UINT64_MAX
+#define EDDY_ENV_OPTIONS_INIT EDDY__INIT(eddy_env_options)
 
-/** eddy_env_options.test_flags (tests only). */
-#define EDDY_TEST_UNSAFE_NOSYNC 1u
+/** eddy_env_options.disk_reserve: keep no reserve (a full disk then fails every write). */
+#define EDDY_ENV_DISK_RESERVE_NONE UINT64_MAX
 
 /**
  * Open (or create) the database in directory `path`.
@@ -306,7 +386,6 @@ typedef struct eddy_env_options {
  *   EDDY_EIO        the operating system refused (permissions, not a directory, ...);
  *   EDDY_EFULL      no space to create the files;
  *   EDDY_ENOMEM     out of memory.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_env_open(const char *path, const eddy_env_options *options, eddy_env **out);
 
@@ -325,12 +404,12 @@ EDDY_API int eddy_env_close(eddy_env *env);
  * Make every acknowledged write durable now (only matters in relaxed mode; a no-op when
  * durable). Returns after the commit's sync.
  * @return 0, EDDY_EINVAL (NULL env), EDDY_EPANIC, EDDY_EIO, EDDY_EFULL.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_env_sync(eddy_env *env);
 
 /** Environment-wide figures for eddy_env_stat. */
 typedef struct eddy_env_stat {
+    uint32_t size;           /* sizeof: set by EDDY_ENV_STAT_INIT (CONVENTIONS, Growth) */
     uint32_t format_version; /* on-disk format version of this database */
     uint64_t created_ms;     /* when the database was created */
     uint64_t file_size;      /* bytes of data.mdb on disk */
@@ -349,20 +428,22 @@ typedef struct eddy_env_stat {
     char lmdb_version[64];   /* the LMDB library in use, e.g. "LMDB 0.9.24: (July 24, 2019)" */
 } eddy_env_stat;
 
+#define EDDY_ENV_STAT_INIT EDDY__INIT(eddy_env_stat)
+
 /**
  * Read environment-wide statistics (one short read transaction).
  * @param[out] out  filled on success; unchanged on failure.
  * @return 0, EDDY_EINVAL (NULL argument), EDDY_EPANIC, EDDY_EIO, EDDY_ECORRUPT.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out);
 
 /**
- * One slot of LMDB's reader table in use (eddy_env_readers). Filled by Eddy; like every struct
- * that may grow, it begins with its size.
+ * One slot of LMDB's reader table in use, lent to eddy_env_readers' callback for the call. A lent
+ * struct (CONVENTIONS, Growth): Eddy allocates it and sets `size` to its own sizeof, so there is
+ * no INIT macro; test a field added later with EDDY_HAS_FIELD(r, eddy_reader, field).
  */
 typedef struct eddy_reader {
-    uint32_t size;   /* sizeof(eddy_reader) as Eddy filled it */
+    uint32_t size;   /* the library's sizeof (CONVENTIONS, Growth) */
     uint32_t pid;    /* the process owning the slot */
     uint64_t thread; /* the thread that took it (its pthread_t as a number) */
     uint64_t txn_id; /* the snapshot it reads (LMDB txn id); 0 when it holds none now */
@@ -377,16 +458,17 @@ typedef int (*eddy_reader_fn)(void *ctx, const eddy_reader *r);
  * reused past it) or who has the database open. A process's slot may outlive its transaction
  * (txn_id 0); slots of dead processes are cleared at the next eddy_env_open. The table is read
  * first and `cb` is called afterwards, outside any lock or transaction (it may call Eddy).
- * tests/cli/test_readers.sh checks it against a process holding a read transaction.
- * @param[in] cb   called once per slot in use, in table order; the eddy_reader is lent for the
- *                 call.
+ * Reads only; works on a read-only environment.
+ * @param[in] cb   called once per slot in use, in table order, with an eddy_reader lent for the
+ *                 call (do not keep the pointer).
+ * @param[in] ctx  passed to cb unchanged.
  * @return 0, or
- *   EDDY_EINVAL  NULL env or cb;
- *   EDDY_EUSER   cb returned nonzero (the listing stopped there);
- *   EDDY_ENOMEM  out of memory (max_readers entries are collected first);
- *   EDDY_EPANIC  the environment is poisoned;
- *   EDDY_EIO     LMDB could not read its lock file's table.
- * Thread rule: any thread.
+ *   EDDY_EINVAL   NULL env or cb;
+ *   EDDY_EUSER    cb returned nonzero (the listing stopped there; cb is not called again);
+ *   EDDY_ENOMEM   out of memory (max_readers entries are collected first);
+ *   EDDY_EPANIC   the environment is poisoned (close and reopen);
+ *   EDDY_ECORRUPT the handle is fenced (a damaged page was found);
+ *   EDDY_EIO      LMDB could not read its lock file's table.
  */
 EDDY_API int eddy_env_readers(eddy_env *env, eddy_reader_fn cb, void *ctx);
 
@@ -415,17 +497,16 @@ typedef int (*eddy_verify_fn)(void *ctx, const char *table, eddy_slice key, cons
  *   (`problems` counts what was found until then), EDDY_EBUSY (other processes committed so
  *   fast that no snapshot could be pinned in 100 attempts), EDDY_EINVAL (NULL env),
  *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_env_verify(eddy_env *env, eddy_verify_fn cb, void *ctx, uint64_t *problems);
 
 /** Flags for eddy_env_copy. */
-#define EDDY_COPY_COMPACT 1u
+#define EDDY_ENV_COPY_COMPACT 1u
 
 /**
  * Write a consistent copy of the database (one snapshot; writers continue meanwhile) into
  * directory `dst_dir`, created if missing, then fsync the copy and the directory. With
- * EDDY_COPY_COMPACT, free pages are left out and pages renumbered, so the copy is as small as
+ * EDDY_ENV_COPY_COMPACT, free pages are left out and pages renumbered, so the copy is as small as
  * the live data. The copy is a complete database: open it with eddy_env_open. A compacting
  * copy walks LMDB's trees, so every page is checked first (as EDDY_ENV_CHECK does).
  * @return 0, or
@@ -455,13 +536,12 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags);
  *                  processes, "held by pid 123, pid 456", where /proc/locks tells);
  *   EDDY_ECORRUPT  the copy failed verification (the original is left as it was);
  *   EDDY_EVERSION, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM as for eddy_env_open and eddy_env_copy.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
                               uint64_t *size_before, uint64_t *size_after);
 
 /* ---------------------------------------------------------------------------------------------
- * Queues (SQS semantics). Declared in the section below, implemented in engine/queue*.c.
+ * Queues (SQS semantics).
  */
 
 /*
@@ -495,8 +575,10 @@ enum eddy_queue_redrive_allow {
     EDDY_QUEUE_ALLOW_BY_QUEUE = 2, /**< only the queues named in allow_sources */
 };
 
-/** Queue attributes. Zero-initialise; each zero field means the default written next to it. */
+/** Queue attributes. Initialise with EDDY_QUEUE_OPTIONS_INIT; each zero field means the default
+ *  written next to it. */
 typedef struct eddy_queue_options {
+    uint32_t size; /* sizeof: set by EDDY_QUEUE_OPTIONS_INIT (CONVENTIONS, Growth) */
     /** Visibility timeout of a receive. Default 30000; at most 43200000 (12 h); ZERO_MS for 0. */
     uint32_t visibility_timeout_ms;
     /** Delivery delay of a new message. Default 0; at most 900000 (15 min). */
@@ -508,22 +590,27 @@ typedef struct eddy_queue_options {
     uint32_t body_len_max;
     /** Long-poll wait of a receive that does not set its own. Default 0; at most 20000. */
     uint32_t receive_wait_ms;
-    /** Dead-letter queue name (redrive policy); "" (default) for none. It must exist. */
-    char dlq_name[EDDY_QUEUE_NAME_MAX + 1];
+    /** Dead-letter queue name (redrive policy); NULL or "" (default) for none. It must exist.
+     *  Borrowed for the call. */
+    const char *dlq_name;
     /** Receives after which a message moves to the dead-letter queue. Default 10; 1..1000. */
     uint32_t max_receive_count;
     /** EDDY_QUEUE_ALLOW_*: which queues may name this one as dead-letter queue. Default ALL. */
-    uint32_t redrive_allow;
-    /** BY_QUEUE only: the allowed source queue names (1..EDDY_QUEUE_ALLOW_MAX of them). */
-    char allow_sources[EDDY_QUEUE_ALLOW_MAX][EDDY_QUEUE_NAME_MAX + 1];
+    int redrive_allow;
+    /** BY_QUEUE only: allow_source_count (1..EDDY_QUEUE_ALLOW_MAX) allowed source queue names.
+     *  Borrowed for the call. */
+    const char *const *allow_sources;
+    size_t allow_source_count;
     /** Messages received and not yet deleted, at most. Default 120000; at most 100000000. */
     uint32_t in_flight_max;
     /** Most entries in one batch call and most messages per receive. Default 10; at most 1000. */
     uint32_t batch_max;
 } eddy_queue_options;
 
+#define EDDY_QUEUE_OPTIONS_INIT EDDY__INIT(eddy_queue_options)
+
 /** Bits for eddy_queue_set_attributes' mask: which fields of the options to apply. */
-enum eddy_queue_attr_bits {
+enum eddy_queue_set_mask {
     EDDY_QUEUE_SET_VISIBILITY = 1u << 0,
     EDDY_QUEUE_SET_DELAY = 1u << 1,
     EDDY_QUEUE_SET_RETENTION = 1u << 2,
@@ -540,7 +627,7 @@ enum eddy_queue_attr_bits {
  * Create queue `name` with `options` (NULL for all defaults).
  *
  * Creating a queue that exists with the same attributes (after defaults are applied) succeeds
- * and changes nothing (test_queue_api.c: create_defaults_and_idempotence).
+ * and changes nothing.
  *
  * @param[in] name     queue name; borrowed for the call.
  * @param[in] options  NULL or attributes; borrowed for the call.
@@ -549,47 +636,59 @@ enum eddy_queue_attr_bits {
  *                   that is the queue itself, or whose redrive-allow policy refuses this queue;
  *   EDDY_ENOTFOUND  the named dead-letter queue does not exist;
  *   EDDY_EEXIST     the queue exists with different attributes;
- *   EDDY_EPANIC, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM, EDDY_ECLOSED as for every write.
- * Thread rule: any thread.
+ *   and the write errors.
  */
 EDDY_API int eddy_queue_create(eddy_env *env, const char *name, const eddy_queue_options *options);
 
 /**
  * Change some attributes of queue `name`: each field whose bit is set in `mask` is applied (a
- * zero field then means its default); the others keep their value (test_queue_api.c:
- * set_attributes_mask). Changing the delay is not retroactive; lowering the retention applies to
- * stored messages at their next trim or receive.
+ * zero field then means its default); the others keep their value. Changing the delay is not
+ * retroactive; lowering the retention applies to stored messages at their next trim or receive.
  * @return 0, or EDDY_EINVAL (NULL argument, mask 0 or unknown bits, a value out of range, a bad
  *   dead-letter queue as for create), EDDY_ENOTFOUND (no such queue, or no such dead-letter
  *   queue), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_set_attributes(eddy_env *env, const char *name,
                                        const eddy_queue_options *options, uint32_t mask);
 
 /** A queue's attributes and approximate counts, filled by eddy_queue_get_attributes. */
 typedef struct eddy_queue_info {
-    eddy_queue_options options; /* every default applied */
-    uint64_t id;                /* the queue's internal id; a re-created queue gets a new one */
+    uint32_t size; /* sizeof: set by EDDY_QUEUE_INFO_INIT (CONVENTIONS, Growth) */
+    uint64_t id;   /* the queue's internal id; a re-created queue gets a new one */
     uint64_t created_ms;
     uint64_t modified_ms;
     uint64_t messages;         /* exact: messages stored (visible, in flight and delayed) */
     uint64_t in_flight_approx; /* received and not deleted since (includes expired timeouts) */
     uint64_t visible_approx;   /* messages - in_flight_approx (delayed ones included) */
     uint64_t oldest_age_ms;    /* age of the oldest message by enqueue time; 0 when empty */
+    /* The attributes (eddy_queue_options' fields), every default applied. */
+    uint32_t visibility_timeout_ms;
+    uint32_t delay_ms;
+    uint64_t retention_ms;
+    uint32_t body_len_max;
+    uint32_t receive_wait_ms;
+    char dlq_name[EDDY_QUEUE_NAME_MAX + 1]; /* "" for none */
+    uint32_t max_receive_count;
+    int redrive_allow; /* EDDY_QUEUE_ALLOW_* */
+    char allow_sources[EDDY_QUEUE_ALLOW_MAX][EDDY_QUEUE_NAME_MAX + 1];
+    size_t allow_source_count;
+    uint32_t in_flight_max;
+    uint32_t batch_max;
 } eddy_queue_info;
+
+#define EDDY_QUEUE_INFO_INIT EDDY__INIT(eddy_queue_info)
 
 /**
  * Read queue `name`'s attributes and counts from the counters kept on every write (no scan).
  * @param[out] out  filled on success; unchanged on failure.
  * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND (no such queue),
  *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_queue_info *out);
 
 /** Exact counts at one instant, filled by eddy_queue_stat_get. */
 typedef struct eddy_queue_stat {
+    uint32_t size;          /* sizeof: set by EDDY_QUEUE_STAT_INIT (CONVENTIONS, Growth) */
     uint64_t messages;      /* stored */
     uint64_t visible;       /* receivable now */
     uint64_t in_flight;     /* received, visibility timeout still running */
@@ -598,12 +697,13 @@ typedef struct eddy_queue_stat {
     uint64_t expired;       /* past retention, awaiting trim (counted in messages too) */
 } eddy_queue_stat;
 
+#define EDDY_QUEUE_STAT_INIT EDDY__INIT(eddy_queue_stat)
+
 /**
  * Count queue `name`'s messages exactly, in one read snapshot. Costs O(messages): meant for
  * tools and tests; use eddy_queue_get_attributes on hot paths.
  * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND, EDDY_ECORRUPT,
  *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_stat *out);
 
@@ -616,7 +716,6 @@ typedef int (*eddy_queue_list_fn)(void *ctx, const char *name);
  * valid during the callback only.
  * @return 0, EDDY_EUSER (fn returned nonzero), EDDY_EINVAL (NULL env or fn), EDDY_ECORRUPT,
  *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM. On failure fn was not called.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_list(eddy_env *env, const char *prefix, eddy_queue_list_fn fn, void *ctx);
 
@@ -627,7 +726,6 @@ EDDY_API int eddy_queue_list(eddy_env *env, const char *prefix, eddy_queue_list_
  * @return 0, EDDY_EINVAL (NULL argument or bad name), EDDY_ENOTFOUND (no such queue), EDDY_EBUSY
  *   (senders kept adding messages faster than they could be removed; some were removed), and
  *   the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_delete(eddy_env *env, const char *name);
 
@@ -643,6 +741,7 @@ typedef struct eddy_queue_attr {
 
 /** One message to send. */
 typedef struct eddy_queue_send_entry {
+    uint32_t size; /* sizeof: set by EDDY_QUEUE_SEND_ENTRY_INIT (CONVENTIONS, Growth) */
     /** The body: 1..body_len_max bytes of any content (Eddy does not restrict the bytes). */
     eddy_slice body;
     /** Delivery delay; 0 means the queue's delay_ms; EDDY_QUEUE_ZERO_MS for none; <= 900000. */
@@ -652,17 +751,21 @@ typedef struct eddy_queue_send_entry {
     size_t attr_count;
 } eddy_queue_send_entry;
 
+#define EDDY_QUEUE_SEND_ENTRY_INIT EDDY__INIT(eddy_queue_send_entry)
+
 /** What a send reports per message. */
 typedef struct eddy_queue_send_result {
+    uint32_t size;      /* sizeof: set by EDDY_QUEUE_SEND_RESULT_INIT (CONVENTIONS, Growth) */
     int rc;             /* 0, or this entry's error (batch only) */
     uint64_t msg_id;    /* unique in the queue, increasing in send order */
     uint64_t sent_ms;   /* the send timestamp (the group commit's clock reading) */
     uint64_t body_xxh3; /* XXH3-64 (seed 0) of the body, as stored and verified on receive */
 } eddy_queue_send_result;
 
+#define EDDY_QUEUE_SEND_RESULT_INIT EDDY__INIT(eddy_queue_send_result)
+
 /**
- * Send one message to queue `name`. Returns after the message is durable (test_queue_api.c:
- * send_receive_delete_roundtrip, size_limits).
+ * Send one message to queue `name`. Returns after the message is durable.
  * @param[out] out  NULL, or the message's id, timestamp and body checksum.
  * @return 0, or
  *   EDDY_EINVAL     NULL env/name/msg, bad name, empty body, a delay over 900000, a bad or
@@ -670,7 +773,6 @@ typedef struct eddy_queue_send_result {
  *   EDDY_ETOOBIG    body plus attributes exceed the queue's body_len_max;
  *   EDDY_ENOTFOUND  no such queue;
  *   and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_send_entry *msg,
                              eddy_queue_send_result *out);
@@ -678,7 +780,7 @@ EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_s
 /**
  * Send up to batch_max messages in one durable commit. Each entry gets its own result: an entry
  * that fails validation (EDDY_EINVAL, EDDY_ETOOBIG as for eddy_queue_send) is not stored, and
- * the others are (test_queue_api.c: batches_per_entry_results). The call itself succeeds when it
+ * the others are. The call itself succeeds when it
  * ran, whatever the entries' results.
  * @param[out] results  n results, filled in entry order (required).
  * @return 0, or
@@ -687,14 +789,14 @@ EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_s
  *   EDDY_ETOOBIG    all entries together exceed body_len_max (SQS BatchRequestTooLong);
  *   EDDY_ENOTFOUND  no such queue;
  *   and the write errors (then no entry was stored).
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_send_batch(eddy_env *env, const char *name,
                                    const eddy_queue_send_entry *entries, size_t n,
                                    eddy_queue_send_result *results);
 
-/** Options of one receive. Zero-initialise. */
+/** Options of one receive. Initialise with EDDY_QUEUE_RECEIVE_OPTIONS_INIT. */
 typedef struct eddy_queue_receive_options {
+    uint32_t size; /* sizeof: set by EDDY_QUEUE_RECEIVE_OPTIONS_INIT (CONVENTIONS, Growth) */
     /** Most messages to return: default 1, at most the queue's batch_max. */
     uint32_t max_messages;
     /** Visibility timeout for these messages; 0 = the queue's; ZERO_MS for 0; <= 43200000. */
@@ -703,8 +805,11 @@ typedef struct eddy_queue_receive_options {
     uint32_t wait_ms;
 } eddy_queue_receive_options;
 
+#define EDDY_QUEUE_RECEIVE_OPTIONS_INIT EDDY__INIT(eddy_queue_receive_options)
+
 /** A received message. Every pointer is lent by its batch, valid until eddy_queue_batch_free. */
 typedef struct eddy_queue_message {
+    uint32_t size; /* the library's sizeof (CONVENTIONS, Growth) */
     uint64_t msg_id;
     eddy_slice body;              /* the original bytes, decompressed and checksum-verified */
     const eddy_queue_attr *attrs; /* attr_count attributes; name and type are NUL-ended */
@@ -736,14 +841,11 @@ typedef struct eddy_queue_batch eddy_queue_batch;
  * arrives or the wait ends: sends in this process wake the waiter at once; anything else (other
  * processes, timeouts running out) is noticed by polling every 50 ms. The wait is measured on the
  * system's monotonic clock, not the env clock. A receive never holds a transaction while waiting.
- * Tests: test_queue_api.c (visibility_timeout_and_stale_receipts, dead_letter_move,
- * in_flight_limit, long_poll_wakes_on_send); test_queue_model.c compares every receive with a
- * model.
  *
  * @param[in]  options  NULL for defaults; borrowed for the call.
  * @param[out] out      the batch (possibly empty), or NULL on failure. Free with
  *                      eddy_queue_batch_free.
- * @return 0 (also when nothing was received: see eddy_queue_batch_messages), or
+ * @return 0 (also when nothing was received: see eddy_queue_batch_count), or
  *   EDDY_EINVAL     NULL env/name/out, bad name, max_messages over batch_max, a visibility
  *                   timeout over 12 h, a wait over 20000;
  *   EDDY_ENOTFOUND  no such queue;
@@ -752,18 +854,21 @@ typedef struct eddy_queue_batch eddy_queue_batch;
  *   and the write errors.
  * A failure after the commit (EDDY_ENOMEM or EDDY_ECORRUPT while copying the batch out) leaves
  * the messages it took in flight until their timeout runs out: received, not delivered, as
- * at-least-once delivery allows (test_queue_fault.c).
+ * at-least-once delivery allows.
  * Thread rule: any thread; the batch belongs to the calling thread until it frees it.
  */
 EDDY_API int eddy_queue_receive(eddy_env *env, const char *name,
                                 const eddy_queue_receive_options *options, eddy_queue_batch **out);
 
+/** The number of messages in a batch (0 for a NULL batch). Never fails. */
+EDDY_API size_t eddy_queue_batch_count(const eddy_queue_batch *batch);
+
 /**
- * The messages of a batch. Returns the array (lent: valid until eddy_queue_batch_free; NULL when
- * empty) and stores its length in *n_out. Never fails; NULL batch gives n 0.
+ * Message `i` of a batch (lent: valid until eddy_queue_batch_free), or NULL when i >= the count.
+ * Its `size` is the library's sizeof(eddy_queue_message): test newer fields with EDDY_HAS_FIELD.
  */
-EDDY_API const eddy_queue_message *eddy_queue_batch_messages(const eddy_queue_batch *batch,
-                                                             size_t *n_out);
+EDDY_API const eddy_queue_message *eddy_queue_batch_message(const eddy_queue_batch *batch,
+                                                            size_t i);
 
 /** Free a batch and everything it lent. Accepts NULL. */
 EDDY_API void eddy_queue_batch_free(eddy_queue_batch *batch);
@@ -771,7 +876,7 @@ EDDY_API void eddy_queue_batch_free(eddy_queue_batch *batch);
 /**
  * Delete the message that `receipt` (from eddy_queue_receive) refers to, in queue `name`. A
  * handle stays valid, even after its visibility timeout ran out, until the message is received
- * again (test_queue_api.c: visibility_timeout_and_stale_receipts, malformed_receipts).
+ * again.
  * @return 0, or
  *   EDDY_EINVAL     NULL argument, bad name, or a malformed receipt (wrong length, not hex, bad
  *                   check digits, or a receipt of another queue);
@@ -779,7 +884,6 @@ EDDY_API void eddy_queue_batch_free(eddy_queue_batch *batch);
  *                   changed);
  *   EDDY_ENOTFOUND  no such queue, or the message is no longer stored (deleted, expired, moved);
  *   and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_delete_message(eddy_env *env, const char *name, const char *receipt);
 
@@ -789,7 +893,6 @@ EDDY_API int eddy_queue_delete_message(eddy_env *env, const char *name, const ch
  * listed twice is deleted once and the second gets EDDY_ENOTFOUND.
  * @return 0 when the batch ran, or EDDY_EINVAL (NULL argument, bad name, n == 0), EDDY_ELIMIT
  *   (n > batch_max), EDDY_ENOTFOUND (no such queue), and the write errors (nothing deleted).
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_delete_batch(eddy_env *env, const char *name, const char *const *receipts,
                                      size_t n, int *results);
@@ -798,26 +901,27 @@ EDDY_API int eddy_queue_delete_batch(eddy_env *env, const char *name, const char
  * Make the message of `receipt` invisible until now + timeout_ms (0 makes it visible at once).
  * The new timeout counts from now, not from the receive; it may not reach beyond 12 h after the
  * receive that issued the receipt. The next receive uses the queue's timeout again
- * (test_queue_api.c: change_visibility_rules).
+ *.
  * @return 0, or EDDY_EINVAL (as for delete, or timeout_ms > 43200000, or a deadline beyond 12 h
  *   from the receive: nothing changed), EDDY_EEXPIRED, EDDY_ENOTFOUND (as for delete), and the
  *   write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_change_visibility(eddy_env *env, const char *name, const char *receipt,
                                           uint32_t timeout_ms);
 
 /** One entry of eddy_queue_change_visibility_batch. */
 typedef struct eddy_queue_visibility_entry {
+    uint32_t size; /* sizeof: set by EDDY_QUEUE_VISIBILITY_ENTRY_INIT (CONVENTIONS, Growth) */
     const char *receipt;
     uint32_t timeout_ms; /* 0 = visible at once */
 } eddy_queue_visibility_entry;
+
+#define EDDY_QUEUE_VISIBILITY_ENTRY_INIT EDDY__INIT(eddy_queue_visibility_entry)
 
 /**
  * Change the visibility of several messages in one commit; results[i] is the code
  * eddy_queue_change_visibility would return for entries[i].
  * @return as eddy_queue_delete_batch.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_change_visibility_batch(eddy_env *env, const char *name,
                                                 const eddy_queue_visibility_entry *entries,
@@ -825,12 +929,10 @@ EDDY_API int eddy_queue_change_visibility_batch(eddy_env *env, const char *name,
 
 /**
  * Remove every message stored in queue `name` when the call starts, in-flight ones included, in
- * bounded transactions (messages sent during the purge may survive) (test_queue_api.c:
- * retention_trim_and_purge, delete_large_queue).
+ * bounded transactions (messages sent during the purge may survive).
  * @param[out] removed_out  NULL, or the number of messages removed.
  * @return 0, EDDY_EINVAL (NULL env/name, bad name), EDDY_ENOTFOUND, and the write errors (the
  *   messages removed by earlier transactions stay removed).
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_purge(eddy_env *env, const char *name, uint64_t *removed_out);
 
@@ -839,11 +941,10 @@ EDDY_API int eddy_queue_purge(eddy_env *env, const char *name, uint64_t *removed
  * now), oldest first, at most `max_n` (0 = 1000, at most 100000) in one transaction. Receives
  * also remove a few expired messages each, so a queue that is read needs no trim calls; call it
  * in a loop (until *removed_out < max_n) to reclaim a queue that nobody reads
- * (test_queue_api.c: retention_trim_and_purge).
+ *.
  * @param[out] removed_out  NULL, or the number removed.
  * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND, and the
  *   write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_trim(eddy_env *env, const char *name, uint32_t max_n,
                              uint64_t *removed_out);
@@ -857,7 +958,6 @@ EDDY_API int eddy_queue_trim(eddy_env *env, const char *name, uint32_t max_n,
  * @return 0, EDDY_EINVAL (NULL env/name, bad name, a bound out of range), EDDY_ENOTFOUND (no such
  *   queue), EDDY_ELIMIT (too few or too small messages to train from: zstd needs a few dozen),
  *   and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_train_dict(eddy_env *env, const char *name, uint32_t sample_max,
                                    uint32_t dict_len_max, uint32_t *dict_id_out);
@@ -866,12 +966,10 @@ EDDY_API int eddy_queue_train_dict(eddy_env *env, const char *name, uint32_t sam
  * Remove messages of queue `name` enqueued before `before_ms` (their first enqueue: a dead
  * letter keeps its origin's), whatever the retention, and those whose retention has run out,
  * oldest first, at most `max_n` (0 = 1000, at most 100000) in one transaction; in-flight
- * messages too. Call it in a loop until *removed_out < max_n (test_queue_scan.c:
- * trim_before_cut).
+ * messages too. Call it in a loop until *removed_out < max_n.
  * @param[out] removed_out  NULL, or the number removed.
  * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND (no such
  *   queue), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_trim_before(eddy_env *env, const char *name, uint64_t before_ms,
                                     uint32_t max_n, uint64_t *removed_out);
@@ -888,6 +986,7 @@ enum eddy_queue_msg_state {
 
 /** A stored message as eddy_queue_scan reports it. Pointers are lent for the callback only. */
 typedef struct eddy_queue_scan_message {
+    uint32_t size; /* the library's sizeof (CONVENTIONS, Growth) */
     uint64_t msg_id;
     eddy_slice body;              /* the original bytes, decompressed and checksum-verified */
     const eddy_queue_attr *attrs; /* attr_count attributes; name and type are NUL-ended */
@@ -912,7 +1011,7 @@ typedef int (*eddy_queue_scan_fn)(void *ctx, const eddy_queue_scan_message *m);
  * no count moves. The messages are read in short read transactions of at most 256 messages (or
  * 16 MiB of records) each, and `fn` runs outside any transaction (it may call Eddy), so a scan is
  * safe beside a live writer; messages sent, deleted or received while it runs may or may not be
- * seen, each one at most once (test_queue_scan.c).
+ * seen, each one at most once.
  * @param[out] last_msg_id_out  NULL, or the id of the last message passed to fn (after_msg_id
  *                              when none): resume a scan from there.
  * @return 0, or
@@ -921,13 +1020,13 @@ typedef int (*eddy_queue_scan_fn)(void *ctx, const eddy_queue_scan_message *m);
  *   EDDY_ENOTFOUND  no such queue (also when it is deleted during the scan);
  *   EDDY_ECORRUPT   a stored message failed its checksum (its key is in the detail message);
  *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_scan(eddy_env *env, const char *name, uint64_t after_msg_id, uint64_t max_n,
                              eddy_queue_scan_fn fn, void *ctx, uint64_t *last_msg_id_out);
 
 /** One message to restore with its identity and history (what a scan reported). */
 typedef struct eddy_queue_restore_entry {
+    uint32_t size; /* sizeof: set by EDDY_QUEUE_RESTORE_ENTRY_INIT (CONVENTIONS, Growth) */
     /** Its id: greater than every id the queue has handed out, increasing within a batch. */
     uint64_t msg_id;
     /** Body and attributes, with the limits of eddy_queue_send. */
@@ -949,6 +1048,8 @@ typedef struct eddy_queue_restore_entry {
     uint64_t origin_msg_id;
 } eddy_queue_restore_entry;
 
+#define EDDY_QUEUE_RESTORE_ENTRY_INIT EDDY__INIT(eddy_queue_restore_entry)
+
 /**
  * Store up to batch_max messages in queue `name` with the ids and times given, in one durable
  * commit, all or nothing: the import half of eddy_queue_scan. Ids must be greater than every id
@@ -968,7 +1069,6 @@ typedef struct eddy_queue_restore_entry {
  *   EDDY_ENOTFOUND  no such queue;
  *   and the write errors. On any error nothing was stored; the failing entry's results[i].rc
  *   holds the code (the others 0).
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_restore_batch(eddy_env *env, const char *name,
                                       const eddy_queue_restore_entry *entries, size_t n,
@@ -986,6 +1086,7 @@ enum eddy_queue_task_status {
 
 /** A redrive task as reported by eddy_queue_redrive_list. */
 typedef struct eddy_queue_redrive_task {
+    uint32_t size;    /* sizeof: set by EDDY_QUEUE_REDRIVE_TASK_INIT (CONVENTIONS, Growth) */
     uint64_t task_id; /* unique per source queue */
     int status;       /* EDDY_QUEUE_TASK_* */
     char source[EDDY_QUEUE_NAME_MAX + 1];
@@ -998,18 +1099,19 @@ typedef struct eddy_queue_redrive_task {
     char failure[128]; /* FAILED only: why */
 } eddy_queue_redrive_task;
 
+#define EDDY_QUEUE_REDRIVE_TASK_INIT EDDY__INIT(eddy_queue_redrive_task)
+
 /**
  * Record a task that moves the messages now in dead-letter queue `source` to `dest` (NULL or ""
  * for each message's origin queue), oldest first, at most max_per_s per second (0 = unlimited;
  * at most 500, as SQS). The task is stored in the database and makes progress only inside
  * eddy_queue_redrive_run calls, so it survives a crash and resumes after reopen. A moved message
  * is a new message at its destination: new id, receive count 0, retention from the move
- * (test_queue_redrive.c).
+ *.
  * @param[out] task_id_out  NULL, or the task's id.
  * @return 0, or EDDY_EINVAL (NULL env/source, bad names, max_per_s > 500, dest == source),
  *   EDDY_ENOTFOUND (no such source or destination queue), EDDY_EBUSY (the source already has a
  *   running task), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_redrive_start(eddy_env *env, const char *source, const char *dest,
                                       uint32_t max_per_s, uint64_t *task_id_out);
@@ -1033,7 +1135,6 @@ EDDY_API int eddy_queue_redrive_run(eddy_env *env, uint32_t max_n, uint64_t *mov
  * @param[out] n_out  the number of tasks written.
  * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such queue),
  *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_redrive_list(eddy_env *env, const char *source,
                                      eddy_queue_redrive_task *out, size_t cap, size_t *n_out);
@@ -1042,12 +1143,11 @@ EDDY_API int eddy_queue_redrive_list(eddy_env *env, const char *source,
  * Cancel the running task `task_id` of queue `source`; messages already moved stay moved.
  * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such queue or task),
  *   EDDY_EEXPIRED (the task is no longer running), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_queue_redrive_cancel(eddy_env *env, const char *source, uint64_t task_id);
 
 /* ---------------------------------------------------------------------------------------------
- * Streams (Kinesis semantics) and checkpoints. Implemented in engine/stream*.c.
+ * Streams (Kinesis semantics) and checkpoints.
  */
 
 /*
@@ -1094,14 +1194,16 @@ enum eddy_stream_hash {
     EDDY_STREAM_HASH_MD5 = 1,  /**< MD5, as Kinesis: same key, same hash key as in AWS */
 };
 
-/** Stream attributes. Zero-initialise; each zero field means the default written next to it. */
+/** Stream attributes. Initialise with EDDY_STREAM_OPTIONS_INIT; each zero field means the
+ *  default written next to it. */
 typedef struct eddy_stream_options {
+    uint32_t size; /* sizeof: set by EDDY_STREAM_OPTIONS_INIT (CONVENTIONS, Growth) */
     /** Shards at creation. Default 1; 1..EDDY_STREAM_SHARDS_MAX. */
     uint32_t shard_count;
     /** Retention. Default 86400000 (24 h); 60000..31536000000 (365 d). */
     uint64_t retention_ms;
     /** EDDY_STREAM_HASH_*. Default XXH3. */
-    uint32_t hash;
+    int hash;
     /** Largest record: data plus partition key. Default 1048576; 1..16777216. */
     uint32_t record_len_max;
     /** Most records in one put batch. Default 500; 1..10000. */
@@ -1110,25 +1212,24 @@ typedef struct eddy_stream_options {
     uint32_t iterator_ttl_ms;
 } eddy_stream_options;
 
+#define EDDY_STREAM_OPTIONS_INIT EDDY__INIT(eddy_stream_options)
+
 /**
  * Create stream `name` with `options` (NULL for defaults), with shard_count open shards that
  * split the hash-key space into equal ranges (shard ids 0..shard_count-1). Creating a stream that
- * exists with the same attributes succeeds and changes nothing (test_stream_api.c:
- * create_idempotent).
+ * exists with the same attributes succeeds and changes nothing.
  * @return 0, or
  *   EDDY_EINVAL  NULL env/name, a bad name, an attribute out of range;
  *   EDDY_EEXIST  the stream exists with different attributes;
- *   EDDY_EPANIC, EDDY_EIO, EDDY_EFULL, EDDY_ENOMEM, EDDY_ECLOSED as for every write ("the write
- *   errors" below).
- * Thread rule: any thread.
+ *   and the write errors.
  */
 EDDY_API int eddy_stream_create(eddy_env *env, const char *name,
                                 const eddy_stream_options *options);
 
-/** A stream's attributes and totals, filled by eddy_stream_describe. */
+/** A stream's attributes and totals, filled by eddy_stream_get_attributes. */
 typedef struct eddy_stream_info {
-    eddy_stream_options options; /* every default applied; shard_count = shards at creation */
-    uint64_t id;                 /* internal id; a re-created stream gets a new one */
+    uint32_t size; /* sizeof: set by EDDY_STREAM_INFO_INIT (CONVENTIONS, Growth) */
+    uint64_t id;   /* internal id; a re-created stream gets a new one */
     uint64_t created_ms;
     uint64_t modified_ms;
     uint32_t open_shards; /* shards accepting writes */
@@ -1136,28 +1237,26 @@ typedef struct eddy_stream_info {
     uint64_t records;     /* records stored */
     uint64_t bytes;       /* their data bytes, uncompressed */
     uint32_t dict_id;     /* zstd dictionary for new records, 0 = none */
+    /* The attributes (eddy_stream_options' fields), every default applied. */
+    uint32_t shard_count; /* shards at creation */
+    uint64_t retention_ms;
+    int hash; /* EDDY_STREAM_HASH_* */
+    uint32_t record_len_max;
+    uint32_t batch_max;
+    uint32_t iterator_ttl_ms;
 } eddy_stream_info;
+
+#define EDDY_STREAM_INFO_INIT EDDY__INIT(eddy_stream_info)
 
 /**
  * Read stream `name`'s attributes and totals (one short read transaction; O(shards)).
  * @param[out] out  filled on success; unchanged on failure.
  * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such stream),
  *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
-EDDY_API int eddy_stream_describe(eddy_env *env, const char *name, eddy_stream_info *out);
+EDDY_API int eddy_stream_get_attributes(eddy_env *env, const char *name, eddy_stream_info *out);
 
-/**
- * Change stream `name`'s retention to retention_ms (60000..31536000000), from now on: a longer
- * retention does not bring back records already trimmed; a shorter one applies at the next
- * eddy_stream_trim (Kinesis Increase/DecreaseStreamRetentionPeriod).
- * @return 0, EDDY_EINVAL (NULL env/name, bad name, retention out of range), EDDY_ENOTFOUND (no
- *   such stream), and the write errors.
- * Thread rule: any thread.
- */
-EDDY_API int eddy_stream_set_retention(eddy_env *env, const char *name, uint64_t retention_ms);
-
-/** Bits for eddy_stream_set_attributes: which fields of the options to apply. */
+/** Bits for eddy_stream_set_attributes' mask: which fields of the options to apply. */
 enum eddy_stream_set_mask {
     EDDY_STREAM_SET_RETENTION = 1u << 0,
     EDDY_STREAM_SET_RECORD_LEN_MAX = 1u << 1,
@@ -1174,7 +1273,6 @@ enum eddy_stream_set_mask {
  * batch_max to later puts (stored records stay), an iterator_ttl_ms to iterators made later.
  * @return 0, EDDY_EINVAL (NULL argument, bad name, mask 0 or unknown bits, a value out of range
  *   as for create), EDDY_ENOTFOUND (no such stream), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_set_attributes(eddy_env *env, const char *name,
                                         const eddy_stream_options *options, uint32_t mask);
@@ -1188,7 +1286,6 @@ typedef int (*eddy_stream_list_fn)(void *ctx, const char *name);
  * during the callback only.
  * @return 0, EDDY_EUSER (fn returned nonzero), EDDY_EINVAL (NULL env or fn), EDDY_ECORRUPT,
  *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM. On failure fn was not called.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_list(eddy_env *env, const char *prefix, eddy_stream_list_fn fn, void *ctx);
 
@@ -1199,12 +1296,12 @@ EDDY_API int eddy_stream_list(eddy_env *env, const char *prefix, eddy_stream_lis
  * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY
  *   (writers kept adding records faster than they were removed; some were removed), and the
  *   write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_delete(eddy_env *env, const char *name);
 
 /** One record to put. */
 typedef struct eddy_stream_put_entry {
+    uint32_t size; /* sizeof: set by EDDY_STREAM_PUT_ENTRY_INIT (CONVENTIONS, Growth) */
     /** The data: 0..record_len_max - partition key bytes, any content. */
     eddy_slice data;
     /** Partition key: 1..EDDY_STREAM_PK_MAX bytes; hashed to choose the shard. */
@@ -1219,13 +1316,18 @@ typedef struct eddy_stream_put_entry {
     const char *seq_for_ordering;
 } eddy_stream_put_entry;
 
+#define EDDY_STREAM_PUT_ENTRY_INIT EDDY__INIT(eddy_stream_put_entry)
+
 /** What a put reports per record. */
 typedef struct eddy_stream_put_result {
-    int rc;                            /* 0, or this entry's error (batch only) */
-    uint32_t shard_id;                 /* the shard it went to */
-    uint64_t arrival_ms;               /* its arrival timestamp (non-decreasing within the shard) */
+    uint32_t size;       /* sizeof: set by EDDY_STREAM_PUT_RESULT_INIT (CONVENTIONS, Growth) */
+    int rc;              /* 0, or this entry's error (batch only) */
+    uint32_t shard_id;   /* the shard it went to */
+    uint64_t arrival_ms; /* its arrival timestamp (non-decreasing within the shard) */
     char seq[EDDY_STREAM_SEQ_LEN + 1]; /* its sequence number, NUL-ended */
 } eddy_stream_put_result;
+
+#define EDDY_STREAM_PUT_RESULT_INIT EDDY__INIT(eddy_stream_put_result)
 
 /**
  * Put one record into stream `name`; returns after it is durable.
@@ -1239,7 +1341,6 @@ typedef struct eddy_stream_put_result {
  *                   routed (it is routed again after each reshard; reshards by this process
  *                   wait for a put that lost that race three times);
  *   and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_put(eddy_env *env, const char *name, const eddy_stream_put_entry *entry,
                              eddy_stream_put_result *out);
@@ -1254,7 +1355,6 @@ EDDY_API int eddy_stream_put(eddy_env *env, const char *name, const eddy_stream_
  * @return 0 when the batch ran, whatever the entries' results, or EDDY_EINVAL (NULL argument,
  *   bad name, n == 0), EDDY_ELIMIT (n > batch_max), EDDY_ENOTFOUND (no such stream), EDDY_EBUSY
  *   (as for eddy_stream_put), and the write errors (then no entry was stored).
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,
                                    const eddy_stream_put_entry *entries, size_t n,
@@ -1262,14 +1362,15 @@ EDDY_API int eddy_stream_put_batch(eddy_env *env, const char *name,
 
 /** Shard states. */
 enum eddy_stream_shard_state {
-    EDDY_SHARD_OPEN = 0,   /**< accepts records */
-    EDDY_SHARD_CLOSED = 1, /**< split or merged: readable until its records expire */
+    EDDY_STREAM_SHARD_OPEN = 0,   /**< accepts records */
+    EDDY_STREAM_SHARD_CLOSED = 1, /**< split or merged: readable until its records expire */
 };
 
 /** A shard as listed by eddy_stream_list_shards. */
 typedef struct eddy_stream_shard {
+    uint32_t size; /* sizeof: set by EDDY_STREAM_SHARD_INIT (CONVENTIONS, Growth) */
     uint32_t shard_id;
-    int state;                   /* EDDY_SHARD_* */
+    int state;                   /* EDDY_STREAM_SHARD_* */
     uint32_t parent_id;          /* EDDY_STREAM_NO_SHARD for an original shard */
     uint32_t adjacent_parent_id; /* the other parent of a merge, else NO_SHARD */
     uint32_t child_ids[2];       /* children once closed (a merge has one), else NO_SHARD */
@@ -1288,6 +1389,8 @@ typedef struct eddy_stream_shard {
     char first_seq[EDDY_STREAM_SEQ_LEN + 1];
 } eddy_stream_shard;
 
+#define EDDY_STREAM_SHARD_INIT EDDY__INIT(eddy_stream_shard)
+
 /**
  * List the shards of stream `name` (open and closed, until expired), in shard-id order, into
  * out[0..cap). A consumer that keeps per-key order reads a parent until its end before reading
@@ -1296,7 +1399,6 @@ typedef struct eddy_stream_shard {
  * @return 0, EDDY_EINVAL (NULL env/name/n_out, bad name, out NULL with cap > 0), EDDY_ENOTFOUND,
  *   EDDY_EBUFS (cap too small: nothing useful written), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO,
  *   EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_stream_shard *out,
                                      size_t cap, size_t *n_out);
@@ -1310,7 +1412,6 @@ EDDY_API int eddy_stream_list_shards(eddy_env *env, const char *name, eddy_strea
  * @return 0, or EDDY_EINVAL (NULL argument, bad name, malformed key or a key outside the range,
  *   the shard is closed), EDDY_ENOTFOUND (no such stream or shard), EDDY_ELIMIT (the stream
  *   would exceed EDDY_STREAM_SHARDS_MAX), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_split_shard(eddy_env *env, const char *name, uint32_t shard_id,
                                      const char *new_starting_hash_key, uint32_t children_out[2]);
@@ -1322,7 +1423,6 @@ EDDY_API int eddy_stream_split_shard(eddy_env *env, const char *name, uint32_t s
  * @return 0, or EDDY_EINVAL (NULL env/name, bad name, the same shard twice, a closed shard,
  *   ranges that do not touch), EDDY_ENOTFOUND (no such stream or shard), EDDY_ELIMIT, and the
  *   write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_merge_shards(eddy_env *env, const char *name, uint32_t shard_id,
                                       uint32_t adjacent_shard_id, uint32_t *child_out);
@@ -1333,17 +1433,16 @@ EDDY_API int eddy_stream_merge_shards(eddy_env *env, const char *name, uint32_t 
  * UpdateShardCount, UNIFORM_SCALING). target must be between half and double the open count.
  * @return 0, or EDDY_EINVAL (NULL argument, bad name, target 0 or out of that range),
  *   EDDY_ENOTFOUND, EDDY_ELIMIT (EDDY_STREAM_SHARDS_MAX), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_update_shard_count(eddy_env *env, const char *name, uint32_t target);
 
 /** Where an iterator starts (Kinesis ShardIteratorType). */
 enum eddy_stream_iter_type {
-    EDDY_ITER_TRIM_HORIZON = 1,          /**< the oldest record still stored */
-    EDDY_ITER_LATEST = 2,                /**< just after the newest record now */
-    EDDY_ITER_AT_SEQUENCE_NUMBER = 3,    /**< at `seq` (or the next record after it) */
-    EDDY_ITER_AFTER_SEQUENCE_NUMBER = 4, /**< just after `seq` */
-    EDDY_ITER_AT_TIMESTAMP = 5,          /**< the first record that arrived at or after ms */
+    EDDY_STREAM_ITER_TRIM_HORIZON = 1,          /**< the oldest record still stored */
+    EDDY_STREAM_ITER_LATEST = 2,                /**< just after the newest record now */
+    EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER = 3,    /**< at `seq` (or the next record after it) */
+    EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER = 4, /**< just after `seq` */
+    EDDY_STREAM_ITER_AT_TIMESTAMP = 5,          /**< the first record that arrived at or after ms */
 };
 
 /**
@@ -1367,22 +1466,25 @@ typedef struct eddy_stream_iterator {
  *                   shard, or one greater than any number this shard has handed out;
  *   EDDY_ENOTFOUND  no such stream or shard (expired shards are gone);
  *   EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_get_iterator(eddy_env *env, const char *name, uint32_t shard_id, int type,
                                       const char *seq, uint64_t timestamp_ms,
                                       eddy_stream_iterator *out);
 
-/** Limits of one eddy_stream_get_records call. Zero-initialise. */
+/** Limits of one eddy_stream_get_records call. Initialise with EDDY_STREAM_READ_OPTIONS_INIT. */
 typedef struct eddy_stream_read_options {
+    uint32_t size; /* sizeof: set by EDDY_STREAM_READ_OPTIONS_INIT (CONVENTIONS, Growth) */
     /** Most records. Default 10000; at most 10000. */
     uint32_t max_records;
     /** Most data bytes (at least one record is returned however large). Default 10485760. */
     uint32_t max_bytes;
 } eddy_stream_read_options;
 
+#define EDDY_STREAM_READ_OPTIONS_INIT EDDY__INIT(eddy_stream_read_options)
+
 /** A record read. Pointers are lent by the batch, valid until eddy_stream_batch_free. */
 typedef struct eddy_stream_record {
+    uint32_t size; /* the library's sizeof (CONVENTIONS, Growth) */
     char seq[EDDY_STREAM_SEQ_LEN + 1];
     uint32_t shard_id;
     uint64_t arrival_ms;
@@ -1392,6 +1494,7 @@ typedef struct eddy_stream_record {
 
 /** What a get_records call says besides its records. */
 typedef struct eddy_stream_read_info {
+    uint32_t size; /* the library's sizeof (CONVENTIONS, Growth) */
     /** Where to continue. Its token is "" once a closed shard was read to its end. */
     eddy_stream_iterator next;
     /** 0 when the batch reached the shard's newest record, else now - arrival of the first
@@ -1414,7 +1517,7 @@ typedef struct eddy_stream_batch eddy_stream_batch;
  * sequence order, and say where to continue. An empty batch is normal (nothing new yet); keep
  * calling with the next iterator. Every call returns a fresh iterator, also when empty.
  * If the iterator points at records that retention removed, reading resumes at the trim horizon
- * and skipped_trimmed is set (test_stream_api.c: iter_trimmed_resumes).
+ * and skipped_trimmed is set.
  * @param[out] out  the batch, or NULL on failure. Free with eddy_stream_batch_free.
  * @return 0, or
  *   EDDY_EINVAL    NULL argument, a malformed or edited token, max_records over 10000;
@@ -1428,9 +1531,15 @@ EDDY_API int eddy_stream_get_records(eddy_env *env, const eddy_stream_iterator *
                                      const eddy_stream_read_options *options,
                                      eddy_stream_batch **out);
 
-/** The records of a batch (lent until eddy_stream_batch_free; NULL when empty). Never fails. */
-EDDY_API const eddy_stream_record *eddy_stream_batch_records(const eddy_stream_batch *batch,
-                                                             size_t *n_out);
+/** The number of records in a batch (0 for a NULL batch). Never fails. */
+EDDY_API size_t eddy_stream_batch_count(const eddy_stream_batch *batch);
+
+/**
+ * Record `i` of a batch (lent until eddy_stream_batch_free), or NULL when i >= the count. Its
+ * `size` is the library's sizeof(eddy_stream_record).
+ */
+EDDY_API const eddy_stream_record *eddy_stream_batch_record(const eddy_stream_batch *batch,
+                                                            size_t i);
 
 /** The batch's next iterator and position facts (lent until eddy_stream_batch_free). NULL for
  *  a NULL batch. */
@@ -1449,7 +1558,6 @@ EDDY_API void eddy_stream_batch_free(eddy_stream_batch *batch);
  * @param[out] removed_out  NULL, or the number of records removed.
  * @return 0, EDDY_EINVAL (NULL env/name, bad name, max_n > 100000), EDDY_ENOTFOUND, and the
  *   write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
                               uint64_t *removed_out);
@@ -1459,23 +1567,24 @@ EDDY_API int eddy_stream_trim(eddy_env *env, const char *name, uint32_t max_n,
  * `before_ms`, whatever the retention, in whole put blocks, oldest first per shard, at most max_n
  * (0 = 1000, at most 100000) per call. Closed shards are removed by the retention rule only (so
  * their checkpoints stay until then). Iterators at removed records resume at the new trim horizon
- * with skipped_trimmed set. Call it in a loop until *removed_out is 0 (test_stream_restore.c:
- * trim_before_cut).
+ * with skipped_trimmed set. Call it in a loop until *removed_out is 0.
  * @param[out] removed_out  NULL, or the number of records removed.
  * @return as eddy_stream_trim.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_trim_before(eddy_env *env, const char *name, uint64_t before_ms,
                                      uint32_t max_n, uint64_t *removed_out);
 
 /** Storage of a stream's records, filled by eddy_stream_usage_get. */
 typedef struct eddy_stream_usage {
+    uint32_t size;         /* sizeof: set by EDDY_STREAM_USAGE_INIT (CONVENTIONS, Growth) */
     uint64_t records;      /* records stored */
     uint64_t blocks;       /* put blocks holding them (one per put batch and shard) */
     uint64_t data_bytes;   /* their data bytes (as eddy_stream_info.bytes) */
     uint64_t raw_bytes;    /* block payloads before compression: data, partition keys, framing */
     uint64_t stored_bytes; /* block payloads as stored, after compression (the ratio's divisor) */
 } eddy_stream_usage;
+
+#define EDDY_STREAM_USAGE_INIT EDDY__INIT(eddy_stream_usage)
 
 /**
  * Add up how stream `name`'s records (or those of shard `shard_id`; EDDY_STREAM_NO_SHARD for
@@ -1484,13 +1593,13 @@ typedef struct eddy_stream_usage {
  * (the totals then mix several instants). O(blocks): meant for tools.
  * @return 0, EDDY_EINVAL (NULL argument, bad name), EDDY_ENOTFOUND (no such stream, or no such
  *   shard), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_usage_get(eddy_env *env, const char *name, uint32_t shard_id,
                                    eddy_stream_usage *out);
 
 /** One record to restore with its sequence number and arrival time (what a read returned). */
 typedef struct eddy_stream_restore_entry {
+    uint32_t size; /* sizeof: set by EDDY_STREAM_RESTORE_ENTRY_INIT (CONVENTIONS, Growth) */
     /** Its sequence number, which names its shard: that shard must exist and be open, and the
      *  number must be greater than every number the shard has handed out (increasing within a
      *  batch). */
@@ -1500,6 +1609,8 @@ typedef struct eddy_stream_restore_entry {
     eddy_slice partition_key; /* 1..EDDY_STREAM_PK_MAX bytes (not hashed: seq chose the shard) */
     eddy_slice data;          /* with the partition key at most record_len_max bytes */
 } eddy_stream_restore_entry;
+
+#define EDDY_STREAM_RESTORE_ENTRY_INIT EDDY__INIT(eddy_stream_restore_entry)
 
 /**
  * Store up to batch_max records in stream `name` with the sequence numbers and arrival times
@@ -1521,7 +1632,6 @@ typedef struct eddy_stream_restore_entry {
  *   EDDY_ENOTFOUND  no such stream, or no such shard;
  *   and the write errors. On any error nothing was stored; the failing entry's results[i].rc
  *   holds the code.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_restore_batch(eddy_env *env, const char *name,
                                        const eddy_stream_restore_entry *entries, size_t n,
@@ -1534,7 +1644,6 @@ EDDY_API int eddy_stream_restore_batch(eddy_env *env, const char *name,
  * @param[out] dict_id_out  NULL, or the dictionary's id.
  * @return 0, EDDY_EINVAL (NULL env/name, bad name, a bound out of range), EDDY_ENOTFOUND,
  *   EDDY_ELIMIT (too few or too small records to train from), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_stream_train_dict(eddy_env *env, const char *name, uint32_t sample_max,
                                     uint32_t dict_len_max, uint32_t *dict_id_out);
@@ -1543,6 +1652,7 @@ EDDY_API int eddy_stream_train_dict(eddy_env *env, const char *name, uint32_t sa
 
 /** One checkpoint to write. */
 typedef struct eddy_checkpoint_write {
+    uint32_t size;        /* sizeof: set by EDDY_CHECKPOINT_WRITE_INIT (CONVENTIONS, Growth) */
     const char *stream;   /* stream name */
     const char *consumer; /* consumer (application) name: 1..128 bytes of [A-Za-z0-9_.-] */
     uint32_t shard_id;
@@ -1557,6 +1667,8 @@ typedef struct eddy_checkpoint_write {
     uint64_t lease_counter;
 } eddy_checkpoint_write;
 
+#define EDDY_CHECKPOINT_WRITE_INIT EDDY__INIT(eddy_checkpoint_write)
+
 /**
  * Write one checkpoint (replacing the previous one; it may move backwards, to re-read).
  * Fenced (worker != NULL): the write happens only if `worker` holds the shard's lease with
@@ -1566,9 +1678,8 @@ typedef struct eddy_checkpoint_write {
  *                   the shard's newest number, SHARD_END for an open shard, state too long;
  *   EDDY_ENOTFOUND  no such stream or shard;
  *   EDDY_EEXPIRED   fenced, and the lease is now another worker's, was released, or its counter
- *                   moved on (nothing written; test_stream_lease_api.c: fenced_checkpoint);
+ *                   moved on (nothing written);
  *   and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_checkpoint_set(eddy_env *env, const eddy_checkpoint_write *cp);
 
@@ -1583,7 +1694,6 @@ EDDY_API int eddy_checkpoint_set(eddy_env *env, const eddy_checkpoint_write *cp)
  * @return 0, or the first error as eddy_checkpoint_set / eddy_stream_put would return it (then
  *   nothing was written), EDDY_EINVAL (n_cps + n_entries == 0, cps NULL with n_cps > 0, more
  *   than 10000 checkpoints), EDDY_ELIMIT (n_entries > the stream's batch_max).
- * Thread rule: any thread.
  */
 EDDY_API int eddy_checkpoint_commit(eddy_env *env, const eddy_checkpoint_write *cps, size_t n_cps,
                                     const char *put_stream, const eddy_stream_put_entry *entries,
@@ -1591,6 +1701,7 @@ EDDY_API int eddy_checkpoint_commit(eddy_env *env, const eddy_checkpoint_write *
 
 /** A stored checkpoint. */
 typedef struct eddy_checkpoint {
+    uint32_t size; /* sizeof: set by EDDY_CHECKPOINT_INIT (CONVENTIONS, Growth) */
     uint32_t shard_id;
     bool shard_end;                    /* seq is then EDDY_CHECKPOINT_SHARD_END */
     char seq[EDDY_STREAM_SEQ_LEN + 1]; /* NUL-ended */
@@ -1600,11 +1711,12 @@ typedef struct eddy_checkpoint {
     size_t state_len;
 } eddy_checkpoint;
 
+#define EDDY_CHECKPOINT_INIT EDDY__INIT(eddy_checkpoint)
+
 /**
  * Read consumer's checkpoint for one shard.
  * @return 0, EDDY_EINVAL (NULL argument, bad names), EDDY_ENOTFOUND (no such stream, or no
  *   checkpoint for this shard), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *consumer,
                                  uint32_t shard_id, eddy_checkpoint *out);
@@ -1614,7 +1726,6 @@ EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *
  * @param[out] n_out  written; with EDDY_EBUFS the number needed.
  * @return 0, EDDY_EINVAL, EDDY_ENOTFOUND (no such stream), EDDY_EBUFS, EDDY_ECORRUPT,
  *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
                                   eddy_checkpoint *out, size_t cap, size_t *n_out);
@@ -1629,7 +1740,6 @@ typedef int (*eddy_consumer_list_fn)(void *ctx, const char *consumer);
  * @return 0, EDDY_EUSER (fn returned nonzero), EDDY_EINVAL (NULL env/stream/fn, bad name),
  *   EDDY_ENOTFOUND (no such stream), EDDY_ECORRUPT, EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM. On
  *   failure other than EDDY_EUSER fn was not called.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_consumer_list(eddy_env *env, const char *stream, eddy_consumer_list_fn fn,
                                 void *ctx);
@@ -1638,12 +1748,15 @@ EDDY_API int eddy_consumer_list(eddy_env *env, const char *stream, eddy_consumer
 
 /** A shard lease of one consumer. */
 typedef struct eddy_lease {
+    uint32_t size; /* sizeof: set by EDDY_LEASE_INIT (CONVENTIONS, Growth) */
     uint32_t shard_id;
     char owner[EDDY_WORKER_NAME_MAX + 1]; /* "" when free (released, or never taken) */
     uint64_t counter;    /* grows by one at every take, renewal and release: the fencing token */
     uint64_t expires_ms; /* the owner holds it while now < expires_ms */
     bool held;           /* owner != "" and now < expires_ms, by the env clock */
 } eddy_lease;
+
+#define EDDY_LEASE_INIT EDDY__INIT(eddy_lease)
 
 /**
  * Take the lease of shard `shard_id` for `worker` until now + duration_ms. Succeeds when the
@@ -1653,7 +1766,6 @@ typedef struct eddy_lease {
  * @return 0, or EDDY_EINVAL (NULL env/stream/consumer/worker, bad names, duration 0 or over
  *   86400000), EDDY_ENOTFOUND (no such stream or shard), EDDY_EBUSY (another worker holds it,
  *   unexpired), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_lease_take(eddy_env *env, const char *stream, const char *consumer,
                              uint32_t shard_id, const char *worker, uint64_t duration_ms,
@@ -1664,7 +1776,6 @@ EDDY_API int eddy_lease_take(eddy_env *env, const char *stream, const char *cons
  * A lease that expired but that nobody took can still be renewed (as in the KCL).
  * @return 0, or EDDY_EINVAL (as for take), EDDY_ENOTFOUND, EDDY_EEXPIRED (the lease is another
  *   worker's, was released, or its counter is not `counter`: it was lost), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_lease_renew(eddy_env *env, const char *stream, const char *consumer,
                               uint32_t shard_id, const char *worker, uint64_t counter,
@@ -1673,7 +1784,6 @@ EDDY_API int eddy_lease_renew(eddy_env *env, const char *stream, const char *con
 /**
  * Release `worker`'s lease (held with `counter`) so another worker may take it at once.
  * @return 0, EDDY_EINVAL, EDDY_ENOTFOUND, EDDY_EEXPIRED (as for renew), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_lease_release(eddy_env *env, const char *stream, const char *consumer,
                                 uint32_t shard_id, const char *worker, uint64_t counter);
@@ -1683,7 +1793,6 @@ EDDY_API int eddy_lease_release(eddy_env *env, const char *stream, const char *c
  * @param[out] n_out  written; with EDDY_EBUFS the number needed.
  * @return 0, EDDY_EINVAL, EDDY_ENOTFOUND (no such stream), EDDY_EBUFS, EDDY_ECORRUPT,
  *   EDDY_EPANIC, EDDY_EIO, EDDY_ENOMEM.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_lease_list(eddy_env *env, const char *stream, const char *consumer,
                              eddy_lease *out, size_t cap, size_t *n_out);
@@ -1699,14 +1808,13 @@ EDDY_API int eddy_lease_list(eddy_env *env, const char *stream, const char *cons
  * @param[out] held   NULL, or up to cap leases `worker` holds after the round.
  * @param[out] n_out  NULL, or how many it holds (may exceed cap).
  * @return 0, or EDDY_EINVAL (as for take), EDDY_ENOTFOUND (no such stream), and the write errors.
- * Thread rule: any thread.
  */
 EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *consumer,
                                 const char *worker, uint64_t duration_ms, eddy_lease *held,
                                 size_t cap, size_t *n_out);
 
 /* ---------------------------------------------------------------------------------------------
- * Pollers (Lambda event-source mappings). Implemented in engine/poller*.c and engine/filter.c.
+ * Pollers (Lambda event-source mappings).
  */
 
 /*
@@ -1730,15 +1838,15 @@ typedef struct eddy_poller eddy_poller;
 
 /** Where a poller reads from (eddy_poller_options.source). */
 enum eddy_poller_source {
-    EDDY_POLLER_QUEUE = 1,  /**< a queue: SQS semantics */
-    EDDY_POLLER_STREAM = 2, /**< a stream: Kinesis semantics */
+    EDDY_POLLER_SOURCE_QUEUE = 1,  /**< a queue: SQS semantics */
+    EDDY_POLLER_SOURCE_STREAM = 2, /**< a stream: Kinesis semantics */
 };
 
 /** Where a stream poller starts on a shard that its consumer has no checkpoint for. */
 enum eddy_poller_start {
-    EDDY_POLLER_TRIM_HORIZON = 0, /**< default: the oldest record stored */
-    EDDY_POLLER_LATEST = 1,       /**< after the newest record when the shard is first seen */
-    EDDY_POLLER_AT_TIMESTAMP = 2, /**< the first record that arrived at or after start_ms */
+    EDDY_POLLER_START_TRIM_HORIZON = 0, /**< default: the oldest record stored */
+    EDDY_POLLER_START_LATEST = 1,       /**< after the newest record when the shard is first seen */
+    EDDY_POLLER_START_AT_TIMESTAMP = 2, /**< the first record that arrived at or after start_ms */
 };
 
 /** eddy_poller_options.flags. */
@@ -1766,6 +1874,7 @@ enum eddy_poller_flags {
 
 /** One item of a batch. Every pointer is lent for the callback only. */
 typedef struct eddy_poller_item {
+    uint32_t size; /* the library's sizeof (CONVENTIONS, Growth) */
     /** Queue: the message id. Stream: 0. */
     uint64_t msg_id;
     /** Stream: the record's sequence number, NUL-ended. Queue: "". */
@@ -1790,25 +1899,30 @@ typedef struct eddy_poller_item {
 
 /** A batch as the callback sees it. Lent for the callback only. */
 typedef struct eddy_poller_batch {
-    const eddy_poller_item *items; /* n items: queue in receive order, stream in sequence order */
-    size_t n;
-    int source;        /* EDDY_POLLER_QUEUE or EDDY_POLLER_STREAM */
+    uint32_t size; /* the library's sizeof (CONVENTIONS, Growth) */
+    size_t n; /* items (eddy_poller_batch_item): queue in receive order, stream in sequence order */
+    int source;        /* EDDY_POLLER_SOURCE_QUEUE or EDDY_POLLER_SOURCE_STREAM */
     const char *name;  /* the queue or stream */
     uint32_t shard_id; /* stream: the shard every item comes from; queue: 0 */
     uint32_t attempt;  /* stream: 0 the first time these records are delivered, then 1, 2, ... */
     uint64_t bytes;    /* sum of the items' body lengths */
 } eddy_poller_batch;
 
+/** Item `i` of a batch (lent for the callback), or NULL when i >= batch->n. Never fails. */
+EDDY_API const eddy_poller_item *eddy_poller_batch_item(const eddy_poller_batch *batch, size_t i);
+
 /**
- * What the callback reports about a batch. Eddy sets it to "all succeeded" (failed false,
- * n_failed 0) before each call.
+ * What the callback reports about a batch. Eddy zeroes it, sets `size` (the library's sizeof)
+ * and failed_idx, which means "all succeeded" (failed false, n_failed 0), before each call; the
+ * callback writes only fields it knows.
  * - Success: leave it as it is.
  * - Failure of the whole batch: set failed = true.
- * - Partial batch response (Lambda ReportBatchItemFailures): write the indexes (into
- *   batch->items) of the items that failed to failed_idx[0..n_failed); failed_idx has room for
- *   batch->n entries. An index >= n counts as failure of the whole batch.
+ * - Partial batch response (Lambda ReportBatchItemFailures): write the indexes (for
+ *   eddy_poller_batch_item) of the items that failed to failed_idx[0..n_failed); failed_idx has
+ * room for batch->n entries. An index >= n counts as failure of the whole batch.
  */
 typedef struct eddy_poller_result {
+    uint32_t size; /* the library's sizeof (CONVENTIONS, Growth) */
     bool failed;
     size_t *failed_idx;
     size_t n_failed;
@@ -1823,15 +1937,16 @@ typedef struct eddy_poller_result {
  * Exactly-once effects (streams, parallelization 1): the callback may call
  * eddy_checkpoint_commit with the poller's consumer, batch->shard_id and its last item's seq, to
  * store its output in the same transaction as its position; the poller then leaves that
- * checkpoint as it is and carries its state bytes forward (test_poller_stream.c:
- * exactly_once_with_checkpoint_commit).
+ * checkpoint as it is and carries its state bytes forward.
  */
 typedef int (*eddy_poller_fn)(void *ctx, const eddy_poller_batch *batch,
                               eddy_poller_result *result);
 
-/** Poller configuration. Zero-initialise; each zero field means the default written next to it. */
+/** Poller configuration. Initialise with EDDY_POLLER_OPTIONS_INIT; each zero field means the
+ *  default written next to it. */
 typedef struct eddy_poller_options {
-    /** EDDY_POLLER_QUEUE or EDDY_POLLER_STREAM (required). */
+    uint32_t size; /* sizeof: set by EDDY_POLLER_OPTIONS_INIT (CONVENTIONS, Growth) */
+    /** EDDY_POLLER_SOURCE_* (required). */
     int source;
     /** The queue or stream to read (required; it must exist). */
     const char *name;
@@ -1863,7 +1978,7 @@ typedef struct eddy_poller_options {
     /** The consumer name under which checkpoints are kept (required for streams). Pollers with
      *  different names read a stream independently. */
     const char *consumer;
-    /** EDDY_POLLER_TRIM_HORIZON (default), _LATEST or _AT_TIMESTAMP with start_ms. */
+    /** EDDY_POLLER_START_TRIM_HORIZON (default), _LATEST or _AT_TIMESTAMP with start_ms. */
     int start;
     uint64_t start_ms;
     /** Retries of a failing batch before its records go to the on-failure queue: 1..10000, or
@@ -1883,17 +1998,20 @@ typedef struct eddy_poller_options {
     uint32_t parallelization;
 } eddy_poller_options;
 
+#define EDDY_POLLER_OPTIONS_INIT EDDY__INIT(eddy_poller_options)
+
 /** Poller states (eddy_poller_status.state). */
 enum eddy_poller_state {
-    EDDY_POLLER_STOPPED = 0, /**< created or stopped: nothing runs */
-    EDDY_POLLER_RUNNING = 1, /**< polling and invoking */
-    EDDY_POLLER_PAUSED = 2,  /**< started, not polling (resume goes on where it was) */
-    EDDY_POLLER_FAILED = 3,  /**< stopped by an error or by its callback: see last_error */
+    EDDY_POLLER_STATE_STOPPED = 0, /**< created or stopped: nothing runs */
+    EDDY_POLLER_STATE_RUNNING = 1, /**< polling and invoking */
+    EDDY_POLLER_STATE_PAUSED = 2,  /**< started, not polling (resume goes on where it was) */
+    EDDY_POLLER_STATE_FAILED = 3,  /**< stopped by an error or by its callback: see last_error */
 };
 
 /** A poller's state and counters since it was created. */
 typedef struct eddy_poller_status {
-    int state;                /* EDDY_POLLER_* state */
+    uint32_t size;            /* sizeof: set by EDDY_POLLER_STATUS_INIT (CONVENTIONS, Growth) */
+    int state;                /* EDDY_POLLER_STATE_* */
     int last_error;           /* 0, or why it stopped by itself (EDDY_EUSER: the callback) */
     uint64_t batches;         /* callback invocations */
     uint64_t records;         /* items passed to callbacks (a retried item counts again) */
@@ -1906,6 +2024,8 @@ typedef struct eddy_poller_status {
     uint64_t commits;         /* write calls the poller made (queues: delete+receive) */
     uint64_t oldest_age_ms;   /* age of the oldest unprocessed item (0 when none known) */
 } eddy_poller_status;
+
+#define EDDY_POLLER_STATUS_INIT EDDY__INIT(eddy_poller_status)
 
 /**
  * Create a poller on `options->name` and check its configuration; it does not run until
@@ -1920,7 +2040,6 @@ typedef struct eddy_poller_status {
  *                   a stream option on a queue source, a read-only env;
  *   EDDY_ENOTFOUND  no such queue or stream, or no such on-failure queue;
  *   EDDY_ENOMEM, EDDY_EPANIC, EDDY_ECORRUPT, EDDY_EIO (reading the catalog).
- * Thread rule: any thread (test_poller_queue.c: create_validation).
  */
 EDDY_API int eddy_poller_create(eddy_env *env, const eddy_poller_options *options,
                                 eddy_poller_fn fn, void *ctx, eddy_poller **out);
@@ -1956,7 +2075,7 @@ EDDY_API int eddy_poller_resume(eddy_poller *p);
  * Stop a poller: wait for the callbacks in flight, commit what finished (deletes, checkpoints),
  * release queue messages gathered but not delivered, and end its threads. State STOPPED (or
  * FAILED, kept with its last_error). It may be started again; a stream poller then resumes
- * exactly at its checkpoints (test_poller_stream.c: stop_restart_resumes).
+ * exactly at its checkpoints.
  * @return 0 (also when already stopped), or EDDY_EINVAL (NULL poller), or the error of the
  *   final commit (EDDY_EPANIC, EDDY_EIO, EDDY_EFULL, EDDY_ECLOSED): what it did not commit comes
  *   back (at least once).
@@ -2000,3 +2119,55 @@ EDDY_API void eddy_poller_destroy(eddy_poller *p);
 }
 #endif
 #endif /* EDDY_H */
+
+/* =============================================================================================
+ * EXPERIMENTAL: test controls. NOT part of the stable API: they may change or go in any
+ * release, and no program should use them. They exist only when EDDY_TEST_HOOKS is defined
+ * before this header is included (the functions are always exported, so tests link).
+ */
+#if defined(EDDY_TEST_HOOKS) && !defined(EDDY_H_TEST_HOOKS)
+#define EDDY_H_TEST_HOOKS
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Fault injection. Eddy calls fn at each fault point with the point's name ("alloc",
+ * "rtxn_begin", "txn_begin", "nested_begin", "put", "del", "commit", "map_grow", "copy"); fn
+ * returns 0 to let it run, or a positive errno (e.g. EIO, ENOSPC, ENOMEM) to make that point fail
+ * as if the system had returned it. Called from any thread.
+ */
+typedef struct eddy_fault {
+    int (*fn)(void *ctx, const char *point);
+    void *ctx;
+} eddy_fault;
+
+/** eddy_test_hooks.flags: open LMDB with MDB_NOSYNC, which can lose or corrupt acknowledged
+ *  data on power loss (the power-loss test's positive control). */
+#define EDDY_TEST_UNSAFE_NOSYNC 1u
+
+/** Test controls of one environment. Initialise with EDDY_TEST_HOOKS_INIT. */
+typedef struct eddy_test_hooks {
+    uint32_t size;  /* sizeof: set by EDDY_TEST_HOOKS_INIT (CONVENTIONS, Growth) */
+    uint32_t flags; /* EDDY_TEST_* */
+    eddy_fault fault;
+} eddy_test_hooks;
+
+#define EDDY_TEST_HOOKS_INIT EDDY__INIT(eddy_test_hooks)
+
+/**
+ * eddy_env_open with test controls (NULL hooks: as eddy_env_open). The hooks' callbacks are
+ * retained until eddy_env_close. Errors as for eddy_env_open.
+ */
+EDDY_API int eddy_test_env_open(const char *path, const eddy_env_options *options,
+                                const eddy_test_hooks *hooks, eddy_env **out);
+
+/** eddy_env_compact with test controls (for the copy and the verify it opens). */
+EDDY_API int eddy_test_env_compact(const char *path, const eddy_env_options *options,
+                                   const eddy_test_hooks *hooks, uint64_t *size_before,
+                                   uint64_t *size_after);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EDDY_TEST_HOOKS */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # test.sh: the whole test suite, as CI runs it. Installs what is missing, checks formatting,
-# builds twice (gcc release with -Werror; clang with ASan+UBSan and the libFuzzer targets) and
-# runs every ctest entry in both, then builds the concurrency tests alone with ThreadSanitizer
-# (build-tsan) and runs them. Exits non-zero on any failure.
+# checks libeddy.so's ABI against abi/libeddy.abi (scripts/abi-check.sh), builds the library and
+# CLI with -Werror in ten variants (gcc, clang x Debug, Release, RelWithDebInfo, MinSizeRel, -Og:
+# scripts/build-variants.sh), builds twice (gcc release with -Werror; clang with ASan+UBSan and
+# the libFuzzer targets) and runs every ctest entry in both, then builds the concurrency tests
+# alone with ThreadSanitizer (build-tsan) and runs them. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -12,6 +14,12 @@ echo "== clang-format"
 files=$(git ls-files '*.c' '*.h' 2>/dev/null || find engine format include tools tests bench docs -name '*.[ch]')
 clang-format --dry-run -Werror $files
 
+echo "== ABI check (abidiff against abi/libeddy.abi)"
+./scripts/abi-check.sh
+
+echo "== build variants (gcc, clang) x (Debug, Release, RelWithDebInfo, MinSizeRel, -Og), -Werror"
+./scripts/build-variants.sh build-variants
+
 echo "== build (gcc, release)"
 # Longer runs: EDDY_SOAK_SECONDS (default 60), EDDY_FUZZ_SECONDS (default 10 per fuzz target),
 # EDDY_CORRUPT_TRIALS (default 300); see docs/TESTING.md.
@@ -20,6 +28,8 @@ fuzz=${EDDY_FUZZ_SECONDS:-10}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDDY_SOAK_SECONDS="$soak" >/dev/null
 cmake --build build -j"$jobs"
 echo "== tests (gcc, release)"
+# --timeout is only the default for tests without a TIMEOUT property; each test's own limit
+# (tests/CMakeLists.txt, scaled by EDDY_TIMEOUT_SCALE in sanitizer builds) takes precedence.
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
 echo "== build (clang, ASan+UBSan, libFuzzer)"

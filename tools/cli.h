@@ -183,8 +183,18 @@ void cli_print_body_text(FILE *f, const void *data, size_t len);
  */
 #define CLI_EXPORT_VERSION 1
 
+/*
+ * The CLI holds a queue's attributes in an eddy_queue_info (its attribute fields have fixed
+ * arrays for the names, where eddy_queue_options only points): cli_queue_options_of makes the
+ * options for a create or set call from it; o's names point into `a` and into srcs.
+ */
+void cli_queue_options_of(const eddy_queue_info *a, const char *srcs[EDDY_QUEUE_ALLOW_MAX],
+                          eddy_queue_options *o);
+/* A stream's attributes as options (from its info). */
+eddy_stream_options cli_stream_options_of(const eddy_stream_info *i);
+
 /* A queue's or stream's attributes as the header's "attributes" object (new reference). */
-json_t *cli_queue_options_json(const eddy_queue_options *o);
+json_t *cli_queue_options_json(const eddy_queue_info *o);
 json_t *cli_stream_options_json(const eddy_stream_options *o);
 
 /*
@@ -196,7 +206,7 @@ char *cli_json_diff(json_t *have, json_t *want, const char *label);
 /* Read them back into *o (zeroed first): false with the offending key in *why when a key is
  * missing, unknown, of the wrong type or out of the field's range. Values are not checked
  * against the library's limits (create or compare does that). */
-bool cli_queue_options_from_json(json_t *j, eddy_queue_options *o, const char **why);
+bool cli_queue_options_from_json(json_t *j, eddy_queue_info *o, const char **why);
 bool cli_stream_options_from_json(json_t *j, eddy_stream_options *o, const char **why);
 
 /* ---- progress.c: progress of long operations. */

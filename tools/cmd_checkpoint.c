@@ -38,21 +38,18 @@ const struct cli_command cli_cmd_checkpoint = {
 static int next_arrival(eddy_env *env, const char *stream, const eddy_checkpoint *cp, uint64_t *out)
 {
     eddy_stream_iterator it;
-    eddy_stream_read_options ro = {1, 0};
+    eddy_stream_read_options ro = {.size = sizeof ro, .max_records = 1, .max_bytes = 0};
     eddy_stream_batch *b = NULL;
     int rc;
     *out = 0;
     if (cp->shard_end)
         return 0;
-    rc = eddy_stream_get_iterator(env, stream, cp->shard_id, EDDY_ITER_AFTER_SEQUENCE_NUMBER,
+    rc = eddy_stream_get_iterator(env, stream, cp->shard_id, EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER,
                                   cp->seq, 0, &it);
     if (rc == 0)
         rc = eddy_stream_get_records(env, &it, &ro, &b);
-    if (rc == 0) {
-        size_t n;
-        const eddy_stream_record *r = eddy_stream_batch_records(b, &n);
-        *out = n != 0 ? r[0].arrival_ms : 0;
-    }
+    if (rc == 0 && eddy_stream_batch_count(b) != 0)
+        *out = eddy_stream_batch_record(b, 0)->arrival_ms;
     eddy_stream_batch_free(b);
     return rc;
 }
@@ -111,6 +108,8 @@ static int c_get(struct cli *cli, int argc, char **argv)
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
     cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
+    if (cps != NULL)
+        EDDY_ARRAY_INIT(cps, EDDY_STREAM_SHARDS_MAX);
     if (cps == NULL) {
         rc = EDDY_ENOMEM;
     } else if (shard != UINT64_MAX) {
@@ -139,7 +138,7 @@ static int c_set(struct cli *cli, int argc, char **argv)
     unsigned char *buf = NULL;
     size_t len = 0;
     uint64_t shard;
-    eddy_checkpoint_write w;
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
     eddy_env *env;
     int c, ex, rc;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -160,7 +159,7 @@ static int c_set(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "give --state or --state-file, not both");
     if (state_file != NULL && !cli_read_file(cli, state_file, &buf, &len))
         return CLI_EXIT_FAIL;
-    memset(&w, 0, sizeof w);
+    w = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     w.stream = a[0];
     w.consumer = a[1];
     w.shard_id = (uint32_t)shard;
@@ -195,6 +194,8 @@ static int c_leases(struct cli *cli, int argc, char **argv)
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
     ls = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *ls);
+    if (ls != NULL)
+        EDDY_ARRAY_INIT(ls, EDDY_STREAM_SHARDS_MAX);
     rc =
         ls == NULL ? EDDY_ENOMEM : eddy_lease_list(env, a[0], a[1], ls, EDDY_STREAM_SHARDS_MAX, &n);
     for (i = 0; rc == 0 && i < n; i++) {

@@ -69,7 +69,7 @@ static void cleanup_on_signal(struct cli *cli, const char *output)
 static int copy_to(struct cli *cli, const char *output, uint64_t *before, uint64_t *after)
 {
     eddy_env *env;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     char path[4096];
     struct stat sb;
     int ex, rc;
@@ -80,7 +80,7 @@ static int copy_to(struct cli *cli, const char *output, uint64_t *before, uint64
         return cli_close(cli, env, CLI_EXIT_FAIL);
     }
     *before = st.file_size;
-    if ((rc = eddy_env_copy(env, output, EDDY_COPY_COMPACT)) != 0) {
+    if ((rc = eddy_env_copy(env, output, EDDY_ENV_COPY_COMPACT)) != 0) {
         cli_fail(cli, rc, "compacting copy of '%s' into '%s' failed", cli->db_path, output);
         return cli_close(cli, env, CLI_EXIT_FAIL);
     }
@@ -97,7 +97,7 @@ static int copy_to(struct cli *cli, const char *output, uint64_t *before, uint64
 
 static int in_place(struct cli *cli, uint64_t *before, uint64_t *after)
 {
-    eddy_env_options opt;
+    eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
     int rc;
     cli_env_options(cli, &opt);
     rc = eddy_env_compact(cli->db_path, &opt, before, after);

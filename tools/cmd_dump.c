@@ -101,8 +101,8 @@ static void queue_line(const char *name, const eddy_queue_info *info, bool json)
 
 static int dump_queue(eddy_env *env, const char *name, bool json)
 {
-    eddy_queue_info info;
-    eddy_queue_redrive_task tl[64];
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_redrive_task tl[64] = {EDDY_QUEUE_REDRIVE_TASK_INIT};
     size_t n = 0, i;
     int rc = eddy_queue_get_attributes(env, name, &info);
     if (rc == 0)
@@ -144,11 +144,11 @@ static void kv_line(const char *word, const char *name, json_t *o, const char *s
 
 static int dump_stream_meta(eddy_env *env, const char *name, bool json)
 {
-    eddy_stream_info info;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     eddy_stream_shard *shards = NULL;
     size_t n = 0, i;
     json_t *o;
-    int rc = eddy_stream_describe(env, name, &info);
+    int rc = eddy_stream_get_attributes(env, name, &info);
     if (rc == 0)
         rc = cli_stream_shards(env, name, &shards, &n);
     if (rc != 0)
@@ -203,6 +203,8 @@ static int print_record(void *ctx, const char *stream, const eddy_stream_record 
 static int dump_consumer(struct cli *cli, eddy_env *env, const char *stream, const char *consumer)
 {
     eddy_checkpoint *cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
+    if (cps != NULL)
+        EDDY_ARRAY_INIT(cps, EDDY_STREAM_SHARDS_MAX);
     size_t n = 0, i;
     int rc = cps == NULL
                  ? EDDY_ENOMEM
@@ -269,6 +271,10 @@ static int dump_one_consumer(struct cli *cli, eddy_env *env, const char *stream,
 {
     eddy_checkpoint *cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
     eddy_lease *ls = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *ls);
+    if (cps != NULL)
+        EDDY_ARRAY_INIT(cps, EDDY_STREAM_SHARDS_MAX);
+    if (ls != NULL)
+        EDDY_ARRAY_INIT(ls, EDDY_STREAM_SHARDS_MAX);
     size_t ncp = 0, nl = 0, held = 0, i;
     char label[EDDY_STREAM_NAME_MAX + EDDY_CONSUMER_NAME_MAX + 2];
     int rc = cps == NULL || ls == NULL
@@ -396,7 +402,8 @@ static int run(struct cli *cli, int argc, char **argv)
         {"consumers", no_argument, NULL, 'C'},
         {"stable", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
-    struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_ITER_TRIM_HORIZON, NULL, 0, 0};
+    struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
+                                 0};
     const char *queue = NULL, *consumer = NULL;
     bool json = false, consumers = false;
     eddy_env *env;
@@ -426,7 +433,7 @@ static int run(struct cli *cli, int argc, char **argv)
     if (queue != NULL && rd.stream != NULL)
         return cli_usage(cli, "give --queue or --stream, not both");
     if (queue != NULL && (rd.shard_id != EDDY_STREAM_NO_SHARD ||
-                          rd.type != EDDY_ITER_TRIM_HORIZON || rd.seq != NULL))
+                          rd.type != EDDY_STREAM_ITER_TRIM_HORIZON || rd.seq != NULL))
         return cli_usage(cli, "--queue takes --limit, not --shard, --from, --after, --at or "
                               "--latest");
     if (consumer != NULL && rd.stream == NULL)

@@ -88,7 +88,7 @@ static json_t *queue_header(const char *queue, const eddy_queue_info *info)
     json_t *h = json_object();
     json_object_set_new(h, "eddy_export", json_integer(CLI_EXPORT_VERSION));
     json_object_set_new(h, "queue", json_string(queue));
-    json_object_set_new(h, "attributes", cli_queue_options_json(&info->options));
+    json_object_set_new(h, "attributes", cli_queue_options_json(info));
     return h;
 }
 
@@ -115,6 +115,8 @@ static int consumer_checkpoints(eddy_env *env, const char *stream, const char *c
                                 json_t *cps)
 {
     eddy_checkpoint *cp = calloc(cap, sizeof *cp);
+    if (cp != NULL)
+        EDDY_ARRAY_INIT(cp, cap);
     size_t n = 0, i;
     int rc = cp != NULL ? eddy_checkpoint_list(env, stream, consumer, cp, cap, &n) : EDDY_ENOMEM;
     for (i = 0; rc == 0 && i < n; i++) {
@@ -141,7 +143,8 @@ static int stream_header(struct cli *cli, eddy_env *env, const char *stream,
     int rc = cli_stream_shards(env, stream, &sh, &n);
     json_object_set_new(h, "eddy_export", json_integer(CLI_EXPORT_VERSION));
     json_object_set_new(h, "stream", json_string(stream));
-    json_object_set_new(h, "attributes", cli_stream_options_json(&info->options));
+    eddy_stream_options o = cli_stream_options_of(info);
+    json_object_set_new(h, "attributes", cli_stream_options_json(&o));
     for (i = 0; rc == 0 && i < n; i++)
         json_array_append_new(shards, shard_lineage_json(&sh[i]));
     if (rc == 0)
@@ -178,7 +181,7 @@ static int interrupted(struct cli *cli, const char *output, uint64_t n, const ch
 static int export_queue(struct cli *cli, eddy_env *env, const char *queue, const char *output)
 {
     struct queue_export x = {stdout, queue, NULL, 0};
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     int rc = eddy_queue_get_attributes(env, queue, &info);
     if (rc != 0) {
         cli_fail(cli, rc, "cannot export queue '%s'", queue);
@@ -216,10 +219,11 @@ static int run(struct cli *cli, int argc, char **argv)
         {"shard", required_argument, NULL, CLI_OPT_SHARD},
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0}};
-    struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_ITER_TRIM_HORIZON, NULL, 0, 0};
+    struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
+                                 0};
     struct export_ctx x = {stdout, NULL, 0};
     const char *output = NULL, *queue = NULL;
-    eddy_stream_info info;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     uint64_t n = 0;
     eddy_env *env;
     int c, ex, rc = 0;
@@ -249,7 +253,7 @@ static int run(struct cli *cli, int argc, char **argv)
     cli_interrupt_install();
     if (queue != NULL)
         return cli_close(cli, env, export_queue(cli, env, queue, output));
-    if ((rc = eddy_stream_describe(env, rd.stream, &info)) != 0) {
+    if ((rc = eddy_stream_get_attributes(env, rd.stream, &info)) != 0) {
         cli_fail(cli, rc, "cannot export stream '%s'", rd.stream);
         return cli_close(cli, env, CLI_EXIT_FAIL);
     }

@@ -398,8 +398,9 @@ struct line_msg {
 
 struct queue_import {
     struct import_common c;
-    eddy_queue_options want; /* the header's attributes (c.header_line != 0) */
-    uint64_t stored_max;     /* --skip-existing: the highest msg_id the queue stores */
+    eddy_queue_info want;                   /* the header's attributes (c.header_line != 0) */
+    const char *srcs[EDDY_QUEUE_ALLOW_MAX]; /* want's allow_sources, for queue_wanted */
+    uint64_t stored_max;                    /* --skip-existing: highest msg_id stored */
     struct line_msg *msgs;
     eddy_queue_send_entry *sends;
     eddy_queue_restore_entry *restores;
@@ -459,6 +460,7 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
         return false;
     }
     memset(e, 0, sizeof *e);
+    e->size = sizeof *e;
     e->body.data = m->body;
     e->body.len = m->body_len;
     e->attrs = m->n_attrs != 0 ? m->attrs : NULL;
@@ -466,6 +468,7 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
     if (x->c.im->new_ids)
         return true;
     memset(r, 0, sizeof *r);
+    r->size = sizeof *r;
     r->body = e->body;
     r->attrs = e->attrs;
     r->attr_count = e->attr_count;
@@ -529,9 +532,10 @@ static int queue_header(struct cli *cli, void *ctx, json_t *h)
 }
 
 /* The header's attributes as options for create and set: an explicit zero timeout kept. */
-static eddy_queue_options queue_wanted(const struct queue_import *x)
+static eddy_queue_options queue_wanted(struct queue_import *x)
 {
-    eddy_queue_options o = x->want;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    cli_queue_options_of(&x->want, x->srcs, &o);
     if (o.visibility_timeout_ms == 0)
         o.visibility_timeout_ms = EDDY_QUEUE_ZERO_MS;
     return o;
@@ -545,7 +549,7 @@ static eddy_queue_options queue_wanted(const struct queue_import *x)
 static int queue_dlq(struct cli *cli, struct queue_import *x)
 {
     const char *dlq = x->want.dlq_name;
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     int rc;
     if (dlq[0] == '\0' || strcmp(dlq, x->c.name) == 0)
         return CLI_EXIT_OK; /* none, or itself: create refuses that with its own message */
@@ -571,7 +575,7 @@ static int queue_dlq(struct cli *cli, struct queue_import *x)
 /* An existing queue against the header: equal, kept (--keep-attributes) or changed. */
 static int queue_reconcile(struct cli *cli, struct queue_import *x, const eddy_queue_info *info)
 {
-    json_t *have = cli_queue_options_json(&info->options), *want = cli_queue_options_json(&x->want);
+    json_t *have = cli_queue_options_json(info), *want = cli_queue_options_json(&x->want);
     eddy_queue_options o = queue_wanted(x);
     bool changeable;
     char *diff = attr_diff(have, want, NULL, &changeable);
@@ -599,7 +603,7 @@ static int queue_target(struct cli *cli, void *ctx, const unsigned char *buf, si
     struct queue_import *x = ctx;
     eddy_queue_options o = queue_wanted(x);
     bool header = x->c.header_line != 0;
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     int ex = CLI_EXIT_OK, rc = eddy_queue_get_attributes(x->c.env, x->c.name, &info);
     (void)buf;
     (void)len;
@@ -621,8 +625,8 @@ static int queue_target(struct cli *cli, void *ctx, const unsigned char *buf, si
         rc = eddy_queue_scan(x->c.env, x->c.name, 0, 0, scan_nothing, NULL, &x->stored_max);
     if (rc != 0)
         return cli_fail(cli, rc, "cannot import into queue '%s'", x->c.name);
-    *batch_max = info.options.batch_max;
-    x->c.bytes_max = info.options.body_len_max; /* a batch's total, as eddy_queue_send_batch */
+    *batch_max = info.batch_max;
+    x->c.bytes_max = info.body_len_max; /* a batch's total, as eddy_queue_send_batch */
     return ex;
 }
 
@@ -643,8 +647,14 @@ static bool queue_alloc(void *ctx, uint32_t batch_max)
     struct queue_import *x = ctx;
     x->msgs = calloc(batch_max, sizeof *x->msgs);
     x->sends = calloc(batch_max, sizeof *x->sends);
+    if (x->sends != NULL)
+        EDDY_ARRAY_INIT(x->sends, batch_max);
     x->restores = calloc(batch_max, sizeof *x->restores);
+    if (x->restores != NULL)
+        EDDY_ARRAY_INIT(x->restores, batch_max);
     x->res = calloc(batch_max, sizeof *x->res);
+    if (x->res != NULL)
+        EDDY_ARRAY_INIT(x->res, batch_max);
     return x->msgs != NULL && x->sends != NULL && x->restores != NULL && x->res != NULL;
 }
 
@@ -704,6 +714,7 @@ static void record_release(void *ctx, size_t i)
     free((void *)(uintptr_t)e->partition_key.data);
     free((void *)(uintptr_t)e->data.data);
     memset(e, 0, sizeof *e);
+    e->size = sizeof *e;
 }
 
 static bool record_parse(void *ctx, json_t *o, size_t i, const char **why)
@@ -717,6 +728,7 @@ static bool record_parse(void *ctx, json_t *o, size_t i, const char **why)
     bool ok = cli_json_get_body(o, "partition_key", "partition_key_encoding", &pk, &pk_len);
     ok = ok && cli_json_get_body(o, "data", "data_encoding", &data, &data_len);
     memset(e, 0, sizeof *e);
+    e->size = sizeof *e;
     e->partition_key.data = pk;
     e->partition_key.len = pk_len;
     e->data.data = data;
@@ -728,6 +740,7 @@ static bool record_parse(void *ctx, json_t *o, size_t i, const char **why)
     if (x->c.im->new_ids)
         return true;
     memset(r, 0, sizeof *r);
+    r->size = sizeof *r;
     r->partition_key = e->partition_key;
     r->data = e->data;
     r->arrival_ms = json_u64(o, "arrival_ms", NULL);
@@ -1056,9 +1069,8 @@ static int stream_finish(struct cli *cli, void *ctx)
                 x->n_cps);
     for (i = 0; ex == 0 && !x->c.im->new_ids && i < x->n_cps; i++) {
         const struct saved_checkpoint *cp = &x->cps[i];
-        eddy_checkpoint_write w;
+        eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
         int rc;
-        memset(&w, 0, sizeof w);
         w.stream = x->c.name;
         w.consumer = cp->consumer;
         w.shard_id = cp->shard_id;
@@ -1085,7 +1097,8 @@ static int stream_finish(struct cli *cli, void *ctx)
  * the hash and the shards at creation can change). */
 static int stream_reconcile(struct cli *cli, struct stream_import *x, const eddy_stream_info *info)
 {
-    json_t *have = cli_stream_options_json(&info->options);
+    eddy_stream_options io = cli_stream_options_of(info);
+    json_t *have = cli_stream_options_json(&io);
     json_t *want = cli_stream_options_json(&x->want);
     bool changeable;
     char *diff = attr_diff(have, want, stream_changeable, &changeable);
@@ -1149,11 +1162,11 @@ static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, s
 {
     struct stream_import *x = ctx;
     bool header = x->c.header_line != 0;
-    eddy_stream_options o;
-    eddy_stream_info info;
-    int ex = CLI_EXIT_OK, rc = eddy_stream_describe(x->c.env, x->c.name, &info);
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+    int ex = CLI_EXIT_OK, rc = eddy_stream_get_attributes(x->c.env, x->c.name, &info);
     if (rc == EDDY_ENOTFOUND && x->c.im->create) {
-        memset(&o, 0, sizeof o);
+        o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
         o.shard_count = x->c.im->new_ids ? 1 : max_shard_id(buf, len) + 1;
         rc = eddy_stream_create(x->c.env, x->c.name, header ? &x->want : &o);
         if (rc != 0 && header)
@@ -1164,14 +1177,14 @@ static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, s
         ex = stream_reconcile(cli, x, &info);
     }
     if (rc == 0 && ex == 0)
-        rc = eddy_stream_describe(x->c.env, x->c.name, &info);
+        rc = eddy_stream_get_attributes(x->c.env, x->c.name, &info);
     if (rc != 0)
         return cli_fail(cli, rc, "cannot import into stream '%s'", x->c.name);
     if (ex == 0 && header && !x->c.im->new_ids && x->n_lin > 0)
-        ex = lineage_check(cli, x, info.options.shard_count);
+        ex = lineage_check(cli, x, info.shard_count);
     if (ex == 0 && x->c.im->skip_existing && (rc = stream_newest(x)) != 0)
         return cli_fail(cli, rc, "cannot read the shards of stream '%s'", x->c.name);
-    *batch_max = info.options.batch_max;
+    *batch_max = info.batch_max;
     return ex;
 }
 
@@ -1179,9 +1192,15 @@ static bool stream_alloc(void *ctx, uint32_t batch_max)
 {
     struct stream_import *x = ctx;
     x->puts = calloc(batch_max, sizeof *x->puts);
+    if (x->puts != NULL)
+        EDDY_ARRAY_INIT(x->puts, batch_max);
     x->restores = calloc(batch_max, sizeof *x->restores);
+    if (x->restores != NULL)
+        EDDY_ARRAY_INIT(x->restores, batch_max);
     x->seqs = calloc(batch_max, sizeof *x->seqs);
     x->res = calloc(batch_max, sizeof *x->res);
+    if (x->res != NULL)
+        EDDY_ARRAY_INIT(x->res, batch_max);
     return x->puts != NULL && x->restores != NULL && x->seqs != NULL && x->res != NULL;
 }
 

@@ -147,11 +147,12 @@ static bool dur32(const char *arg, uint32_t *out, bool zero_explicit)
     return true;
 }
 
-static bool parse_allow(const char *arg, eddy_queue_options *o)
+static bool parse_allow(const char *arg, eddy_queue_info *o)
 {
     const char *p = arg;
     size_t n = 0;
     memset(o->allow_sources, 0, sizeof o->allow_sources);
+    o->allow_source_count = 0;
     if (strcmp(arg, "all") == 0) {
         o->redrive_allow = EDDY_QUEUE_ALLOW_ALL;
         return true;
@@ -166,6 +167,7 @@ static bool parse_allow(const char *arg, eddy_queue_options *o)
         if (n == EDDY_QUEUE_ALLOW_MAX || len == 0 || len > EDDY_QUEUE_NAME_MAX)
             return false;
         memcpy(o->allow_sources[n++], p, len);
+        o->allow_source_count = n;
         p += len;
         if (*p == ',')
             p++;
@@ -174,7 +176,7 @@ static bool parse_allow(const char *arg, eddy_queue_options *o)
 }
 
 /* Apply one attribute option to o and mask; 1 = handled, 0 = not an attribute, -1 = bad. */
-static int queue_attr_option(int c, const char *arg, eddy_queue_options *o, uint32_t *mask)
+static int queue_attr_option(int c, const char *arg, eddy_queue_info *o, uint32_t *mask)
 {
     uint64_t v;
     switch (c) {
@@ -240,13 +242,13 @@ static int one_name(struct cli *cli, int argc, char **argv, const char **name)
 }
 
 /*
- * What `queue create` asked for, as the library reads it: the options given, and for each one
+ * What `queue create` asked for, as the library reads it: the attributes given, and for each one
  * not given (zero) its default from include/eddy.h (eddy_queue_options). A visibility timeout
  * of EDDY_QUEUE_ZERO_MS is 0.
  */
-static eddy_queue_options asked_options(const eddy_queue_options *o)
+static eddy_queue_info asked_options(const eddy_queue_info *a)
 {
-    eddy_queue_options w = *o;
+    eddy_queue_info w = *a;
     if (w.visibility_timeout_ms == 0)
         w.visibility_timeout_ms = 30000;
     else if (w.visibility_timeout_ms == EDDY_QUEUE_ZERO_MS)
@@ -265,16 +267,16 @@ static eddy_queue_options asked_options(const eddy_queue_options *o)
 
 /* `queue create` of an existing queue with other attributes: name each difference. */
 static int create_mismatch(struct cli *cli, eddy_env *env, const char *name,
-                           const eddy_queue_options *o)
+                           const eddy_queue_info *a)
 {
-    eddy_queue_info info;
-    eddy_queue_options want = asked_options(o);
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_info want = asked_options(a);
     json_t *have_j, *want_j;
     char *diff;
     int rc = eddy_queue_get_attributes(env, name, &info);
     if (rc != 0)
         return cli_fail(cli, rc, "queue '%s' exists with different attributes", name);
-    have_j = cli_queue_options_json(&info.options);
+    have_j = cli_queue_options_json(&info);
     want_j = cli_queue_options_json(&want);
     diff = cli_json_diff(have_j, want_j, "asked");
     cli_err(cli,
@@ -291,12 +293,13 @@ static int q_create(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS QUEUE_ATTR_LONGOPTS{NULL, 0, NULL, 0}};
-    eddy_queue_options o;
+    eddy_queue_info a = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    const char *srcs[EDDY_QUEUE_ALLOW_MAX];
     uint32_t mask = 0;
     const char *name = NULL;
     eddy_env *env;
     int c, ex, rc;
-    memset(&o, 0, sizeof o);
     int idx = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         int r;
@@ -305,7 +308,7 @@ static int q_create(struct cli *cli, int argc, char **argv)
                 return ex;
             continue;
         }
-        r = queue_attr_option(c, optarg, &o, &mask);
+        r = queue_attr_option(c, optarg, &a, &mask);
         if (r < 0)
             return cli_usage(cli, "bad value '%s' for --%s", optarg, longopts[idx].name);
     }
@@ -313,9 +316,10 @@ static int q_create(struct cli *cli, int argc, char **argv)
         return ex;
     if ((ex = cli_open(cli, CLI_OPEN_CREATE, &env)) != 0)
         return ex;
+    cli_queue_options_of(&a, srcs, &o);
     rc = eddy_queue_create(env, name, &o);
     if (rc == EDDY_EEXIST)
-        return cli_close(cli, env, create_mismatch(cli, env, name, &o));
+        return cli_close(cli, env, create_mismatch(cli, env, name, &a));
     if (rc != 0) {
         cli_fail(cli, rc, "cannot create queue '%s'", name);
         return cli_close(cli, env, CLI_EXIT_FAIL);
@@ -355,7 +359,7 @@ static int q_list(struct cli *cli, int argc, char **argv)
     }
     plen = strlen(prefix);
     for (i = 0; i < n; i++) {
-        eddy_queue_info info;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
         json_t *o;
         if (strncmp(names[i], prefix, plen) != 0)
             continue;
@@ -375,7 +379,7 @@ static int q_list(struct cli *cli, int argc, char **argv)
         json_object_set_new(o, "messages", json_integer((json_int_t)info.messages));
         json_object_set_new(o, "visible_approx", json_integer((json_int_t)info.visible_approx));
         json_object_set_new(o, "in_flight_approx", json_integer((json_int_t)info.in_flight_approx));
-        json_object_set_new(o, "dlq", json_string(info.options.dlq_name));
+        json_object_set_new(o, "dlq", json_string(info.dlq_name));
         cli_json_print_line(stdout, o);
     }
     cli_free_names(names, n);
@@ -384,7 +388,7 @@ static int q_list(struct cli *cli, int argc, char **argv)
 
 json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
 {
-    json_t *j = json_object(), *attrs = cli_queue_options_json(&info->options);
+    json_t *j = json_object(), *attrs = cli_queue_options_json(info);
     json_object_set_new(j, "name", json_string(name));
     json_object_set_new(j, "id", json_integer((json_int_t)info->id));
     json_object_set_new(j, "created_ms", json_integer((json_int_t)info->created_ms));
@@ -400,7 +404,7 @@ json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
 
 static void print_info_text(const char *name, const eddy_queue_info *info)
 {
-    const eddy_queue_options *o = &info->options;
+    const eddy_queue_info *o = info;
     char t1[40], t2[40], d[40];
     size_t i;
     cli_format_time(info->created_ms, t1, sizeof t1);
@@ -426,7 +430,7 @@ static void print_info_text(const char *name, const eddy_queue_info *info)
     printf("max receive count   %u\n", o->max_receive_count);
     if (o->redrive_allow == EDDY_QUEUE_ALLOW_BY_QUEUE) {
         printf("redrive allow       ");
-        for (i = 0; i < EDDY_QUEUE_ALLOW_MAX && o->allow_sources[i][0] != '\0'; i++)
+        for (i = 0; i < o->allow_source_count && i < EDDY_QUEUE_ALLOW_MAX; i++)
             printf("%s%s", i != 0 ? "," : "", o->allow_sources[i]);
         printf("\n");
     } else {
@@ -437,7 +441,7 @@ static void print_info_text(const char *name, const eddy_queue_info *info)
 }
 
 /* Merge the changed fields into the current options, keeping fields set together consistent. */
-static void merge_attrs(eddy_queue_options *cur, const eddy_queue_options *chg, uint32_t mask,
+static void merge_attrs(eddy_queue_info *cur, const eddy_queue_info *chg, uint32_t mask,
                         bool dlq_given, bool maxrecv_given)
 {
     if (mask & EDDY_QUEUE_SET_VISIBILITY)
@@ -457,6 +461,7 @@ static void merge_attrs(eddy_queue_options *cur, const eddy_queue_options *chg, 
     if (mask & EDDY_QUEUE_SET_REDRIVE_ALLOW) {
         cur->redrive_allow = chg->redrive_allow;
         memcpy(cur->allow_sources, chg->allow_sources, sizeof cur->allow_sources);
+        cur->allow_source_count = chg->allow_source_count;
     }
     if (mask & EDDY_QUEUE_SET_IN_FLIGHT_MAX)
         cur->in_flight_max = chg->in_flight_max;
@@ -472,15 +477,16 @@ static int q_attrs(struct cli *cli, int argc, char **argv)
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS QUEUE_ATTR_LONGOPTS{"json", no_argument, NULL, OPT_JSON},
         {NULL, 0, NULL, 0}};
-    eddy_queue_options chg;
-    eddy_queue_info info;
+    eddy_queue_info chg = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    const char *srcs[EDDY_QUEUE_ALLOW_MAX];
     uint32_t mask = 0;
     bool json = false, dlq_given = false, maxrecv_given = false;
     const char *name = NULL;
     eddy_env *env;
     int c, ex, rc;
     int idx = 0;
-    memset(&chg, 0, sizeof chg);
     while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         if (cli_common_option(cli, &cli_cmd_queue, c, optarg, &ex)) {
             if (ex >= 0)
@@ -503,8 +509,9 @@ static int q_attrs(struct cli *cli, int argc, char **argv)
     if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
         goto fail;
     if (mask != 0) {
-        merge_attrs(&info.options, &chg, mask, dlq_given, maxrecv_given);
-        if ((rc = eddy_queue_set_attributes(env, name, &info.options, mask)) != 0) {
+        merge_attrs(&info, &chg, mask, dlq_given, maxrecv_given);
+        cli_queue_options_of(&info, srcs, &o);
+        if ((rc = eddy_queue_set_attributes(env, name, &o, mask)) != 0) {
             cli_fail(cli, rc, "cannot change the attributes of queue '%s'", name);
             return cli_close(cli, env, CLI_EXIT_FAIL);
         }

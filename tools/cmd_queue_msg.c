@@ -141,7 +141,7 @@ static size_t next_batch(const unsigned char *buf, size_t len, size_t *pos, size
                          eddy_queue_send_entry *ents, size_t *lines)
 {
     size_t n = 0, bytes = 0;
-    while (*pos < len && n < info->options.batch_max) {
+    while (*pos < len && n < info->batch_max) {
         const unsigned char *nl = memchr(buf + *pos, '\n', len - *pos);
         size_t end = nl != NULL ? (size_t)(nl - buf) : len, size;
         if (end > *pos) {
@@ -149,7 +149,7 @@ static size_t next_batch(const unsigned char *buf, size_t len, size_t *pos, size
             ents[n].body.data = buf + *pos;
             ents[n].body.len = end - *pos;
             size = cli_queue_entry_size(&ents[n]);
-            if (n > 0 && bytes + size > info->options.body_len_max)
+            if (n > 0 && bytes + size > info->body_len_max)
                 break; /* the next batch starts with this line */
             bytes += size;
             lines[n++] = *line + 1;
@@ -164,16 +164,20 @@ static size_t next_batch(const unsigned char *buf, size_t len, size_t *pos, size
 static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned char *buf,
                       size_t len, const eddy_queue_send_entry *proto, bool quiet)
 {
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     eddy_queue_send_entry *ents = NULL;
     eddy_queue_send_result *res = NULL;
     size_t *lines = NULL, pos = 0, line = 0, n, i;
     int rc, result = CLI_EXIT_OK;
     if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
         return cli_fail(cli, rc, "cannot read queue '%s'", name);
-    ents = calloc(info.options.batch_max, sizeof *ents);
-    res = calloc(info.options.batch_max, sizeof *res);
-    lines = calloc(info.options.batch_max, sizeof *lines);
+    ents = calloc(info.batch_max, sizeof *ents);
+    if (ents != NULL)
+        EDDY_ARRAY_INIT(ents, info.batch_max);
+    res = calloc(info.batch_max, sizeof *res);
+    if (res != NULL)
+        EDDY_ARRAY_INIT(res, info.batch_max);
+    lines = calloc(info.batch_max, sizeof *lines);
     if (ents == NULL || res == NULL || lines == NULL) {
         result = CLI_EXIT_FAIL;
         cli_err(cli, "out of memory");
@@ -188,8 +192,7 @@ static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned
         for (i = 0; i < n; i++) {
             if (res[i].rc == EDDY_ETOOBIG) {
                 cli_err(cli, "line %zu: %s: message of %zu bytes exceeds body_len_max %u", lines[i],
-                        eddy_errname(res[i].rc), cli_queue_entry_size(&ents[i]),
-                        info.options.body_len_max);
+                        eddy_errname(res[i].rc), cli_queue_entry_size(&ents[i]), info.body_len_max);
                 result = CLI_EXIT_FAIL;
             } else if (res[i].rc != 0) {
                 cli_err(cli, "line %zu: %s: %s", lines[i], eddy_errname(res[i].rc),
@@ -256,9 +259,10 @@ int cli_queue_send(struct cli *cli, int argc, char **argv)
     unsigned char *buf = NULL;
     size_t len = 0;
     eddy_env *env;
-    eddy_queue_send_result res;
+    eddy_queue_send_result res = EDDY_QUEUE_SEND_RESULT_INIT;
     int ex, rc;
     memset(&a, 0, sizeof a);
+    a.proto = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     if ((ex = send_parse(cli, argc, argv, &a)) >= 0)
         goto done;
     ex = CLI_EXIT_USAGE;
@@ -397,13 +401,12 @@ static int receive_parse(struct cli *cli, int argc, char **argv, uint64_t *max,
 
 int cli_queue_receive(struct cli *cli, int argc, char **argv)
 {
-    eddy_queue_receive_options ro;
-    eddy_queue_info info;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     uint64_t max = 1, got = 0;
     const char *name = NULL;
     eddy_env *env;
     int ex, rc = 0;
-    memset(&ro, 0, sizeof ro);
     if ((ex = receive_parse(cli, argc, argv, &max, &ro)) >= 0)
         return ex;
     if (optind + 1 != argc)
@@ -415,15 +418,15 @@ int cli_queue_receive(struct cli *cli, int argc, char **argv)
         goto fail;
     while (got < max) {
         eddy_queue_batch *batch = NULL;
-        const eddy_queue_message *msgs;
         size_t n, i;
         uint64_t want = max - got;
-        ro.max_messages = (uint32_t)(want < info.options.batch_max ? want : info.options.batch_max);
+        ro.max_messages = (uint32_t)(want < info.batch_max ? want : info.batch_max);
         if ((rc = eddy_queue_receive(env, name, &ro, &batch)) != 0)
             break;
-        msgs = eddy_queue_batch_messages(batch, &n);
+        n = eddy_queue_batch_count(batch);
         for (i = 0; i < n; i++)
-            cli_json_print_line(stdout, cli_queue_message_json(name, &msgs[i]));
+            cli_json_print_line(stdout,
+                                cli_queue_message_json(name, eddy_queue_batch_message(batch, i)));
         eddy_queue_batch_free(batch);
         got += n;
         /* Stop when the queue had fewer than asked for, and after one call with a visibility
@@ -500,21 +503,22 @@ static bool receipts_from_stdin(const struct cli *cli, struct receipts *rs)
 static int ack_batches(struct cli *cli, eddy_env *env, const char *name, struct receipts *rs,
                        bool visibility, uint32_t timeout_ms)
 {
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     eddy_queue_visibility_entry *ve = NULL;
     int *results = NULL, rc, result = CLI_EXIT_OK;
     size_t pos, i, done = 0;
     if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
         return cli_fail(cli, rc, "cannot read queue '%s'", name);
-    results = calloc(info.options.batch_max, sizeof *results);
-    ve = calloc(info.options.batch_max, sizeof *ve);
+    results = calloc(info.batch_max, sizeof *results);
+    ve = calloc(info.batch_max, sizeof *ve);
     if (results == NULL || ve == NULL) {
         result = CLI_EXIT_FAIL;
         goto done;
     }
-    for (pos = 0; pos < rs->n; pos += info.options.batch_max) {
-        size_t n = rs->n - pos < info.options.batch_max ? rs->n - pos : info.options.batch_max;
+    for (pos = 0; pos < rs->n; pos += info.batch_max) {
+        size_t n = rs->n - pos < info.batch_max ? rs->n - pos : info.batch_max;
         for (i = 0; i < n; i++) {
+            ve[i].size = sizeof ve[i];
             ve[i].receipt = rs->r[pos + i];
             ve[i].timeout_ms = timeout_ms;
         }

@@ -46,7 +46,7 @@ enum { OPT_FROM = 0x400, OPT_TO, OPT_RATE, OPT_DRY, OPT_DETACH, OPT_JSON, OPT_QU
 /* Find task `id` of `source`; 0 and *out filled, or an EDDY_E* code. */
 static int find_task(eddy_env *env, const char *source, uint64_t id, eddy_queue_redrive_task *out)
 {
-    eddy_queue_redrive_task tl[64];
+    eddy_queue_redrive_task tl[64] = {EDDY_QUEUE_REDRIVE_TASK_INIT};
     size_t n = 0, i;
     int rc = eddy_queue_redrive_list(env, source, tl, 64, &n);
     if (rc != 0)
@@ -63,7 +63,7 @@ static int find_task(eddy_env *env, const char *source, uint64_t id, eddy_queue_
 /* Drive task `id` of `source` until it is no longer running. */
 static int drive(struct cli *cli, eddy_env *env, const char *source, uint64_t id)
 {
-    eddy_queue_redrive_task t;
+    eddy_queue_redrive_task t = EDDY_QUEUE_REDRIVE_TASK_INIT;
     struct cli_progress *prog = NULL;
     uint64_t moved;
     int rc;
@@ -90,8 +90,8 @@ static int drive(struct cli *cli, eddy_env *env, const char *source, uint64_t id
 static int dry_run(struct cli *cli, const char *from, const char *to)
 {
     eddy_env *env;
-    eddy_queue_stat st;
-    eddy_queue_info info;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     int ex, rc;
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
@@ -163,7 +163,7 @@ static int start(struct cli *cli, int argc, char **argv)
 
 static int list_queue(struct cli *cli, eddy_env *env, const char *q, bool json)
 {
-    eddy_queue_redrive_task tl[64];
+    eddy_queue_redrive_task tl[64] = {EDDY_QUEUE_REDRIVE_TASK_INIT};
     size_t n = 0, i;
     int rc = eddy_queue_redrive_list(env, q, tl, 64, &n);
     if (rc == EDDY_ENOTFOUND)
@@ -206,7 +206,7 @@ static int list(struct cli *cli, int argc, char **argv)
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
     if (queue != NULL) {
-        eddy_queue_info info;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
         rc = eddy_queue_get_attributes(env, queue, &info);
         result = rc != 0 ? cli_fail(cli, rc, "cannot list the redrive tasks of '%s'", queue)
                          : list_queue(cli, env, queue, json);
@@ -231,7 +231,7 @@ static int find_source(struct cli *cli, eddy_env *env, uint64_t id, char *dst, s
     if (rc != 0)
         return cli_fail(cli, rc, "cannot list queues");
     for (i = 0; i < n; i++) {
-        eddy_queue_redrive_task t;
+        eddy_queue_redrive_task t = EDDY_QUEUE_REDRIVE_TASK_INIT;
         if (find_task(env, names[i], id, &t) == 0 && t.status == EDDY_QUEUE_TASK_RUNNING) {
             snprintf(dst, dst_cap, "%s", names[i]);
             found++;
@@ -290,7 +290,7 @@ static int any_running(eddy_env *env, bool *out)
     int rc = cli_queue_names(env, &names, &n);
     *out = false;
     for (i = 0; i < n && rc == 0 && !*out; i++) {
-        eddy_queue_redrive_task tl[64];
+        eddy_queue_redrive_task tl[64] = {EDDY_QUEUE_REDRIVE_TASK_INIT};
         size_t nt = 0, k;
         rc = eddy_queue_redrive_list(env, names[i], tl, 64, &nt);
         if (rc == EDDY_ENOTFOUND)

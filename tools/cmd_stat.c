@@ -157,9 +157,9 @@ void cli_task_text(const eddy_queue_redrive_task *t)
 static int stat_queue(struct cli *cli, eddy_env *env, const char *name, json_t *queues,
                       json_t *tasks)
 {
-    eddy_queue_info info;
-    eddy_queue_stat st;
-    eddy_queue_redrive_task tl[16];
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
+    eddy_queue_redrive_task tl[16] = {EDDY_QUEUE_REDRIVE_TASK_INIT};
     size_t nt = 0, i;
     int rc = eddy_queue_get_attributes(env, name, &info);
     if (rc == 0)
@@ -179,8 +179,8 @@ static int stat_queue(struct cli *cli, eddy_env *env, const char *name, json_t *
         json_object_set_new(o, "delayed", json_integer((json_int_t)st.delayed));
         json_object_set_new(o, "expired", json_integer((json_int_t)st.expired));
         json_object_set_new(o, "oldest_age_ms", json_integer((json_int_t)st.oldest_age_ms));
-        json_object_set_new(o, "dlq", json_string(info.options.dlq_name));
-        json_object_set_new(o, "max_receive_count", json_integer(info.options.max_receive_count));
+        json_object_set_new(o, "dlq", json_string(info.dlq_name));
+        json_object_set_new(o, "max_receive_count", json_integer(info.max_receive_count));
         json_array_append_new(queues, o);
     } else {
         char age[40];
@@ -190,9 +190,8 @@ static int stat_queue(struct cli *cli, eddy_env *env, const char *name, json_t *
                name, (unsigned long long)st.messages, (unsigned long long)st.visible,
                (unsigned long long)st.in_flight, (unsigned long long)st.delayed,
                (unsigned long long)st.expired, age);
-        if (info.options.dlq_name[0] != '\0')
-            printf(", dead letters to %s after %u receives", info.options.dlq_name,
-                   info.options.max_receive_count);
+        if (info.dlq_name[0] != '\0')
+            printf(", dead letters to %s after %u receives", info.dlq_name, info.max_receive_count);
         printf("\n");
     }
     for (i = 0; i < nt; i++) {
@@ -230,6 +229,8 @@ static int stat_consumer(struct cli *cli, eddy_env *env, const char *stream, con
                          json_t *arr)
 {
     eddy_checkpoint *cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
+    if (cps != NULL)
+        EDDY_ARRAY_INIT(cps, EDDY_STREAM_SHARDS_MAX);
     size_t ncp = 0, i;
     int rc = cps == NULL
                  ? EDDY_ENOMEM
@@ -259,12 +260,12 @@ static int stat_stream(struct cli *cli, eddy_env *env, const char *name, const c
                        json_t *streams)
 {
     struct cli_name_list consumers = {NULL, 0, 0};
-    eddy_stream_info info;
-    eddy_stream_usage use;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+    eddy_stream_usage use = EDDY_STREAM_USAGE_INIT;
     eddy_stream_shard *shards = NULL;
     size_t n = 0, i;
     json_t *o = NULL, *sh = NULL, *cp = NULL;
-    int rc = eddy_stream_describe(env, name, &info);
+    int rc = eddy_stream_get_attributes(env, name, &info);
     if (rc == 0)
         rc = cli_stream_shards(env, name, &shards, &n);
     if (rc == 0)
@@ -327,7 +328,7 @@ static int run(struct cli *cli, int argc, char **argv)
     bool json = false;
     const char *only = NULL, *consumer = NULL;
     eddy_env *env;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     char **names = NULL;
     size_t n = 0, i;
     json_t *root = NULL, *queues = NULL, *tasks = NULL, *streams = NULL;
@@ -369,7 +370,7 @@ static int run(struct cli *cli, int argc, char **argv)
         result = stat_readers(cli, env, NULL);
     }
     if (only != NULL) {
-        rc = eddy_queue_get_attributes(env, only, &(eddy_queue_info){0});
+        rc = eddy_queue_get_attributes(env, only, &(eddy_queue_info)EDDY_QUEUE_INFO_INIT);
         if (rc != 0)
             result = cli_fail(cli, rc, "cannot read queue '%s'", only);
         else

@@ -63,7 +63,7 @@ enum {
 
 const char *cli_shard_state(int state)
 {
-    return state == EDDY_SHARD_OPEN ? "open" : "closed";
+    return state == EDDY_STREAM_SHARD_OPEN ? "open" : "closed";
 }
 
 int cli_stream_names(eddy_env *env, char ***names, size_t *n)
@@ -89,6 +89,8 @@ int cli_stream_shards(eddy_env *env, const char *name, eddy_stream_shard **out, 
     /* Shards may be added between the two calls: leave room and retry once on EBUFS. */
     need += 8;
     s = calloc(need, sizeof *s);
+    if (s != NULL)
+        EDDY_ARRAY_INIT(s, need);
     if (s == NULL)
         return EDDY_ENOMEM;
     rc = eddy_stream_list_shards(env, name, s, need, n);
@@ -129,16 +131,15 @@ static int read_shard(struct cli *cli, eddy_env *env, const struct cli_stream_re
                       uint32_t shard, cli_record_fn fn, void *ctx, uint64_t *n_out)
 {
     eddy_stream_iterator it;
-    eddy_stream_read_options ro;
+    eddy_stream_read_options ro = EDDY_STREAM_READ_OPTIONS_INIT;
     int rc = eddy_stream_get_iterator(env, rd->stream, shard, rd->type, rd->seq, rd->at_ms, &it);
     if (rc != 0) {
         cli_fail(cli, rc, "stream '%s' shard %u: no iterator", rd->stream, shard);
         return rc;
     }
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_stream_read_options)EDDY_STREAM_READ_OPTIONS_INIT;
     for (;;) {
         eddy_stream_batch *b = NULL;
-        const eddy_stream_record *recs;
         const eddy_stream_read_info *info;
         size_t n, i;
         bool more;
@@ -152,10 +153,10 @@ static int read_shard(struct cli *cli, eddy_env *env, const struct cli_stream_re
             cli_fail(cli, rc, "reading stream '%s' shard %u", rd->stream, shard);
             return rc;
         }
-        recs = eddy_stream_batch_records(b, &n);
+        n = eddy_stream_batch_count(b);
         info = eddy_stream_batch_info(b);
         for (i = 0; i < n && rc == 0; i++) {
-            if (fn(ctx, rd->stream, &recs[i]) != 0)
+            if (fn(ctx, rd->stream, eddy_stream_batch_record(b, i)) != 0)
                 rc = EDDY_EUSER;
             (*n_out)++;
         }
@@ -213,12 +214,11 @@ static int s_create(struct cli *cli, int argc, char **argv)
         {"batch-max", required_argument, NULL, OPT_BATCH},
         {"iterator-ttl", required_argument, NULL, OPT_TTL},
         {NULL, 0, NULL, 0}};
-    eddy_stream_options o;
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
     const char *name = NULL;
     uint64_t v;
     eddy_env *env;
     int c, ex, rc, idx = 0;
-    memset(&o, 0, sizeof o);
     while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         bool ok = true;
         if (cli_common_option(cli, &cli_cmd_stream, c, optarg, &ex)) {
@@ -262,7 +262,8 @@ static json_t *info_json(const char *name, const eddy_stream_info *i)
     json_object_set_new(o, "id", json_integer((json_int_t)i->id));
     json_object_set_new(o, "created_ms", json_integer((json_int_t)i->created_ms));
     json_object_set_new(o, "modified_ms", json_integer((json_int_t)i->modified_ms));
-    json_t *attrs = cli_stream_options_json(&i->options); /* the export header's keys */
+    eddy_stream_options opts = cli_stream_options_of(i);
+    json_t *attrs = cli_stream_options_json(&opts); /* the export header's keys */
     json_object_update(o, attrs);
     json_decref(attrs);
     json_object_set_new(o, "open_shards", json_integer(i->open_shards));
@@ -316,7 +317,7 @@ static int s_list_describe(struct cli *cli, int argc, char **argv, bool describe
         n = 1;
     }
     for (i = 0; i < n && rc == 0; i++) {
-        eddy_stream_info info;
+        eddy_stream_info info = EDDY_STREAM_INFO_INIT;
         json_t *o;
         if (strncmp(list[i], prefix, strlen(prefix)) != 0)
             continue;
@@ -324,7 +325,7 @@ static int s_list_describe(struct cli *cli, int argc, char **argv, bool describe
             printf("%s\n", list[i]);
             continue;
         }
-        rc = eddy_stream_describe(env, list[i], &info);
+        rc = eddy_stream_get_attributes(env, list[i], &info);
         if (rc == EDDY_ENOTFOUND && !describe) {
             rc = 0;
             continue;
@@ -384,18 +385,22 @@ static void print_put(const eddy_stream_put_result *r)
 int cli_stream_put_lines(struct cli *cli, eddy_env *env, const char *name, unsigned char *buf,
                          size_t len, const eddy_stream_put_entry *proto, bool quiet)
 {
-    eddy_stream_info info;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     eddy_stream_put_entry *ents;
     eddy_stream_put_result *res;
     size_t pos = 0, i;
     int rc, result = CLI_EXIT_OK;
-    if ((rc = eddy_stream_describe(env, name, &info)) != 0)
+    if ((rc = eddy_stream_get_attributes(env, name, &info)) != 0)
         return cli_fail(cli, rc, "cannot put into stream '%s'", name);
-    ents = calloc(info.options.batch_max, sizeof *ents);
-    res = calloc(info.options.batch_max, sizeof *res);
+    ents = calloc(info.batch_max, sizeof *ents);
+    if (ents != NULL)
+        EDDY_ARRAY_INIT(ents, info.batch_max);
+    res = calloc(info.batch_max, sizeof *res);
+    if (res != NULL)
+        EDDY_ARRAY_INIT(res, info.batch_max);
     while (ents != NULL && res != NULL && pos < len && result == 0) {
         size_t n = 0;
-        while (pos < len && n < info.options.batch_max) {
+        while (pos < len && n < info.batch_max) {
             unsigned char *nl = memchr(buf + pos, '\n', len - pos);
             size_t end = nl != NULL ? (size_t)(nl - buf) : len;
             if (end > pos) {
@@ -437,15 +442,14 @@ static int s_put(struct cli *cli, int argc, char **argv)
         {"hash-key", required_argument, NULL, OPT_HASHKEY},
         {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0}};
-    eddy_stream_put_entry e;
-    eddy_stream_put_result r;
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     const char *name = NULL, *file = NULL, *key = NULL;
     bool lines = false, quiet = false;
     unsigned char *buf = NULL;
     size_t len = 0;
     eddy_env *env;
     int c, ex, rc;
-    memset(&e, 0, sizeof e);
     while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
         if (cli_common_option(cli, &cli_cmd_stream, c, optarg, &ex)) {
             if (ex >= 0)
@@ -515,17 +519,17 @@ int cli_stream_read_option(struct cli *cli, int c, const char *arg, struct cli_s
         return 0;
     case CLI_OPT_FROM:
     case CLI_OPT_AFTER:
-        rd->type =
-            c == CLI_OPT_FROM ? EDDY_ITER_AT_SEQUENCE_NUMBER : EDDY_ITER_AFTER_SEQUENCE_NUMBER;
+        rd->type = c == CLI_OPT_FROM ? EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER
+                                     : EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER;
         rd->seq = arg;
         return 0;
     case CLI_OPT_AT:
         if (!cli_parse_time_ms(arg, &rd->at_ms))
             return cli_usage(cli, "bad --at time '%s' (RFC 3339)", arg);
-        rd->type = EDDY_ITER_AT_TIMESTAMP;
+        rd->type = EDDY_STREAM_ITER_AT_TIMESTAMP;
         return 0;
     case CLI_OPT_LATEST:
-        rd->type = EDDY_ITER_LATEST;
+        rd->type = EDDY_STREAM_ITER_LATEST;
         return 0;
     case CLI_OPT_LIMIT:
         if (!cli_parse_u64(arg, UINT64_MAX, &rd->limit) || rd->limit == 0)
@@ -540,7 +544,8 @@ static int s_get(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_STREAM_READ_LONGOPTS CLI_COMMON_LONGOPTS{NULL, 0, NULL, 0}};
-    struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_ITER_TRIM_HORIZON, NULL, 0, 0};
+    struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
+                                 0};
     const char *name = NULL;
     uint64_t n = 0;
     eddy_env *env;

@@ -11,7 +11,7 @@
 struct cli_stream_read {
     const char *stream;
     uint32_t shard_id; /* EDDY_STREAM_NO_SHARD: every shard, in id order */
-    int type;          /* EDDY_ITER_* */
+    int type;          /* EDDY_STREAM_ITER_* */
     const char *seq;   /* AT_/AFTER_SEQUENCE_NUMBER */
     uint64_t at_ms;    /* AT_TIMESTAMP */
     uint64_t limit;    /* most records in all; 0 = no limit */

@@ -49,7 +49,7 @@ static int trim_call(eddy_env *env, const char *name, bool stream, uint64_t befo
 static int trim_one(struct cli *cli, eddy_env *env, const char *name, bool stream, uint32_t batch,
                     uint64_t before, bool json)
 {
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     struct cli_progress *prog;
     uint64_t removed = 0, r = 0;
     char label[EDDY_STREAM_NAME_MAX + 16];
@@ -155,14 +155,14 @@ static int run(struct cli *cli, int argc, char **argv)
     if ((ex = cli_open(cli, CLI_OPEN_WRITE, &env)) != 0)
         return ex;
     if (queue != NULL) {
-        eddy_queue_info info;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
         if ((rc = eddy_queue_get_attributes(env, queue, &info)) != 0)
             result = cli_fail(cli, rc, "cannot trim queue '%s'", queue);
         else
             result = trim_one(cli, env, queue, false, (uint32_t)batch, before, json);
     } else if (stream != NULL) {
-        eddy_stream_info info;
-        if ((rc = eddy_stream_describe(env, stream, &info)) != 0)
+        eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+        if ((rc = eddy_stream_get_attributes(env, stream, &info)) != 0)
             result = cli_fail(cli, rc, "cannot trim stream '%s'", stream);
         else
             result = trim_one(cli, env, stream, true, (uint32_t)batch, before, json);

@@ -108,7 +108,7 @@ static uint64_t seeded_next(void *ctx)
 
 void cli_env_options(struct cli *cli, eddy_env_options *opt)
 {
-    memset(opt, 0, sizeof *opt);
+    *opt = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     if (cli->fixed_clock) {
         opt->clock.now_ms = fixed_now;
         opt->clock.ctx = cli;
@@ -142,7 +142,7 @@ int cli_subcommand(struct cli *cli, const struct cli_command *cmd, int *argc, ch
 
 int cli_open(struct cli *cli, int mode, eddy_env **out)
 {
-    eddy_env_options opt;
+    eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
     int rc;
     cli_env_options(cli, &opt);
     if (mode == CLI_OPEN_READ)

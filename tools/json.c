@@ -200,7 +200,40 @@ void cli_print_body_text(FILE *f, const void *data, size_t len)
 
 /* ---- export header: a queue's or stream's attributes as JSON and back ---- */
 
-json_t *cli_queue_options_json(const eddy_queue_options *o)
+void cli_queue_options_of(const eddy_queue_info *a, const char *srcs[EDDY_QUEUE_ALLOW_MAX],
+                          eddy_queue_options *o)
+{
+    size_t i;
+    *o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    o->visibility_timeout_ms = a->visibility_timeout_ms;
+    o->delay_ms = a->delay_ms;
+    o->retention_ms = a->retention_ms;
+    o->body_len_max = a->body_len_max;
+    o->receive_wait_ms = a->receive_wait_ms;
+    o->dlq_name = a->dlq_name;
+    o->max_receive_count = a->max_receive_count;
+    o->redrive_allow = a->redrive_allow;
+    for (i = 0; i < a->allow_source_count && i < EDDY_QUEUE_ALLOW_MAX; i++)
+        srcs[i] = a->allow_sources[i];
+    o->allow_sources = srcs;
+    o->allow_source_count = i;
+    o->in_flight_max = a->in_flight_max;
+    o->batch_max = a->batch_max;
+}
+
+eddy_stream_options cli_stream_options_of(const eddy_stream_info *i)
+{
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
+    o.shard_count = i->shard_count;
+    o.retention_ms = i->retention_ms;
+    o.hash = i->hash;
+    o.record_len_max = i->record_len_max;
+    o.batch_max = i->batch_max;
+    o.iterator_ttl_ms = i->iterator_ttl_ms;
+    return o;
+}
+
+json_t *cli_queue_options_json(const eddy_queue_info *o)
 {
     json_t *j = json_object(), *allow = json_array();
     size_t i;
@@ -215,7 +248,7 @@ json_t *cli_queue_options_json(const eddy_queue_options *o)
                         json_string(o->redrive_allow == EDDY_QUEUE_ALLOW_ALL        ? "all"
                                     : o->redrive_allow == EDDY_QUEUE_ALLOW_DENY_ALL ? "none"
                                                                                     : "by_queue"));
-    for (i = 0; i < EDDY_QUEUE_ALLOW_MAX && o->allow_sources[i][0] != '\0'; i++)
+    for (i = 0; i < o->allow_source_count && i < EDDY_QUEUE_ALLOW_MAX; i++)
         json_array_append_new(allow, json_string(o->allow_sources[i]));
     json_object_set_new(j, "allow_sources", allow);
     json_object_set_new(j, "in_flight_max", json_integer(o->in_flight_max));
@@ -283,7 +316,7 @@ static bool only_keys(json_t *j, const char *const *names, const char **why)
     return true;
 }
 
-static bool queue_redrive_from_json(json_t *j, eddy_queue_options *o, const char **why)
+static bool queue_redrive_from_json(json_t *j, eddy_queue_info *o, const char **why)
 {
     const char *allow = json_string_value(json_object_get(j, "redrive_allow"));
     json_t *sources = json_object_get(j, "allow_sources"), *v;
@@ -310,17 +343,18 @@ static bool queue_redrive_from_json(json_t *j, eddy_queue_options *o, const char
         if (!attr_str(v, o->allow_sources[i], sizeof o->allow_sources[i]) ||
             o->allow_sources[i][0] == '\0')
             return false;
+        o->allow_source_count = i + 1;
     }
     return true;
 }
 
-bool cli_queue_options_from_json(json_t *j, eddy_queue_options *o, const char **why)
+bool cli_queue_options_from_json(json_t *j, eddy_queue_info *o, const char **why)
 {
     static const char *const keys[] = {"visibility_timeout_ms", "delay_ms",        "retention_ms",
                                        "body_len_max",          "receive_wait_ms", "dlq",
                                        "max_receive_count",     "redrive_allow",   "allow_sources",
                                        "in_flight_max",         "batch_max",       NULL};
-    memset(o, 0, sizeof *o);
+    *o = (eddy_queue_info)EDDY_QUEUE_INFO_INIT;
     if (!json_is_object(j)) {
         *why = "attributes";
         return false;
@@ -341,7 +375,7 @@ bool cli_stream_options_from_json(json_t *j, eddy_stream_options *o, const char 
     static const char *const keys[] = {"shard_count", "retention_ms",    "hash", "record_len_max",
                                        "batch_max",   "iterator_ttl_ms", NULL};
     const char *hash = json_string_value(json_object_get(j, "hash"));
-    memset(o, 0, sizeof *o);
+    *o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     if (!json_is_object(j)) {
         *why = "attributes";
         return false;

@@ -24,19 +24,17 @@ static const char *skus[] = {"glazed", "sprinkles", "boston-creme", "cruller"};
 
 static int queue_demo(eddy_env *env)
 {
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *batch = NULL;
-    const eddy_queue_message *m;
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     size_t n = 0;
 
     CHECK(eddy_queue_create(env, "orders", NULL));
     printf("queue 'orders': sending 5 messages\n");
     for (int i = 0; i < 5; i++) {
         char body[256];
-        eddy_queue_send_entry e;
-        eddy_queue_send_result r;
-        memset(&e, 0, sizeof e);
+        eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
+        eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
         e.body.len = (size_t)snprintf(body, sizeof body,
                                       "{\"order_id\":%d,\"items\":[{\"sku\":\"%s\",\"qty\":%d}]}",
                                       1000 + i, skus[i % 4], i + 1);
@@ -44,17 +42,18 @@ static int queue_demo(eddy_env *env)
         CHECK(eddy_queue_send(env, "orders", &e, &r));
         printf("  sent message %" PRIu64 ": %s\n", r.msg_id, body);
     }
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 5;
     ro.visibility_timeout_ms = 30000;
     CHECK(eddy_queue_receive(env, "orders", &ro, &batch));
-    m = eddy_queue_batch_messages(batch, &n);
+    n = eddy_queue_batch_count(batch);
     printf("received %zu messages (invisible to others for 30 s):\n", n);
     for (size_t i = 0; i < n; i++) {
-        printf("  message %" PRIu64 " (receive #%u): %.*s\n", m[i].msg_id, m[i].receive_count,
-               (int)m[i].body.len, (const char *)m[i].body.data);
+        const eddy_queue_message *m = eddy_queue_batch_message(batch, i);
+        printf("  message %" PRIu64 " (receive #%u): %.*s\n", m->msg_id, m->receive_count,
+               (int)m->body.len, (const char *)m->body.data);
         if (i < 3) {
-            CHECK(eddy_queue_delete_message(env, "orders", m[i].receipt));
+            CHECK(eddy_queue_delete_message(env, "orders", m->receipt));
             printf("    deleted it with its receipt handle\n");
         }
     }
@@ -73,22 +72,23 @@ static int read_shard(eddy_env *env, uint32_t shard, char *last_seq, size_t cap)
 {
     eddy_stream_iterator it;
     eddy_stream_batch *batch = NULL;
-    const eddy_stream_record *r;
     size_t n = 0;
 
-    CHECK(eddy_stream_get_iterator(env, "clicks", shard, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    CHECK(eddy_stream_get_iterator(env, "clicks", shard, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
+                                   &it));
     CHECK(eddy_stream_get_records(env, &it, NULL, &batch));
-    r = eddy_stream_batch_records(batch, &n);
+    n = eddy_stream_batch_count(batch);
     printf("  shard %u: %zu records from the trim horizon\n", shard, n);
-    for (size_t i = 0; i < n && i < 3; i++)
-        printf("    %s  key=%.*s  %.*s\n", r[i].seq, (int)r[i].partition_key.len,
-               (const char *)r[i].partition_key.data, (int)r[i].data.len,
-               (const char *)r[i].data.data);
+    for (size_t i = 0; i < n && i < 3; i++) {
+        const eddy_stream_record *r = eddy_stream_batch_record(batch, i);
+        printf("    %s  key=%.*s  %.*s\n", r->seq, (int)r->partition_key.len,
+               (const char *)r->partition_key.data, (int)r->data.len, (const char *)r->data.data);
+    }
     if (n > 3)
         printf("    ... and %zu more\n", n - 3);
     last_seq[0] = '\0';
     if (n > 0)
-        snprintf(last_seq, cap, "%s", r[n - 1].seq);
+        snprintf(last_seq, cap, "%s", eddy_stream_batch_record(batch, n - 1)->seq);
     eddy_stream_batch_free(batch);
     return 0;
 fail:
@@ -98,12 +98,11 @@ fail:
 
 static int stream_demo(eddy_env *env)
 {
-    eddy_stream_options so;
-    eddy_stream_info info;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     char seq[EDDY_STREAM_SEQ_LEN + 1];
     int rc;
 
-    memset(&so, 0, sizeof so);
     so.shard_count = 2;
     rc = eddy_stream_create(env, "clicks", &so);
     if (rc != 0 && rc != EDDY_EEXIST)
@@ -111,9 +110,8 @@ static int stream_demo(eddy_env *env)
     printf("stream 'clicks' (2 shards): putting 6 records\n");
     for (int i = 0; i < 6; i++) {
         char data[128], pk[32];
-        eddy_stream_put_entry e;
-        eddy_stream_put_result r;
-        memset(&e, 0, sizeof e);
+        eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+        eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         snprintf(pk, sizeof pk, "user-%d", i % 3);
         e.data.len = (size_t)snprintf(data, sizeof data, "{\"page\":\"/menu/%s\"}", skus[i % 4]);
         e.data.data = data;
@@ -123,12 +121,11 @@ static int stream_demo(eddy_env *env)
         printf("  %s -> shard %u, sequence number %s\n", pk, r.shard_id, r.seq);
     }
     for (uint32_t shard = 0; shard < 2; shard++) {
-        eddy_checkpoint_write cp;
+        eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
         if (read_shard(env, shard, seq, sizeof seq) != 0)
             return 1;
         if (seq[0] == '\0')
             continue;
-        memset(&cp, 0, sizeof cp);
         cp.stream = "clicks";
         cp.consumer = "demo-reader";
         cp.shard_id = shard;
@@ -136,7 +133,7 @@ static int stream_demo(eddy_env *env)
         CHECK(eddy_checkpoint_set(env, &cp));
         printf("    checkpointed consumer 'demo-reader' at %s\n", seq);
     }
-    CHECK(eddy_stream_describe(env, "clicks", &info));
+    CHECK(eddy_stream_get_attributes(env, "clicks", &info));
     printf("stream 'clicks' now: %" PRIu64 " records, %" PRIu64 " data bytes, %u shards\n\n",
            info.records, info.bytes, info.shards);
     return 0;
@@ -148,7 +145,7 @@ int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "./eddy-demo";
     eddy_env *env = NULL;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     uint64_t problems = 0;
 
     printf("eddy %s: database %s\n\n", eddy_version(), path);

@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "./embed-db";
     eddy_env *env = NULL;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     int rc = eddy_env_open(path, NULL, &env);
 
     if (rc != 0) {

@@ -21,15 +21,16 @@ static int cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
     seen *s = ctx;
     (void)r;
     for (size_t i = 0; i < b->n && s->n < 16; i++, s->n++)
-        snprintf(s->got[s->n], sizeof s->got[0], "%.*s", (int)b->items[i].body.len,
-                 (const char *)b->items[i].body.data);
+        snprintf(s->got[s->n], sizeof s->got[0], "%.*s",
+                 (int)eddy_poller_batch_item(b, i)->body.len,
+                 (const char *)eddy_poller_batch_item(b, i)->body.data);
     return 0;
 }
 
 /* Send `bodies` (NULL-ended) and return a mask of which ones the poller with `pattern` saw. */
 static unsigned run(eddy_env *env, const char *pattern, const char *const *bodies)
 {
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *p = NULL;
     seen s;
     unsigned mask = 0;
@@ -37,14 +38,13 @@ static unsigned run(eddy_env *env, const char *pattern, const char *const *bodie
 
     memset(&s, 0, sizeof s);
     for (; bodies[nb] != NULL; nb++) {
-        eddy_queue_send_entry m;
-        memset(&m, 0, sizeof m);
+        eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
         m.body.data = bodies[nb];
         m.body.len = strlen(bodies[nb]);
         T_OK(eddy_queue_send(env, "q", &m, NULL));
     }
-    memset(&o, 0, sizeof o);
-    o.source = EDDY_POLLER_QUEUE;
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    o.source = EDDY_POLLER_SOURCE_QUEUE;
     o.name = "q";
     o.flags = EDDY_POLLER_MANUAL;
     o.batch_size = 100;
@@ -59,7 +59,7 @@ static unsigned run(eddy_env *env, const char *pattern, const char *const *bodie
         for (size_t j = 0; j < nb; j++)
             if (strcmp(s.got[i], bodies[j]) == 0)
                 mask |= 1u << j;
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     T_OK(eddy_queue_stat_get(env, "q", &st));
     assert_int_equal(st.messages, 0); /* non-matching messages are deleted too */
     return mask;

@@ -37,11 +37,11 @@ static int cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
 {
     script *s = ctx;
     s->calls++;
-    assert_int_equal(b->source, EDDY_POLLER_QUEUE);
+    assert_int_equal(b->source, EDDY_POLLER_SOURCE_QUEUE);
     if (s->calls <= 64)
         s->sizes[s->calls - 1] = b->n;
     for (size_t i = 0; i < b->n; i++) {
-        const eddy_poller_item *it = &b->items[i];
+        const eddy_poller_item *it = eddy_poller_batch_item(b, i);
         if (s->seen < 512) {
             snprintf(s->bodies[s->seen], sizeof s->bodies[0], "%.*s", (int)it->body.len,
                      (const char *)it->body.data);
@@ -85,8 +85,7 @@ static void send_n(eddy_env *env, const char *q, const char *prefix, int n)
 {
     for (int i = 0; i < n; i++) {
         char body[32];
-        eddy_queue_send_entry m;
-        memset(&m, 0, sizeof m);
+        eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
         snprintf(body, sizeof body, "%s%03d", prefix, i);
         m.body.data = body;
         m.body.len = strlen(body);
@@ -96,7 +95,7 @@ static void send_n(eddy_env *env, const char *q, const char *prefix, int n)
 
 static uint64_t stored(eddy_env *env, const char *q)
 {
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     T_OK(eddy_queue_stat_get(env, q, &st));
     return st.messages;
 }
@@ -104,7 +103,7 @@ static uint64_t stored(eddy_env *env, const char *q)
 static eddy_poller *manual(fx *f, eddy_poller_options *o, script *s)
 {
     eddy_poller *p = NULL;
-    o->source = EDDY_POLLER_QUEUE;
+    o->source = EDDY_POLLER_SOURCE_QUEUE;
     if (o->name == NULL)
         o->name = "q";
     o->flags |= EDDY_POLLER_MANUAL;
@@ -124,16 +123,16 @@ static size_t step(eddy_poller *p)
 static void create_validation(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *p = (eddy_poller *)&o;
     script s;
     memset(&s, 0, sizeof s);
 
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     T_RC(EDDY_EINVAL, eddy_poller_create(f->env, NULL, cb, &s, &p));
     assert_null(p);
     T_RC(EDDY_EINVAL, eddy_poller_create(f->env, &o, cb, &s, &p)); /* no source */
-    o.source = EDDY_POLLER_QUEUE;
+    o.source = EDDY_POLLER_SOURCE_QUEUE;
     T_RC(EDDY_EINVAL, eddy_poller_create(f->env, &o, cb, &s, &p)); /* no name */
     o.name = "missing";
     T_RC(EDDY_ENOTFOUND, eddy_poller_create(f->env, &o, cb, &s, &p));
@@ -180,10 +179,9 @@ static void create_validation(void **state)
 static void success_deletes_in_batches(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script s;
-    memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 25);
     eddy_poller *p = manual(f, &o, &s);
@@ -201,7 +199,7 @@ static void success_deletes_in_batches(void **state)
         assert_int_equal(s.rc_seen[i], 1);
     }
     T_OK(eddy_poller_status_get(p, &st));
-    assert_int_equal(st.state, EDDY_POLLER_RUNNING);
+    assert_int_equal(st.state, EDDY_POLLER_STATE_RUNNING);
     assert_int_equal(st.batches, 3);
     assert_int_equal(st.records, 25);
     assert_int_equal(st.failures, 0);
@@ -212,10 +210,9 @@ static void success_deletes_in_batches(void **state)
 static void whole_failure_returns_after_visibility(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script s;
-    memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 3);
     s.fail_whole = 1;
@@ -241,9 +238,8 @@ static void whole_failure_returns_after_visibility(void **state)
 static void partial_batch_response(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script s;
-    memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "ok", 3);
     send_n(f->env, "q", "bad", 2);
@@ -266,14 +262,12 @@ static void partial_batch_response(void **state)
 static void poison_to_dead_letter_queue(void **state)
 {
     fx *f = *state;
-    eddy_queue_options qo;
-    eddy_poller_options o;
+    eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script s;
-    memset(&qo, 0, sizeof qo);
-    memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     T_OK(eddy_queue_create(f->env, "dlq", NULL));
-    snprintf(qo.dlq_name, sizeof qo.dlq_name, "dlq");
+    qo.dlq_name = "dlq";
     qo.max_receive_count = 3;
     T_OK(eddy_queue_create(f->env, "src", &qo));
     send_n(f->env, "src", "m", 4);
@@ -299,9 +293,8 @@ static void poison_to_dead_letter_queue(void **state)
 static void batching_window_and_payload_cap(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script s;
-    memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     o.batching_window_ms = 1000;
     o.batch_size = 5;
@@ -322,7 +315,7 @@ static void batching_window_and_payload_cap(void **state)
     assert_int_equal(stored(f->env, "q"), 2);
 
     /* Payload cap: 4-byte bodies, cap 10 bytes: batches of 2. */
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     o.payload_max = 10;
     o.batch_size = 100;
@@ -342,11 +335,10 @@ static void batching_window_and_payload_cap(void **state)
 static void delete_and_receive_share_one_commit(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
-    eddy_env_stat e0, e1;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
+    eddy_env_stat e0 = EDDY_ENV_STAT_INIT, e1 = EDDY_ENV_STAT_INIT;
     script s;
-    memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 100);
     eddy_poller *p = manual(f, &o, &s);
@@ -367,9 +359,9 @@ static void delete_and_receive_share_one_commit(void **state)
 static void filter_deletes_non_matching(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
-    eddy_queue_send_entry m;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     eddy_queue_attr a = {"tenant", "String", {"acme", 4}};
     script s;
     const char *pat[] = {
@@ -379,10 +371,10 @@ static void filter_deletes_non_matching(void **state)
     const char *bodies[] = {"{\"kind\":\"order\",\"qty\":5}", "{\"kind\":\"order\",\"qty\":1}",
                             "{\"kind\":\"refund\",\"qty\":9}", "plain text",
                             "{\"kind\":\"refund\"}"};
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(&s, 0, sizeof s);
     for (int i = 0; i < 5; i++) {
-        memset(&m, 0, sizeof m);
+        m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         m.body.data = bodies[i];
         m.body.len = strlen(bodies[i]);
         if (i == 4) {
@@ -408,13 +400,12 @@ static void filter_deletes_non_matching(void **state)
 static void callback_stop_request(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     eddy_queue_batch *b = NULL;
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     script s;
     size_t n = 0;
-    memset(&o, 0, sizeof o);
     memset(&s, 0, sizeof s);
     send_n(f->env, "q", "m", 20);
     s.stop_at_call = 2;
@@ -422,15 +413,15 @@ static void callback_stop_request(void **state)
     assert_int_equal(step(p), 1);
     T_RC(EDDY_EUSER, eddy_poller_run_once(p, NULL));
     T_OK(eddy_poller_status_get(p, &st));
-    assert_int_equal(st.state, EDDY_POLLER_FAILED);
+    assert_int_equal(st.state, EDDY_POLLER_STATE_FAILED);
     assert_int_equal(st.last_error, EDDY_EUSER);
     T_RC(EDDY_EINVAL, eddy_poller_run_once(p, NULL));
     /* The first batch was committed (deleted); the second is visible again at once. */
     assert_int_equal(stored(f->env, "q"), 10);
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 10;
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
-    eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, 10);
     eddy_queue_batch_free(b);
     /* Started again, it goes on. */
@@ -505,14 +496,14 @@ static void wait_done(conc *c, int n)
 static void max_concurrency_threads(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *p = NULL;
     conc c;
     memset(&c, 0, sizeof c);
     pthread_mutex_init(&c.mu, NULL);
     pthread_cond_init(&c.cv, NULL);
-    memset(&o, 0, sizeof o);
-    o.source = EDDY_POLLER_QUEUE;
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    o.source = EDDY_POLLER_SOURCE_QUEUE;
     o.name = "q";
     o.batch_size = 1;
     o.max_concurrency = 3;
@@ -530,23 +521,23 @@ static void max_concurrency_threads(void **state)
 static void pause_resume_threads(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     eddy_poller *p = NULL;
     conc c;
     memset(&c, 0, sizeof c);
     pthread_mutex_init(&c.mu, NULL);
     pthread_cond_init(&c.cv, NULL);
     c.max_inflight = 3; /* no waiting in the callback */
-    memset(&o, 0, sizeof o);
-    o.source = EDDY_POLLER_QUEUE;
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    o.source = EDDY_POLLER_SOURCE_QUEUE;
     o.name = "q";
     T_OK(eddy_poller_create(f->env, &o, conc_cb, &c, &p));
     T_OK(eddy_poller_start(p));
     T_RC(EDDY_EINVAL, eddy_poller_start(p));
     T_OK(eddy_poller_pause(p));
     T_OK(eddy_poller_status_get(p, &st));
-    assert_int_equal(st.state, EDDY_POLLER_PAUSED);
+    assert_int_equal(st.state, EDDY_POLLER_STATE_PAUSED);
     send_n(f->env, "q", "m", 30);
     struct timespec ts = {0, 50000000};
     nanosleep(&ts, NULL);
@@ -556,7 +547,7 @@ static void pause_resume_threads(void **state)
     wait_done(&c, 30);
     T_OK(eddy_poller_stop(p)); /* commits the last deletes */
     T_OK(eddy_poller_status_get(p, &st));
-    assert_int_equal(st.state, EDDY_POLLER_STOPPED);
+    assert_int_equal(st.state, EDDY_POLLER_STATE_STOPPED);
     assert_int_equal(st.records, 30);
     assert_int_equal(stored(f->env, "q"), 0);
     eddy_poller_destroy(p);
@@ -598,14 +589,14 @@ static void *stopper(void *arg)
 static void stop_waits_for_callback_then_commits(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     pthread_t th;
     gate g;
     memset(&g, 0, sizeof g);
     pthread_mutex_init(&g.mu, NULL);
     pthread_cond_init(&g.cv, NULL);
-    memset(&o, 0, sizeof o);
-    o.source = EDDY_POLLER_QUEUE;
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    o.source = EDDY_POLLER_SOURCE_QUEUE;
     o.name = "q";
     o.max_concurrency = 1;
     send_n(f->env, "q", "m", 10);

@@ -39,12 +39,12 @@ static int cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
 {
     script *s = ctx;
     pthread_mutex_lock(&s->mu);
-    assert_int_equal(b->source, EDDY_POLLER_STREAM);
+    assert_int_equal(b->source, EDDY_POLLER_SOURCE_STREAM);
     if (s->calls < 256)
         s->sizes[s->calls] = b->n;
     s->calls++;
     for (size_t i = 0; i < b->n; i++) {
-        const eddy_poller_item *it = &b->items[i];
+        const eddy_poller_item *it = eddy_poller_batch_item(b, i);
         assert_int_equal(it->shard_id, b->shard_id);
         if (s->seen < MAXR) {
             memcpy(s->seq[s->seen], it->seq, sizeof s->seq[0]);
@@ -102,12 +102,13 @@ static script *script_new(void)
 static void put_n(fx *f, const char *prefix, int n, int keys, char (*seqs)[EDDY_STREAM_SEQ_LEN + 1])
 {
     static char data[100][24], pk[100][16];
-    eddy_stream_put_entry e[100];
-    eddy_stream_put_result r[100];
+    eddy_stream_put_entry e[100] = {[0 ...(100) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[100] = {[0 ...(100) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
 
     for (int i = 0; i < n;) {
         int k = n - i < 100 ? n - i : 100;
         memset(e, 0, sizeof e);
+        EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
         for (int j = 0; j < k; j++) {
             snprintf(data[j], sizeof data[j], "%s%03d", prefix, i + j);
             snprintf(pk[j], sizeof pk[j], "k%d", (i + j) % keys);
@@ -129,7 +130,7 @@ static void put_n(fx *f, const char *prefix, int n, int keys, char (*seqs)[EDDY_
 static eddy_poller *manual(fx *f, eddy_poller_options *o, const char *consumer, script *s)
 {
     eddy_poller *p = NULL;
-    o->source = EDDY_POLLER_STREAM;
+    o->source = EDDY_POLLER_SOURCE_STREAM;
     o->name = "s";
     o->consumer = consumer;
     o->flags |= EDDY_POLLER_MANUAL;
@@ -147,14 +148,14 @@ static size_t step(eddy_poller *p)
 
 static void ckpt_is(fx *f, const char *consumer, uint32_t shard, const char *seq)
 {
-    eddy_checkpoint cp;
+    eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
     T_OK(eddy_checkpoint_get(f->env, "s", consumer, shard, &cp));
     assert_string_equal(cp.seq, seq);
 }
 
 static uint64_t stored(eddy_env *env, const char *q)
 {
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     T_OK(eddy_queue_stat_get(env, q, &st));
     return st.messages;
 }
@@ -162,11 +163,11 @@ static uint64_t stored(eddy_env *env, const char *q)
 static void create_validation(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *p = NULL;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
-    o.source = EDDY_POLLER_STREAM;
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    o.source = EDDY_POLLER_SOURCE_STREAM;
     o.name = "s";
     T_RC(EDDY_EINVAL, eddy_poller_create(f->env, &o, cb, s, &p)); /* no consumer */
     o.consumer = "bad name";
@@ -181,7 +182,7 @@ static void create_validation(void **state)
     o.max_retry_attempts = -2;
     T_RC(EDDY_EINVAL, eddy_poller_create(f->env, &o, cb, s, &p));
     o.max_retry_attempts = 0;
-    o.start = EDDY_POLLER_AT_TIMESTAMP;
+    o.start = EDDY_POLLER_START_AT_TIMESTAMP;
     o.start_ms = T0 + 1;
     T_RC(EDDY_EINVAL, eddy_poller_create(f->env, &o, cb, s, &p)); /* in the future */
     o.start = 0;
@@ -202,9 +203,9 @@ static void checkpoint_and_restart(void **state)
 {
     fx *f = *state;
     static char seqs[250][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     put_n(f, "r", 250, 7, seqs);
     eddy_poller *p = manual(f, &o, "app", s);
     assert_int_equal(step(p), 1);
@@ -230,9 +231,9 @@ static void checkpoint_and_restart(void **state)
 static void fan_out_two_consumers(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script *a = script_new(), *b = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     put_n(f, "r", 30, 3, NULL);
     eddy_poller *pa = manual(f, &o, "a", a);
     eddy_poller *pb = manual(f, &o, "b", b);
@@ -253,16 +254,16 @@ static void fan_out_two_consumers(void **state)
 static void starting_positions(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     put_n(f, "old", 5, 1, NULL);
     f->clk.now_ms += 1000;
     uint64_t t1 = f->clk.now_ms;
     put_n(f, "mid", 3, 1, NULL);
     f->clk.now_ms += 1000;
 
-    o.start = EDDY_POLLER_LATEST;
+    o.start = EDDY_POLLER_START_LATEST;
     eddy_poller *p = manual(f, &o, "latest", s);
     assert_int_equal(step(p), 0);
     put_n(f, "new", 2, 1, NULL);
@@ -273,8 +274,8 @@ static void starting_positions(void **state)
 
     memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
-    memset(&o, 0, sizeof o);
-    o.start = EDDY_POLLER_AT_TIMESTAMP;
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    o.start = EDDY_POLLER_START_AT_TIMESTAMP;
     o.start_ms = t1;
     p = manual(f, &o, "ts", s);
     assert_int_equal(step(p), 1);
@@ -284,7 +285,7 @@ static void starting_positions(void **state)
 
     memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->mu, NULL);
-    memset(&o, 0, sizeof o); /* TRIM_HORIZON */
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT; /* TRIM_HORIZON */
     p = manual(f, &o, "th", s);
     assert_int_equal(step(p), 1);
     assert_int_equal(s->seen, 10);
@@ -296,10 +297,10 @@ static void starting_positions(void **state)
 static void batching_window_and_status(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     o.batching_window_ms = 5000;
     o.batch_size = 4;
     eddy_poller *p = manual(f, &o, "app", s);
@@ -327,10 +328,10 @@ static void retries_block_shard_with_backoff(void **state)
 {
     fx *f = *state;
     static char seqs[6][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     o.batch_size = 3;
     o.retry_backoff_ms = 1000;
     put_n(f, "r", 6, 2, seqs);
@@ -367,13 +368,13 @@ static void bisect_isolates_poison_to_on_failure_queue(void **state)
 {
     fx *f = *state;
     static char seqs[16][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     eddy_queue_batch *b = NULL;
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     script *s = script_new();
     size_t n = 0, delivered_ok[16];
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     memset(delivered_ok, 0, sizeof delivered_ok);
     put_n(f, "r", 16, 4, seqs);
     s->poison = "r005";
@@ -387,15 +388,16 @@ static void bisect_isolates_poison_to_on_failure_queue(void **state)
     assert_int_equal(s->ok, 15);
     ckpt_is(f, "app", 0, seqs[15]);
     /* The poison record alone went to the on-failure queue, after 1 + 2 retries alone. */
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 10;
     T_OK(eddy_queue_receive(f->env, "fail", &ro, &b));
-    const eddy_queue_message *m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, 1);
     char want[160];
     snprintf(want, sizeof want, "\"startSequenceNumber\":\"%s\",\"endSequenceNumber\":\"%s\"",
              seqs[5], seqs[5]);
-    char *body = strndup(m[0].body.data, m[0].body.len);
+    char *body = strndup(eddy_queue_batch_message(b, 0)->body.data,
+                         eddy_queue_batch_message(b, 0)->body.len);
     assert_non_null(strstr(body, want));
     assert_non_null(strstr(body, "\"condition\":\"RetryAttemptsExhausted\""));
     assert_non_null(strstr(body, "\"batchSize\":1"));
@@ -419,9 +421,9 @@ static void partial_response_checkpoints_before_lowest_failure(void **state)
 {
     fx *f = *state;
     static char seqs[10][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     put_n(f, "ok", 3, 1, seqs);
     put_n(f, "bad", 1, 1, seqs + 3);
     put_n(f, "ok", 2, 1, seqs + 4);
@@ -445,10 +447,10 @@ static void max_record_age_skips(void **state)
 {
     fx *f = *state;
     static char seqs[8][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     o.max_record_age_ms = 60000;
     o.on_failure_queue = "fail";
     put_n(f, "old", 5, 1, seqs);
@@ -470,9 +472,9 @@ static void retries_exhausted_without_bisect(void **state)
 {
     fx *f = *state;
     static char seqs[4][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     script *s = script_new();
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     o.max_retry_attempts = 2;
     put_n(f, "r", 4, 1, seqs);
     s->fail_calls = 100;
@@ -490,8 +492,8 @@ static void retries_exhausted_without_bisect(void **state)
 static void filter_skips_records(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     script *s = script_new();
     const char *datas[] = {"{\"t\":\"a\",\"n\":1}", "{\"t\":\"b\",\"n\":2}", "not json",
                            "{\"t\":\"a\",\"n\":30}"};
@@ -499,12 +501,11 @@ static void filter_skips_records(void **state)
                          "{\"partitionKey\": [{\"anything-but\": [\"k1\", \"k2\"]}], "
                          "\"data\": {\"t\": [{\"exists\": true}]}}"};
     char seq_last[EDDY_STREAM_SEQ_LEN + 1];
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     for (int i = 0; i < 4; i++) {
-        eddy_stream_put_entry e;
-        eddy_stream_put_result r;
+        eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+        eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         char pk[8];
-        memset(&e, 0, sizeof e);
         snprintf(pk, sizeof pk, "k%d", i);
         e.data.data = datas[i];
         e.data.len = strlen(datas[i]);
@@ -530,12 +531,12 @@ static void filter_skips_records(void **state)
 static void children_after_parents(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
-    eddy_stream_shard sh[4];
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_stream_shard sh[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
     size_t n = 0;
     script *s = script_new();
     uint32_t kids[2];
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     o.batch_size = 4;
     put_n(f, "p", 10, 5, NULL);
     T_OK(eddy_stream_split_shard(f->env, "s", 0, "170141183460469231731687303715884105728", kids));
@@ -548,7 +549,7 @@ static void children_after_parents(void **state)
         assert_int_equal(s->data[i][0], 'p'); /* every parent record before any child's */
     T_OK(eddy_stream_list_shards(f->env, "s", sh, 4, &n));
     assert_int_equal(n, 3);
-    eddy_checkpoint cp;
+    eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
     T_OK(eddy_checkpoint_get(f->env, "s", "app", 0, &cp));
     assert_true(cp.shard_end);
     eddy_poller_destroy(p);
@@ -567,13 +568,12 @@ static void callback_stop_keeps_checkpoint(void **state)
 {
     fx *f = *state;
     static char seqs[30][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
-    eddy_poller_status st;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
     eddy_poller *p = NULL;
     size_t calls = 0;
-    memset(&o, 0, sizeof o);
     put_n(f, "r", 30, 3, seqs);
-    o.source = EDDY_POLLER_STREAM;
+    o.source = EDDY_POLLER_SOURCE_STREAM;
     o.name = "s";
     o.consumer = "app";
     o.batch_size = 10;
@@ -583,7 +583,7 @@ static void callback_stop_keeps_checkpoint(void **state)
     T_OK(eddy_poller_run_once(p, NULL));
     T_RC(EDDY_EUSER, eddy_poller_run_once(p, NULL));
     T_OK(eddy_poller_status_get(p, &st));
-    assert_int_equal(st.state, EDDY_POLLER_FAILED);
+    assert_int_equal(st.state, EDDY_POLLER_STATE_FAILED);
     assert_int_equal(st.last_error, EDDY_EUSER);
     ckpt_is(f, "app", 0, seqs[9]); /* the stopped batch was not checkpointed */
     T_OK(eddy_poller_start(p));    /* restart: the second batch again, then the third */
@@ -599,10 +599,10 @@ static void callback_stop_keeps_checkpoint(void **state)
 static int exactly_once_cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
 {
     fx *f = ctx;
-    eddy_checkpoint cp;
-    eddy_checkpoint_write w;
-    eddy_stream_put_entry e;
-    eddy_stream_put_result res;
+    eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+    eddy_stream_put_result res = EDDY_STREAM_PUT_RESULT_INIT;
     char state[32], out[64];
     unsigned long count = 0;
     (void)r;
@@ -610,15 +610,15 @@ static int exactly_once_cb(void *ctx, const eddy_poller_batch *b, eddy_poller_re
         count = strtoul((const char *)cp.state, NULL, 10);
     count += b->n;
     snprintf(state, sizeof state, "%lu", count);
-    snprintf(out, sizeof out, "count=%lu upto=%s", count, b->items[b->n - 1].seq);
-    memset(&w, 0, sizeof w);
+    snprintf(out, sizeof out, "count=%lu upto=%s", count, eddy_poller_batch_item(b, b->n - 1)->seq);
+    w = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     w.stream = "s";
     w.consumer = "app";
     w.shard_id = b->shard_id;
-    w.seq = b->items[b->n - 1].seq;
+    w.seq = eddy_poller_batch_item(b, b->n - 1)->seq;
     w.state.data = state;
     w.state.len = strlen(state) + 1;
-    memset(&e, 0, sizeof e);
+    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.data.data = out;
     e.data.len = strlen(out);
     e.partition_key.data = "agg";
@@ -630,14 +630,13 @@ static void exactly_once_with_checkpoint_commit(void **state)
 {
     fx *f = *state;
     static char seqs[12][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *p = NULL;
-    eddy_checkpoint cp;
-    eddy_stream_info si;
-    memset(&o, 0, sizeof o);
+    eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
+    eddy_stream_info si = EDDY_STREAM_INFO_INIT;
     T_OK(eddy_stream_create(f->env, "out", NULL));
     put_n(f, "r", 12, 3, seqs);
-    o.source = EDDY_POLLER_STREAM;
+    o.source = EDDY_POLLER_SOURCE_STREAM;
     o.name = "s";
     o.consumer = "app";
     o.batch_size = 5;
@@ -649,7 +648,7 @@ static void exactly_once_with_checkpoint_commit(void **state)
     T_OK(eddy_checkpoint_get(f->env, "s", "app", 0, &cp));
     assert_string_equal(cp.seq, seqs[11]);
     assert_string_equal((const char *)cp.state, "12"); /* the poller kept the caller's state */
-    T_OK(eddy_stream_describe(f->env, "out", &si));
+    T_OK(eddy_stream_get_attributes(f->env, "out", &si));
     assert_int_equal(si.records, 3); /* one output per batch, each with its position */
     eddy_poller_destroy(p);
 }
@@ -672,10 +671,10 @@ static int order_cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r
     if (++o->inflight > o->max_inflight)
         o->max_inflight = o->inflight;
     for (size_t i = 0; i < b->n; i++) {
-        int k = atoi((const char *)b->items[i].partition_key.data + 1);
-        if (strcmp(b->items[i].seq, o->last[k]) <= 0)
+        int k = atoi((const char *)eddy_poller_batch_item(b, i)->partition_key.data + 1);
+        if (strcmp(eddy_poller_batch_item(b, i)->seq, o->last[k]) <= 0)
             o->bad++; /* a key went backwards */
-        memcpy(o->last[k], b->items[i].seq, sizeof o->last[k]);
+        memcpy(o->last[k], eddy_poller_batch_item(b, i)->seq, sizeof o->last[k]);
         o->seen++;
     }
     pthread_mutex_unlock(&o->mu);
@@ -690,14 +689,14 @@ static int order_cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r
 static void parallelization_keeps_key_order(void **state)
 {
     fx *f = *state;
-    eddy_poller_options o;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *p = NULL;
     order ord;
     memset(&ord, 0, sizeof ord);
     pthread_mutex_init(&ord.mu, NULL);
-    memset(&o, 0, sizeof o);
+    o = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
     put_n(f, "r", 1000, 20, NULL);
-    o.source = EDDY_POLLER_STREAM;
+    o.source = EDDY_POLLER_SOURCE_STREAM;
     o.name = "s";
     o.consumer = "par";
     o.parallelization = 10;

@@ -29,7 +29,7 @@ static void report(void *ctx, const char *step, uint64_t done, uint64_t total)
 static void fill(eddy_env *env)
 {
     char body[600];
-    eddy_queue_send_entry m = {.body = {body, sizeof body}};
+    eddy_queue_send_entry m = {.size = sizeof(eddy_queue_send_entry), .body = {body, sizeof body}};
     memset(body, 'b', sizeof body);
     T_OK(eddy_queue_create(env, "q", NULL));
     for (int i = 0; i < 300; i++) {
@@ -41,7 +41,7 @@ static void fill(eddy_env *env)
 static void verify_and_copy_report(void **state)
 {
     seen s;
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env;
     uint64_t problems = 1;
     char db[600], copy[600];
@@ -49,7 +49,7 @@ static void verify_and_copy_report(void **state)
     snprintf(db, sizeof db, "%s", t_path("db"));
     snprintf(copy, sizeof copy, "%s", t_path("copy"));
     memset(&s, 0, sizeof s);
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.progress.fn = report;
     o.progress.ctx = &s;
     env = t_env_open_opts(db, NULL, &o);
@@ -66,7 +66,7 @@ static void verify_and_copy_report(void **state)
     assert_int_equal(s.backwards, 0);
 
     memset(&s, 0, sizeof s);
-    T_OK(eddy_env_copy(env, copy, EDDY_COPY_COMPACT));
+    T_OK(eddy_env_copy(env, copy, EDDY_ENV_COPY_COMPACT));
     assert_int_equal(s.n_steps, 2);
     assert_string_equal(s.steps[0], "check");
     assert_string_equal(s.steps[1], "copy");

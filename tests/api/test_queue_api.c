@@ -38,9 +38,8 @@ static int teardown(void **state)
 
 static uint64_t send_str(eddy_env *env, const char *q, const char *body)
 {
-    eddy_queue_send_entry m;
-    eddy_queue_send_result r;
-    memset(&m, 0, sizeof m);
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
     m.body.data = body;
     m.body.len = strlen(body);
     T_OK(eddy_queue_send(env, q, &m, &r));
@@ -50,14 +49,13 @@ static uint64_t send_str(eddy_env *env, const char *q, const char *body)
 static eddy_queue_batch *recv_n(eddy_env *env, const char *q, uint32_t max, uint32_t vis,
                                 size_t expect)
 {
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
     size_t n = 99;
-    memset(&o, 0, sizeof o);
     o.max_messages = max;
     o.visibility_timeout_ms = vis;
     T_OK(eddy_queue_receive(env, q, &o, &b));
-    eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, expect);
     return b;
 }
@@ -65,22 +63,22 @@ static eddy_queue_batch *recv_n(eddy_env *env, const char *q, uint32_t max, uint
 static void create_defaults_and_idempotence(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_info info;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
 
     T_OK(eddy_queue_create(f->env, "orders", NULL));
     T_OK(eddy_queue_get_attributes(f->env, "orders", &info));
-    assert_int_equal(info.options.visibility_timeout_ms, 30000);
-    assert_int_equal(info.options.delay_ms, 0);
-    assert_int_equal(info.options.retention_ms, 345600000ull);
-    assert_int_equal(info.options.body_len_max, 1048576);
-    assert_int_equal(info.options.receive_wait_ms, 0);
-    assert_int_equal(info.options.in_flight_max, 120000);
-    assert_int_equal(info.options.batch_max, 10);
+    assert_int_equal(info.visibility_timeout_ms, 30000);
+    assert_int_equal(info.delay_ms, 0);
+    assert_int_equal(info.retention_ms, 345600000ull);
+    assert_int_equal(info.body_len_max, 1048576);
+    assert_int_equal(info.receive_wait_ms, 0);
+    assert_int_equal(info.in_flight_max, 120000);
+    assert_int_equal(info.batch_max, 10);
     assert_int_equal(info.created_ms, T0);
     assert_int_equal(info.messages, 0);
     /* same attributes: idempotent; different: EEXIST */
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.visibility_timeout_ms = 30000;
     T_OK(eddy_queue_create(f->env, "orders", &o));
     o.visibility_timeout_ms = 5000;
@@ -89,13 +87,13 @@ static void create_defaults_and_idempotence(void **state)
     o.visibility_timeout_ms = EDDY_QUEUE_ZERO_MS;
     T_OK(eddy_queue_create(f->env, "zero", &o));
     T_OK(eddy_queue_get_attributes(f->env, "zero", &info));
-    assert_int_equal(info.options.visibility_timeout_ms, 0);
+    assert_int_equal(info.visibility_timeout_ms, 0);
 }
 
 static void bad_names_and_options(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     char longname[82];
 
     memset(longname, 'a', 81);
@@ -108,32 +106,32 @@ static void bad_names_and_options(void **state)
     T_OK(eddy_queue_create(f->env, longname, NULL));
     T_RC(EDDY_EINVAL, eddy_queue_create(NULL, "q", NULL));
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, NULL, NULL));
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.visibility_timeout_ms = 43200001;
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.retention_ms = 59999;
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.delay_ms = 900001;
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.receive_wait_ms = 20001;
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.body_len_max = 1023;
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
-    memset(&o, 0, sizeof o);
-    strcpy(o.dlq_name, "nosuch");
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    o.dlq_name = "nosuch";
     T_RC(EDDY_ENOTFOUND, eddy_queue_create(f->env, "q", &o));
-    strcpy(o.dlq_name, "q");
+    o.dlq_name = "q";
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
-    memset(&o, 0, sizeof o);
-    strcpy(o.dlq_name, longname);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    o.dlq_name = longname;
     o.max_receive_count = 1001;
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
     /* nothing was created by the failures */
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     T_RC(EDDY_ENOTFOUND, eddy_queue_get_attributes(f->env, "q", &info));
     assert_true(strstr(eddy_last_error(), "no such queue") != NULL);
 }
@@ -145,14 +143,14 @@ static void send_receive_delete_roundtrip(void **state)
         {"trace-id", "String", {"abc", 3}},
         {"n", "Number.int", {"42", 2}},
     };
-    eddy_queue_send_entry m;
-    eddy_queue_send_result r;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
     const eddy_queue_message *msg;
     eddy_queue_batch *b;
     size_t n;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
-    memset(&m, 0, sizeof m);
+    m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = "hello";
     m.body.len = 5;
     m.attrs = attrs;
@@ -162,7 +160,10 @@ static void send_receive_delete_roundtrip(void **state)
     assert_int_equal(r.sent_ms, T0);
     f->clk.now_ms += 10;
     b = recv_n(f->env, "q", 10, 0, 1);
-    msg = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
+    assert_int_equal(n, 1);
+    msg = eddy_queue_batch_message(b, 0);
+    assert_int_equal(msg->size, sizeof *msg);
     assert_int_equal(msg->msg_id, 1);
     assert_int_equal(msg->body.len, 5);
     assert_memory_equal(msg->body.data, "hello", 5);
@@ -195,7 +196,7 @@ static void visibility_timeout_and_stale_receipts(void **state)
     T_OK(eddy_queue_create(f->env, "q", NULL));
     send_str(f->env, "q", "x");
     b = recv_n(f->env, "q", 1, 0, 1);
-    m = eddy_queue_batch_messages(b, NULL);
+    m = eddy_queue_batch_message(b, 0);
     memcpy(old, m->receipt, sizeof old);
     eddy_queue_batch_free(b);
     f->clk.now_ms += 29999;
@@ -205,7 +206,7 @@ static void visibility_timeout_and_stale_receipts(void **state)
     T_OK(eddy_queue_change_visibility(f->env, "q", old, 1000));
     f->clk.now_ms += 1000;
     b = recv_n(f->env, "q", 1, 0, 1);
-    m = eddy_queue_batch_messages(b, NULL);
+    m = eddy_queue_batch_message(b, 0);
     assert_int_equal(m->receive_count, 2);
     assert_int_equal(m->first_receive_ms, T0);
     assert_string_not_equal(m->receipt, old);
@@ -226,7 +227,7 @@ static void change_visibility_rules(void **state)
     T_OK(eddy_queue_create(f->env, "q", NULL));
     send_str(f->env, "q", "x");
     b = recv_n(f->env, "q", 1, 0, 1);
-    m = eddy_queue_batch_messages(b, NULL);
+    m = eddy_queue_batch_message(b, 0);
     /* counts from now, not from the receive */
     f->clk.now_ms += 20000;
     T_OK(eddy_queue_change_visibility(f->env, "q", m->receipt, 20000));
@@ -240,7 +241,7 @@ static void change_visibility_rules(void **state)
     T_OK(eddy_queue_change_visibility(f->env, "q", m->receipt, 0));
     eddy_queue_batch_free(b);
     b = recv_n(f->env, "q", 1, 0, 1);
-    assert_int_equal(eddy_queue_batch_messages(b, NULL)->receive_count, 2);
+    assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, 2);
     eddy_queue_batch_free(b);
 }
 
@@ -255,7 +256,7 @@ static void malformed_receipts(void **state)
     T_OK(eddy_queue_create(f->env, "other", NULL));
     send_str(f->env, "q", "x");
     b = recv_n(f->env, "q", 1, 0, 1);
-    m = eddy_queue_batch_messages(b, NULL);
+    m = eddy_queue_batch_message(b, 0);
     T_RC(EDDY_EINVAL, eddy_queue_delete_message(f->env, "q", "zz"));
     T_RC(EDDY_EINVAL, eddy_queue_delete_message(f->env, "q", NULL));
     memcpy(bad, m->receipt, sizeof bad);
@@ -272,15 +273,14 @@ static void malformed_receipts(void **state)
 static void delays(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_send_entry m;
-    eddy_queue_stat st;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
 
-    memset(&o, 0, sizeof o);
     o.delay_ms = 5000;
     T_OK(eddy_queue_create(f->env, "q", &o));
     send_str(f->env, "q", "queue-delay");
-    memset(&m, 0, sizeof m);
+    m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = "none";
     m.body.len = 4;
     m.delay_ms = EDDY_QUEUE_ZERO_MS;
@@ -306,17 +306,17 @@ static void delays(void **state)
 static void batches_per_entry_results(void **state)
 {
     fx *f = *state;
-    eddy_queue_send_entry e[11];
-    eddy_queue_send_result r[11];
+    eddy_queue_send_entry e[11] = {[0 ...(11) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[11] = {[0 ...(11) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     eddy_queue_attr dup[2] = {{"a", "String", {"1", 1}}, {"a", "String", {"2", 1}}};
     const char *receipts[3];
     int results[3];
-    const eddy_queue_message *m;
     eddy_queue_batch *b;
     size_t n;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 11; i++) {
         e[i].body.data = "body";
         e[i].body.len = 4;
@@ -335,16 +335,19 @@ static void batches_per_entry_results(void **state)
     assert_int_equal(r[4].rc, 0);
     assert_true(r[4].msg_id > r[0].msg_id);
     b = recv_n(f->env, "q", 10, 0, 2);
-    m = eddy_queue_batch_messages(b, &n);
-    receipts[0] = m[0].receipt;
+    n = eddy_queue_batch_count(b);
+    assert_int_equal(n, 2);
+    receipts[0] = eddy_queue_batch_message(b, 0)->receipt;
     receipts[1] = "not-a-receipt";
-    receipts[2] = m[0].receipt;
+    receipts[2] = eddy_queue_batch_message(b, 0)->receipt;
     T_OK(eddy_queue_delete_batch(f->env, "q", receipts, 3, results));
     assert_int_equal(results[0], 0);
     assert_int_equal(results[1], EDDY_EINVAL);
     assert_int_equal(results[2], EDDY_ENOTFOUND);
     {
-        eddy_queue_visibility_entry ve[2] = {{m[1].receipt, 0}, {m[0].receipt, 0}};
+        eddy_queue_visibility_entry ve[2] = {
+            {.size = sizeof ve[0], .receipt = eddy_queue_batch_message(b, 1)->receipt},
+            {.size = sizeof ve[0], .receipt = eddy_queue_batch_message(b, 0)->receipt}};
         T_OK(eddy_queue_change_visibility_batch(f->env, "q", ve, 2, results));
         assert_int_equal(results[0], 0);
         assert_int_equal(results[1], EDDY_ENOTFOUND);
@@ -356,16 +359,16 @@ static void batches_per_entry_results(void **state)
 static void size_limits(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_send_entry e[2];
-    eddy_queue_send_result r[2];
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_send_entry e[2] = {[0 ...(2) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[2] = {[0 ...(2) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     eddy_queue_attr a = {"k", "Binary", {NULL, 0}};
     static char big[4096];
 
-    memset(&o, 0, sizeof o);
     o.body_len_max = 1024;
     T_OK(eddy_queue_create(f->env, "q", &o));
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     e[0].body.data = big;
     e[0].body.len = 1025;
     T_RC(EDDY_ETOOBIG, eddy_queue_send(f->env, "q", &e[0], NULL));
@@ -386,22 +389,21 @@ static void size_limits(void **state)
 static void dead_letter_move(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_info src, dlq;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_info src = EDDY_QUEUE_INFO_INIT, dlq = EDDY_QUEUE_INFO_INIT;
     const eddy_queue_message *m;
     eddy_queue_batch *b;
 
-    memset(&o, 0, sizeof o);
     o.retention_ms = 86400000; /* 1 day */
     T_OK(eddy_queue_create(f->env, "dlq", &o));
-    memset(&o, 0, sizeof o);
-    strcpy(o.dlq_name, "dlq");
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    o.dlq_name = "dlq";
     o.max_receive_count = 2;
     T_OK(eddy_queue_create(f->env, "src", &o));
     send_str(f->env, "src", "poison");
     for (int i = 1; i <= 2; i++) {
         b = recv_n(f->env, "src", 1, 1000, 1);
-        assert_int_equal(eddy_queue_batch_messages(b, NULL)->receive_count, (uint32_t)i);
+        assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, (uint32_t)i);
         eddy_queue_batch_free(b);
         f->clk.now_ms += 1000;
     }
@@ -412,7 +414,7 @@ static void dead_letter_move(void **state)
     assert_int_equal(src.messages, 0);
     assert_int_equal(dlq.messages, 1);
     b = recv_n(f->env, "dlq", 1, 0, 1);
-    m = eddy_queue_batch_messages(b, NULL);
+    m = eddy_queue_batch_message(b, 0);
     assert_memory_equal(m->body.data, "poison", 6);
     assert_int_equal(m->receive_count, 3);
     assert_int_equal(m->sent_ms, T0);
@@ -432,21 +434,21 @@ static void dead_letter_move(void **state)
 static void redrive_allow_policy(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
 
-    memset(&o, 0, sizeof o);
     o.redrive_allow = EDDY_QUEUE_ALLOW_DENY_ALL;
     T_OK(eddy_queue_create(f->env, "deny", &o));
     o.redrive_allow = EDDY_QUEUE_ALLOW_BY_QUEUE;
-    strcpy(o.allow_sources[0], "good");
+    o.allow_sources = (const char *const[]){"good"};
+    o.allow_source_count = 1;
     T_OK(eddy_queue_create(f->env, "some", &o));
-    memset(&o, 0, sizeof o);
-    strcpy(o.dlq_name, "deny");
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    o.dlq_name = "deny";
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "good", &o));
-    strcpy(o.dlq_name, "some");
+    o.dlq_name = "some";
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "bad", &o));
     T_OK(eddy_queue_create(f->env, "good", &o));
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.redrive_allow = EDDY_QUEUE_ALLOW_BY_QUEUE;
     T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "x", &o)); /* BY_QUEUE needs sources */
 }
@@ -454,34 +456,33 @@ static void redrive_allow_policy(void **state)
 static void set_attributes_mask(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_info info;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.visibility_timeout_ms = 5000;
     o.delay_ms = 777; /* not in the mask: ignored */
     T_OK(eddy_queue_set_attributes(f->env, "q", &o, EDDY_QUEUE_SET_VISIBILITY));
     T_OK(eddy_queue_get_attributes(f->env, "q", &info));
-    assert_int_equal(info.options.visibility_timeout_ms, 5000);
-    assert_int_equal(info.options.delay_ms, 0);
+    assert_int_equal(info.visibility_timeout_ms, 5000);
+    assert_int_equal(info.delay_ms, 0);
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(f->env, "q", &o, 0));
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(f->env, "q", &o, 1u << 20));
     o.visibility_timeout_ms = 43200001;
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(f->env, "q", &o, EDDY_QUEUE_SET_VISIBILITY));
     T_RC(EDDY_ENOTFOUND, eddy_queue_set_attributes(f->env, "nosuch", &o, EDDY_QUEUE_SET_DELAY));
     T_OK(eddy_queue_get_attributes(f->env, "q", &info));
-    assert_int_equal(info.options.visibility_timeout_ms, 5000);
+    assert_int_equal(info.visibility_timeout_ms, 5000);
 }
 
 static void retention_trim_and_purge(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_info info;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     uint64_t removed = 0;
 
-    memset(&o, 0, sizeof o);
     o.retention_ms = 60000;
     T_OK(eddy_queue_create(f->env, "q", &o));
     for (int i = 0; i < 5; i++)
@@ -524,7 +525,7 @@ static int stop_cb(void *ctx, const char *name)
 static void list_and_delete(void **state)
 {
     fx *f = *state;
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     int n = 0;
 
     T_OK(eddy_queue_create(f->env, "a-1", NULL));
@@ -553,18 +554,18 @@ static void list_and_delete(void **state)
 static void delete_large_queue(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_send_entry e[100];
-    eddy_queue_send_result r[100];
-    eddy_queue_info info;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_send_entry e[100] = {[0 ...(100) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[100] = {[0 ...(100) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     uint64_t removed = 0;
 
-    memset(&o, 0, sizeof o);
     o.batch_max = 100;
     T_OK(eddy_queue_create(f->env, "big", &o));
     T_OK(eddy_queue_create(f->env, "other", NULL));
     send_str(f->env, "other", "stays");
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 100; i++) {
         e[i].body.data = "a message body";
         e[i].body.len = 14;
@@ -586,26 +587,25 @@ static void delete_large_queue(void **state)
 static void in_flight_limit(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
-    eddy_queue_receive_options ro;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL, *b2;
 
-    memset(&o, 0, sizeof o);
     o.in_flight_max = 2;
     T_OK(eddy_queue_create(f->env, "q", &o));
     for (int i = 0; i < 4; i++)
         send_str(f->env, "q", "m");
     b = recv_n(f->env, "q", 10, 0, 2);
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     T_RC(EDDY_ELIMIT, eddy_queue_receive(f->env, "q", &ro, &b2));
     assert_null(b2);
     /* expired in-flight messages can still be received again (no new slot needed) */
     f->clk.now_ms += 30000;
     b2 = recv_n(f->env, "q", 10, 0, 2);
     T_RC(EDDY_EEXPIRED,
-         eddy_queue_delete_message(f->env, "q", eddy_queue_batch_messages(b, NULL)[0].receipt));
+         eddy_queue_delete_message(f->env, "q", eddy_queue_batch_message(b, 0)->receipt));
     /* a delete frees a slot for a never-received message */
-    T_OK(eddy_queue_delete_message(f->env, "q", eddy_queue_batch_messages(b2, NULL)[0].receipt));
+    T_OK(eddy_queue_delete_message(f->env, "q", eddy_queue_batch_message(b2, 0)->receipt));
     eddy_queue_batch_free(b2);
     eddy_queue_batch_free(recv_n(f->env, "q", 10, 0, 1));
     eddy_queue_batch_free(b);
@@ -629,27 +629,27 @@ static void *send_later(void *arg)
 static void long_poll_wakes_on_send(void **state)
 {
     fx *f = *state;
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
     sender s = {f->env, 0};
     pthread_t th;
     size_t n = 0;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.wait_ms = 20000;
     ro.max_messages = 10;
     assert_int_equal(pthread_create(&th, NULL, send_later, &s), 0);
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
     pthread_join(th, NULL);
-    eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, 1);
     assert_int_equal(s.done, 1);
     eddy_queue_batch_free(b);
     /* a short wait on an empty queue returns empty */
     ro.wait_ms = 30;
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
-    eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, 0);
     eddy_queue_batch_free(b);
     ro.wait_ms = 20001;
@@ -660,7 +660,7 @@ static void large_and_compressed_bodies(void **state)
 {
     fx *f = *state;
     size_t sizes[] = {1, 127, 128, 2000, 5000, 300000, 1048576};
-    eddy_queue_send_entry m;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     const eddy_queue_message *msg;
     eddy_queue_batch *b;
     uint64_t rng = 7;
@@ -670,12 +670,12 @@ static void large_and_compressed_bodies(void **state)
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         for (size_t j = 0; j < sizes[i]; j++) /* half random, half repetitive */
             body[j] = (j & 1024) ? (char)t_rand(&rng) : (char)('a' + j % 7);
-        memset(&m, 0, sizeof m);
+        m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         m.body.data = body;
         m.body.len = sizes[i];
         T_OK(eddy_queue_send(f->env, "q", &m, NULL));
         b = recv_n(f->env, "q", 1, 0, 1);
-        msg = eddy_queue_batch_messages(b, NULL);
+        msg = eddy_queue_batch_message(b, 0);
         assert_int_equal(msg->body.len, sizes[i]);
         assert_memory_equal(msg->body.data, body, sizes[i]);
         t_verify_clean(f->env);
@@ -696,12 +696,12 @@ static void reopen_keeps_everything(void **state)
     send_str(f->env, "q", "one");
     send_str(f->env, "q", "two");
     b = recv_n(f->env, "q", 1, 0, 1);
-    memcpy(receipt, eddy_queue_batch_messages(b, NULL)->receipt, sizeof receipt);
+    memcpy(receipt, eddy_queue_batch_message(b, 0)->receipt, sizeof receipt);
     eddy_queue_batch_free(b);
     T_OK(eddy_env_close(f->env));
     f->env = t_env_open(f->dir, &f->clk);
     b = recv_n(f->env, "q", 10, 0, 1);
-    m = eddy_queue_batch_messages(b, NULL);
+    m = eddy_queue_batch_message(b, 0);
     assert_memory_equal(m->body.data, "two", 3);
     assert_int_equal(m->msg_id, 2);
     eddy_queue_batch_free(b);

@@ -43,7 +43,7 @@ typedef int (*op_fn)(fx *x);
 
 static void snapshot(eddy_env *env, const char *q, eddy_queue_stat *st)
 {
-    memset(st, 0, sizeof *st);
+    *st = (eddy_queue_stat)EDDY_QUEUE_STAT_INIT;
     if (eddy_queue_stat_get(env, q, st) == EDDY_ENOTFOUND)
         st->messages = UINT64_MAX; /* no queue */
 }
@@ -51,7 +51,7 @@ static void snapshot(eddy_env *env, const char *q, eddy_queue_stat *st)
 /* Run op with fault N = 1, 2, ... until it succeeds; check every failure left q unchanged. */
 static void each_fault(fx *x, const char *q, op_fn op, const char *name, int may_take)
 {
-    eddy_queue_stat before, after;
+    eddy_queue_stat before = EDDY_QUEUE_STAT_INIT, after = EDDY_QUEUE_STAT_INIT;
     int rc, n;
 
     for (n = 1; n < 500; n++) {
@@ -78,9 +78,8 @@ static void each_fault(fx *x, const char *q, op_fn op, const char *name, int may
 
 static int op_create(fx *x)
 {
-    eddy_queue_options o;
-    memset(&o, 0, sizeof o);
-    strcpy(o.dlq_name, "dlq");
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    o.dlq_name = "dlq";
     o.max_receive_count = 1000;
     return eddy_queue_create(x->env, "q", &o);
 }
@@ -88,10 +87,11 @@ static int op_create(fx *x)
 static int op_send(fx *x)
 {
     eddy_queue_attr a = {"k", "String", {"v", 1}};
-    eddy_queue_send_entry e[3];
-    eddy_queue_send_result r[3];
+    eddy_queue_send_entry e[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     static char big[6000];
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     memset(big, 'x', sizeof big);
     e[0].body.data = "small";
     e[0].body.len = 5;
@@ -106,21 +106,19 @@ static int op_send(fx *x)
 
 static int op_receive(fx *x)
 {
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
-    const eddy_queue_message *m;
     size_t n = 0;
     int rc;
 
-    memset(&o, 0, sizeof o);
     o.max_messages = 2;
     /* Visibility 0: a receive that fails after its commit leaves nothing hidden. */
     o.visibility_timeout_ms = EDDY_QUEUE_ZERO_MS;
     if ((rc = eddy_queue_receive(x->env, "q", &o, &b)) != 0)
         return rc;
-    m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     for (size_t i = 0; i < n && i < 2; i++)
-        memcpy(x->receipts[i], m[i].receipt, sizeof x->receipts[i]);
+        memcpy(x->receipts[i], eddy_queue_batch_message(b, i)->receipt, sizeof x->receipts[i]);
     eddy_queue_batch_free(b);
     return n == 2 ? 0 : EDDY_EINTERNAL;
 }
@@ -149,15 +147,16 @@ static int op_delete_queue(fx *x)
 
 static void every_operation_fails_cleanly(void **state)
 {
-    eddy_env_options opt;
+    eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
     fx x;
 
     memset(&x, 0, sizeof x);
-    memset(&opt, 0, sizeof opt);
+    opt = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     x.clk.now_ms = T0;
-    opt.fault.fn = fault_fn;
-    opt.fault.ctx = &x.f;
-    x.env = t_env_open_opts(t_path("db"), &x.clk, &opt);
+    hooks.fault.fn = fault_fn;
+    hooks.fault.ctx = &x.f;
+    x.env = t_env_open_hooks(t_path("db"), &x.clk, &opt, &hooks);
     T_OK(eddy_queue_create(x.env, "dlq", NULL));
     each_fault(&x, "q", op_create, "create", 0);
     for (int i = 0; i < 3; i++)

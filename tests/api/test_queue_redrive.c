@@ -35,8 +35,7 @@ static int teardown(void **state)
 
 static void send_str(eddy_env *env, const char *q, const char *body)
 {
-    eddy_queue_send_entry m;
-    memset(&m, 0, sizeof m);
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = body;
     m.body.len = strlen(body);
     T_OK(eddy_queue_send(env, q, &m, NULL));
@@ -44,21 +43,20 @@ static void send_str(eddy_env *env, const char *q, const char *body)
 
 static size_t recv_count(eddy_env *env, const char *q, uint32_t vis)
 {
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
     size_t n = 0;
-    memset(&o, 0, sizeof o);
     o.max_messages = 10;
     o.visibility_timeout_ms = vis;
     T_OK(eddy_queue_receive(env, q, &o, &b));
-    eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     eddy_queue_batch_free(b);
     return n;
 }
 
 static uint64_t messages(eddy_env *env, const char *q)
 {
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     T_OK(eddy_queue_get_attributes(env, q, &info));
     return info.messages;
 }
@@ -66,11 +64,11 @@ static uint64_t messages(eddy_env *env, const char *q)
 /* Two sources with max_receive_count 1 feed one dead-letter queue with n messages each. */
 static void fill_dlq(fx *f, int n)
 {
-    eddy_queue_options o;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
 
     T_OK(eddy_queue_create(f->env, "dlq", NULL));
-    memset(&o, 0, sizeof o);
-    strcpy(o.dlq_name, "dlq");
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    o.dlq_name = "dlq";
     o.max_receive_count = 1;
     T_OK(eddy_queue_create(f->env, "a", &o));
     T_OK(eddy_queue_create(f->env, "b", &o));
@@ -89,7 +87,7 @@ static void fill_dlq(fx *f, int n)
 static void redrive_to_origins(void **state)
 {
     fx *f = *state;
-    eddy_queue_redrive_task t[4];
+    eddy_queue_redrive_task t[4] = {[0 ...(4) - 1] = EDDY_QUEUE_REDRIVE_TASK_INIT};
     uint64_t id = 0, moved = 0;
     size_t n = 0;
 
@@ -112,13 +110,12 @@ static void redrive_to_origins(void **state)
     assert_int_equal(t[0].moved, 24);
     /* redriven messages are new: receive count starts again */
     {
-        eddy_queue_receive_options o;
+        eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         eddy_queue_batch *b;
-        memset(&o, 0, sizeof o);
         T_OK(eddy_queue_receive(f->env, "a", &o, &b));
-        assert_int_equal(eddy_queue_batch_messages(b, NULL)->receive_count, 1);
-        assert_int_equal(eddy_queue_batch_messages(b, NULL)->origin_queue_id, 0);
-        assert_int_equal(eddy_queue_batch_messages(b, NULL)->sent_ms, f->clk.now_ms);
+        assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, 1);
+        assert_int_equal(eddy_queue_batch_message(b, 0)->origin_queue_id, 0);
+        assert_int_equal(eddy_queue_batch_message(b, 0)->sent_ms, f->clk.now_ms);
         eddy_queue_batch_free(b);
     }
     T_RC(EDDY_EEXPIRED, eddy_queue_redrive_cancel(f->env, "dlq", 1));
@@ -128,7 +125,7 @@ static void redrive_to_origins(void **state)
 static void redrive_rate_resume_and_cancel(void **state)
 {
     fx *f = *state;
-    eddy_queue_redrive_task t[2];
+    eddy_queue_redrive_task t[2] = {[0 ...(2) - 1] = EDDY_QUEUE_REDRIVE_TASK_INIT};
     uint64_t id = 0, moved = 0;
     size_t n = 0;
 
@@ -167,7 +164,7 @@ static void redrive_rate_resume_and_cancel(void **state)
 static void redrive_fails_without_origin(void **state)
 {
     fx *f = *state;
-    eddy_queue_redrive_task t[3];
+    eddy_queue_redrive_task t[3] = {[0 ...(3) - 1] = EDDY_QUEUE_REDRIVE_TASK_INIT};
     uint64_t moved = 0;
     size_t n = 0;
 
@@ -197,17 +194,17 @@ static void redrive_fails_without_origin(void **state)
 static void redrive_dead_letter_cycle(void **state)
 {
     fx *f = *state;
-    eddy_queue_redrive_task t[1];
-    eddy_queue_options o;
+    eddy_queue_redrive_task t[1] = {[0 ...(1) - 1] = EDDY_QUEUE_REDRIVE_TASK_INIT};
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     uint64_t moved = 9;
     size_t n = 0;
 
     T_OK(eddy_queue_create(f->env, "a", NULL));
-    memset(&o, 0, sizeof o);
-    strcpy(o.dlq_name, "a");
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    o.dlq_name = "a";
     o.max_receive_count = 1;
     T_OK(eddy_queue_create(f->env, "d", &o));
-    strcpy(o.dlq_name, "d");
+    o.dlq_name = "d";
     T_OK(eddy_queue_set_attributes(f->env, "a", &o, EDDY_QUEUE_SET_REDRIVE));
     send_str(f->env, "a", "round and round");
     assert_int_equal(recv_count(f->env, "a", 1), 1);

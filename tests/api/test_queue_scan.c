@@ -37,10 +37,9 @@ static int teardown(void **state)
 
 static uint64_t send(eddy_env *env, const char *q, const char *body, uint32_t delay)
 {
-    eddy_queue_send_entry e;
-    eddy_queue_send_result r;
+    eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
     eddy_queue_attr a = {"source", "String", {"web", 3}};
-    memset(&e, 0, sizeof e);
     e.body.data = body;
     e.body.len = strlen(body);
     e.delay_ms = delay;
@@ -81,9 +80,12 @@ static int on_msg(void *ctx, const eddy_queue_scan_message *m)
 static void scan_reports_states_without_changing(void **state)
 {
     fx *f = *state;
-    eddy_queue_receive_options ro = {1, 60000, EDDY_QUEUE_ZERO_MS};
+    eddy_queue_receive_options ro = {.size = sizeof ro,
+                                     .max_messages = 1,
+                                     .visibility_timeout_ms = 60000,
+                                     .wait_ms = EDDY_QUEUE_ZERO_MS};
     eddy_queue_batch *b = NULL;
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     collect c;
     uint64_t last = 0;
 
@@ -127,12 +129,11 @@ static void scan_reports_states_without_changing(void **state)
 static void scan_resumes_limits_and_stops(void **state)
 {
     fx *f = *state;
-    eddy_queue_options o;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     char body[16];
     collect c;
     uint64_t last = 0;
 
-    memset(&o, 0, sizeof o);
     o.batch_max = 1000;
     T_OK(eddy_queue_create(f->env, "q", &o));
     /* More than one scan batch (256), so the walk crosses read transactions. */
@@ -176,8 +177,7 @@ static void scan_errors(void **state)
 
 static eddy_queue_restore_entry rentry(uint64_t id, const char *body, uint64_t sent)
 {
-    eddy_queue_restore_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_queue_restore_entry e = EDDY_QUEUE_RESTORE_ENTRY_INIT;
     e.msg_id = id;
     e.body.data = body;
     e.body.len = strlen(body);
@@ -188,13 +188,15 @@ static eddy_queue_restore_entry rentry(uint64_t id, const char *body, uint64_t s
 static void restore_keeps_ids_and_history(void **state)
 {
     fx *f = *state;
-    eddy_queue_restore_entry e[3];
-    eddy_queue_send_result r[3];
+    eddy_queue_restore_entry e[3] = {[0 ...(3) - 1] = EDDY_QUEUE_RESTORE_ENTRY_INIT};
+    eddy_queue_send_result r[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     eddy_queue_attr a = {"n", "Number", {"7", 1}};
-    eddy_queue_receive_options ro = {10, 0, EDDY_QUEUE_ZERO_MS};
+    eddy_queue_receive_options ro = {.size = sizeof ro,
+                                     .max_messages = 10,
+                                     .visibility_timeout_ms = 0,
+                                     .wait_ms = EDDY_QUEUE_ZERO_MS};
     eddy_queue_batch *b = NULL;
-    const eddy_queue_message *m;
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     size_t n;
     collect c;
 
@@ -236,20 +238,20 @@ static void restore_keeps_ids_and_history(void **state)
 
     /* Receives see the restored ones with their history. */
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
-    m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, 3);
     for (size_t i = 0; i < n; i++)
-        if (m[i].msg_id == 12)
-            assert_int_equal(m[i].receive_count, 3);
+        if (eddy_queue_batch_message(b, i)->msg_id == 12)
+            assert_int_equal(eddy_queue_batch_message(b, i)->receive_count, 3);
     eddy_queue_batch_free(b);
 }
 
 static void restore_refuses_collisions_and_going_back(void **state)
 {
     fx *f = *state;
-    eddy_queue_restore_entry e[2];
-    eddy_queue_send_result r[2];
-    eddy_queue_stat st;
+    eddy_queue_restore_entry e[2] = {[0 ...(2) - 1] = EDDY_QUEUE_RESTORE_ENTRY_INIT};
+    eddy_queue_send_result r[2] = {[0 ...(2) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
     send(f->env, "q", "a", EDDY_QUEUE_ZERO_MS); /* 1 */
@@ -291,7 +293,7 @@ static void restore_expired_is_trimmed(void **state)
 {
     fx *f = *state;
     eddy_queue_restore_entry e = rentry(1, "old", T0 - 10ull * 86400000);
-    eddy_queue_send_result r;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
     uint64_t removed = 0;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
@@ -304,9 +306,12 @@ static void restore_expired_is_trimmed(void **state)
 static void trim_before_cut(void **state)
 {
     fx *f = *state;
-    eddy_queue_receive_options ro = {1, 60000, EDDY_QUEUE_ZERO_MS};
+    eddy_queue_receive_options ro = {.size = sizeof ro,
+                                     .max_messages = 1,
+                                     .visibility_timeout_ms = 60000,
+                                     .wait_ms = EDDY_QUEUE_ZERO_MS};
     eddy_queue_batch *b = NULL;
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     uint64_t removed = 0;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));

@@ -52,8 +52,10 @@ typedef struct picture {
 static void take_picture(world *w, picture *p)
 {
     memset(p, 0, sizeof *p);
+    p->q.size = sizeof p->q;
+    p->s.size = sizeof p->s;
     T_OK(eddy_queue_stat_get(w->env, "q", &p->q));
-    T_OK(eddy_stream_describe(w->env, "s", &p->s));
+    T_OK(eddy_stream_get_attributes(w->env, "s", &p->s));
 }
 
 typedef int (*call_fn)(world *w);
@@ -91,31 +93,31 @@ static void under_faults(world *w, call_fn fn, const char *what)
 static int setup(void **state)
 {
     world *w = calloc(1, sizeof *w);
-    eddy_env_options o;
-    eddy_stream_put_entry e;
-    eddy_stream_put_result r;
-    eddy_queue_send_entry m;
-    eddy_checkpoint_write cp;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
 
-    memset(&o, 0, sizeof o);
     w->clock.now_ms = T0;
-    o.fault.fn = inject;
-    o.fault.ctx = &w->in;
-    w->env = t_env_open_opts(t_tmpdir(), &w->clock, &o);
+    hooks.fault.fn = inject;
+    hooks.fault.ctx = &w->in;
+    w->env = t_env_open_hooks(t_tmpdir(), &w->clock, &o, &hooks);
     T_OK(eddy_queue_create(w->env, "q", NULL));
     T_OK(eddy_stream_create(w->env, "s", NULL));
-    memset(&m, 0, sizeof m);
+    m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = "hello";
     m.body.len = 5;
     T_OK(eddy_queue_send(w->env, "q", &m, NULL));
-    memset(&e, 0, sizeof e);
+    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = "k";
     e.partition_key.len = 1;
     e.data.data = "v";
     e.data.len = 1;
     T_OK(eddy_stream_put(w->env, "s", &e, &r));
     memcpy(w->s_seq, r.seq, sizeof w->s_seq);
-    memset(&cp, 0, sizeof cp);
+    cp = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     cp.stream = "s";
     cp.consumer = "app";
     cp.seq = r.seq;
@@ -149,12 +151,14 @@ static int call_scan(world *w)
 
 static int call_queue_restore(world *w)
 {
-    eddy_queue_restore_entry e[2];
-    eddy_queue_send_result r[2];
+    eddy_queue_restore_entry e[2] = {[0 ...(2) - 1] = EDDY_QUEUE_RESTORE_ENTRY_INIT};
+    eddy_queue_send_result r[2] = {[0 ...(2) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     eddy_queue_attr a = {"n", "Number", {"1", 1}};
     int rc;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 2; i++) {
         e[i].msg_id = w->next_id + (uint64_t)i;
         e[i].body.data = "restored";
@@ -176,11 +180,13 @@ static int call_queue_trim_before(world *w)
 static int call_stream_restore(world *w)
 {
     char seq[2][EDDY_STREAM_SEQ_LEN + 1];
-    eddy_stream_restore_entry e[2];
-    eddy_stream_put_result r[2];
+    eddy_stream_restore_entry e[2] = {[0 ...(2) - 1] = EDDY_STREAM_RESTORE_ENTRY_INIT};
+    eddy_stream_put_result r[2] = {[0 ...(2) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     int rc;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 2; i++) {
         seq_add(w->s_seq, (uint64_t)i + 1, seq[i]);
         e[i].seq = seq[i];
@@ -202,7 +208,7 @@ static int call_stream_trim_before(world *w)
 
 static int call_usage(world *w)
 {
-    eddy_stream_usage u;
+    eddy_stream_usage u = EDDY_STREAM_USAGE_INIT;
     return eddy_stream_usage_get(w->env, "s", EDDY_STREAM_NO_SHARD, &u);
 }
 
@@ -220,7 +226,7 @@ static int call_consumers(world *w)
 
 static int call_list_shards(world *w)
 {
-    eddy_stream_shard sh[2];
+    eddy_stream_shard sh[2] = {[0 ...(2) - 1] = EDDY_STREAM_SHARD_INIT};
     size_t n;
     return eddy_stream_list_shards(w->env, "s", sh, 2, &n);
 }

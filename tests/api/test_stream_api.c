@@ -37,8 +37,7 @@ static int teardown(void **state)
 
 static eddy_stream_put_entry ent(const char *pk, const char *data)
 {
-    eddy_stream_put_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = pk;
     e.partition_key.len = strlen(pk);
     e.data.data = data;
@@ -70,13 +69,13 @@ static size_t drain(eddy_env *env, eddy_stream_iterator *it, char *out, size_t c
     for (int round = 0; round < 1000; round++) {
         eddy_stream_batch *b = NULL;
         size_t n;
-        const eddy_stream_record *r;
         T_OK(eddy_stream_get_records(env, it, NULL, &b));
-        r = eddy_stream_batch_records(b, &n);
+        n = eddy_stream_batch_count(b);
         for (size_t i = 0; i < n && out != NULL; i++) {
             size_t l = strlen(out);
-            snprintf(out + l, cap - l, "%s%.*s", l ? "," : "", (int)r[i].data.len,
-                     (const char *)r[i].data.data);
+            snprintf(out + l, cap - l, "%s%.*s", l ? "," : "",
+                     (int)eddy_stream_batch_record(b, i)->data.len,
+                     (const char *)eddy_stream_batch_record(b, i)->data.data);
         }
         total += n;
         *info = *eddy_stream_batch_info(b);
@@ -91,18 +90,18 @@ static size_t drain(eddy_env *env, eddy_stream_iterator *it, char *out, size_t c
 static void create_idempotent(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.shard_count = 4};
-    eddy_stream_info info;
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 4};
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
 
     T_OK(eddy_stream_create(f->env, "orders", &o));
     T_OK(eddy_stream_create(f->env, "orders", &o));
     o.shard_count = 2;
     T_RC(EDDY_EEXIST, eddy_stream_create(f->env, "orders", &o));
-    T_OK(eddy_stream_describe(f->env, "orders", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "orders", &info));
     assert_int_equal(info.open_shards, 4);
-    assert_int_equal(info.options.retention_ms, 86400000);
-    assert_int_equal(info.options.batch_max, 500);
-    assert_int_equal(info.options.iterator_ttl_ms, 300000);
+    assert_int_equal(info.retention_ms, 86400000);
+    assert_int_equal(info.batch_max, 500);
+    assert_int_equal(info.iterator_ttl_ms, 300000);
     T_RC(EDDY_EINVAL, eddy_stream_create(f->env, "bad name", NULL));
     T_RC(EDDY_EINVAL, eddy_stream_create(NULL, "x", NULL));
     o.shard_count = EDDY_STREAM_SHARDS_MAX + 1;
@@ -110,14 +109,14 @@ static void create_idempotent(void **state)
     memset(&o, 0, sizeof o);
     o.retention_ms = 1000;
     T_RC(EDDY_EINVAL, eddy_stream_create(f->env, "x", &o));
-    T_RC(EDDY_ENOTFOUND, eddy_stream_describe(f->env, "nope", &info));
+    T_RC(EDDY_ENOTFOUND, eddy_stream_get_attributes(f->env, "nope", &info));
 }
 
 static void equal_ranges(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.shard_count = 4};
-    eddy_stream_shard sh[4];
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 4};
+    eddy_stream_shard sh[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
     size_t n;
 
     T_OK(eddy_stream_create(f->env, "s", &o));
@@ -128,7 +127,7 @@ static void equal_ranges(void **state)
     assert_string_equal(sh[0].ending_hash_key, "85070591730234615865843651857942052863");
     assert_string_equal(sh[1].starting_hash_key, "85070591730234615865843651857942052864");
     assert_string_equal(sh[3].ending_hash_key, "340282366920938463463374607431768211455");
-    assert_int_equal(sh[2].state, EDDY_SHARD_OPEN);
+    assert_int_equal(sh[2].state, EDDY_STREAM_SHARD_OPEN);
     assert_int_equal(sh[2].parent_id, EDDY_STREAM_NO_SHARD);
     assert_string_equal(sh[2].ending_seq, "");
 }
@@ -136,10 +135,9 @@ static void equal_ranges(void **state)
 static void put_and_read_back(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_result r[3];
+    eddy_stream_put_result r[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     eddy_stream_iterator it;
     eddy_stream_batch *b = NULL;
-    const eddy_stream_record *rec;
     size_t n;
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
@@ -151,15 +149,15 @@ static void put_and_read_back(void **state)
     assert_true(strcmp(r[0].seq, r[1].seq) < 0 && strcmp(r[1].seq, r[2].seq) < 0);
     assert_int_equal(r[0].arrival_ms, T0);
     assert_int_equal(r[2].arrival_ms, T0 + 5);
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
-    rec = eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     assert_int_equal(n, 3);
-    assert_memory_equal(rec[0].data.data, "one", 3);
-    assert_memory_equal(rec[1].partition_key.data, "b", 1);
-    assert_int_equal(rec[2].data.len, 0);
-    assert_string_equal(rec[1].seq, r[1].seq);
-    assert_int_equal(rec[1].arrival_ms, T0 + 5);
+    assert_memory_equal(eddy_stream_batch_record(b, 0)->data.data, "one", 3);
+    assert_memory_equal(eddy_stream_batch_record(b, 1)->partition_key.data, "b", 1);
+    assert_int_equal(eddy_stream_batch_record(b, 2)->data.len, 0);
+    assert_string_equal(eddy_stream_batch_record(b, 1)->seq, r[1].seq);
+    assert_int_equal(eddy_stream_batch_record(b, 1)->arrival_ms, T0 + 5);
     assert_int_equal(eddy_stream_batch_info(b)->millis_behind_latest, 0);
     assert_false(eddy_stream_batch_info(b)->shard_end);
     eddy_stream_batch_free(b);
@@ -168,9 +166,10 @@ static void put_and_read_back(void **state)
 static void put_validation(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.record_len_max = 10, .batch_max = 3};
-    eddy_stream_put_entry e[4];
-    eddy_stream_put_result r[4];
+    eddy_stream_options o = {
+        .size = sizeof(eddy_stream_options), .record_len_max = 10, .batch_max = 3};
+    eddy_stream_put_entry e[4] = {[0 ...(4) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[4] = {[0 ...(4) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     char pk[300];
     size_t failed;
 
@@ -207,8 +206,9 @@ static void put_validation(void **state)
 static void md5_routing(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.shard_count = 2, .hash = EDDY_STREAM_HASH_MD5};
-    eddy_stream_put_result r;
+    eddy_stream_options o = {
+        .size = sizeof(eddy_stream_options), .shard_count = 2, .hash = EDDY_STREAM_HASH_MD5};
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
 
     T_OK(eddy_stream_create(f->env, "m", &o));
     put(f->env, "m", "a", "x", &r);
@@ -224,9 +224,9 @@ static void md5_routing(void **state)
 static void seq_unique_and_ordering(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.shard_count = 2};
-    eddy_stream_put_result a, b;
-    eddy_stream_put_entry e;
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 2};
+    eddy_stream_put_result a = EDDY_STREAM_PUT_RESULT_INIT, b = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
 
     T_OK(eddy_stream_create(f->env, "s", &o));
     put_hash(f->env, "s", "0", "x", &a);
@@ -253,17 +253,17 @@ static void seq_unique_and_ordering(void **state)
 static void iter_types(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_result r[4];
+    eddy_stream_put_result r[4] = {[0 ...(4) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     eddy_stream_iterator it;
     eddy_stream_read_info info;
     char out[256] = "";
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
     /* Empty shard: every type works and reads nothing. */
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 0);
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, &it));
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, T0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_LATEST, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_TIMESTAMP, NULL, T0, &it));
     for (int i = 0; i < 4; i++) {
         char d[8];
         snprintf(d, sizeof d, "r%d", i);
@@ -273,28 +273,31 @@ static void iter_types(void **state)
     /* The empty-shard iterators see what came after them. */
     assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 4);
     out[0] = '\0';
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, r[1].seq, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER, r[1].seq, 0,
+                                  &it));
     drain(f->env, &it, out, sizeof out, &info);
     assert_string_equal(out, "r1,r2,r3");
     out[0] = '\0';
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AFTER_SEQUENCE_NUMBER, r[1].seq, 0,
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER, r[1].seq,
+                                  0, &it));
+    drain(f->env, &it, out, sizeof out, &info);
+    assert_string_equal(out, "r2,r3");
+    out[0] = '\0';
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_TIMESTAMP, NULL, T0 + 15,
                                   &it));
     drain(f->env, &it, out, sizeof out, &info);
     assert_string_equal(out, "r2,r3");
     out[0] = '\0';
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, T0 + 15, &it));
-    drain(f->env, &it, out, sizeof out, &info);
-    assert_string_equal(out, "r2,r3");
-    out[0] = '\0';
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, 1, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_TIMESTAMP, NULL, 1, &it));
     assert_int_equal(drain(f->env, &it, NULL, 0, &info), 4); /* older than all: horizon */
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_LATEST, NULL, 0, &it));
     assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
     /* Bad input. */
     T_RC(EDDY_EINVAL, eddy_stream_get_iterator(f->env, "s", 0, 9, NULL, 0, &it));
-    T_RC(EDDY_EINVAL,
-         eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, "1", 0, &it));
-    T_RC(EDDY_ENOTFOUND, eddy_stream_get_iterator(f->env, "s", 7, EDDY_ITER_LATEST, NULL, 0, &it));
+    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER,
+                                               "1", 0, &it));
+    T_RC(EDDY_ENOTFOUND,
+         eddy_stream_get_iterator(f->env, "s", 7, EDDY_STREAM_ITER_LATEST, NULL, 0, &it));
 }
 
 static void iter_token_checks(void **state)
@@ -304,13 +307,13 @@ static void iter_token_checks(void **state)
     eddy_stream_batch *b = NULL;
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     it.token[20] = it.token[20] == '0' ? '1' : '0';
     T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, &it, NULL, &b));
     assert_null(b);
     strcpy(it.token, "zz");
     T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, &it, NULL, &b));
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     f->clock.now_ms += 300001;
     T_RC(EDDY_EEXPIRED, eddy_stream_get_records(f->env, &it, NULL, &b));
 }
@@ -318,10 +321,10 @@ static void iter_token_checks(void **state)
 static void read_limits_and_lag(void **state)
 {
     fx *f = *state;
-    eddy_stream_read_options ro = {.max_records = 2};
+    eddy_stream_read_options ro = {.size = sizeof(eddy_stream_read_options), .max_records = 2};
     eddy_stream_iterator it;
     eddy_stream_batch *b = NULL;
-    eddy_stream_put_result r;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     size_t n;
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
@@ -329,9 +332,9 @@ static void read_limits_and_lag(void **state)
         put(f->env, "s", "k", "0123456789", &r);
         f->clock.now_ms += 100;
     }
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_get_records(f->env, &it, &ro, &b));
-    eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     assert_int_equal(n, 2);
     /* The first record not returned arrived at T0 + 200; now is T0 + 500. */
     assert_int_equal(eddy_stream_batch_info(b)->millis_behind_latest, 300);
@@ -340,7 +343,7 @@ static void read_limits_and_lag(void **state)
     ro.max_records = 0;
     ro.max_bytes = 15; /* room for one 10-byte record, and always at least one */
     T_OK(eddy_stream_get_records(f->env, &it, &ro, &b));
-    eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     assert_int_equal(n, 1);
     eddy_stream_batch_free(b);
     ro.max_records = 10001;
@@ -351,40 +354,44 @@ static void read_limits_and_lag(void **state)
 static void iter_trimmed_resumes(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.retention_ms = 60000};
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .retention_ms = 60000};
     eddy_stream_iterator it, old;
-    eddy_stream_put_result r;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     eddy_stream_batch *b = NULL;
-    const eddy_stream_record *rec;
     uint64_t removed;
     size_t n;
 
     T_OK(eddy_stream_create(f->env, "s", &o));
     put(f->env, "s", "k", "old1", &r);
     put(f->env, "s", "k", "old2", &r);
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &old));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &old));
     f->clock.now_ms += 50000;
     put(f->env, "s", "k", "new", &r);
     f->clock.now_ms += 20000; /* old1/old2 are 70 s old, new is 20 s old */
     T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
     assert_int_equal(removed, 2);
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
-    rec = eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     assert_int_equal(n, 1);
     assert_false(eddy_stream_batch_info(b)->skipped_trimmed);
     eddy_stream_batch_free(b);
     T_OK(eddy_stream_get_records(f->env, &old, NULL, &b));
-    rec = eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     assert_int_equal(n, 1);
-    assert_memory_equal(rec[0].data.data, "new", 3);
+    assert_memory_equal(eddy_stream_batch_record(b, 0)->data.data, "new", 3);
     assert_true(eddy_stream_batch_info(b)->skipped_trimmed);
     eddy_stream_batch_free(b);
     T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
     assert_int_equal(removed, 0);
     /* A shorter retention applies at the next trim; out of range changes nothing. */
-    T_RC(EDDY_EINVAL, eddy_stream_set_retention(f->env, "s", 1000));
-    T_OK(eddy_stream_set_retention(f->env, "s", 60000 * 60));
+    {
+        eddy_stream_options ro = EDDY_STREAM_OPTIONS_INIT;
+        ro.retention_ms = 1000;
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(f->env, "s", &ro, EDDY_STREAM_SET_RETENTION));
+        ro.retention_ms = 60000 * 60;
+        T_OK(eddy_stream_set_attributes(f->env, "s", &ro, EDDY_STREAM_SET_RETENTION));
+    }
     f->clock.now_ms += 60000 * 60;
     T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
     assert_int_equal(removed, 1);
@@ -395,31 +402,30 @@ static void iter_trimmed_resumes(void **state)
 static void set_attributes_mask(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o;
-    eddy_stream_info a, b;
-    eddy_stream_put_entry e[3];
-    eddy_stream_put_result r[3];
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
+    eddy_stream_info a = EDDY_STREAM_INFO_INIT, b = EDDY_STREAM_INFO_INIT;
+    eddy_stream_put_entry e[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     char big[200];
 
-    memset(&o, 0, sizeof o);
     o.shard_count = 2;
     o.record_len_max = 4096;
     o.iterator_ttl_ms = 60000;
     T_OK(eddy_stream_create(f->env, "s", &o));
-    T_OK(eddy_stream_describe(f->env, "s", &a));
-    memset(&o, 0, sizeof o);
+    T_OK(eddy_stream_get_attributes(f->env, "s", &a));
+    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     o.record_len_max = 100;
     o.batch_max = 2;
     T_OK(eddy_stream_set_attributes(f->env, "s", &o,
                                     EDDY_STREAM_SET_RECORD_LEN_MAX | EDDY_STREAM_SET_BATCH_MAX |
                                         EDDY_STREAM_SET_ITERATOR_TTL));
-    T_OK(eddy_stream_describe(f->env, "s", &b));
-    assert_int_equal(b.options.record_len_max, 100);
-    assert_int_equal(b.options.batch_max, 2);
-    assert_int_equal(b.options.iterator_ttl_ms, 300000); /* zero: the default */
-    assert_int_equal(b.options.retention_ms, a.options.retention_ms);
-    assert_int_equal(b.options.shard_count, 2);
-    assert_int_equal(b.options.hash, a.options.hash);
+    T_OK(eddy_stream_get_attributes(f->env, "s", &b));
+    assert_int_equal(b.record_len_max, 100);
+    assert_int_equal(b.batch_max, 2);
+    assert_int_equal(b.iterator_ttl_ms, 300000); /* zero: the default */
+    assert_int_equal(b.retention_ms, a.retention_ms);
+    assert_int_equal(b.shard_count, 2);
+    assert_int_equal(b.hash, a.hash);
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     e[0] = ent("k", big);
@@ -436,8 +442,10 @@ static void set_attributes_mask(void **state)
     T_RC(EDDY_ENOTFOUND, eddy_stream_set_attributes(f->env, "nope", &o, EDDY_STREAM_SET_ALL));
     o.iterator_ttl_ms = 10; /* below 1000 */
     T_RC(EDDY_EINVAL, eddy_stream_set_attributes(f->env, "s", &o, EDDY_STREAM_SET_ALL));
-    T_OK(eddy_stream_describe(f->env, "s", &a));
-    assert_memory_equal(&a.options, &b.options, sizeof a.options);
+    T_OK(eddy_stream_get_attributes(f->env, "s", &a));
+    /* the attributes are the info's last fields */
+    assert_memory_equal(&a.shard_count, &b.shard_count,
+                        sizeof a - offsetof(eddy_stream_info, shard_count));
 }
 
 /* A split closes the parent with an ending number; children record it; a consumer that
@@ -445,8 +453,8 @@ static void set_attributes_mask(void **state)
 static void split_read_in_order(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_result r;
-    eddy_stream_shard sh[3];
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_shard sh[3] = {[0 ...(3) - 1] = EDDY_STREAM_SHARD_INIT};
     eddy_stream_iterator it;
     eddy_stream_read_info info;
     uint32_t kids[2];
@@ -456,7 +464,7 @@ static void split_read_in_order(void **state)
     T_OK(eddy_stream_create(f->env, "s", NULL));
     put_hash(f->env, "s", "5", "p1", &r);
     put_hash(f->env, "s", "500", "p2", &r);
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_RC(EDDY_EINVAL, eddy_stream_split_shard(f->env, "s", 0, "0", kids));
     T_RC(EDDY_EINVAL, eddy_stream_split_shard(f->env, "s", 0, "x", kids));
     T_OK(eddy_stream_split_shard(f->env, "s", 0, "100", kids));
@@ -468,7 +476,7 @@ static void split_read_in_order(void **state)
     put_hash(f->env, "s", "500", "c2", &r);
     assert_int_equal(r.shard_id, 2);
     T_OK(eddy_stream_list_shards(f->env, "s", sh, 3, &n));
-    assert_int_equal(sh[0].state, EDDY_SHARD_CLOSED);
+    assert_int_equal(sh[0].state, EDDY_STREAM_SHARD_CLOSED);
     assert_int_equal(strlen(sh[0].ending_seq), EDDY_STREAM_SEQ_LEN);
     assert_int_equal(sh[0].child_ids[0], 1);
     assert_int_equal(sh[1].parent_id, 0);
@@ -483,14 +491,14 @@ static void split_read_in_order(void **state)
     assert_int_equal(info.child_ids[0], 1);
     assert_int_equal(info.child_ids[1], 2);
     for (int c = 0; c < 2; c++) {
-        T_OK(eddy_stream_get_iterator(f->env, "s", info.child_ids[c], EDDY_ITER_TRIM_HORIZON, NULL,
-                                      0, &it));
+        T_OK(eddy_stream_get_iterator(f->env, "s", info.child_ids[c], EDDY_STREAM_ITER_TRIM_HORIZON,
+                                      NULL, 0, &it));
         eddy_stream_read_info ci;
         drain(f->env, &it, out, sizeof out, &ci);
     }
     assert_string_equal(out, "p1,p2,c1,c2");
     /* A closed shard's LATEST iterator ends at once. */
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_LATEST, NULL, 0, &it));
     assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
     assert_true(info.shard_end);
 }
@@ -498,10 +506,10 @@ static void split_read_in_order(void **state)
 static void merge_and_scale(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.shard_count = 3};
-    eddy_stream_shard sh[32];
-    eddy_stream_info info;
-    eddy_stream_put_result r;
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 3};
+    eddy_stream_shard sh[32] = {[0 ...(32) - 1] = EDDY_STREAM_SHARD_INIT};
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     uint32_t child;
     size_t n;
 
@@ -517,11 +525,11 @@ static void merge_and_scale(void **state)
     assert_string_equal(sh[3].starting_hash_key, "0");
     assert_string_equal(sh[3].ending_hash_key, sh[1].ending_hash_key);
     T_OK(eddy_stream_update_shard_count(f->env, "s", 4));
-    T_OK(eddy_stream_describe(f->env, "s", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "s", &info));
     assert_int_equal(info.open_shards, 4);
     T_RC(EDDY_EINVAL, eddy_stream_update_shard_count(f->env, "s", 9));
     T_OK(eddy_stream_update_shard_count(f->env, "s", 2));
-    T_OK(eddy_stream_describe(f->env, "s", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "s", &info));
     assert_int_equal(info.open_shards, 2);
     put(f->env, "s", "any", "x", &r);
     t_verify_clean(f->env);
@@ -531,9 +539,9 @@ static void merge_and_scale(void **state)
 static void trim_removes_closed_shards(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o = {.retention_ms = 60000};
-    eddy_stream_put_result r;
-    eddy_stream_shard sh[4];
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .retention_ms = 60000};
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_shard sh[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
     eddy_stream_iterator it;
     eddy_stream_batch *b = NULL;
     uint32_t kids[2];
@@ -543,7 +551,7 @@ static void trim_removes_closed_shards(void **state)
     T_OK(eddy_stream_create(f->env, "s", &o));
     for (int i = 0; i < 30; i++)
         put(f->env, "s", "k", "x", &r);
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_split_shard(f->env, "s", 0, "1000", kids));
     f->clock.now_ms += 60001;
     T_OK(eddy_stream_trim(f->env, "s", 10, &removed)); /* bounded batches */
@@ -570,8 +578,8 @@ static int count_fn(void *ctx, const char *name)
 static void delete_and_list(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_entry e[100];
-    eddy_stream_put_result r[100];
+    eddy_stream_put_entry e[100] = {[0 ...(100) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[100] = {[0 ...(100) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     eddy_stream_iterator it;
     eddy_stream_batch *b = NULL;
     int count = 0;
@@ -584,7 +592,7 @@ static void delete_and_list(void **state)
     for (int i = 0; i < 100; i++)
         e[i] = ent("k", "some data");
     T_OK(eddy_stream_put_batch(f->env, "a1", e, 100, r, NULL));
-    T_OK(eddy_stream_get_iterator(f->env, "a1", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "a1", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_delete(f->env, "a1"));
     T_RC(EDDY_ENOTFOUND, eddy_stream_delete(f->env, "a1"));
     T_RC(EDDY_EEXPIRED, eddy_stream_get_records(f->env, &it, NULL, &b));
@@ -595,11 +603,10 @@ static void delete_and_list(void **state)
 static void large_and_compressed(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_entry e;
-    eddy_stream_put_result r;
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     eddy_stream_iterator it;
     eddy_stream_batch *b = NULL;
-    const eddy_stream_record *rec;
     size_t n, len = 300000;
     char *big = malloc(len);
 
@@ -610,12 +617,12 @@ static void large_and_compressed(void **state)
     e.data.data = big;
     e.data.len = len;
     T_OK(eddy_stream_put(f->env, "s", &e, &r));
-    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_get_records(f->env, &it, NULL, &b));
-    rec = eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     assert_int_equal(n, 1);
-    assert_int_equal(rec[0].data.len, len);
-    assert_memory_equal(rec[0].data.data, big, len);
+    assert_int_equal(eddy_stream_batch_record(b, 0)->data.len, len);
+    assert_memory_equal(eddy_stream_batch_record(b, 0)->data.data, big, len);
     eddy_stream_batch_free(b);
     free(big);
 }
@@ -625,16 +632,16 @@ static void null_arguments(void **state)
 {
     fx *f = *state;
     eddy_stream_iterator it;
-    eddy_stream_put_result r;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     eddy_stream_batch *b = NULL;
-    eddy_checkpoint c;
-    eddy_lease l;
+    eddy_checkpoint c = EDDY_CHECKPOINT_INIT;
+    eddy_lease l = EDDY_LEASE_INIT;
     size_t n;
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
     T_RC(EDDY_EINVAL, eddy_stream_create(NULL, "s", NULL));
     T_RC(EDDY_EINVAL, eddy_stream_create(f->env, NULL, NULL));
-    T_RC(EDDY_EINVAL, eddy_stream_describe(f->env, "s", NULL));
+    T_RC(EDDY_EINVAL, eddy_stream_get_attributes(f->env, "s", NULL));
     T_RC(EDDY_EINVAL, eddy_stream_list(f->env, NULL, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_delete(NULL, "s"));
     T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", NULL, &r));
@@ -645,14 +652,15 @@ static void null_arguments(void **state)
     T_RC(EDDY_EINVAL, eddy_stream_split_shard(f->env, "s", 0, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_merge_shards(NULL, "s", 0, 1, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_update_shard_count(f->env, NULL, 2));
+    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER,
+                                               NULL, 0, &it));
     T_RC(EDDY_EINVAL,
-         eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, NULL, 0, &it));
-    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(f->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, NULL));
+         eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_LATEST, NULL, 0, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, NULL, NULL, &b));
     T_RC(EDDY_EINVAL, eddy_stream_get_records(NULL, &it, NULL, &b));
     T_RC(EDDY_EINVAL, eddy_stream_trim(f->env, NULL, 0, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_train_dict(f->env, NULL, 0, 0, NULL));
-    T_RC(EDDY_EINVAL, eddy_stream_set_retention(NULL, "s", 60000));
+    T_RC(EDDY_EINVAL, eddy_stream_set_attributes(NULL, "s", NULL, EDDY_STREAM_SET_RETENTION));
     T_RC(EDDY_EINVAL, eddy_checkpoint_set(f->env, NULL));
     T_RC(EDDY_EINVAL, eddy_checkpoint_get(f->env, "s", NULL, 0, &c));
     T_RC(EDDY_EINVAL, eddy_checkpoint_list(f->env, "s", "app", NULL, 1, &n));
@@ -663,7 +671,8 @@ static void null_arguments(void **state)
     T_RC(EDDY_EINVAL, eddy_lease_balance(f->env, "s", "app", NULL, 1000, NULL, 0, NULL));
     eddy_stream_batch_free(NULL);
     assert_null(eddy_stream_batch_info(NULL));
-    assert_null(eddy_stream_batch_records(NULL, &n));
+    assert_null(eddy_stream_batch_record(NULL, 0));
+    n = eddy_stream_batch_count(NULL);
     assert_int_equal(n, 0);
 }
 

@@ -25,10 +25,12 @@ static void *putter(void *arg)
 {
     ctx *c = arg;
     char data[BATCH][32], pk[BATCH][16];
-    eddy_stream_put_entry e[BATCH];
-    eddy_stream_put_result r[BATCH];
+    eddy_stream_put_entry e[BATCH] = {[0 ...(BATCH) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[BATCH] = {[0 ...(BATCH) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int round = 0; round < ROUNDS; round++) {
         for (int i = 0; i < BATCH; i++) {
             snprintf(data[i], sizeof data[i], "t%d-r%d-i%d", c->id, round, i);
@@ -64,10 +66,10 @@ static void puts_race_reshards(void **state)
 {
     t_clock clock = {1700000000000ull};
     eddy_env *env = t_env_open(t_tmpdir(), &clock);
-    eddy_stream_options o = {.shard_count = 2};
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 2};
     pthread_t th[PUTTERS + 1];
     ctx c[PUTTERS + 1];
-    eddy_stream_info info;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
 
     (void)state;
     T_OK(eddy_stream_create(env, "s", &o));
@@ -81,7 +83,7 @@ static void puts_race_reshards(void **state)
         pthread_join(th[i], NULL);
         assert_int_equal(c[i].failed, 0);
     }
-    T_OK(eddy_stream_describe(env, "s", &info));
+    T_OK(eddy_stream_get_attributes(env, "s", &info));
     assert_int_equal(info.records, PUTTERS * ROUNDS * BATCH);
     t_verify_clean(env);
     T_OK(eddy_env_close(env));

@@ -37,12 +37,12 @@ typedef struct seen {
 
 static void look(eddy_env *env, seen *s)
 {
-    eddy_stream_info info;
-    eddy_checkpoint c;
-    eddy_lease l[8];
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+    eddy_checkpoint c = EDDY_CHECKPOINT_INIT;
+    eddy_lease l[8] = {[0 ...(8) - 1] = EDDY_LEASE_INIT};
     size_t n = 0;
     memset(s, 0, sizeof *s);
-    T_OK(eddy_stream_describe(env, "s", &info));
+    T_OK(eddy_stream_get_attributes(env, "s", &info));
     s->records = info.records;
     s->shards = info.shards;
     s->open = info.open_shards;
@@ -53,21 +53,23 @@ static void look(eddy_env *env, seen *s)
 
 static int op_run(eddy_env *env, int op, const char *seq)
 {
-    eddy_stream_put_entry e[3];
-    eddy_stream_put_result r[3];
-    eddy_checkpoint_write w;
+    eddy_stream_put_entry e[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
     static char big[20000];
     uint32_t kids[2];
     uint64_t removed;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 3; i++) {
         e[i].partition_key.data = i ? "a" : "b";
         e[i].partition_key.len = 1;
         e[i].data.data = big;
         e[i].data.len = i == 2 ? sizeof big : 300;
     }
-    memset(&w, 0, sizeof w);
+    w = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     w.stream = "s";
     w.consumer = "app";
     w.seq = seq;
@@ -88,22 +90,24 @@ static int op_run(eddy_env *env, int op, const char *seq)
 static void each_failure_is_clean(void **state)
 {
     t_clock clock = {1700000000000ull};
-    eddy_env_options o;
-    eddy_stream_put_result r;
-    eddy_stream_put_entry e;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
     eddy_env *env;
     faults f;
     seen before, after;
 
     (void)state;
     memset(&f, 0, sizeof f);
-    memset(&o, 0, sizeof o);
-    o.fault.fn = fault_fn;
-    o.fault.ctx = &f;
-    env = t_env_open_opts(t_tmpdir(), &clock, &o);
-    eddy_stream_options so = {.shard_count = 2, .retention_ms = 60000};
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
+    hooks.fault.fn = fault_fn;
+    hooks.fault.ctx = &f;
+    env = t_env_open_hooks(t_tmpdir(), &clock, &o, &hooks);
+    eddy_stream_options so = {
+        .size = sizeof(eddy_stream_options), .shard_count = 2, .retention_ms = 60000};
     T_OK(eddy_stream_create(env, "s", &so));
-    memset(&e, 0, sizeof e);
+    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = "k";
     e.partition_key.len = 1;
     e.explicit_hash_key = "0";

@@ -21,7 +21,7 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    eddy_stream_options o = {.shard_count = 4};
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 4};
     f->clock.now_ms = T0;
     f->env = t_env_open(t_tmpdir(), &f->clock);
     T_OK(eddy_stream_create(f->env, "s", &o));
@@ -40,8 +40,7 @@ static int teardown(void **state)
 
 static void put_on(eddy_env *env, const char *hk, eddy_stream_put_result *r)
 {
-    eddy_stream_put_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = "k";
     e.partition_key.len = 1;
     e.data.data = "d";
@@ -52,8 +51,7 @@ static void put_on(eddy_env *env, const char *hk, eddy_stream_put_result *r)
 
 static eddy_checkpoint_write cpw(uint32_t shard, const char *seq)
 {
-    eddy_checkpoint_write w;
-    memset(&w, 0, sizeof w);
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
     w.stream = "s";
     w.consumer = "app";
     w.shard_id = shard;
@@ -64,9 +62,9 @@ static eddy_checkpoint_write cpw(uint32_t shard, const char *seq)
 static void checkpoint_basics(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_result r;
-    eddy_checkpoint_write w;
-    eddy_checkpoint c[4];
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_checkpoint c[4] = {[0 ...(4) - 1] = EDDY_CHECKPOINT_INIT};
     size_t n;
 
     put_on(f->env, "0", &r);
@@ -104,8 +102,8 @@ static void checkpoint_basics(void **state)
 static void checkpoint_shard_end(void **state)
 {
     fx *f = *state;
-    eddy_checkpoint_write w;
-    eddy_checkpoint c;
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_checkpoint c = EDDY_CHECKPOINT_INIT;
     uint32_t kids[2];
 
     T_OK(eddy_stream_split_shard(f->env, "s", 0, "1000", kids));
@@ -120,15 +118,17 @@ static void checkpoint_shard_end(void **state)
 static void commit_atomic(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_result r, res[2];
-    eddy_stream_put_entry e[2];
-    eddy_checkpoint_write w[2];
-    eddy_stream_info info;
-    eddy_checkpoint c;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_put_result res[2] = {[0 ...(2) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_put_entry e[2] = {[0 ...(2) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_checkpoint_write w[2] = {[0 ...(2) - 1] = EDDY_CHECKPOINT_WRITE_INIT};
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+    eddy_checkpoint c = EDDY_CHECKPOINT_INIT;
 
     T_OK(eddy_stream_create(f->env, "out", NULL));
     put_on(f->env, "0", &r);
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 2; i++) {
         e[i].partition_key.data = "k";
         e[i].partition_key.len = 1;
@@ -138,21 +138,21 @@ static void commit_atomic(void **state)
     w[0] = cpw(0, r.seq);
     T_OK(eddy_checkpoint_commit(f->env, w, 1, "out", e, 2, res));
     assert_int_equal(res[0].rc, 0);
-    T_OK(eddy_stream_describe(f->env, "out", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "out", &info));
     assert_int_equal(info.records, 2);
     /* A bad second checkpoint: nothing of the commit is stored. */
     put_on(f->env, "0", &r);
     w[0] = cpw(0, r.seq);
     w[1] = cpw(1, r.seq);
     T_RC(EDDY_EINVAL, eddy_checkpoint_commit(f->env, w, 2, "out", e, 2, res));
-    T_OK(eddy_stream_describe(f->env, "out", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "out", &info));
     assert_int_equal(info.records, 2);
     /* A fenced checkpoint that fails inside the transaction also undoes the puts. */
     w[0].worker = "w1";
     w[0].lease_counter = 1;
     T_RC(EDDY_EEXPIRED, eddy_checkpoint_commit(f->env, w, 1, "out", e, 2, res));
     assert_int_equal(res[0].rc, EDDY_EEXPIRED);
-    T_OK(eddy_stream_describe(f->env, "out", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "out", &info));
     assert_int_equal(info.records, 2);
     T_OK(eddy_checkpoint_get(f->env, "s", "app", 0, &c));
     assert_string_not_equal(c.seq, r.seq);
@@ -162,7 +162,9 @@ static void commit_atomic(void **state)
 static void lease_take_renew_release(void **state)
 {
     fx *f = *state;
-    eddy_lease l, l2, all[4];
+    eddy_lease l = EDDY_LEASE_INIT;
+    eddy_lease l2 = EDDY_LEASE_INIT;
+    eddy_lease all[4] = {[0 ...(4) - 1] = EDDY_LEASE_INIT};
     size_t n;
 
     T_OK(eddy_lease_take(f->env, "s", "app", 0, "w1", DUR, &l));
@@ -194,10 +196,10 @@ static void lease_take_renew_release(void **state)
 static void fenced_checkpoint(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_result r;
-    eddy_checkpoint_write w;
-    eddy_checkpoint c;
-    eddy_lease l1, l2;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_checkpoint c = EDDY_CHECKPOINT_INIT;
+    eddy_lease l1 = EDDY_LEASE_INIT, l2 = EDDY_LEASE_INIT;
 
     put_on(f->env, "0", &r);
     T_OK(eddy_lease_take(f->env, "s", "app", 0, "w1", DUR, &l1));
@@ -232,7 +234,7 @@ static size_t balance(fx *f, const char *worker, eddy_lease *held)
 static void balance_two_workers(void **state)
 {
     fx *f = *state;
-    eddy_lease h[8];
+    eddy_lease h[8] = {[0 ...(8) - 1] = EDDY_LEASE_INIT};
 
     assert_int_equal(balance(f, "w1", h), 4); /* alone: takes everything */
     assert_int_equal(balance(f, "w2", h), 1); /* steals one per round */
@@ -249,8 +251,8 @@ static void balance_two_workers(void **state)
 static void balance_parents_first(void **state)
 {
     fx *f = *state;
-    eddy_checkpoint_write w;
-    eddy_lease h[8];
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_lease h[8] = {[0 ...(8) - 1] = EDDY_LEASE_INIT};
     uint32_t kids[2];
     size_t n;
 

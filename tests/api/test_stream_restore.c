@@ -42,8 +42,7 @@ static int teardown(void **state)
 
 static eddy_stream_put_entry ent(const char *pk, const char *data)
 {
-    eddy_stream_put_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = pk;
     e.partition_key.len = strlen(pk);
     e.data.data = data;
@@ -58,19 +57,20 @@ static size_t dump_shard(eddy_env *env, const char *s, uint32_t shard, char *out
     size_t total = 0;
 
     out[0] = '\0';
-    T_OK(eddy_stream_get_iterator(env, s, shard, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(env, s, shard, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     for (int round = 0; round < 100; round++) {
         eddy_stream_batch *b = NULL;
-        const eddy_stream_record *r;
         size_t n;
         T_OK(eddy_stream_get_records(env, &it, NULL, &b));
-        r = eddy_stream_batch_records(b, &n);
+        n = eddy_stream_batch_count(b);
         for (size_t i = 0; i < n; i++) {
             size_t l = strlen(out);
-            snprintf(out + l, cap - l, "%s %llu %.*s %.*s\n", r[i].seq,
-                     (unsigned long long)r[i].arrival_ms, (int)r[i].partition_key.len,
-                     (const char *)r[i].partition_key.data, (int)r[i].data.len,
-                     (const char *)r[i].data.data);
+            snprintf(out + l, cap - l, "%s %llu %.*s %.*s\n", eddy_stream_batch_record(b, i)->seq,
+                     (unsigned long long)eddy_stream_batch_record(b, i)->arrival_ms,
+                     (int)eddy_stream_batch_record(b, i)->partition_key.len,
+                     (const char *)eddy_stream_batch_record(b, i)->partition_key.data,
+                     (int)eddy_stream_batch_record(b, i)->data.len,
+                     (const char *)eddy_stream_batch_record(b, i)->data.data);
         }
         total += n;
         it = eddy_stream_batch_info(b)->next;
@@ -85,27 +85,27 @@ static size_t dump_shard(eddy_env *env, const char *s, uint32_t shard, char *out
 static void copy_shard(eddy_env *env, eddy_env *env2, const char *s, uint32_t shard, size_t step)
 {
     eddy_stream_iterator it;
-    eddy_stream_read_options ro = {(uint32_t)step, 0};
+    eddy_stream_read_options ro = {
+        .size = sizeof ro, .max_records = (uint32_t)step, .max_bytes = 0};
 
-    T_OK(eddy_stream_get_iterator(env, s, shard, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+    T_OK(eddy_stream_get_iterator(env, s, shard, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     for (int round = 0; round < 1000; round++) {
         eddy_stream_batch *b = NULL;
-        const eddy_stream_record *r;
-        eddy_stream_restore_entry e[64];
-        eddy_stream_put_result res[64];
+        eddy_stream_restore_entry e[64] = {[0 ...(64) - 1] = EDDY_STREAM_RESTORE_ENTRY_INIT};
+        eddy_stream_put_result res[64] = {[0 ...(64) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
         size_t n;
         T_OK(eddy_stream_get_records(env, &it, &ro, &b));
-        r = eddy_stream_batch_records(b, &n);
+        n = eddy_stream_batch_count(b);
         for (size_t i = 0; i < n; i++) {
-            e[i].seq = r[i].seq;
-            e[i].arrival_ms = r[i].arrival_ms;
-            e[i].partition_key = r[i].partition_key;
-            e[i].data = r[i].data;
+            e[i].seq = eddy_stream_batch_record(b, i)->seq;
+            e[i].arrival_ms = eddy_stream_batch_record(b, i)->arrival_ms;
+            e[i].partition_key = eddy_stream_batch_record(b, i)->partition_key;
+            e[i].data = eddy_stream_batch_record(b, i)->data;
         }
         if (n > 0) {
             T_OK(eddy_stream_restore_batch(env2, s, e, n, res));
             for (size_t i = 0; i < n; i++) {
-                assert_string_equal(res[i].seq, r[i].seq);
+                assert_string_equal(res[i].seq, eddy_stream_batch_record(b, i)->seq);
                 assert_int_equal(res[i].shard_id, shard);
             }
         }
@@ -119,17 +119,16 @@ static void copy_shard(eddy_env *env, eddy_env *env2, const char *s, uint32_t sh
 static void restore_round_trip(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o;
-    eddy_stream_put_entry e[5];
-    eddy_stream_put_result r[5];
-    eddy_stream_shard sh1[4], sh2[4];
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
+    eddy_stream_put_entry e[5] = {[0 ...(5) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[5] = {[0 ...(5) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_shard sh1[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
+    eddy_stream_shard sh2[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
     eddy_stream_iterator it;
     eddy_stream_batch *b = NULL;
-    const eddy_stream_record *rec;
     static char a[8192], c[8192];
     size_t n1, n2, n;
 
-    memset(&o, 0, sizeof o);
     o.shard_count = 2;
     T_OK(eddy_stream_create(f->env, "s", &o));
     T_OK(eddy_stream_create(f->env2, "s", &o));
@@ -166,15 +165,16 @@ static void restore_round_trip(void **state)
     /* AT_TIMESTAMP finds the same record in both. */
     for (int k = 0; k < 2; k++) {
         eddy_env *env = k == 0 ? f->env : f->env2;
-        T_OK(eddy_stream_get_iterator(env, "s", 0, EDDY_ITER_AT_TIMESTAMP, NULL, T0 + 2500, &it));
+        T_OK(eddy_stream_get_iterator(env, "s", 0, EDDY_STREAM_ITER_AT_TIMESTAMP, NULL, T0 + 2500,
+                                      &it));
         T_OK(eddy_stream_get_records(env, &it, NULL, &b));
-        rec = eddy_stream_batch_records(b, &n);
+        n = eddy_stream_batch_count(b);
         assert_true(n > 0);
-        assert_int_equal(rec[0].arrival_ms, T0 + 3000);
+        assert_int_equal(eddy_stream_batch_record(b, 0)->arrival_ms, T0 + 3000);
         if (k == 0)
-            snprintf(a, sizeof a, "%s", rec[0].seq);
+            snprintf(a, sizeof a, "%s", eddy_stream_batch_record(b, 0)->seq);
         else
-            assert_string_equal(a, rec[0].seq);
+            assert_string_equal(a, eddy_stream_batch_record(b, 0)->seq);
         eddy_stream_batch_free(b);
     }
     /* Puts continue above the restored numbers. */
@@ -186,8 +186,7 @@ static void restore_round_trip(void **state)
 
 static eddy_stream_restore_entry rent(const char *seq, uint64_t arrival, const char *data)
 {
-    eddy_stream_restore_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_stream_restore_entry e = EDDY_STREAM_RESTORE_ENTRY_INIT;
     e.seq = seq;
     e.arrival_ms = arrival;
     e.partition_key.data = "k";
@@ -200,11 +199,12 @@ static eddy_stream_restore_entry rent(const char *seq, uint64_t arrival, const c
 static void restore_refusals(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_result r[3], p[2];
-    eddy_stream_restore_entry e[3];
-    eddy_stream_put_entry pe[2];
-    eddy_stream_info info;
-    eddy_stream_shard sh[4];
+    eddy_stream_put_result r[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_put_result p[2] = {[0 ...(2) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_restore_entry e[3] = {[0 ...(3) - 1] = EDDY_STREAM_RESTORE_ENTRY_INIT};
+    eddy_stream_put_entry pe[2] = {[0 ...(2) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+    eddy_stream_shard sh[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
     char seq[3][EDDY_STREAM_SEQ_LEN + 1];
     uint32_t kids[2];
     size_t n;
@@ -240,14 +240,14 @@ static void restore_refusals(void **state)
     e[0] = rent(seq[1], f->clock.now_ms, "z");
     e[0].partition_key.len = 0;
     T_RC(EDDY_EINVAL, eddy_stream_restore_batch(f->env, "s", e, 1, r));
-    T_OK(eddy_stream_describe(f->env, "s", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "s", &info));
     assert_int_equal(info.records, 1);
     /* Good ones go in, and both land in one block when consecutive. */
     e[0] = rent(seq[1], f->clock.now_ms, "z1");
     e[1] = rent(seq[2], f->clock.now_ms, "z2");
     T_OK(eddy_stream_restore_batch(f->env, "s", e, 2, r));
     assert_int_equal(r[0].shard_id, 0);
-    T_OK(eddy_stream_describe(f->env, "s", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "s", &info));
     assert_int_equal(info.records, 3);
     /* A closed shard refuses; a missing one is not found. */
     T_OK(eddy_stream_split_shard(f->env, "s", 0, "170141183460469231731687303715884105728", kids));
@@ -269,10 +269,10 @@ static void restore_refusals(void **state)
 static void trim_before_cut(void **state)
 {
     fx *f = *state;
-    eddy_stream_put_entry e[3];
-    eddy_stream_put_result r[3];
-    eddy_stream_info info;
-    eddy_stream_shard sh;
+    eddy_stream_put_entry e[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[3] = {[0 ...(3) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+    eddy_stream_shard sh = EDDY_STREAM_SHARD_INIT;
     uint64_t removed = 0;
     size_t n;
 
@@ -294,7 +294,7 @@ static void trim_before_cut(void **state)
     assert_int_equal(removed, 1);
     T_OK(eddy_stream_trim_before(f->env, "s", T0 + 1500, 0, &removed));
     assert_int_equal(removed, 0);
-    T_OK(eddy_stream_describe(f->env, "s", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "s", &info));
     assert_int_equal(info.records, 1);
     T_OK(eddy_stream_list_shards(f->env, "s", &sh, 1, &n));
     assert_int_equal(sh.records, 1);
@@ -325,13 +325,13 @@ static int stop_name(void *ctx, const char *name)
 static void consumers_listed_once(void **state)
 {
     fx *f = *state;
-    eddy_stream_options o;
-    eddy_checkpoint_write cp;
-    eddy_stream_put_result r;
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
+    eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     eddy_stream_put_entry e = ent("k", "v");
     names x;
 
-    memset(&o, 0, sizeof o);
+    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     o.shard_count = 3;
     T_OK(eddy_stream_create(f->env, "s", &o));
     T_OK(eddy_stream_create(f->env, "t", NULL));
@@ -339,7 +339,7 @@ static void consumers_listed_once(void **state)
     T_OK(eddy_consumer_list(f->env, "s", on_name, &x));
     assert_int_equal(x.n, 0);
     T_OK(eddy_stream_put(f->env, "s", &e, &r));
-    memset(&cp, 0, sizeof cp);
+    cp = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     cp.stream = "s";
     cp.consumer = "zeta";
     cp.shard_id = r.shard_id;
@@ -366,13 +366,12 @@ static void usage_counts_blocks_and_compression(void **state)
 {
     fx *f = *state;
     static char big[20000];
-    eddy_stream_put_entry e[4];
-    eddy_stream_put_result r[4];
-    eddy_stream_usage u, u0;
-    eddy_stream_options o;
-    eddy_stream_info info;
+    eddy_stream_put_entry e[4] = {[0 ...(4) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[4] = {[0 ...(4) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_usage u = EDDY_STREAM_USAGE_INIT, u0 = EDDY_STREAM_USAGE_INIT;
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
 
-    memset(&o, 0, sizeof o);
     o.shard_count = 2;
     T_OK(eddy_stream_create(f->env, "s", &o));
     T_OK(eddy_stream_usage_get(f->env, "s", EDDY_STREAM_NO_SHARD, &u));
@@ -383,7 +382,7 @@ static void usage_counts_blocks_and_compression(void **state)
         e[i] = ent(i % 2 ? "x" : "y", big);
     for (int round = 0; round < 3; round++)
         T_OK(eddy_stream_put_batch(f->env, "s", e, 4, r, NULL));
-    T_OK(eddy_stream_describe(f->env, "s", &info));
+    T_OK(eddy_stream_get_attributes(f->env, "s", &info));
     T_OK(eddy_stream_usage_get(f->env, "s", EDDY_STREAM_NO_SHARD, &u));
     assert_int_equal(u.records, 12);
     assert_int_equal(u.data_bytes, info.bytes);

@@ -68,15 +68,12 @@ static int verify(eddy_env *env, crash_result *r, const char *when)
 static int next_op(eddy_env *env, crash_result *r)
 {
     static const char body[] = "next-op-after-crash";
-    eddy_queue_send_entry e;
-    eddy_queue_receive_options o;
+    eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
-    const eddy_queue_message *m;
     size_t n = 0;
     int rc;
 
-    memset(&e, 0, sizeof e);
-    memset(&o, 0, sizeof o);
     e.body.data = body;
     e.body.len = sizeof body - 1;
     e.delay_ms = EDDY_QUEUE_ZERO_MS;
@@ -86,13 +83,14 @@ static int next_op(eddy_env *env, crash_result *r)
         goto fail;
     if ((rc = eddy_queue_receive(env, CRASH_QUEUE, &o, &b)) != 0)
         goto fail;
-    m = eddy_queue_batch_messages(b, &n);
-    if (n != 1 || m[0].body.len != e.body.len || memcmp(m[0].body.data, body, e.body.len)) {
+    n = eddy_queue_batch_count(b);
+    if (n != 1 || eddy_queue_batch_message(b, 0)->body.len != e.body.len ||
+        memcmp(eddy_queue_batch_message(b, 0)->body.data, body, e.body.len)) {
         crash_append(r->why, sizeof r->why, "next op: receive returned %zu messages, not ours", n);
         eddy_queue_batch_free(b);
         return -1;
     }
-    rc = eddy_queue_delete_message(env, CRASH_QUEUE, m[0].receipt);
+    rc = eddy_queue_delete_message(env, CRASH_QUEUE, eddy_queue_batch_message(b, 0)->receipt);
     eddy_queue_batch_free(b);
     if (rc != 0)
         goto fail;
@@ -109,7 +107,7 @@ static int worst(int a, int b)
 
 void crash_check(const char *dir, const crash_model *m, uint64_t clock_ms, crash_result *out)
 {
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL;
     double t0;
     int rc, v = CRASH_OK;
@@ -118,7 +116,7 @@ void crash_check(const char *dir, const crash_model *m, uint64_t clock_ms, crash
     check_base = clock_ms;
     atomic_store(&check_ticks, 0);
     check_rng_state = clock_ms ^ 0xc4ecull;
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.clock.now_ms = check_now;
     o.rng.next_u64 = check_rng;
     t0 = crash_now_ms();

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define EDDY_TEST_HOOKS /* for the positive control: EDDY_TEST_UNSAFE_NOSYNC */
 #include "eddy.h"
 
 /* ---- Acknowledgement protocol ----------------------------------------------------------------

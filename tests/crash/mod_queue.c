@@ -37,15 +37,14 @@ static qstate *state_of(crash_worker *w)
 
 static int q_setup(eddy_env *env)
 {
-    eddy_queue_options o;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     int rc;
 
-    memset(&o, 0, sizeof o);
     o.retention_ms = CRASH_RETENTION_MS;
     o.batch_max = CRASH_BATCH_MAX;
     if ((rc = eddy_queue_create(env, CRASH_DLQ, &o)) != 0)
         return rc;
-    snprintf(o.dlq_name, sizeof o.dlq_name, "%s", CRASH_DLQ);
+    o.dlq_name = CRASH_DLQ;
     o.max_receive_count = 3;
     return eddy_queue_create(env, CRASH_QUEUE, &o);
 }
@@ -58,12 +57,12 @@ static void report(const char *what, int rc)
 static int send_one(crash_worker *w)
 {
     static _Thread_local char body[CRASH_BODY_MAX];
-    eddy_queue_send_entry e;
-    eddy_queue_send_result r;
+    eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
     uint64_t tok = crash_next_token(w);
     int rc;
 
-    memset(&e, 0, sizeof e);
+    e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     e.body.data = body;
     e.body.len = crash_body(tok, body, sizeof body);
     if (crash_rand(&w->rng) % 8 == 0)
@@ -80,13 +79,15 @@ static int send_one(crash_worker *w)
 static int send_batch(crash_worker *w)
 {
     static _Thread_local char bodies[10][CRASH_BODY_MAX];
-    eddy_queue_send_entry e[10];
-    eddy_queue_send_result r[10];
+    eddy_queue_send_entry e[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     size_t n = 2 + crash_rand(&w->rng) % 9;
     uint64_t first = 0;
     int rc;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (size_t i = 0; i < n; i++) {
         uint64_t tok = crash_next_token(w);
         first = i == 0 ? tok : first;
@@ -111,13 +112,11 @@ static int send_batch(crash_worker *w)
 static int receive(crash_worker *w, int dlq)
 {
     qstate *s = state_of(w);
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
-    const eddy_queue_message *m;
     size_t n = 0;
     int rc, line = 0;
 
-    memset(&o, 0, sizeof o);
     o.max_messages = 1 + (uint32_t)(crash_rand(&w->rng) % 10);
     o.visibility_timeout_ms = 1 + (uint32_t)(crash_rand(&w->rng) % 200);
     rc = eddy_queue_receive(w->env, dlq ? CRASH_DLQ : CRASH_QUEUE, &o, &b);
@@ -127,19 +126,21 @@ static int receive(crash_worker *w, int dlq)
         report("receive", rc);
         return __LINE__;
     }
-    m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     for (size_t i = 0; i < n; i++) {
         uint64_t tok;
-        if (!crash_body_token(m[i].body.data, m[i].body.len, &tok) ||
-            !crash_body_ok(tok, m[i].body.data, m[i].body.len)) {
+        if (!crash_body_token(eddy_queue_batch_message(b, i)->body.data,
+                              eddy_queue_batch_message(b, i)->body.len, &tok) ||
+            !crash_body_ok(tok, eddy_queue_batch_message(b, i)->body.data,
+                           eddy_queue_batch_message(b, i)->body.len)) {
             fprintf(stderr, "crash queue step: received a damaged body (msg %" PRIu64 ")\n",
-                    m[i].msg_id);
+                    eddy_queue_batch_message(b, i)->msg_id);
             line = __LINE__;
             break;
         }
         held *h =
             &s->h[s->n < HELD_MAX ? (size_t)s->n++ : (size_t)(crash_rand(&w->rng) % HELD_MAX)];
-        memcpy(h->receipt, m[i].receipt, sizeof h->receipt);
+        memcpy(h->receipt, eddy_queue_batch_message(b, i)->receipt, sizeof h->receipt);
         h->tok = tok;
         h->dlq = dlq;
     }
@@ -212,7 +213,7 @@ static int visibility(crash_worker *w)
     if (crash_rand(&w->rng) % 2 == 0) {
         rc = eddy_queue_change_visibility(w->env, q, h->receipt, t);
     } else {
-        eddy_queue_visibility_entry e = {h->receipt, t};
+        eddy_queue_visibility_entry e = {.size = sizeof e, .receipt = h->receipt, .timeout_ms = t};
         int res = 0;
         rc = eddy_queue_change_visibility_batch(w->env, q, &e, 1, &res);
         rc = rc != 0 ? rc : res;
@@ -285,28 +286,28 @@ typedef struct drain {
 static int drain_queue(eddy_env *env, const char *q, const crash_model *m, drain *d,
                        crash_result *r)
 {
-    eddy_queue_receive_options o;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     int rc;
 
-    memset(&o, 0, sizeof o);
     o.max_messages = CRASH_BATCH_MAX;
     o.visibility_timeout_ms = 43200000;
     o.wait_ms = EDDY_QUEUE_ZERO_MS;
     for (;;) {
         eddy_queue_batch *b = NULL;
         size_t n = 0;
-        const eddy_queue_message *msg;
 
         if ((rc = eddy_queue_receive(env, q, &o, &b)) != 0)
             break;
-        msg = eddy_queue_batch_messages(b, &n);
+        n = eddy_queue_batch_count(b);
         for (size_t i = 0; i < n; i++) {
             uint64_t tok;
-            if (!crash_body_token(msg[i].body.data, msg[i].body.len, &tok) ||
-                !crash_body_ok(tok, msg[i].body.data, msg[i].body.len)) {
+            if (!crash_body_token(eddy_queue_batch_message(b, i)->body.data,
+                                  eddy_queue_batch_message(b, i)->body.len, &tok) ||
+                !crash_body_ok(tok, eddy_queue_batch_message(b, i)->body.data,
+                               eddy_queue_batch_message(b, i)->body.len)) {
                 if (d->damaged++ == 0)
                     crash_append(r->why, sizeof r->why, "queue %s msg %" PRIu64 ": damaged body", q,
-                                 msg[i].msg_id);
+                                 eddy_queue_batch_message(b, i)->msg_id);
                 continue;
             }
             if (!crash_set_has(&m->tried, tok) && d->alien++ == 0)

@@ -14,10 +14,9 @@
 
 static int s_setup(eddy_env *env)
 {
-    eddy_stream_options o;
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
     int rc;
 
-    memset(&o, 0, sizeof o);
     o.shard_count = CRASH_SHARDS;
     o.retention_ms = CRASH_STREAM_RETENTION_MS;
     if ((rc = eddy_stream_create(env, CRASH_STREAM, &o)) != 0)
@@ -42,13 +41,15 @@ static int put_some(crash_worker *w, size_t n)
 {
     static _Thread_local char bodies[10][CRASH_BODY_MAX];
     static _Thread_local char pks[10][16];
-    eddy_stream_put_entry e[10];
-    eddy_stream_put_result r[10];
+    eddy_stream_put_entry e[10] = {[0 ...(10) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[10] = {[0 ...(10) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     uint64_t first = 0;
     size_t failed = 0;
     int rc;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (size_t i = 0; i < n; i++) {
         uint64_t tok = crash_next_token(w);
         first = i == 0 ? tok : first;
@@ -77,11 +78,10 @@ static int put_some(crash_worker *w, size_t n)
 static int read_after_checkpoint(crash_worker *w, const char *consumer, uint32_t shard,
                                  char last[EDDY_STREAM_SEQ_LEN + 1])
 {
-    eddy_checkpoint cp;
+    eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
     eddy_stream_iterator it;
-    eddy_stream_read_options ro;
+    eddy_stream_read_options ro = EDDY_STREAM_READ_OPTIONS_INIT;
     eddy_stream_batch *b = NULL;
-    const eddy_stream_record *rec;
     size_t n = 0;
     int rc, line = 0;
 
@@ -91,31 +91,34 @@ static int read_after_checkpoint(crash_worker *w, const char *consumer, uint32_t
         report("checkpoint_get", rc);
         return __LINE__;
     }
-    rc =
-        eddy_stream_get_iterator(w->env, CRASH_STREAM, shard,
-                                 rc == 0 ? EDDY_ITER_AFTER_SEQUENCE_NUMBER : EDDY_ITER_TRIM_HORIZON,
-                                 rc == 0 ? cp.seq : NULL, 0, &it);
+    rc = eddy_stream_get_iterator(w->env, CRASH_STREAM, shard,
+                                  rc == 0 ? EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER
+                                          : EDDY_STREAM_ITER_TRIM_HORIZON,
+                                  rc == 0 ? cp.seq : NULL, 0, &it);
     if (rc != 0) {
         report("get_iterator", rc);
         return __LINE__;
     }
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_stream_read_options)EDDY_STREAM_READ_OPTIONS_INIT;
     ro.max_records = 1 + (uint32_t)(crash_rand(&w->rng) % 20);
     if ((rc = eddy_stream_get_records(w->env, &it, &ro, &b)) != 0) {
         report("get_records", rc);
         return __LINE__;
     }
-    rec = eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     for (size_t i = 0; i < n; i++) {
         uint64_t tok;
-        if (!crash_body_token(rec[i].data.data, rec[i].data.len, &tok) ||
-            !crash_body_ok(tok, rec[i].data.data, rec[i].data.len)) {
-            fprintf(stderr, "crash stream step: read a damaged record %s\n", rec[i].seq);
+        if (!crash_body_token(eddy_stream_batch_record(b, i)->data.data,
+                              eddy_stream_batch_record(b, i)->data.len, &tok) ||
+            !crash_body_ok(tok, eddy_stream_batch_record(b, i)->data.data,
+                           eddy_stream_batch_record(b, i)->data.len)) {
+            fprintf(stderr, "crash stream step: read a damaged record %s\n",
+                    eddy_stream_batch_record(b, i)->seq);
             line = __LINE__;
         }
     }
     if (n > 0)
-        memcpy(last, rec[n - 1].seq, EDDY_STREAM_SEQ_LEN + 1);
+        memcpy(last, eddy_stream_batch_record(b, n - 1)->seq, EDDY_STREAM_SEQ_LEN + 1);
     eddy_stream_batch_free(b);
     return line;
 }
@@ -125,13 +128,12 @@ static int read_after_checkpoint(crash_worker *w, const char *consumer, uint32_t
 static int write_checkpoint(crash_worker *w, const char *consumer, uint32_t shard, const char *last)
 {
     static _Thread_local char out_body[CRASH_BODY_MAX];
-    eddy_checkpoint_write cw;
-    eddy_stream_put_entry out;
-    eddy_stream_put_result res;
+    eddy_checkpoint_write cw = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_stream_put_entry out = EDDY_STREAM_PUT_ENTRY_INIT;
+    eddy_stream_put_result res = EDDY_STREAM_PUT_RESULT_INIT;
     uint64_t out_tok = 0, hi, lo;
     int rc;
 
-    memset(&cw, 0, sizeof cw);
     cw.stream = CRASH_STREAM;
     cw.consumer = consumer;
     cw.shard_id = shard;
@@ -143,7 +145,7 @@ static int write_checkpoint(crash_worker *w, const char *consumer, uint32_t shar
         out_tok = crash_next_token(w);
         cw.state.data = &out_tok;
         cw.state.len = sizeof out_tok;
-        memset(&out, 0, sizeof out);
+        out = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
         out.data.data = out_body;
         out.data.len = crash_body(out_tok, out_body, sizeof out_body);
         out.partition_key.data = consumer;
@@ -223,7 +225,8 @@ static void read_shard(eddy_env *env, uint32_t stream, uint32_t shard, const cra
 {
     const char *name = stream == 0 ? CRASH_STREAM : CRASH_STREAM_OUT;
     eddy_stream_iterator it;
-    int rc = eddy_stream_get_iterator(env, name, shard, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it);
+    int rc =
+        eddy_stream_get_iterator(env, name, shard, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it);
     char *max = s->max_seq[stream][shard];
 
     for (int guard = 0; rc == 0 && guard < 100000; guard++) {
@@ -231,13 +234,15 @@ static void read_shard(eddy_env *env, uint32_t stream, uint32_t shard, const cra
         size_t n = 0;
         if ((rc = eddy_stream_get_records(env, &it, NULL, &b)) != 0)
             break;
-        const eddy_stream_record *rec = eddy_stream_batch_records(b, &n);
+        n = eddy_stream_batch_count(b);
         for (size_t i = 0; i < n; i++) {
             uint64_t tok;
-            if (!crash_body_token(rec[i].data.data, rec[i].data.len, &tok) ||
-                !crash_body_ok(tok, rec[i].data.data, rec[i].data.len)) {
+            if (!crash_body_token(eddy_stream_batch_record(b, i)->data.data,
+                                  eddy_stream_batch_record(b, i)->data.len, &tok) ||
+                !crash_body_ok(tok, eddy_stream_batch_record(b, i)->data.data,
+                               eddy_stream_batch_record(b, i)->data.len)) {
                 crash_append(r->why, sizeof r->why, "%s shard %u seq %s: damaged record", name,
-                             shard, rec[i].seq);
+                             shard, eddy_stream_batch_record(b, i)->seq);
                 s->verdict = CRASH_CORRUPT;
                 continue;
             }
@@ -246,12 +251,12 @@ static void read_shard(eddy_env *env, uint32_t stream, uint32_t shard, const cra
                              tok);
                 s->verdict = CRASH_CORRUPT;
             }
-            if (strcmp(rec[i].seq, max) <= 0) {
+            if (strcmp(eddy_stream_batch_record(b, i)->seq, max) <= 0) {
                 crash_append(r->why, sizeof r->why, "%s shard %u: seq %s after %s", name, shard,
-                             rec[i].seq, max);
+                             eddy_stream_batch_record(b, i)->seq, max);
                 s->verdict = CRASH_CORRUPT;
             }
-            snprintf(max, EDDY_STREAM_SEQ_LEN + 1, "%s", rec[i].seq);
+            snprintf(max, EDDY_STREAM_SEQ_LEN + 1, "%s", eddy_stream_batch_record(b, i)->seq);
             if (s->n == s->cap) {
                 s->cap = s->cap ? s->cap * 2 : 1024;
                 s->f = realloc(s->f, s->cap * sizeof *s->f);
@@ -259,7 +264,8 @@ static void read_shard(eddy_env *env, uint32_t stream, uint32_t shard, const cra
                     abort();
             }
             s->f[s->n] = (found){tok, stream, shard, ""};
-            memcpy(s->f[s->n++].seq, rec[i].seq, sizeof rec[i].seq);
+            memcpy(s->f[s->n++].seq, eddy_stream_batch_record(b, i)->seq,
+                   sizeof eddy_stream_batch_record(b, i)->seq);
             r->present++;
         }
         const eddy_stream_read_info *info = eddy_stream_batch_info(b);
@@ -314,7 +320,7 @@ static void check_checkpoints(eddy_env *env, const crash_model *m, scan *s, cras
     for (size_t i = 0; i < m->n_cps; i++) {
         const crash_cp *c = &m->cps[i];
         char consumer[32];
-        eddy_checkpoint cp;
+        eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
         snprintf(consumer, sizeof consumer, "c-%08x", c->consumer);
         int rc = eddy_checkpoint_get(env, CRASH_STREAM, consumer, c->shard, &cp);
         if (rc == EDDY_ENOTFOUND) {
@@ -361,12 +367,14 @@ static void check_checkpoints(eddy_env *env, const crash_model *m, scan *s, cras
 static void next_puts(eddy_env *env, const crash_model *m, scan *s, crash_result *r)
 {
     char pk[8][16];
-    eddy_stream_put_entry e[8];
-    eddy_stream_put_result res[8];
+    eddy_stream_put_entry e[8] = {[0 ...(8) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result res[8] = {[0 ...(8) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     size_t failed = 0;
     int rc;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (unsigned i = 0; i < 8; i++) {
         snprintf(pk[i], sizeof pk[i], "next-%u", i);
         e[i].data.data = pk[i];

@@ -44,8 +44,9 @@ static int report(const char *kind, const eddy_poller_batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {
         char line[64];
-        int len = snprintf(line, sizeof line, "%s %.*s\n", kind, (int)b->items[i].body.len,
-                           (const char *)b->items[i].body.data);
+        int len = snprintf(line, sizeof line, "%s %.*s\n", kind,
+                           (int)eddy_poller_batch_item(b, i)->body.len,
+                           (const char *)eddy_poller_batch_item(b, i)->body.data);
         if (write(report_fd, line, (size_t)len) != len)
             _exit(3);
     }
@@ -68,14 +69,14 @@ static int queue_cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r
 
 static void options(eddy_poller_options *so, eddy_poller_options *qo, uint32_t flags)
 {
-    memset(so, 0, sizeof *so);
-    so->source = EDDY_POLLER_STREAM;
+    *so = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    so->source = EDDY_POLLER_SOURCE_STREAM;
     so->name = "s";
     so->consumer = "app";
     so->batch_size = 37;
     so->flags = flags;
-    memset(qo, 0, sizeof *qo);
-    qo->source = EDDY_POLLER_QUEUE;
+    *qo = (eddy_poller_options)EDDY_POLLER_OPTIONS_INIT;
+    qo->source = EDDY_POLLER_SOURCE_QUEUE;
     qo->name = "q";
     qo->batch_size = 7;
     qo->visibility_timeout_ms = VIS_MS;
@@ -84,7 +85,7 @@ static void options(eddy_poller_options *so, eddy_poller_options *qo, uint32_t f
 
 static void child_run(const char *dir, int fd)
 {
-    eddy_poller_options so, qo;
+    eddy_poller_options so = EDDY_POLLER_OPTIONS_INIT, qo = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *sp = NULL, *qp = NULL;
     eddy_env *env = NULL;
 
@@ -195,25 +196,25 @@ static void check(const char *dir)
     OK(eddy_env_verify(env, NULL, NULL, &problems));
     CHECK(problems == 0);
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
-        eddy_checkpoint cp;
+        eddy_checkpoint cp = EDDY_CHECKPOINT_INIT;
         eddy_stream_iterator it;
         int rc = eddy_checkpoint_get(env, "s", "app", sh, &cp);
         if (rc == EDDY_ENOTFOUND)
             continue;
         OK(rc);
-        OK(eddy_stream_get_iterator(env, "s", sh, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+        OK(eddy_stream_get_iterator(env, "s", sh, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
         for (bool more = true; more;) {
             eddy_stream_batch *b = NULL;
             size_t n = 0;
             OK(eddy_stream_get_records(env, &it, NULL, &b));
-            const eddy_stream_record *r = eddy_stream_batch_records(b, &n);
+            n = eddy_stream_batch_count(b);
             more = n > 0;
             for (size_t i = 0; i < n && more; i++) {
-                if (strcmp(r[i].seq, cp.seq) > 0) {
+                if (strcmp(eddy_stream_batch_record(b, i)->seq, cp.seq) > 0) {
                     more = false;
                     break;
                 }
-                int k = atoi((const char *)r[i].data.data + 1);
+                int k = atoi((const char *)eddy_stream_batch_record(b, i)->data.data + 1);
                 if (!rec_seen[k])
                     fprintf(stderr, "shard %u: checkpoint %s passes unreported record %d\n", sh,
                             cp.seq, k);
@@ -243,15 +244,15 @@ static uint64_t fake_now(void *ctx)
 /* Drain what is left with MANUAL pollers (fake clock far ahead: every timeout has run out). */
 static void drain(const char *dir)
 {
-    eddy_env_options eo;
-    eddy_poller_options so, qo;
+    eddy_env_options eo = EDDY_ENV_OPTIONS_INIT;
+    eddy_poller_options so = EDDY_POLLER_OPTIONS_INIT, qo = EDDY_POLLER_OPTIONS_INIT;
     eddy_poller *sp = NULL, *qp = NULL;
     eddy_env *env = NULL;
     struct timespec ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     clock_now = (uint64_t)ts.tv_sec * 1000u + 3600000u;
-    memset(&eo, 0, sizeof eo);
+    eo = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     eo.clock.now_ms = fake_now;
     report_fd = -1;
     int p[2];
@@ -284,7 +285,7 @@ static void drain(const char *dir)
     }
     eddy_poller_destroy(sp);
     eddy_poller_destroy(qp);
-    eddy_queue_stat st;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
     OK(eddy_queue_stat_get(env, "q", &st));
     CHECK(st.messages == 0);
     OK(eddy_env_close(env));
@@ -324,19 +325,19 @@ int main(int argc, char **argv)
     char db[sizeof dir + 8];
     snprintf(db, sizeof db, "%s/db", dir);
 
-    eddy_stream_options sopt;
-    memset(&sopt, 0, sizeof sopt);
+    eddy_stream_options sopt = EDDY_STREAM_OPTIONS_INIT;
     sopt.shard_count = SHARDS;
     OK(eddy_env_open(db, NULL, &env));
     OK(eddy_stream_create(env, "s", &sopt));
     OK(eddy_queue_create(env, "q", NULL));
     for (int i = 0; i < N_REC; i += 100) {
-        eddy_stream_put_entry e[100];
-        eddy_stream_put_result r[100];
+        eddy_stream_put_entry e[100] = {[0 ...(100) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+        eddy_stream_put_result r[100] = {[0 ...(100) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
         char data[100][16];
         for (int j = 0; j < 100; j++) {
             snprintf(data[j], sizeof data[j], "r%05d", i + j);
             memset(&e[j], 0, sizeof e[j]);
+            e[j].size = sizeof e[j];
             e[j].data.data = data[j];
             e[j].data.len = strlen(data[j]);
             e[j].partition_key.data = data[j] + 4; /* 100 keys */
@@ -345,12 +346,13 @@ int main(int argc, char **argv)
         OK(eddy_stream_put_batch(env, "s", e, 100, r, NULL));
     }
     for (int i = 0; i < N_MSG; i += 10) {
-        eddy_queue_send_entry e[10];
-        eddy_queue_send_result r[10];
+        eddy_queue_send_entry e[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+        eddy_queue_send_result r[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
         char body[10][16];
         for (int j = 0; j < 10; j++) {
             snprintf(body[j], sizeof body[j], "m%05d", i + j);
             memset(&e[j], 0, sizeof e[j]);
+            e[j].size = sizeof e[j];
             e[j].body.data = body[j];
             e[j].body.len = strlen(body[j]);
         }

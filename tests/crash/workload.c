@@ -96,11 +96,12 @@ static void *thread_main(void *p)
 }
 
 /* Open the env and let every module set up. 0, or 2 (printed). */
-static int open_env(const crash_workload_cfg *cfg, const eddy_env_options *o, eddy_env **env)
+static int open_env(const crash_workload_cfg *cfg, const eddy_env_options *o,
+                    const eddy_test_hooks *hooks, eddy_env **env)
 {
     int rc;
 
-    if ((rc = eddy_env_open(cfg->dir, o, env)) != 0) {
+    if ((rc = eddy_test_env_open(cfg->dir, o, hooks, env)) != 0) {
         fprintf(stderr, "crash workload: open %s: %s (%s)\n", cfg->dir, eddy_errname(rc),
                 eddy_last_error());
         return 2;
@@ -140,7 +141,8 @@ static int run_threads(const crash_workload_cfg *cfg, eddy_env *env, uint32_t n,
 
 int crash_workload_run(const crash_workload_cfg *cfg)
 {
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
     eddy_env *env = NULL;
     uint32_t n = cfg->threads < 16 ? cfg->threads : 16; /* 0: open, set up, close */
     uint64_t before = cfg->compact_at && cfg->ops > cfg->compact_at ? cfg->compact_at : cfg->ops;
@@ -149,22 +151,22 @@ int crash_workload_run(const crash_workload_cfg *cfg)
     clock_base = CRASH_T0 + (uint64_t)cfg->run * CRASH_RUN_SPAN_MS;
     atomic_store(&clock_ticks, 0);
     atomic_store(&rng_state, cfg->seed ^ ((uint64_t)cfg->run << 40) ^ 0x5eed);
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.clock.now_ms = fake_now;
     o.rng.next_u64 = env_rng;
-    o.test_flags = cfg->test_flags;
-    if ((status = open_env(cfg, &o, &env)) != 0)
+    hooks.flags = cfg->test_flags;
+    if ((status = open_env(cfg, &o, &hooks, &env)) != 0)
         return status;
     status = run_threads(cfg, env, n, 0, before);
     if (status == 0 && before != cfg->ops) {
         /* Compact in place (it needs the database closed), reopen, and go on. */
         if ((rc = eddy_env_close(env)) != 0 ||
-            (rc = eddy_env_compact(cfg->dir, &o, NULL, NULL)) != 0) {
+            (rc = eddy_test_env_compact(cfg->dir, &o, &hooks, NULL, NULL)) != 0) {
             fprintf(stderr, "crash workload: close+compact: %s (%s)\n", eddy_errname(rc),
                     eddy_last_error());
             return 3;
         }
-        if ((status = open_env(cfg, &o, &env)) != 0)
+        if ((status = open_env(cfg, &o, &hooks, &env)) != 0)
             return status;
         status = run_threads(cfg, env, n, 16, cfg->ops - before);
     }

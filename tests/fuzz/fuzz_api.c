@@ -30,44 +30,41 @@ static struct {
 
 static void setup(void)
 {
-    eddy_queue_options qo;
-    eddy_stream_options so;
-    eddy_queue_receive_options ro;
+    eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b;
-    const eddy_queue_message *m;
     size_t n;
 
     fuzz_db_open("api", T0);
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     qo.batch_max = 10;
     REQUIRE(eddy_queue_create(fdb.env, "q", &qo) == 0);
     REQUIRE(eddy_queue_create(fdb.env, "q2", &qo) == 0);
     for (int i = 0; i < 40; i++) {
-        eddy_queue_send_entry e;
+        eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
         char body[32];
-        memset(&e, 0, sizeof e);
         snprintf(body, sizeof body, "message %d", i);
         e.body.data = body;
         e.body.len = strlen(body);
         REQUIRE(eddy_queue_send(fdb.env, i % 2 ? "q2" : "q", &e, NULL) == 0);
     }
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 4;
     ro.visibility_timeout_ms = 43200000;
     REQUIRE(eddy_queue_receive(fdb.env, "q", &ro, &b) == 0);
-    m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     REQUIRE(n == 4);
     for (size_t i = 0; i < 4; i++)
-        memcpy(g.receipts[i], m[i].receipt, sizeof g.receipts[i]);
+        memcpy(g.receipts[i], eddy_queue_batch_message(b, i)->receipt, sizeof g.receipts[i]);
     eddy_queue_batch_free(b);
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.shard_count = 2;
     REQUIRE(eddy_stream_create(fdb.env, "s", &so) == 0);
     for (int i = 0; i < 20; i++) {
-        eddy_stream_put_entry e;
-        eddy_stream_put_result r;
+        eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+        eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         char pk[16];
-        memset(&e, 0, sizeof e);
         snprintf(pk, sizeof pk, "key-%d", i);
         e.partition_key.data = pk;
         e.partition_key.len = strlen(pk);
@@ -77,7 +74,7 @@ static void setup(void)
         memcpy(g.seqs[r.shard_id & 1], r.seq, sizeof r.seq);
     }
     for (uint32_t s = 0; s < 2; s++)
-        REQUIRE(eddy_stream_get_iterator(fdb.env, "s", s, EDDY_ITER_TRIM_HORIZON, NULL, 0,
+        REQUIRE(eddy_stream_get_iterator(fdb.env, "s", s, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
                                          &g.iters[s]) == 0);
 }
 
@@ -97,7 +94,8 @@ static void try_receipt(const char *receipt, uint8_t how)
 {
     int rc, results[2];
     const char *two[2] = {receipt, g.receipts[0]};
-    eddy_queue_visibility_entry ve[1] = {{receipt, (uint32_t)how * 1000u}};
+    eddy_queue_visibility_entry ve[1] = {
+        {.size = sizeof ve[0], .receipt = receipt, .timeout_ms = (uint32_t)how * 1000u}};
     const char *q = how & 1 ? "q2" : "q";
 
     rc = eddy_queue_change_visibility(fdb.env, q, receipt, (uint32_t)how * 200000u);
@@ -114,14 +112,12 @@ static void try_receipt(const char *receipt, uint8_t how)
 
 static void try_iterator(const eddy_stream_iterator *it, uint8_t how)
 {
-    eddy_stream_read_options ro;
+    eddy_stream_read_options ro = EDDY_STREAM_READ_OPTIONS_INIT;
     eddy_stream_batch *b = NULL;
-    const eddy_stream_record *r;
     const eddy_stream_read_info *info;
     size_t n;
     int rc;
 
-    memset(&ro, 0, sizeof ro);
     ro.max_records = how & 0x80 ? 10000u + how : how;
     ro.max_bytes = how & 0x40 ? 1 : 0;
     rc = eddy_stream_get_records(fdb.env, it, &ro, &b);
@@ -130,29 +126,32 @@ static void try_iterator(const eddy_stream_iterator *it, uint8_t how)
         REQUIRE(b == NULL);
         return;
     }
-    r = eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     info = eddy_stream_batch_info(b);
     REQUIRE(info != NULL);
     for (size_t i = 0; i < n; i++)
-        REQUIRE(strlen(r[i].seq) == EDDY_STREAM_SEQ_LEN && r[i].partition_key.len > 0 &&
-                (i == 0 || strcmp(r[i - 1].seq, r[i].seq) < 0));
+        REQUIRE(strlen(eddy_stream_batch_record(b, i)->seq) == EDDY_STREAM_SEQ_LEN &&
+                eddy_stream_batch_record(b, i)->partition_key.len > 0 &&
+                (i == 0 || strcmp(eddy_stream_batch_record(b, i - 1)->seq,
+                                  eddy_stream_batch_record(b, i)->seq) < 0));
     eddy_stream_batch_free(b);
 }
 
 static void try_seq(const char *seq, uint8_t how)
 {
     eddy_stream_iterator it;
-    eddy_checkpoint_write cp;
+    eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
     uint32_t shard = how & 1;
     int rc;
 
-    rc = eddy_stream_get_iterator(
-        fdb.env, "s", shard,
-        how & 2 ? EDDY_ITER_AT_SEQUENCE_NUMBER : EDDY_ITER_AFTER_SEQUENCE_NUMBER, seq, 0, &it);
+    rc = eddy_stream_get_iterator(fdb.env, "s", shard,
+                                  how & 2 ? EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER
+                                          : EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER,
+                                  seq, 0, &it);
     REQUIRE(rc == 0 || rc == EDDY_EINVAL || rc == EDDY_ENOTFOUND);
     if (rc == 0)
         try_iterator(&it, 3);
-    memset(&cp, 0, sizeof cp);
+    cp = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     cp.stream = "s";
     cp.consumer = "fuzz";
     cp.shard_id = shard;

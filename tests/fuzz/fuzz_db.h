@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define EDDY_TEST_HOOKS /* eddy_test_env_open: no fsync, for speed */
 #include "eddy.h"
 
 /* A failed invariant: say which, where and Eddy's last message, then abort (a finding). */
@@ -67,18 +68,19 @@ static void fuzz_db_close(void)
 static void fuzz_db_open(const char *name, uint64_t now)
 {
     const char *tmp = getenv("TMPDIR");
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
 
     snprintf(fdb.dir, sizeof fdb.dir, "%s/eddy-fuzz-%s-XXXXXX", tmp != NULL ? tmp : "/tmp", name);
     REQUIRE(mkdtemp(fdb.dir) != NULL);
     atexit(fuzz_db_close);
     fdb.now = now;
     fdb.rng = 1;
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.clock.now_ms = fuzz_db_clock;
     o.rng.next_u64 = fuzz_db_rng;
-    o.test_flags = EDDY_TEST_UNSAFE_NOSYNC;
-    REQUIRE(eddy_env_open(fdb.dir, &o, &fdb.env) == 0);
+    hooks.flags = EDDY_TEST_UNSAFE_NOSYNC;
+    REQUIRE(eddy_test_env_open(fdb.dir, &o, &hooks, &fdb.env) == 0);
 }
 
 #endif /* EDDY_FUZZ_DB_H */

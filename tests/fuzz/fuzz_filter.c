@@ -46,8 +46,8 @@ static unsigned match(const eddy__filter *f, const eddy_poller_item items[2])
     unsigned bits = 0;
     for (int k = 0; k < 2; k++) {
         bool m = false;
-        REQUIRE(eddy__filter_match(f, k == 0 ? EDDY_POLLER_QUEUE : EDDY_POLLER_STREAM, &items[k],
-                                   &m) == 0);
+        REQUIRE(eddy__filter_match(f, k == 0 ? EDDY_POLLER_SOURCE_QUEUE : EDDY_POLLER_SOURCE_STREAM,
+                                   &items[k], &m) == 0);
         bits |= m ? 1u << k : 0;
     }
     return bits;

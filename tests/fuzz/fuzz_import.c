@@ -54,7 +54,7 @@ static void setup(void)
 /* A fresh target: the old one deleted, a new one created unless the import is to create it. */
 static void fresh_target(const struct cli_import *im)
 {
-    eddy_stream_options so;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
     int rc;
 
     if (im->stream != NULL) {
@@ -62,7 +62,7 @@ static void fresh_target(const struct cli_import *im)
         REQUIRE(rc == 0 || rc == EDDY_ENOTFOUND);
         if (im->create)
             return;
-        memset(&so, 0, sizeof so);
+        so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
         so.shard_count = 2;
         REQUIRE(eddy_stream_create(fdb.env, im->stream, &so) == 0);
     } else {

@@ -23,39 +23,41 @@ static int collect(void *ctx, const char *name)
 static int dump_queue_messages(FILE *f, const char *dir, uint64_t now_ms, const names *qs)
 {
     t_clock clk = {now_ms};
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *copy = NULL;
     int rc;
 
-    memset(&o, 0, sizeof o);
     o.clock = t_clock_of(&clk);
     o.flags = EDDY_ENV_NOCREATE;
     if ((rc = eddy_env_open(dir, &o, &copy)) != 0)
         return rc;
     for (int i = 0; i < qs->n && rc == 0; i++) {
-        eddy_queue_info info;
-        eddy_queue_receive_options ro;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+        eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         if ((rc = eddy_queue_get_attributes(copy, qs->v[i], &info)) != 0)
             break;
-        memset(&ro, 0, sizeof ro);
-        ro.max_messages = info.options.batch_max;
+        ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
+        ro.max_messages = info.batch_max;
         ro.visibility_timeout_ms = 43200000;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;
         /* Everything receivable now, then again after the longest delay and visibility. */
         for (int round = 0; round < 2 && rc == 0; round++) {
             for (;;) {
                 eddy_queue_batch *b = NULL;
-                const eddy_queue_message *m;
                 size_t n;
                 if ((rc = eddy_queue_receive(copy, qs->v[i], &ro, &b)) != 0)
                     break;
-                m = eddy_queue_batch_messages(b, &n);
+                n = eddy_queue_batch_count(b);
                 for (size_t j = 0; j < n; j++)
-                    fprintf(f, "  msg %s #%llu rc=%u sent=%llu attrs=%zu body=%016llx len=%zu\n",
-                            qs->v[i], (unsigned long long)m[j].msg_id, m[j].receive_count,
-                            (unsigned long long)m[j].sent_ms, m[j].attr_count,
-                            (unsigned long long)XXH3_64bits(m[j].body.data, m[j].body.len),
-                            m[j].body.len);
+                    fprintf(
+                        f, "  msg %s #%llu rc=%u sent=%llu attrs=%zu body=%016llx len=%zu\n",
+                        qs->v[i], (unsigned long long)eddy_queue_batch_message(b, j)->msg_id,
+                        eddy_queue_batch_message(b, j)->receive_count,
+                        (unsigned long long)eddy_queue_batch_message(b, j)->sent_ms,
+                        eddy_queue_batch_message(b, j)->attr_count,
+                        (unsigned long long)XXH3_64bits(eddy_queue_batch_message(b, j)->body.data,
+                                                        eddy_queue_batch_message(b, j)->body.len),
+                        eddy_queue_batch_message(b, j)->body.len);
                 eddy_queue_batch_free(b);
                 if (n == 0)
                     break;
@@ -70,21 +72,21 @@ static int dump_queue_messages(FILE *f, const char *dir, uint64_t now_ms, const 
 
 static int dump_streams(FILE *f, eddy_env *env, const names *ss)
 {
-    static eddy_stream_shard shards[64];
+    static eddy_stream_shard shards[64] = {[0 ...(64) - 1] = EDDY_STREAM_SHARD_INIT};
     int rc = 0;
 
     for (int i = 0; i < ss->n && rc == 0; i++) {
-        eddy_stream_info info;
-        eddy_checkpoint cps[8];
-        eddy_lease leases[8];
+        eddy_stream_info info = EDDY_STREAM_INFO_INIT;
+        eddy_checkpoint cps[8] = {[0 ...(8) - 1] = EDDY_CHECKPOINT_INIT};
+        eddy_lease leases[8] = {[0 ...(8) - 1] = EDDY_LEASE_INIT};
         size_t n, ncp = 0, nl = 0;
 
-        if ((rc = eddy_stream_describe(env, ss->v[i], &info)) != 0)
+        if ((rc = eddy_stream_get_attributes(env, ss->v[i], &info)) != 0)
             break;
         fprintf(f, "stream %s id=%llu shards=%u open=%u records=%llu bytes=%llu ret=%llu\n",
                 ss->v[i], (unsigned long long)info.id, info.shards, info.open_shards,
                 (unsigned long long)info.records, (unsigned long long)info.bytes,
-                (unsigned long long)info.options.retention_ms);
+                (unsigned long long)info.retention_ms);
         if ((rc = eddy_stream_list_shards(env, ss->v[i], shards, 64, &n)) != 0)
             break;
         for (size_t s = 0; s < n && rc == 0; s++) {
@@ -96,21 +98,24 @@ static int dump_streams(FILE *f, eddy_env *env, const names *ss)
                     shards[s].child_ids[0], shards[s].child_ids[1], shards[s].starting_hash_key,
                     shards[s].ending_hash_key, shards[s].starting_seq, shards[s].ending_seq,
                     (unsigned long long)shards[s].records);
-            rc = eddy_stream_get_iterator(env, ss->v[i], shards[s].shard_id, EDDY_ITER_TRIM_HORIZON,
-                                          NULL, 0, &it);
+            rc = eddy_stream_get_iterator(env, ss->v[i], shards[s].shard_id,
+                                          EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it);
             while (rc == 0) {
                 eddy_stream_batch *b = NULL;
-                const eddy_stream_record *r;
                 size_t nr;
                 if ((rc = eddy_stream_get_records(env, &it, NULL, &b)) != 0)
                     break;
-                r = eddy_stream_batch_records(b, &nr);
+                nr = eddy_stream_batch_count(b);
                 for (size_t j = 0; j < nr; j++)
-                    fprintf(f, "  rec %s pk=%.*s t=%llu data=%016llx len=%zu\n", r[j].seq,
-                            (int)r[j].partition_key.len, (const char *)r[j].partition_key.data,
-                            (unsigned long long)r[j].arrival_ms,
-                            (unsigned long long)XXH3_64bits(r[j].data.data, r[j].data.len),
-                            r[j].data.len);
+                    fprintf(
+                        f, "  rec %s pk=%.*s t=%llu data=%016llx len=%zu\n",
+                        eddy_stream_batch_record(b, j)->seq,
+                        (int)eddy_stream_batch_record(b, j)->partition_key.len,
+                        (const char *)eddy_stream_batch_record(b, j)->partition_key.data,
+                        (unsigned long long)eddy_stream_batch_record(b, j)->arrival_ms,
+                        (unsigned long long)XXH3_64bits(eddy_stream_batch_record(b, j)->data.data,
+                                                        eddy_stream_batch_record(b, j)->data.len),
+                        eddy_stream_batch_record(b, j)->data.len);
                 it = eddy_stream_batch_info(b)->next;
                 eddy_stream_batch_free(b);
                 if (nr == 0 || it.token[0] == '\0')
@@ -138,7 +143,7 @@ char *rel_dump(eddy_env *env, uint64_t now_ms)
     char *text = NULL, copy_dir[600];
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     int rc;
 
     qs.n = ss.n = 0;
@@ -148,9 +153,9 @@ char *rel_dump(eddy_env *env, uint64_t now_ms)
     if (rc == 0)
         rc = eddy_queue_list(env, NULL, collect, &qs);
     for (int i = 0; i < qs.n && rc == 0; i++) {
-        eddy_queue_info a;
-        eddy_queue_stat s;
-        eddy_queue_redrive_task tasks[4];
+        eddy_queue_info a = EDDY_QUEUE_INFO_INIT;
+        eddy_queue_stat s = EDDY_QUEUE_STAT_INIT;
+        eddy_queue_redrive_task tasks[4] = {[0 ...(4) - 1] = EDDY_QUEUE_REDRIVE_TASK_INIT};
         size_t nt = 0;
         if ((rc = eddy_queue_get_attributes(env, qs.v[i], &a)) != 0 ||
             (rc = eddy_queue_stat_get(env, qs.v[i], &s)) != 0 ||
@@ -159,10 +164,9 @@ char *rel_dump(eddy_env *env, uint64_t now_ms)
         fprintf(f,
                 "queue %s id=%llu vis=%u delay=%u ret=%llu max=%u dlq=%s mrc=%u batch=%u "
                 "msgs=%llu/%llu visible=%llu inflight=%llu delayed=%llu expired=%llu\n",
-                qs.v[i], (unsigned long long)a.id, a.options.visibility_timeout_ms,
-                a.options.delay_ms, (unsigned long long)a.options.retention_ms,
-                a.options.body_len_max, a.options.dlq_name, a.options.max_receive_count,
-                a.options.batch_max, (unsigned long long)a.messages, (unsigned long long)s.messages,
+                qs.v[i], (unsigned long long)a.id, a.visibility_timeout_ms, a.delay_ms,
+                (unsigned long long)a.retention_ms, a.body_len_max, a.dlq_name, a.max_receive_count,
+                a.batch_max, (unsigned long long)a.messages, (unsigned long long)s.messages,
                 (unsigned long long)s.visible, (unsigned long long)s.in_flight,
                 (unsigned long long)s.delayed, (unsigned long long)s.expired);
         for (size_t t = 0; t < nt && t < 4; t++)
@@ -214,8 +218,7 @@ void rel_assert_same(const char *before, const char *after)
 
 int rel_send(eddy_env *env, const char *q, const char *body)
 {
-    eddy_queue_send_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
     e.body.data = body;
     e.body.len = strlen(body);
     return eddy_queue_send(env, q, &e, NULL);
@@ -224,8 +227,7 @@ int rel_send(eddy_env *env, const char *q, const char *body)
 int rel_put(eddy_env *env, const char *s, const char *pk, const char *data,
             eddy_stream_put_result *out)
 {
-    eddy_stream_put_entry e;
-    memset(&e, 0, sizeof e);
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = pk;
     e.partition_key.len = strlen(pk);
     e.data.data = data;
@@ -235,20 +237,19 @@ int rel_put(eddy_env *env, const char *s, const char *pk, const char *data,
 
 void rel_populate(eddy_env *env, t_clock *clk, char receipts[2][EDDY_QUEUE_RECEIPT_LEN + 1])
 {
-    eddy_queue_options qo;
-    eddy_stream_options so;
-    eddy_queue_receive_options ro;
+    eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b;
-    const eddy_queue_message *m;
-    eddy_stream_put_result pr;
-    eddy_checkpoint_write cp;
-    eddy_lease lease;
+    eddy_stream_put_result pr = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_lease lease = EDDY_LEASE_INIT;
     char body[64], last_seq0[EDDY_STREAM_SEQ_LEN + 1] = "";
     size_t n;
 
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     T_OK(eddy_queue_create(env, "dlq", &qo));
-    snprintf(qo.dlq_name, sizeof qo.dlq_name, "dlq");
+    qo.dlq_name = "dlq";
     qo.max_receive_count = 2;
     qo.visibility_timeout_ms = 1000;
     T_OK(eddy_queue_create(env, "q", &qo));
@@ -257,7 +258,7 @@ void rel_populate(eddy_env *env, t_clock *clk, char receipts[2][EDDY_QUEUE_RECEI
         T_OK(rel_send(env, "q", body));
     }
     /* Two messages go to the DLQ (received twice, then a third receive moves them). */
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 2;
     for (int r = 0; r < 3; r++) {
         T_OK(eddy_queue_receive(env, "q", &ro, &b));
@@ -272,20 +273,19 @@ void rel_populate(eddy_env *env, t_clock *clk, char receipts[2][EDDY_QUEUE_RECEI
     /* Two in flight with live receipts, one delayed. */
     ro.visibility_timeout_ms = 600000;
     T_OK(eddy_queue_receive(env, "q", &ro, &b));
-    m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, 2);
     for (size_t i = 0; i < 2; i++)
-        memcpy(receipts[i], m[i].receipt, EDDY_QUEUE_RECEIPT_LEN + 1);
+        memcpy(receipts[i], eddy_queue_batch_message(b, i)->receipt, EDDY_QUEUE_RECEIPT_LEN + 1);
     eddy_queue_batch_free(b);
     {
-        eddy_queue_send_entry e;
-        memset(&e, 0, sizeof e);
+        eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
         e.body.data = "delayed";
         e.body.len = 7;
         e.delay_ms = 900000;
         T_OK(eddy_queue_send(env, "q", &e, NULL));
     }
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.shard_count = 2;
     T_OK(eddy_stream_create(env, "s", &so));
     for (int i = 0; i < 40; i++) {
@@ -299,7 +299,7 @@ void rel_populate(eddy_env *env, t_clock *clk, char receipts[2][EDDY_QUEUE_RECEI
     }
     assert_true(last_seq0[0] != '\0');
     T_OK(eddy_lease_take(env, "s", "c1", 0, "w1", 60000, &lease));
-    memset(&cp, 0, sizeof cp);
+    cp = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     cp.stream = "s";
     cp.consumer = "c1";
     cp.shard_id = 0;

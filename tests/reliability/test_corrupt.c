@@ -87,16 +87,16 @@ enum { MODE_CHECK, MODE_VERIFY, MODE_UNCHECKED };
 static void read_everything(const char *dir, int mode)
 {
     t_clock clk = {REL_T0 + 3600000};
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     uint64_t problems = 0, cb_problems = 0;
     nl qs, ss;
     int rc;
 
-    memset(&o, 0, sizeof o);
     o.clock = t_clock_of(&clk);
-    o.durability = EDDY_DURABILITY_RELAXED; /* receives commit; their fsyncs test nothing here */
+    o.durability =
+        EDDY_ENV_DURABILITY_RELAXED; /* receives commit; their fsyncs test nothing here */
     o.flags = EDDY_ENV_NOCREATE | (mode == MODE_CHECK ? EDDY_ENV_CHECK : 0);
     rc = eddy_env_open(dir, &o, &env);
     chk(rc, "eddy_env_open");
@@ -119,10 +119,9 @@ static void read_everything(const char *dir, int mode)
     qs.n = ss.n = 0;
     chk(eddy_queue_list(env, NULL, add_name, &qs), "eddy_queue_list");
     for (int i = 0; i < qs.n; i++) {
-        eddy_queue_receive_options ro;
-        eddy_queue_info info;
-        eddy_queue_stat qst;
-        memset(&ro, 0, sizeof ro);
+        eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+        eddy_queue_stat qst = EDDY_QUEUE_STAT_INIT;
         ro.max_messages = 10;
         ro.visibility_timeout_ms = 43200000;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;
@@ -134,7 +133,7 @@ static void read_everything(const char *dir, int mode)
             rc = eddy_queue_receive(env, qs.v[i], &ro, &b);
             chk(rc, "eddy_queue_receive");
             if (rc == 0)
-                eddy_queue_batch_messages(b, &n);
+                n = eddy_queue_batch_count(b);
             eddy_queue_batch_free(b);
             if (rc != 0 || n == 0)
                 break;
@@ -142,20 +141,20 @@ static void read_everything(const char *dir, int mode)
     }
     chk(eddy_stream_list(env, NULL, add_name, &ss), "eddy_stream_list");
     for (int i = 0; i < ss.n; i++) {
-        eddy_stream_shard sh[16];
-        eddy_checkpoint cps[16];
-        eddy_lease ls[16];
-        eddy_stream_info info;
+        eddy_stream_shard sh[16] = {[0 ...(16) - 1] = EDDY_STREAM_SHARD_INIT};
+        eddy_checkpoint cps[16] = {[0 ...(16) - 1] = EDDY_CHECKPOINT_INIT};
+        eddy_lease ls[16] = {[0 ...(16) - 1] = EDDY_LEASE_INIT};
+        eddy_stream_info info = EDDY_STREAM_INFO_INIT;
         size_t n = 0;
-        chk(eddy_stream_describe(env, ss.v[i], &info), "eddy_stream_describe");
+        chk(eddy_stream_get_attributes(env, ss.v[i], &info), "eddy_stream_get_attributes");
         chk(eddy_checkpoint_list(env, ss.v[i], "c1", cps, 16, &n), "eddy_checkpoint_list");
         chk(eddy_lease_list(env, ss.v[i], "c1", ls, 16, &n), "eddy_lease_list");
         rc = eddy_stream_list_shards(env, ss.v[i], sh, 16, &n);
         chk(rc, "eddy_stream_list_shards");
         for (size_t s = 0; rc == 0 && s < n; s++) {
             eddy_stream_iterator it;
-            int r2 = eddy_stream_get_iterator(env, ss.v[i], sh[s].shard_id, EDDY_ITER_TRIM_HORIZON,
-                                              NULL, 0, &it);
+            int r2 = eddy_stream_get_iterator(env, ss.v[i], sh[s].shard_id,
+                                              EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it);
             chk(r2, "eddy_stream_get_iterator");
             for (int round = 0; r2 == 0 && round < 1000; round++) {
                 eddy_stream_batch *b = NULL;
@@ -164,7 +163,7 @@ static void read_everything(const char *dir, int mode)
                 chk(r2, "eddy_stream_get_records");
                 if (r2 != 0)
                     break;
-                eddy_stream_batch_records(b, &nr);
+                nr = eddy_stream_batch_count(b);
                 it = eddy_stream_batch_info(b)->next;
                 eddy_stream_batch_free(b);
                 if (nr == 0 || it.token[0] == '\0')
@@ -175,7 +174,7 @@ static void read_everything(const char *dir, int mode)
     /* The next writes: work, or fail with a documented error. */
     chk(rel_send(env, "q", "after the damage"), "eddy_queue_send");
     {
-        eddy_stream_put_result r;
+        eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         chk(rel_put(env, "s", "k", "after the damage", &r), "eddy_stream_put");
     }
     rc = eddy_env_close(env);
@@ -249,8 +248,8 @@ static void build(const char *dir)
     char r[2][EDDY_QUEUE_RECEIPT_LEN + 1];
     static uint8_t big[40000];
     eddy_env *env = t_env_open(dir, &clk);
-    eddy_env_stat st;
-    eddy_queue_send_entry e;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
+    eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
     uint64_t x = 42;
     int fd;
     struct stat sb;
@@ -258,13 +257,13 @@ static void build(const char *dir)
     rel_populate(env, &clk, r);
     for (size_t i = 0; i < sizeof big; i++) /* half random: compressible, needs chunks */
         big[i] = i % 2 ? (uint8_t)t_rand(&x) : 'a';
-    memset(&e, 0, sizeof e);
+    e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     e.body.data = big;
     e.body.len = sizeof big;
     T_OK(eddy_queue_send(env, "q", &e, NULL));
     for (int i = 0; i < 200; i++) {
         char body[300];
-        eddy_stream_put_result pr;
+        eddy_stream_put_result pr = EDDY_STREAM_PUT_RESULT_INIT;
         memset(body, 'a' + i % 26, sizeof body - 1);
         body[sizeof body - 1] = '\0';
         T_OK(rel_send(env, i % 2 ? "q" : "dlq", body));
@@ -275,7 +274,7 @@ static void build(const char *dir)
     T_OK(eddy_queue_create(env, "bulk", NULL));
     for (int i = 0; i < 2000; i++) {
         char body[200];
-        eddy_stream_put_result pr;
+        eddy_stream_put_result pr = EDDY_STREAM_PUT_RESULT_INIT;
         snprintf(body, sizeof body, "bulk message %d %0120d", i, i * 7);
         T_OK(rel_send(env, "bulk", body));
         T_OK(rel_put(env, "s", i % 2 ? "k3" : "k4", body, &pr));

@@ -183,8 +183,8 @@ static uint64_t next_tag(void)
  * on success add them to the model. */
 static int send_some(uint64_t *rng, size_t n, uint32_t fixed_len)
 {
-    eddy_queue_send_entry e[4];
-    eddy_queue_send_result r[4];
+    eddy_queue_send_entry e[4] = {[0 ...(4) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[4] = {[0 ...(4) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     eddy_queue_attr a[4];
     char aval[4][24];
     uint8_t *bufs[4];
@@ -192,6 +192,8 @@ static int send_some(uint64_t *rng, size_t n, uint32_t fixed_len)
     int rc;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     memset(m, 0, sizeof m);
     for (size_t i = 0; i < n; i++) {
         m[i].tag = next_tag();
@@ -229,8 +231,8 @@ static int send_some(uint64_t *rng, size_t n, uint32_t fixed_len)
  * on success add them to the model. */
 static int put_some(uint64_t *rng, size_t n, uint32_t fixed_len)
 {
-    eddy_stream_put_entry e[4];
-    eddy_stream_put_result r[4];
+    eddy_stream_put_entry e[4] = {[0 ...(4) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[4] = {[0 ...(4) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     char pk[4][16];
     uint8_t *bufs[4];
     rec_m m[4];
@@ -238,6 +240,8 @@ static int put_some(uint64_t *rng, size_t n, uint32_t fixed_len)
     int rc;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     memset(m, 0, sizeof m);
     for (size_t i = 0; i < n; i++) {
         m[i].tag = next_tag();
@@ -341,7 +345,7 @@ static int scan_fn(void *ctx, const eddy_queue_scan_message *s)
 static void check_queue(const char *when)
 {
     scan_ctx c;
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     size_t present = 0;
 
     memset(&c, 0, sizeof c);
@@ -360,33 +364,34 @@ static void check_queue(const char *when)
 }
 
 /* Compare one batch of stream records with the model; returns how many were right. */
-static size_t check_records(const eddy_stream_record *r, size_t n, scan_ctx *c)
+static size_t check_records(const eddy_stream_batch *b, size_t n, scan_ctx *c)
 {
     for (size_t j = 0; j < n; j++) {
+        const eddy_stream_record *r = eddy_stream_batch_record(b, j);
         rec_m key, *m;
         char pk[16];
-        memcpy(key.seq, r[j].seq, sizeof key.seq);
+        memcpy(key.seq, r->seq, sizeof key.seq);
         m = bsearch(&key, W.recs, W.n_recs, sizeof *W.recs, by_seq);
         if (m == NULL || !m->present || m->seen) {
             note_bad(c, m == NULL ? "never acknowledged: rec" : "trimmed or seen twice: rec",
-                     r[j].seq);
+                     r->seq);
             continue;
         }
         m->seen = 1;
         c->seen++;
         snprintf(pk, sizeof pk, "pk-%u", (unsigned)(m->tag % 8));
-        if (!same_body(r[j].data, m->tag, m->len, m->comp) || r[j].shard_id != m->shard ||
-            r[j].arrival_ms != m->arrival_ms || r[j].partition_key.len != strlen(pk) ||
-            memcmp(r[j].partition_key.data, pk, strlen(pk)) != 0)
-            note_bad(c, "data, key, shard or arrival differ: rec", r[j].seq);
+        if (!same_body(r->data, m->tag, m->len, m->comp) || r->shard_id != m->shard ||
+            r->arrival_ms != m->arrival_ms || r->partition_key.len != strlen(pk) ||
+            memcmp(r->partition_key.data, pk, strlen(pk)) != 0)
+            note_bad(c, "data, key, shard or arrival differ: rec", r->seq);
     }
     return n;
 }
 
 static void check_stream(const char *when)
 {
-    eddy_stream_shard shards[4];
-    eddy_stream_info info;
+    eddy_stream_shard shards[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     scan_ctx c;
     size_t n_shards, present = 0;
 
@@ -400,15 +405,14 @@ static void check_stream(const char *when)
     assert_int_equal(n_shards, 2);
     for (size_t s = 0; s < n_shards; s++) {
         eddy_stream_iterator it;
-        T_OK(eddy_stream_get_iterator(W.env, "s", shards[s].shard_id, EDDY_ITER_TRIM_HORIZON, NULL,
-                                      0, &it));
+        T_OK(eddy_stream_get_iterator(W.env, "s", shards[s].shard_id, EDDY_STREAM_ITER_TRIM_HORIZON,
+                                      NULL, 0, &it));
         for (;;) {
             eddy_stream_batch *b = NULL;
-            const eddy_stream_record *r;
             size_t nr;
             T_OK(eddy_stream_get_records(W.env, &it, NULL, &b));
-            r = eddy_stream_batch_records(b, &nr);
-            check_records(r, nr, &c);
+            nr = eddy_stream_batch_count(b);
+            check_records(b, nr, &c);
             it = eddy_stream_batch_info(b)->next;
             eddy_stream_batch_free(b);
             if (nr == 0)
@@ -419,14 +423,14 @@ static void check_stream(const char *when)
         print_error("%s: %zu stream mismatches, first: %s\n", when, c.bad, c.first_bad);
     assert_int_equal(c.bad, 0);
     assert_int_equal(c.seen, present); /* every acknowledged record is stored */
-    T_OK(eddy_stream_describe(W.env, "s", &info));
+    T_OK(eddy_stream_get_attributes(W.env, "s", &info));
     assert_int_equal(info.records, present);
 }
 
 /* Everything the model holds is stored, nothing else; verify is clean. Reads only. */
 static void check_all(const char *when)
 {
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
 
     check_queue(when);
     check_stream(when);
@@ -477,29 +481,28 @@ static void free_filler(const char *path)
 /* Receive up to `max` messages for 12 h, keeping up to HOLD_MAX receipts in all. */
 static int receive_and_hold(uint32_t max)
 {
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
-    const eddy_queue_message *m;
     size_t n;
     int rc;
 
-    memset(&ro, 0, sizeof ro);
     ro.max_messages = max;
     ro.visibility_timeout_ms = VIS_LONG_MS;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;
     if ((rc = eddy_queue_receive(W.env, "q", &ro, &b)) != 0)
         return rc;
-    m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     qsort(W.msgs, W.n_msgs, sizeof *W.msgs, by_id);
     for (size_t i = 0; i < n; i++) {
-        msg_m *mm = find_msg(m[i].msg_id);
+        msg_m *mm = find_msg(eddy_queue_batch_message(b, i)->msg_id);
         assert_non_null(mm);
         assert_true(mm->present);
-        assert_true(same_body(m[i].body, mm->tag, mm->len, mm->comp));
+        assert_true(same_body(eddy_queue_batch_message(b, i)->body, mm->tag, mm->len, mm->comp));
         mm->in_flight = 1;
         if (W.n_held < HOLD_MAX) {
-            W.held[W.n_held].id = m[i].msg_id;
-            memcpy(W.held[W.n_held].receipt, m[i].receipt, sizeof W.held[0].receipt);
+            W.held[W.n_held].id = eddy_queue_batch_message(b, i)->msg_id;
+            memcpy(W.held[W.n_held].receipt, eddy_queue_batch_message(b, i)->receipt,
+                   sizeof W.held[0].receipt);
             W.n_held++;
         }
     }
@@ -709,7 +712,7 @@ static void *work(void *arg)
 static void threads_fill(void)
 {
     worker w[N_THREADS];
-    eddy_env_stat a, b;
+    eddy_env_stat a = EDDY_ENV_STAT_INIT, b = EDDY_ENV_STAT_INIT;
     size_t ok = 0, full = 0;
     unsigned efull0 = W.efull;
 
@@ -763,7 +766,7 @@ static void reopen(void)
 
 static void full_disk_queue_and_stream(void **state)
 {
-    eddy_stream_options so;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
     uint64_t room;
 
     (void)state;
@@ -783,7 +786,7 @@ static void full_disk_queue_and_stream(void **state)
     W.rng = t_seed();
     W.env = t_env_open(W.db, &W.clk);
     T_OK(eddy_queue_create(W.env, "q", NULL));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.shard_count = 2;
     T_OK(eddy_stream_create(W.env, "s", &so));
     room = disk_free();

@@ -157,11 +157,11 @@ static t_clock clk;
 
 static void side_open(side *s)
 {
-    eddy_env_options o;
-    memset(&o, 0, sizeof o);
-    o.fault.fn = fault_fn;
-    o.fault.ctx = &s->f;
-    s->env = t_env_open_opts(s->dir, &clk, &o);
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
+    hooks.fault.fn = fault_fn;
+    hooks.fault.ctx = &s->f;
+    s->env = t_env_open_hooks(s->dir, &clk, &o, &hooks);
     if (io_side == &s->f)
         io_watch(&s->f, s->dir); /* reopened: its descriptors may have changed */
 }
@@ -191,9 +191,10 @@ static int op_send(side *s)
 
 static int op_send_batch(side *s)
 {
-    eddy_queue_send_entry e[3];
-    eddy_queue_send_result r[3];
+    eddy_queue_send_entry e[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 3; i++) {
         e[i].body.data = "batch entry";
         e[i].body.len = 11;
@@ -203,19 +204,17 @@ static int op_send_batch(side *s)
 
 static int op_receive(side *s)
 {
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b;
-    const eddy_queue_message *m;
     size_t n;
     int rc;
-    memset(&ro, 0, sizeof ro);
     ro.max_messages = 2;
     ro.visibility_timeout_ms = 60000;
     if ((rc = eddy_queue_receive(s->env, "q", &ro, &b)) != 0)
         return rc;
-    m = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     for (size_t i = 0; i < n && i < 2; i++)
-        memcpy(s->receipts[i], m[i].receipt, sizeof s->receipts[i]);
+        memcpy(s->receipts[i], eddy_queue_batch_message(b, i)->receipt, sizeof s->receipts[i]);
     eddy_queue_batch_free(b);
     return n == 2 ? 0 : EDDY_EINTERNAL;
 }
@@ -247,7 +246,7 @@ static int op_purge_dlq(side *s)
 
 static int op_put(side *s)
 {
-    eddy_stream_put_result r;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     int rc = rel_put(s->env, "s", "fault-key", "a record put under faults", &r);
     if (rc == 0 && r.shard_id == 0)
         memcpy(s->seq0, r.seq, sizeof s->seq0);
@@ -256,10 +255,11 @@ static int op_put(side *s)
 
 static int op_put_batch(side *s)
 {
-    eddy_stream_put_entry e[5];
-    eddy_stream_put_result r[5];
+    eddy_stream_put_entry e[5] = {[0 ...(5) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[5] = {[0 ...(5) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     static const char *pks[5] = {"a", "b", "c", "d", "e"};
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < 5; i++) {
         e[i].partition_key.data = pks[i];
         e[i].partition_key.len = 1;
@@ -275,24 +275,25 @@ static int op_get_records(side *s)
     eddy_stream_batch *b = NULL;
     size_t n;
     int rc;
-    if ((rc = eddy_stream_get_iterator(s->env, "s", 1, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it)) != 0)
+    if ((rc = eddy_stream_get_iterator(s->env, "s", 1, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
+                                       &it)) != 0)
         return rc;
     if ((rc = eddy_stream_get_records(s->env, &it, NULL, &b)) != 0)
         return rc;
-    eddy_stream_batch_records(b, &n);
+    n = eddy_stream_batch_count(b);
     eddy_stream_batch_free(b);
     return n > 0 ? 0 : EDDY_EINTERNAL;
 }
 
 static int op_checkpoint(side *s)
 {
-    eddy_stream_shard sh[4];
-    eddy_checkpoint_write cp;
+    eddy_stream_shard sh[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
+    eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
     size_t n;
     int rc;
     if ((rc = eddy_stream_list_shards(s->env, "s", sh, 4, &n)) != 0)
         return rc;
-    memset(&cp, 0, sizeof cp);
+    cp = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     cp.stream = "s";
     cp.consumer = "c2";
     cp.shard_id = 1;
@@ -403,7 +404,7 @@ static void fault_loop(side *s, side *model, const op *o)
                   : strcmp(s->f.point, "sync") == 0       ? 2
                                                           : 3]++;
         if (rc == EDDY_EPANIC) { /* LMDB stopped writing: reopen, then it must be as before */
-            eddy_env_stat st;
+            eddy_env_stat st = EDDY_ENV_STAT_INIT;
             T_RC(EDDY_EPANIC, eddy_env_stat_get(s->env, &st));
             eddy_env_close(s->env);
             side_open(s);
@@ -471,7 +472,8 @@ static void compact_under_every_fault(void **state)
 {
     side a;
     char r[2][EDDY_QUEUE_RECEIPT_LEN + 1], *before, *after;
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
     int n, rc = -1, failures = 0;
 
     memset(&a, 0, sizeof a);
@@ -482,16 +484,16 @@ static void compact_under_every_fault(void **state)
     T_OK(eddy_queue_purge(a.env, "q", NULL)); /* free pages for the compaction to drop */
     before = rel_dump(a.env, clk.now_ms);
     T_OK(eddy_env_close(a.env));
-    memset(&o, 0, sizeof o);
-    o.fault.fn = fault_fn;
-    o.fault.ctx = &a.f;
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
+    hooks.fault.fn = fault_fn;
+    hooks.fault.ctx = &a.f;
     o.clock = t_clock_of(&clk);
     for (n = 1; n < 2000 && rc != 0; n++) {
         a.f.hit = 0;
         a.f.fail_at = n;
         a.f.point[0] = '\0';
         __atomic_store_n(&a.f.armed, 1, __ATOMIC_SEQ_CST);
-        rc = eddy_env_compact(a.dir, &o, NULL, NULL);
+        rc = eddy_test_env_compact(a.dir, &o, &hooks, NULL, NULL);
         __atomic_store_n(&a.f.armed, 0, __ATOMIC_SEQ_CST);
         if (rc != 0) {
             trials++;

@@ -66,8 +66,8 @@ static void env_calls(void **state)
 {
     fx *x = *state;
     eddy_env *e2 = (eddy_env *)1;
-    eddy_env_stat st;
-    eddy_env_options o;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     uint64_t problems;
 
     T_RC(EDDY_EINVAL, eddy_env_open(NULL, NULL, &e2));
@@ -76,26 +76,26 @@ static void env_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_env_open("", NULL, &e2));
     T_RC(EDDY_EBUSY, eddy_env_open(x->dir, NULL, &e2)); /* already open in this process */
     assert_null(e2);
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.durability = 7;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.group_ops_max = 1u << 20;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.compression_level = 99;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.disk_reserve = (1ull << 40) + 1;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = 1u << 3; /* not an EDDY_ENV_* flag */
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.alloc.malloc_fn = NULL;
     o.alloc.free_fn = (void (*)(void *, void *))1; /* only some allocator functions set */
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_NOCREATE;
     T_RC(EDDY_ENOTFOUND, eddy_env_open(t_path("missing"), &o, &e2));
     o.flags = EDDY_ENV_READONLY;
@@ -115,7 +115,7 @@ static void env_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_env_compact(NULL, NULL, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_env_compact("", NULL, NULL, NULL));
     T_RC(EDDY_EBUSY, eddy_env_compact(x->dir, NULL, NULL, NULL));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_READONLY;
     T_RC(EDDY_EINVAL, eddy_env_compact(x->dir, &o, NULL, NULL));
     T_RC(EDDY_ENOTFOUND, eddy_env_compact(t_path("missing"), NULL, NULL, NULL));
@@ -128,15 +128,14 @@ static void env_calls(void **state)
 static void queue_admin_calls(void **state)
 {
     fx *x = *state;
-    eddy_queue_options qo;
-    eddy_queue_info info;
-    eddy_queue_stat st;
-    eddy_queue_redrive_task tasks[2];
+    eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
+    eddy_queue_redrive_task tasks[2] = {[0 ...(2) - 1] = EDDY_QUEUE_REDRIVE_TASK_INIT};
     size_t n;
     uint64_t u;
     uint32_t d;
 
-    memset(&qo, 0, sizeof qo);
     T_RC(EDDY_EINVAL, eddy_queue_create(NULL, "x", NULL));
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, "", NULL));
@@ -145,27 +144,27 @@ static void queue_admin_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, x->long_name, NULL));
     qo.visibility_timeout_ms = 43200001;
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, "x", &qo));
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     qo.body_len_max = EDDY_QUEUE_BODY_LEN_LIMIT + 1;
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, "x", &qo));
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     qo.batch_max = 1001;
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, "x", &qo));
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     qo.redrive_allow = 9;
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, "x", &qo));
-    memset(&qo, 0, sizeof qo);
-    snprintf(qo.dlq_name, sizeof qo.dlq_name, "x");
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
+    qo.dlq_name = "x";
     T_RC(EDDY_EINVAL, eddy_queue_create(x->env, "x", &qo)); /* its own DLQ */
-    snprintf(qo.dlq_name, sizeof qo.dlq_name, "nosuch");
+    qo.dlq_name = "nosuch";
     T_RC(EDDY_ENOTFOUND, eddy_queue_create(x->env, "x", &qo));
-    snprintf(qo.dlq_name, sizeof qo.dlq_name, "s"); /* a stream's name is not a queue */
+    qo.dlq_name = "s"; /* a stream's name is not a queue */
     T_RC(EDDY_ENOTFOUND, eddy_queue_create(x->env, "x", &qo));
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     qo.retention_ms = 1;
     T_RC(EDDY_EEXIST, eddy_queue_create(x->env, "q", NULL)); /* differs from its attributes */
 
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(NULL, "q", &qo, EDDY_QUEUE_SET_DELAY));
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(x->env, NULL, &qo, EDDY_QUEUE_SET_DELAY));
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(x->env, "q", NULL, EDDY_QUEUE_SET_DELAY));
@@ -173,10 +172,10 @@ static void queue_admin_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(x->env, "q", &qo, 1u << 20));
     qo.delay_ms = 900001;
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(x->env, "q", &qo, EDDY_QUEUE_SET_DELAY));
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     T_RC(EDDY_ENOTFOUND, eddy_queue_set_attributes(x->env, "nosuch", &qo, EDDY_QUEUE_SET_DELAY));
     T_RC(EDDY_ENOTFOUND, eddy_queue_set_attributes(x->env, "s", &qo, EDDY_QUEUE_SET_DELAY));
-    snprintf(qo.dlq_name, sizeof qo.dlq_name, "q");
+    qo.dlq_name = "q";
     T_RC(EDDY_EINVAL, eddy_queue_set_attributes(x->env, "q", &qo, EDDY_QUEUE_SET_REDRIVE));
 
     T_RC(EDDY_EINVAL, eddy_queue_get_attributes(NULL, "q", &info));
@@ -230,17 +229,19 @@ static void queue_message_calls(void **state)
 {
     fx *x = *state;
     static char big[EDDY_QUEUE_BODY_LEN_LIMIT + 1];
-    eddy_queue_send_entry e, es[11];
-    eddy_queue_send_result r, rs[11];
+    eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_send_entry es[11] = {[0 ...(11) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
+    eddy_queue_send_result rs[11] = {[0 ...(11) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     eddy_queue_attr attrs[11];
-    eddy_queue_receive_options ro;
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = (eddy_queue_batch *)1;
-    eddy_queue_visibility_entry ve[11];
+    eddy_queue_visibility_entry ve[11] = {[0 ...(11) - 1] = EDDY_QUEUE_VISIBILITY_ENTRY_INIT};
     const char *rcpts[11];
     int results[11];
     size_t n;
 
-    memset(&e, 0, sizeof e);
+    e = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     T_RC(EDDY_EINVAL, eddy_queue_send(NULL, "q", &e, &r));
     T_RC(EDDY_EINVAL, eddy_queue_send(x->env, NULL, &e, &r));
     T_RC(EDDY_EINVAL, eddy_queue_send(x->env, "q", NULL, &r));
@@ -299,6 +300,8 @@ static void queue_message_calls(void **state)
     T_RC(EDDY_ENOTFOUND, eddy_queue_send(x->env, "nosuch", &e, &r));
 
     memset(es, 0, sizeof es);
+
+    EDDY_ARRAY_INIT(es, sizeof es / sizeof es[0]);
     for (int i = 0; i < 11; i++) {
         es[i].body.data = "b";
         es[i].body.len = 1;
@@ -311,7 +314,7 @@ static void queue_message_calls(void **state)
     T_RC(EDDY_ELIMIT, eddy_queue_send_batch(x->env, "q", es, SIZE_MAX, rs));
     T_RC(EDDY_ENOTFOUND, eddy_queue_send_batch(x->env, "s", es, 1, rs));
 
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     T_RC(EDDY_EINVAL, eddy_queue_receive(NULL, "q", &ro, &b));
     assert_null(b);
     T_RC(EDDY_EINVAL, eddy_queue_receive(x->env, NULL, &ro, &b));
@@ -329,7 +332,8 @@ static void queue_message_calls(void **state)
     ro.wait_ms = 0;
     T_RC(EDDY_ENOTFOUND, eddy_queue_receive(x->env, "s", &ro, &b));
     assert_null(b);
-    assert_null(eddy_queue_batch_messages(NULL, &n));
+    assert_null(eddy_queue_batch_message(NULL, 0));
+    n = eddy_queue_batch_count(NULL);
     assert_int_equal(n, 0);
     eddy_queue_batch_free(NULL);
 
@@ -381,24 +385,24 @@ static void stream_calls(void **state)
 {
     fx *x = *state;
     static char big[(16u << 20) + 2];
-    eddy_stream_options so;
-    eddy_stream_info info;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     /* n entries and n results must really be there: on a failed batch every result gets the
      * call's code, so the arrays are as large as the largest n passed */
-    static eddy_stream_put_entry es[501];
-    static eddy_stream_put_result rs[501];
-    eddy_stream_put_entry e;
-    eddy_stream_put_result r;
-    eddy_stream_shard shards[4];
+    static eddy_stream_put_entry es[501] = {[0 ...(501) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    static eddy_stream_put_result rs[501] = {[0 ...(501) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_shard shards[4] = {[0 ...(4) - 1] = EDDY_STREAM_SHARD_INIT};
     eddy_stream_iterator it;
-    eddy_stream_read_options rdo;
+    eddy_stream_read_options rdo = EDDY_STREAM_READ_OPTIONS_INIT;
     eddy_stream_batch *b = (eddy_stream_batch *)1;
     size_t n, failed;
     uint32_t children[2], child, d;
     uint64_t u;
     char seq_other_shard[EDDY_STREAM_SEQ_LEN + 1];
 
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     T_RC(EDDY_EINVAL, eddy_stream_create(NULL, "x", NULL));
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "", NULL));
@@ -408,34 +412,39 @@ static void stream_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "x", &so));
     so.shard_count = UINT32_MAX;
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "x", &so));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.retention_ms = 59999;
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "x", &so));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.hash = 2;
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "x", &so));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.batch_max = 10001;
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "x", &so));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.iterator_ttl_ms = 999;
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "x", &so));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.record_len_max = (16u << 20) + 1;
     T_RC(EDDY_EINVAL, eddy_stream_create(x->env, "x", &so));
     T_RC(EDDY_EEXIST, eddy_stream_create(x->env, "s", NULL)); /* 1 shard, it has 2 */
 
-    T_RC(EDDY_EINVAL, eddy_stream_describe(NULL, "s", &info));
-    T_RC(EDDY_EINVAL, eddy_stream_describe(x->env, NULL, &info));
-    T_RC(EDDY_EINVAL, eddy_stream_describe(x->env, "s", NULL));
-    T_RC(EDDY_ENOTFOUND, eddy_stream_describe(x->env, "q", &info)); /* a queue, not a stream */
-    T_RC(EDDY_EINVAL, eddy_stream_set_retention(NULL, "s", 60000));
-    T_RC(EDDY_EINVAL, eddy_stream_set_retention(x->env, "s", 0));
-    T_RC(EDDY_EINVAL, eddy_stream_set_retention(x->env, "s", UINT64_MAX));
-    T_RC(EDDY_ENOTFOUND, eddy_stream_set_retention(x->env, "q", 60000));
+    T_RC(EDDY_EINVAL, eddy_stream_get_attributes(NULL, "s", &info));
+    T_RC(EDDY_EINVAL, eddy_stream_get_attributes(x->env, NULL, &info));
+    T_RC(EDDY_EINVAL, eddy_stream_get_attributes(x->env, "s", NULL));
+    T_RC(EDDY_ENOTFOUND,
+         eddy_stream_get_attributes(x->env, "q", &info)); /* a queue, not a stream */
     {
-        eddy_stream_options sa;
-        memset(&sa, 0, sizeof sa);
+        eddy_stream_options ro = EDDY_STREAM_OPTIONS_INIT;
+        ro.retention_ms = 60000;
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(NULL, "s", &ro, EDDY_STREAM_SET_RETENTION));
+        T_RC(EDDY_ENOTFOUND,
+             eddy_stream_set_attributes(x->env, "q", &ro, EDDY_STREAM_SET_RETENTION));
+        ro.retention_ms = UINT64_MAX;
+        T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "s", &ro, EDDY_STREAM_SET_RETENTION));
+    }
+    {
+        eddy_stream_options sa = EDDY_STREAM_OPTIONS_INIT;
         T_RC(EDDY_EINVAL, eddy_stream_set_attributes(NULL, "s", &sa, EDDY_STREAM_SET_ALL));
         T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, NULL, &sa, EDDY_STREAM_SET_ALL));
         T_RC(EDDY_EINVAL, eddy_stream_set_attributes(x->env, "", &sa, EDDY_STREAM_SET_ALL));
@@ -460,7 +469,7 @@ static void stream_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_stream_delete(x->env, NULL));
     T_RC(EDDY_ENOTFOUND, eddy_stream_delete(x->env, "q"));
 
-    memset(&e, 0, sizeof e);
+    e = (eddy_stream_put_entry)EDDY_STREAM_PUT_ENTRY_INIT;
     e.partition_key.data = "k";
     e.partition_key.len = 1;
     T_RC(EDDY_EINVAL, eddy_stream_put(NULL, "s", &e, &r));
@@ -530,32 +539,36 @@ static void stream_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_stream_update_shard_count(x->env, "s", UINT32_MAX));
     T_RC(EDDY_ENOTFOUND, eddy_stream_update_shard_count(x->env, "q", 2));
 
-    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(NULL, "s", 0, EDDY_ITER_LATEST, NULL, 0, &it));
-    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, NULL, 0, EDDY_ITER_LATEST, NULL, 0, &it));
-    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, EDDY_ITER_LATEST, NULL, 0, NULL));
+    T_RC(EDDY_EINVAL,
+         eddy_stream_get_iterator(NULL, "s", 0, EDDY_STREAM_ITER_LATEST, NULL, 0, &it));
+    T_RC(EDDY_EINVAL,
+         eddy_stream_get_iterator(x->env, NULL, 0, EDDY_STREAM_ITER_LATEST, NULL, 0, &it));
+    T_RC(EDDY_EINVAL,
+         eddy_stream_get_iterator(x->env, "s", 0, EDDY_STREAM_ITER_LATEST, NULL, 0, NULL));
     T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, 0, NULL, 0, &it));
     T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, 99, NULL, 0, &it));
+    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER,
+                                               NULL, 0, &it));
+    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER,
+                                               "1", 0, &it));
     T_RC(EDDY_EINVAL,
-         eddy_stream_get_iterator(x->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, NULL, 0, &it));
-    T_RC(EDDY_EINVAL,
-         eddy_stream_get_iterator(x->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER, "1", 0, &it));
-    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, EDDY_ITER_AFTER_SEQUENCE_NUMBER,
-                                               "99999999999999999999999999999", 0, &it));
-    eddy_stream_get_iterator(x->env, "s", 1, EDDY_ITER_LATEST, NULL, 0, &it);
+         eddy_stream_get_iterator(x->env, "s", 0, EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER,
+                                  "99999999999999999999999999999", 0, &it));
+    eddy_stream_get_iterator(x->env, "s", 1, EDDY_STREAM_ITER_LATEST, NULL, 0, &it);
     {
-        eddy_stream_shard sh[2];
+        eddy_stream_shard sh[2] = {[0 ...(2) - 1] = EDDY_STREAM_SHARD_INIT};
         T_OK(eddy_stream_list_shards(x->env, "s", sh, 2, &n));
         memcpy(seq_other_shard, sh[1].starting_seq, sizeof seq_other_shard);
     }
-    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, EDDY_ITER_AT_SEQUENCE_NUMBER,
+    T_RC(EDDY_EINVAL, eddy_stream_get_iterator(x->env, "s", 0, EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER,
                                                seq_other_shard, 0, &it));
     T_RC(EDDY_ENOTFOUND,
-         eddy_stream_get_iterator(x->env, "s", 9, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+         eddy_stream_get_iterator(x->env, "s", 9, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_RC(EDDY_ENOTFOUND,
-         eddy_stream_get_iterator(x->env, "q", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+         eddy_stream_get_iterator(x->env, "q", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
 
-    T_OK(eddy_stream_get_iterator(x->env, "s", 0, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
-    memset(&rdo, 0, sizeof rdo);
+    T_OK(eddy_stream_get_iterator(x->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
+    rdo = (eddy_stream_read_options)EDDY_STREAM_READ_OPTIONS_INIT;
     T_RC(EDDY_EINVAL, eddy_stream_get_records(NULL, &it, &rdo, &b));
     assert_null(b);
     T_RC(EDDY_EINVAL, eddy_stream_get_records(x->env, NULL, &rdo, &b));
@@ -571,7 +584,8 @@ static void stream_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_stream_get_records(x->env, &it, &rdo, &b));
     memset(it.token, 'f', sizeof it.token); /* no NUL at all */
     T_RC(EDDY_EINVAL, eddy_stream_get_records(x->env, &it, &rdo, &b));
-    assert_null(eddy_stream_batch_records(NULL, &n));
+    assert_null(eddy_stream_batch_record(NULL, 0));
+    n = eddy_stream_batch_count(NULL);
     assert_int_equal(n, 0);
     assert_null(eddy_stream_batch_info(NULL));
     eddy_stream_batch_free(NULL);
@@ -588,16 +602,18 @@ static void checkpoint_and_lease_calls(void **state)
 {
     fx *x = *state;
     static uint8_t big_state[EDDY_CHECKPOINT_STATE_MAX + 1];
-    eddy_checkpoint_write cp, cps[2];
-    eddy_checkpoint got[4];
-    eddy_lease l, ls[4];
-    static eddy_stream_put_entry e[501];
-    static eddy_stream_put_result r[501];
-    eddy_stream_shard sh[2];
+    eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_checkpoint_write cps[2] = {[0 ...(2) - 1] = EDDY_CHECKPOINT_WRITE_INIT};
+    eddy_checkpoint got[4] = {[0 ...(4) - 1] = EDDY_CHECKPOINT_INIT};
+    eddy_lease l = EDDY_LEASE_INIT;
+    eddy_lease ls[4] = {[0 ...(4) - 1] = EDDY_LEASE_INIT};
+    static eddy_stream_put_entry e[501] = {[0 ...(501) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    static eddy_stream_put_result r[501] = {[0 ...(501) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
+    eddy_stream_shard sh[2] = {[0 ...(2) - 1] = EDDY_STREAM_SHARD_INIT};
     size_t n;
 
     T_OK(eddy_stream_list_shards(x->env, "s", sh, 2, &n));
-    memset(&cp, 0, sizeof cp);
+    cp = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     cp.stream = "s";
     cp.consumer = "c2";
     cp.shard_id = 0;
@@ -646,6 +662,7 @@ static void checkpoint_and_lease_calls(void **state)
 
     for (int i = 0; i < 501; i++) {
         memset(&e[i], 0, sizeof e[i]);
+        e[i].size = sizeof e[i];
         e[i].partition_key.data = "k";
         e[i].partition_key.len = 1;
     }
@@ -708,15 +725,15 @@ static void readonly_env_refuses_writes(void **state)
 {
     fx *x = *state;
     char copy[600], *a, *b;
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *ro = NULL;
     eddy_queue_batch *qb = NULL;
-    eddy_stream_put_result r;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
     uint64_t u;
 
     snprintf(copy, sizeof copy, "%s/ro", t_tmpdir());
     T_OK(eddy_env_copy(x->env, copy, 0));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_READONLY;
     ro = t_env_open_opts(copy, &x->clk, &o);
     a = rel_dump(ro, x->clk.now_ms);

@@ -118,12 +118,13 @@ static void *producer(void *arg)
 {
     uint64_t t = (uint64_t)(uintptr_t)arg, n = 0;
     while (!atomic_load(&stop)) {
-        eddy_queue_send_entry e[3];
-        eddy_queue_send_result r[3];
+        eddy_queue_send_entry e[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+        eddy_queue_send_result r[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
         char bodies[3][400];
         int k = 1 + (int)(n % 3), rc;
         uint8_t q = (uint8_t)(n % 2);
         memset(e, 0, sizeof e);
+        EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
         for (int i = 0; i < k; i++) {
             uint64_t id = (uint64_t)proc_no << 48 | t << 40 | (n + (uint64_t)i);
             size_t len;
@@ -157,14 +158,12 @@ static void *producer(void *arg)
 static void *consumer(void *arg)
 {
     uint64_t t = (uint64_t)(uintptr_t)arg, n = 0;
-    eddy_queue_receive_options ro;
-    memset(&ro, 0, sizeof ro);
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 5;
     ro.visibility_timeout_ms = VIS;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;
     while (!atomic_load(&stop)) {
         eddy_queue_batch *b = NULL;
-        const eddy_queue_message *m;
         size_t got;
         uint8_t q = (uint8_t)((n++ + t) % 2);
         const char *qn = q ? "soak1" : "soak0";
@@ -175,24 +174,24 @@ static void *consumer(void *arg)
             soak_fail("%s: %s (%s)", "receive", rc);
             break;
         }
-        m = eddy_queue_batch_messages(b, &got);
+        got = eddy_queue_batch_count(b);
         for (size_t i = 0; i < got; i++) {
             event ev;
             memset(&ev, 0, sizeof ev);
             ev.kind = EV_RECV;
             ev.queue = q;
-            ev.msg_id = m[i].msg_id;
-            ev.rcount = m[i].receive_count;
+            ev.msg_id = eddy_queue_batch_message(b, i)->msg_id;
+            ev.rcount = eddy_queue_batch_message(b, i)->receive_count;
             ev.before = before;
             ev.after = after;
-            if (body_check(&m[i].body, &ev.body_id) != 0) {
+            if (body_check(&eddy_queue_batch_message(b, i)->body, &ev.body_id) != 0) {
                 soak_fail("%s: %s (%s)", "received body damaged", 0);
                 break;
             }
             log_event(&ev);
-            if ((m[i].msg_id + n) % 23 == 0)
+            if ((eddy_queue_batch_message(b, i)->msg_id + n) % 23 == 0)
                 continue; /* dropped: it comes back after VIS ticks */
-            rc = eddy_queue_delete_message(env, qn, m[i].receipt);
+            rc = eddy_queue_delete_message(env, qn, eddy_queue_batch_message(b, i)->receipt);
             if (rc == 0) {
                 ev.kind = EV_DEL;
                 log_event(&ev);
@@ -211,7 +210,7 @@ static void *putter(void *arg)
     uint64_t t = (uint64_t)(uintptr_t)arg, n = 0;
     char pk[32], data[32];
     while (!atomic_load(&stop)) {
-        eddy_stream_put_result r;
+        eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         event ev;
         int rc;
         snprintf(pk, sizeof pk, "p%d-t%llu-k%llu", proc_no, (unsigned long long)t,
@@ -240,7 +239,8 @@ static void *reader(void *arg)
     (void)arg;
     memset(last, 0, sizeof last);
     for (uint32_t s = 0; s < SHARDS; s++) {
-        int rc = eddy_stream_get_iterator(env, "soaks", s, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it[s]);
+        int rc = eddy_stream_get_iterator(env, "soaks", s, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
+                                          &it[s]);
         if (rc != 0) {
             soak_fail("%s: %s (%s)", "get_iterator", rc);
             return NULL;
@@ -249,20 +249,20 @@ static void *reader(void *arg)
     while (!atomic_load(&stop)) {
         for (uint32_t s = 0; s < SHARDS && !atomic_load(&stop); s++) {
             eddy_stream_batch *b = NULL;
-            const eddy_stream_record *r;
             size_t n;
             int rc = eddy_stream_get_records(env, &it[s], NULL, &b);
             if (rc != 0) {
                 soak_fail("%s: %s (%s)", "get_records", rc);
                 return NULL;
             }
-            r = eddy_stream_batch_records(b, &n);
+            n = eddy_stream_batch_count(b);
             for (size_t i = 0; i < n; i++) {
-                if (strcmp(r[i].seq, last[s]) <= 0 || r[i].shard_id != s) {
+                if (strcmp(eddy_stream_batch_record(b, i)->seq, last[s]) <= 0 ||
+                    eddy_stream_batch_record(b, i)->shard_id != s) {
                     soak_fail("%s: %s (%s)", "a shard went backwards", 0);
                     break;
                 }
-                memcpy(last[s], r[i].seq, sizeof last[s]);
+                memcpy(last[s], eddy_stream_batch_record(b, i)->seq, sizeof last[s]);
             }
             it[s] = eddy_stream_batch_info(b)->next;
             eddy_stream_batch_free(b);
@@ -275,12 +275,11 @@ static void *reader(void *arg)
 static int run_process(const char *dir, int seconds, const char *log_path)
 {
     pthread_t th[N_PROD + N_CONS + N_PUT + N_READ];
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     int n = 0, rc;
     struct timespec end;
     FILE *f;
 
-    memset(&o, 0, sizeof o);
     o.clock.now_ms = clock_now;
     if ((rc = eddy_env_open(dir, &o, &env)) != 0) {
         fprintf(stderr, "soak: open: %s (%s)\n", eddy_errname(rc), eddy_last_error());
@@ -378,7 +377,7 @@ static int cmp_seq(const void *a, const void *b)
 static void check(const char *dir, event *e, size_t n)
 {
     t_clock far = {0};
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *db;
     size_t sends = 0, recvs = 0, dels = 0, redeliveries = 0, puts = 0, left = 0, expired = 0;
     uint8_t *left_seen;
@@ -433,26 +432,24 @@ static void check(const char *dir, event *e, size_t n)
 
     /* Drain both queues one hour (of ticks) after everything: every send not deleted is there. */
     far.now_ms = atomic_load(shared_clock) + 100000000ull;
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     db = t_env_open_opts(dir, &far, &o);
     t_verify_clean(db);
     left_seen = calloc(n, 1);
     for (int q = 0; q < 2; q++) {
-        eddy_queue_receive_options ro;
-        memset(&ro, 0, sizeof ro);
+        eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         ro.max_messages = 10;
         ro.visibility_timeout_ms = 43200000;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;
         for (;;) {
             eddy_queue_batch *b;
-            const eddy_queue_message *m;
             size_t got;
             T_OK(eddy_queue_receive(db, q ? "soak1" : "soak0", &ro, &b));
-            m = eddy_queue_batch_messages(b, &got);
+            got = eddy_queue_batch_count(b);
             for (size_t i = 0; i < got; i++) {
                 event key;
                 uint64_t id;
-                assert_int_equal(body_check(&m[i].body, &id), 0);
+                assert_int_equal(body_check(&eddy_queue_batch_message(b, i)->body, &id), 0);
                 memset(&key, 0, sizeof key);
                 key.body_id = id;
                 key.kind = EV_SEND;
@@ -473,7 +470,7 @@ static void check(const char *dir, event *e, size_t n)
                 const char *rcpt[10];
                 int res[10];
                 for (size_t i = 0; i < got; i++)
-                    rcpt[i] = m[i].receipt;
+                    rcpt[i] = eddy_queue_batch_message(b, i)->receipt;
                 T_OK(eddy_queue_delete_batch(db, q ? "soak1" : "soak0", rcpt, got, res));
                 for (size_t i = 0; i < got; i++)
                     assert_int_equal(res[i], 0);
@@ -502,15 +499,14 @@ static void check(const char *dir, event *e, size_t n)
     stored = calloc(2 * max_events, sizeof *stored); /* both processes' puts */
     for (uint32_t s = 0; s < SHARDS; s++) {
         eddy_stream_iterator it;
-        T_OK(eddy_stream_get_iterator(db, "soaks", s, EDDY_ITER_TRIM_HORIZON, NULL, 0, &it));
+        T_OK(eddy_stream_get_iterator(db, "soaks", s, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
         for (;;) {
             eddy_stream_batch *b;
-            const eddy_stream_record *r;
             size_t got;
             T_OK(eddy_stream_get_records(db, &it, NULL, &b));
-            r = eddy_stream_batch_records(b, &got);
+            got = eddy_stream_batch_count(b);
             for (size_t i = 0; i < got && n_stored < 2 * max_events; i++)
-                memcpy(stored[n_stored++], r[i].seq, sizeof stored[0]);
+                memcpy(stored[n_stored++], eddy_stream_batch_record(b, i)->seq, sizeof stored[0]);
             it = eddy_stream_batch_info(b)->next;
             eddy_stream_batch_free(b);
             if (got == 0)
@@ -556,8 +552,8 @@ static void two_processes_many_threads(void **state)
     const char *s = getenv("EDDY_SOAK_SECONDS");
     int seconds = s != NULL ? atoi(s) : 20, status = 0, rc;
     char dir[600], log0[700], log1[700];
-    eddy_queue_options qo;
-    eddy_stream_options so;
+    eddy_queue_options qo = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
     t_clock clk = {REL_T0};
     eddy_env *db;
     pid_t pid;
@@ -578,12 +574,12 @@ static void two_processes_many_threads(void **state)
     assert_true(shared_clock != MAP_FAILED);
     atomic_store(shared_clock, REL_T0);
     db = t_env_open(dir, &clk);
-    memset(&qo, 0, sizeof qo);
+    qo = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     qo.batch_max = 10;
     qo.retention_ms = RETENTION_MS;
     T_OK(eddy_queue_create(db, "soak0", &qo));
     T_OK(eddy_queue_create(db, "soak1", &qo));
-    memset(&so, 0, sizeof so);
+    so = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     so.shard_count = SHARDS;
     T_OK(eddy_stream_create(db, "soaks", &so));
     T_OK(eddy_env_close(db));

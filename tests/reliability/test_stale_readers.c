@@ -85,7 +85,7 @@ static uint64_t file_size(const char *dir)
 
 static uint32_t readers_used(eddy_env *env)
 {
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     T_OK(eddy_env_stat_get(env, &st));
     return st.readers_used;
 }
@@ -94,12 +94,13 @@ static uint32_t readers_used(eddy_env *env)
 static void churn(eddy_env *env, int n)
 {
     static char body[3000];
-    eddy_queue_send_entry e[4];
-    eddy_queue_send_result r[4];
-    eddy_queue_receive_options ro;
+    eddy_queue_send_entry e[4] = {[0 ...(4) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[4] = {[0 ...(4) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     memset(body, 'x', sizeof body);
     memset(e, 0, sizeof e);
-    memset(&ro, 0, sizeof ro);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 4;
     for (int i = 0; i < 4; i++) {
         e[i].body.data = body;
@@ -107,24 +108,22 @@ static void churn(eddy_env *env, int n)
     }
     for (int k = 0; k < n; k++) {
         eddy_queue_batch *b;
-        const eddy_queue_message *m;
         size_t got;
         body[k % sizeof body] ^= 1; /* incompressible enough to stay large */
         T_OK(eddy_queue_send_batch(env, "churn", e, 4, r));
         T_OK(eddy_queue_receive(env, "churn", &ro, &b));
-        m = eddy_queue_batch_messages(b, &got);
+        got = eddy_queue_batch_count(b);
         for (size_t i = 0; i < got; i++)
-            T_OK(eddy_queue_delete_message(env, "churn", m[i].receipt));
+            T_OK(eddy_queue_delete_message(env, "churn", eddy_queue_batch_message(b, i)->receipt));
         eddy_queue_batch_free(b);
     }
 }
 
 static eddy_env *open_env(const char *dir)
 {
-    eddy_env_options o;
-    memset(&o, 0, sizeof o);
-    o.durability = EDDY_DURABILITY_RELAXED; /* many small commits, quickly */
-    o.relaxed_window_ops = 1;               /* ... but one commit per write, as in the field */
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    o.durability = EDDY_ENV_DURABILITY_RELAXED; /* many small commits, quickly */
+    o.relaxed_window_ops = 1;                   /* ... but one commit per write, as in the field */
     return t_env_open_opts(dir, NULL, &o);
 }
 

@@ -108,6 +108,12 @@ eddy_rng t_rng_of(uint64_t *state)
 
 eddy_env *t_env_open_opts(const char *dir, t_clock *clock, eddy_env_options *opt)
 {
+    return t_env_open_hooks(dir, clock, opt, NULL);
+}
+
+eddy_env *t_env_open_hooks(const char *dir, t_clock *clock, eddy_env_options *opt,
+                           const eddy_test_hooks *hooks)
+{
     static uint64_t rng_states[64];
     static int n_states;
     eddy_env *env = NULL;
@@ -119,15 +125,14 @@ eddy_env *t_env_open_opts(const char *dir, t_clock *clock, eddy_env_options *opt
         *st = t_seed();
         opt->rng = t_rng_of(st);
     }
-    T_OK(eddy_env_open(dir, opt, &env));
+    T_OK(eddy_test_env_open(dir, opt, hooks, &env));
     assert_non_null(env);
     return env;
 }
 
 eddy_env *t_env_open(const char *dir, t_clock *clock)
 {
-    eddy_env_options opt;
-    memset(&opt, 0, sizeof opt);
+    eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
     return t_env_open_opts(dir, clock, &opt);
 }
 

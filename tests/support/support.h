@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+/* The tests use the experimental test controls (eddy_test_env_open). */
+#define EDDY_TEST_HOOKS
 #include "eddy.h"
 
 /* A fresh directory under $TMPDIR (or /tmp), removed at exit unless EDDY_KEEP_TMP is set. */
@@ -38,6 +40,9 @@ eddy_rng t_rng_of(uint64_t *state);
 eddy_env *t_env_open(const char *dir, t_clock *clock);
 /* Same, with options the test filled in (clock/rng set when the test left them zero). */
 eddy_env *t_env_open_opts(const char *dir, t_clock *clock, eddy_env_options *opt);
+/* t_env_open_opts with test controls (NULL: none). */
+eddy_env *t_env_open_hooks(const char *dir, t_clock *clock, eddy_env_options *opt,
+                           const eddy_test_hooks *hooks);
 
 /* assert rc == 0, printing eddy_last_error() when not. */
 #define T_OK(expr)                                                                                 \

@@ -77,7 +77,7 @@ static void concurrent_writers_share_commits(void **state)
     eddy_env *env = t_env_open(t_path("db"), NULL);
     pthread_t th[8];
     worker w[8];
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
 
     for (int i = 0; i < 8; i++) {
         w[i] = (worker){.env = env, .id = i, .n = 200};
@@ -145,12 +145,11 @@ static void failing_op_is_undone_alone(void **state)
 static void relaxed_mode_commits_by_close_and_sync(void **state)
 {
     const char *dir = t_path("db");
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
 
-    memset(&o, 0, sizeof o);
-    o.durability = EDDY_DURABILITY_RELAXED;
+    o.durability = EDDY_ENV_DURABILITY_RELAXED;
     o.relaxed_window_ms = 60000; /* only sync, the op bound or close commit here */
     o.relaxed_window_ops = 1000000;
     env = t_env_open_opts(dir, NULL, &o);
@@ -182,11 +181,10 @@ static void relaxed_mode_commits_by_close_and_sync(void **state)
 
 static void map_grows_by_itself(void **state)
 {
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
 
-    memset(&o, 0, sizeof o);
     o.map_size_initial = 1u << 20;
     env = t_env_open_opts(t_path("db"), NULL, &o);
     for (int i = 0; i < 3000; i++) {
@@ -207,11 +205,10 @@ static void map_grows_by_itself(void **state)
 static void size_cap_gives_efull_without_damage(void **state)
 {
     const char *dir = t_path("db");
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env;
     int rc = 0, i;
 
-    memset(&o, 0, sizeof o);
     o.map_size_initial = 1u << 20;
     o.map_size_max = 2u << 20;
     env = t_env_open_opts(dir, NULL, &o);

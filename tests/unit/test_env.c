@@ -16,7 +16,7 @@ static void open_creates_and_reopens(void **state)
 {
     const char *dir = t_path("db");
     t_clock clk = {1700000000000ull};
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     eddy_env *env = t_env_open(dir, &clk);
 
     T_OK(eddy_env_stat_get(env, &st));
@@ -38,20 +38,20 @@ static void open_creates_and_reopens(void **state)
 static void bad_arguments(void **state)
 {
     eddy_env *env = (eddy_env *)0x1;
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
 
     T_RC(EDDY_EINVAL, eddy_env_open(NULL, NULL, &env));
     assert_null(env);
     T_RC(EDDY_EINVAL, eddy_env_open("", NULL, &env));
     T_RC(EDDY_EINVAL, eddy_env_open("x", NULL, NULL));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.durability = 7;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("a"), &o, &env));
     assert_true(strstr(eddy_last_error(), "durability") != NULL);
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.compression_level = 40;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("a"), &o, &env));
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = 0x80;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("a"), &o, &env));
     T_RC(EDDY_EINVAL, eddy_env_stat_get(NULL, NULL));
@@ -63,10 +63,9 @@ static void bad_arguments(void **state)
 static void nocreate_and_readonly(void **state)
 {
     const char *dir = t_path("db");
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env = NULL, *ro = NULL;
 
-    memset(&o, 0, sizeof o);
     o.flags = EDDY_ENV_NOCREATE;
     T_RC(EDDY_ENOTFOUND, eddy_env_open(dir, &o, &env));
     o.flags = EDDY_ENV_READONLY;
@@ -168,11 +167,11 @@ static void truncated_file_is_refused(void **state)
     const char *dir = t_path("db");
     char data[600], big[4096];
     eddy_env *env = NULL;
-    eddy_env_options o;
-    eddy_queue_send_entry m = {.body = {big, sizeof big}};
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_queue_send_entry m = {.size = sizeof(eddy_queue_send_entry), .body = {big, sizeof big}};
     uint64_t problems = 0;
     struct stat st;
-    eddy_env_stat es;
+    eddy_env_stat es = EDDY_ENV_STAT_INIT;
 
     memset(big, 'x', sizeof big);
     T_OK(eddy_env_open(dir, NULL, &env));
@@ -187,7 +186,7 @@ static void truncated_file_is_refused(void **state)
     /* Half of the pages in use (the file is longer: the disk reserve follows them). */
     assert_true((uint64_t)st.st_size >= es.pages_used * es.page_size);
     assert_int_equal(truncate(data, (off_t)(es.pages_used * es.page_size / 2)), 0);
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_READONLY;
     T_RC(EDDY_ECORRUPT, eddy_env_open(dir, &o, &env));
     assert_null(env);
@@ -226,7 +225,7 @@ static void error_table(void **state)
     assert_string_equal(eddy_errname(-999), "EDDY_UNKNOWN");
     assert_string_equal(eddy_strerror(EDDY_EFULL), "storage is full (disk or configured size cap)");
     assert_non_null(eddy_strerror(12345));
-    assert_string_equal(eddy_version(), "0.1.0");
+    assert_string_equal(eddy_version(), "0.2.0");
     (void)state;
 }
 
@@ -242,7 +241,7 @@ static void copy_and_compact(void **state)
     uint64_t before = 0, after = 0;
 
     snprintf(copy, sizeof copy, "%s-copy", dir);
-    T_OK(eddy_env_copy(env, copy, EDDY_COPY_COMPACT));
+    T_OK(eddy_env_copy(env, copy, EDDY_ENV_COPY_COMPACT));
     T_RC(EDDY_EEXIST, eddy_env_copy(env, copy, 0));
     T_RC(EDDY_EINVAL, eddy_env_copy(env, NULL, 0));
     T_RC(EDDY_EINVAL, eddy_env_copy(env, copy, 0x10));

@@ -72,7 +72,8 @@ static void each_failure_of_a_write_is_clean(void **state)
 {
     static uint8_t body[30000];
     faults f;
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
     eddy_env *env;
     int n, rc;
     uint64_t seed = t_seed();
@@ -80,10 +81,10 @@ static void each_failure_of_a_write_is_clean(void **state)
     for (size_t i = 0; i < sizeof body; i++)
         body[i] = (uint8_t)t_rand(&seed);
     memset(&f, 0, sizeof f);
-    memset(&o, 0, sizeof o);
-    o.fault.fn = fault_fn;
-    o.fault.ctx = &f;
-    env = t_env_open_opts(t_path("db"), NULL, &o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
+    hooks.fault.fn = fault_fn;
+    hooks.fault.ctx = &f;
+    env = t_env_open_hooks(t_path("db"), NULL, &o, &hooks);
     T_OK(do_put(env, "before", "x", 1));
     for (n = 1; n < 1000; n++) {
         f.hit = 0;
@@ -113,22 +114,23 @@ static void each_failure_of_open_is_clean(void **state)
 {
     const char *dir = t_path("db");
     faults f;
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
     eddy_env *env = NULL;
     int n, rc = -1;
 
     env = t_env_open(dir, NULL); /* create it first; then fail each point of a reopen */
     T_OK(eddy_env_close(env));
     memset(&f, 0, sizeof f);
-    memset(&o, 0, sizeof o);
-    o.fault.fn = fault_fn;
-    o.fault.ctx = &f;
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
+    hooks.fault.fn = fault_fn;
+    hooks.fault.ctx = &f;
     for (n = 1; n < 200 && rc != 0; n++) {
         f.hit = 0;
         f.fail_at = n;
         f.armed = 1;
         env = NULL;
-        rc = eddy_env_open(dir, &o, &env);
+        rc = eddy_test_env_open(dir, &o, &hooks, &env);
         if (rc != 0)
             assert_null(env);
     }
@@ -143,20 +145,21 @@ static void map_grow_failure_fails_the_write_alone(void **state)
 {
     static uint8_t body[1500];
     faults f;
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
     eddy_env *env;
     int rc = 0, i;
     uint64_t seed = t_seed();
 
     memset(&f, 0, sizeof f);
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.map_size_initial = 1u << 20;
-    o.fault.fn = fault_fn;
-    o.fault.ctx = &f;
+    hooks.fault.fn = fault_fn;
+    hooks.fault.ctx = &f;
     f.only = "map_grow";
     f.fail_at = 1;
     f.armed = 1;
-    env = t_env_open_opts(t_path("db"), NULL, &o);
+    env = t_env_open_hooks(t_path("db"), NULL, &o, &hooks);
     for (i = 0; i < 5000 && rc == 0; i++) {
         char k[32];
         snprintf(k, sizeof k, "g%05d", i);

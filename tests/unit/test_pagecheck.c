@@ -65,20 +65,20 @@ static void patch(const char *data, uint64_t off, const void *bytes, size_t n)
 /* A queue "q" and a stream "s" with n messages and records whose bodies hold "NEEDLE-<i>". */
 static void build(const char *dir, int n)
 {
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env;
-    eddy_queue_send_entry e[10];
-    eddy_queue_send_result res[10];
+    eddy_queue_send_entry e[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result res[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     char bodies[10][220];
 
-    memset(&o, 0, sizeof o);
-    o.durability = EDDY_DURABILITY_RELAXED;
+    o.durability = EDDY_ENV_DURABILITY_RELAXED;
     env = t_env_open_opts(dir, NULL, &o);
     T_OK(eddy_queue_create(env, "q", NULL));
     T_OK(eddy_stream_create(env, "s", NULL));
     memset(e, 0, sizeof e);
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < n; i += 10) {
-        eddy_stream_put_result r;
+        eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
         for (int j = 0; j < 10; j++) {
             snprintf(bodies[j], sizeof bodies[j], "NEEDLE-%06d %0190d", i + j, i + j);
             e[j].body.data = bodies[j];
@@ -86,8 +86,7 @@ static void build(const char *dir, int n)
         }
         T_OK(eddy_queue_send_batch(env, "q", e, 10, res));
         for (int j = 0; j < 10; j++) {
-            eddy_stream_put_entry pe;
-            memset(&pe, 0, sizeof pe);
+            eddy_stream_put_entry pe = EDDY_STREAM_PUT_ENTRY_INIT;
             pe.data = e[j].body;
             pe.partition_key.data = bodies[j];
             pe.partition_key.len = 13; /* "NEEDLE-<i>" */
@@ -99,8 +98,7 @@ static void build(const char *dir, int n)
 
 static int open_flags(const char *dir, uint32_t flags, eddy_env **env)
 {
-    eddy_env_options o;
-    memset(&o, 0, sizeof o);
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     o.flags = EDDY_ENV_NOCREATE | flags;
     *env = NULL;
     return eddy_env_open(dir, &o, env);
@@ -200,18 +198,20 @@ static void deep_damage_found_by_verify_and_check(void **state)
     assert_non_null(strstr(eddy_last_error(), "records were not read"));
     /* The handle is fenced: no call reads the damaged pages; verify and close still work. */
     {
-        eddy_queue_receive_options ro;
+        eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         eddy_queue_batch *b = NULL;
-        eddy_stream_info si;
-        memset(&ro, 0, sizeof ro);
+        eddy_stream_info si = EDDY_STREAM_INFO_INIT;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;
         T_RC(EDDY_ECORRUPT, eddy_queue_receive(env, "q", &ro, &b));
         assert_null(b);
         assert_non_null(strstr(eddy_last_error(), "damaged LMDB pages"));
         assert_non_null(strstr(eddy_last_error(), want));
-        T_RC(EDDY_ECORRUPT, eddy_stream_describe(env, "s", &si));
+        T_RC(EDDY_ECORRUPT, eddy_stream_get_attributes(env, "s", &si));
         T_RC(EDDY_ECORRUPT,
-             eddy_queue_send(env, "q", &(eddy_queue_send_entry){.body = {"x", 1}}, NULL));
+             eddy_queue_send(
+                 env, "q",
+                 &(eddy_queue_send_entry){.size = sizeof(eddy_queue_send_entry), .body = {"x", 1}},
+                 NULL));
         T_RC(EDDY_ECORRUPT, eddy_env_verify(env, NULL, NULL, &problems));
         assert_int_equal(problems, 1);
     }
@@ -258,7 +258,7 @@ static void branch_child_out_of_range(void **state)
 static int wait_scrubs(eddy_env *env, uint64_t n)
 {
     for (int i = 0; i < 1000; i++) {
-        eddy_env_stat st;
+        eddy_env_stat st = EDDY_ENV_STAT_INIT;
         int rc = eddy_env_stat_get(env, &st);
         if (rc != 0 || st.scrubs >= n)
             return rc;
@@ -278,16 +278,16 @@ static void background_check_fences_damage_found_while_open(void **state)
     const char *dir = t_path("scrub");
     char data[700];
     t_clock clk = {1800000000000ull};
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env;
-    eddy_env_stat st;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
     uint64_t p, n = 1;
     uint16_t bad[2] = {17, 16}, saved[2];
     int rc = 0;
 
     build(dir, 6000);
     snprintf(data, sizeof data, "%s/data.mdb", dir);
-    memset(&o, 0, sizeof o);
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.scrub_interval_ms = 60000;
     env = t_env_open_opts(dir, &clk, &o);
     T_OK(wait_scrubs(env, n)); /* the first check runs right after the open */
@@ -323,28 +323,28 @@ typedef struct writer {
 static void *write_loop(void *arg)
 {
     writer *w = arg;
-    eddy_queue_send_entry e[10];
-    eddy_queue_send_result res[10];
+    eddy_queue_send_entry e[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result res[10] = {[0 ...(10) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     char body[300];
     memset(body, 'w', sizeof body);
     for (int j = 0; j < 10; j++) {
         memset(&e[j], 0, sizeof e[j]);
+        e[j].size = sizeof e[j];
         e[j].body.data = body;
         e[j].body.len = sizeof body;
     }
     for (int i = 0; i < w->batches; i++) {
         eddy_queue_batch *b = NULL;
-        eddy_queue_receive_options ro;
+        eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         size_t n = 0;
-        const eddy_queue_message *m;
         T_OK(eddy_queue_send_batch(w->env, "q", e, 10, res));
-        memset(&ro, 0, sizeof ro);
+        ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
         ro.max_messages = 5;
         ro.wait_ms = EDDY_QUEUE_ZERO_MS;
         T_OK(eddy_queue_receive(w->env, "q", &ro, &b));
-        m = eddy_queue_batch_messages(b, &n);
+        n = eddy_queue_batch_count(b);
         for (size_t k = 0; k < n; k++)
-            T_OK(eddy_queue_delete_message(w->env, "q", m[k].receipt));
+            T_OK(eddy_queue_delete_message(w->env, "q", eddy_queue_batch_message(b, k)->receipt));
         eddy_queue_batch_free(b);
     }
     return NULL;
@@ -353,15 +353,15 @@ static void *write_loop(void *arg)
 static void verify_while_writing_is_clean(void **state)
 {
     const char *dir = t_path("busy");
-    eddy_env_options o;
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_env *env;
     pthread_t th;
     writer w;
     int runs = 0;
 
     build(dir, 500);
-    memset(&o, 0, sizeof o);
-    o.durability = EDDY_DURABILITY_RELAXED;
+    o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
+    o.durability = EDDY_ENV_DURABILITY_RELAXED;
     o.scrub_interval_ms = 1; /* the background check runs all along too */
     env = t_env_open_opts(dir, NULL, &o);
     w.env = env;
@@ -374,7 +374,7 @@ static void verify_while_writing_is_clean(void **state)
     }
     assert_int_equal(pthread_join(th, NULL), 0);
     {
-        eddy_env_stat st;
+        eddy_env_stat st = EDDY_ENV_STAT_INIT;
         T_OK(eddy_env_stat_get(env, &st)); /* not fenced: no false alarm */
         print_message("%llu background checks during the writes\n", (unsigned long long)st.scrubs);
     }
@@ -395,11 +395,10 @@ static void open_while_another_process_writes(void **state)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        eddy_env_options o;
+        eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
         eddy_env *env = NULL;
         writer w;
-        memset(&o, 0, sizeof o);
-        o.durability = EDDY_DURABILITY_RELAXED;
+        o.durability = EDDY_ENV_DURABILITY_RELAXED;
         if (eddy_env_open(dir, &o, &env) != 0)
             _exit(2);
         w.env = env;

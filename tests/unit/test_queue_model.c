@@ -190,12 +190,14 @@ static void pool_add(int q, const eddy_queue_message *m)
 
 static void op_send(void)
 {
-    eddy_queue_send_entry e[3];
-    eddy_queue_send_result r[3];
+    eddy_queue_send_entry e[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[3] = {[0 ...(3) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
     uint8_t *bodies[3];
     int q = rnd(5) == 0 ? 1 : 0, k = 1 + (int)rnd(3);
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (int i = 0; i < k; i++) {
         size_t len = rnd(20) == 0 ? 3000 + rnd(6000) : 1 + rnd(300);
         bodies[i] = malloc(len);
@@ -223,14 +225,13 @@ static void op_send(void)
 static void op_receive(void)
 {
     static int out[16];
-    eddy_queue_receive_options o;
-    const eddy_queue_message *msgs;
+    eddy_queue_receive_options o = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     eddy_queue_batch *b = NULL;
     int q = rnd(4) == 0 ? 1 : 0, limit = 0, n, rc;
     uint32_t vis;
     size_t got = 0;
 
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     o.max_messages = 1 + (uint32_t)rnd(5);
     o.visibility_timeout_ms =
         rnd(3) == 0 ? EDDY_QUEUE_ZERO_MS : (rnd(2) ? 0 : 1 + (uint32_t)rnd(60000));
@@ -245,23 +246,24 @@ static void op_receive(void)
         return;
     }
     T_OK(rc);
-    msgs = eddy_queue_batch_messages(b, &got);
+    got = eddy_queue_batch_count(b);
     assert_int_equal(got, (size_t)n);
     for (int i = 0; i < n; i++) {
         mmsg *m = &M.m[out[i]];
-        if (msgs[i].msg_id != m->id)
+        if (eddy_queue_batch_message(b, i)->msg_id != m->id)
             print_message("q %d now %llu: got %llu (rc %u), model %llu (deadline %llu rc %u "
                           "enq %llu)\n",
-                          q, (unsigned long long)M.now, (unsigned long long)msgs[i].msg_id,
-                          msgs[i].receive_count, (unsigned long long)m->id,
+                          q, (unsigned long long)M.now,
+                          (unsigned long long)eddy_queue_batch_message(b, i)->msg_id,
+                          eddy_queue_batch_message(b, i)->receive_count, (unsigned long long)m->id,
                           (unsigned long long)m->deadline, m->rc, (unsigned long long)m->enq);
-        assert_int_equal(msgs[i].msg_id, m->id);
-        assert_int_equal(msgs[i].body.len, m->len);
-        assert_memory_equal(msgs[i].body.data, m->body, m->len);
-        assert_int_equal(msgs[i].receive_count, m->rc);
-        assert_int_equal(msgs[i].first_receive_ms, m->first);
-        memcpy(m->receipt, msgs[i].receipt, sizeof m->receipt);
-        pool_add(q, &msgs[i]);
+        assert_int_equal(eddy_queue_batch_message(b, i)->msg_id, m->id);
+        assert_int_equal(eddy_queue_batch_message(b, i)->body.len, m->len);
+        assert_memory_equal(eddy_queue_batch_message(b, i)->body.data, m->body, m->len);
+        assert_int_equal(eddy_queue_batch_message(b, i)->receive_count, m->rc);
+        assert_int_equal(eddy_queue_batch_message(b, i)->first_receive_ms, m->first);
+        memcpy(m->receipt, eddy_queue_batch_message(b, i)->receipt, sizeof m->receipt);
+        pool_add(q, eddy_queue_batch_message(b, i));
     }
     eddy_queue_batch_free(b);
 }
@@ -319,16 +321,15 @@ static void op_purge(void)
 
 static void open_env(void)
 {
-    eddy_env_options opt;
-    memset(&opt, 0, sizeof opt);
+    eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
     env = t_env_open_opts(dir, &clk, &opt);
 }
 
 static void check(int step, int deep)
 {
     for (int q = 0; q < NQ; q++) {
-        eddy_queue_info info;
-        eddy_queue_stat st;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+        eddy_queue_stat st = EDDY_QUEUE_STAT_INIT;
         uint64_t vis = 0, infl = 0, del = 0, exp = 0;
 
         T_OK(eddy_queue_get_attributes(env, qname[q], &info));
@@ -363,17 +364,17 @@ static void model_run(void **state)
 
     if (steps > 10000)
         steps = 10000; /* at most 3 sends a step: the model's slots suffice */
-    eddy_queue_options o;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
 
     rng = t_seed();
     dir = t_path("db");
     clk.now_ms = M.now = T0;
     M.next_id[0] = M.next_id[1] = 1;
     open_env();
-    memset(&o, 0, sizeof o);
+    o = (eddy_queue_options)EDDY_QUEUE_OPTIONS_INIT;
     o.retention_ms = RET_MS;
     T_OK(eddy_queue_create(env, "dlq", &o));
-    strcpy(o.dlq_name, "dlq");
+    o.dlq_name = "dlq";
     o.max_receive_count = MRC;
     o.in_flight_max = INFLIGHT;
     T_OK(eddy_queue_create(env, "main", &o));

@@ -97,15 +97,15 @@ static void each_damage_is_found(void **state)
     for (int what = 0; what < 5; what++) {
         t_clock clk = {T0};
         eddy_env *env = t_env_open(t_path("db"), &clk);
-        eddy_queue_send_entry m;
-        eddy_queue_info info;
+        eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+        eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
         eddy_queue_batch *b;
         found fd;
         uint64_t problems = 0;
         damage d;
 
         T_OK(eddy_queue_create(env, "q", NULL));
-        memset(&m, 0, sizeof m);
+        m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         m.body.data = "a body that is long enough";
         m.body.len = strlen(m.body.data);
         for (int i = 0; i < 3; i++)
@@ -149,19 +149,18 @@ static void plain_and_indexed_entries(void **state)
 {
     t_clock clk = {T0};
     eddy_env *env = t_env_open(t_path("db"), &clk);
-    eddy_queue_send_entry m[4];
-    eddy_queue_send_result r[4];
-    eddy_queue_receive_options ro;
-    eddy_queue_options o;
+    eddy_queue_send_entry m[4] = {[0 ...(4) - 1] = EDDY_QUEUE_SEND_ENTRY_INIT};
+    eddy_queue_send_result r[4] = {[0 ...(4) - 1] = EDDY_QUEUE_SEND_RESULT_INIT};
+    eddy_queue_receive_options ro = EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     eddy_queue_batch *b;
-    const eddy_queue_message *got;
     uint64_t removed = 0;
     size_t n = 0;
 
-    memset(&o, 0, sizeof o);
     o.retention_ms = 60000;
     T_OK(eddy_queue_create(env, "q", &o));
     memset(m, 0, sizeof m);
+    EDDY_ARRAY_INIT(m, sizeof m / sizeof m[0]);
     for (int i = 0; i < 4; i++) {
         m[i].body.data = "a plain message body";
         m[i].body.len = strlen(m[i].body.data);
@@ -172,13 +171,13 @@ static void plain_and_indexed_entries(void **state)
     assert_int_equal(table_entries(env, EDDY__T_QVIS), 0);
     t_verify_clean(env);
     /* A receive gives what it takes a state and a visibility entry; oldest first. */
-    memset(&ro, 0, sizeof ro);
+    ro = (eddy_queue_receive_options)EDDY_QUEUE_RECEIVE_OPTIONS_INIT;
     ro.max_messages = 2;
     T_OK(eddy_queue_receive(env, "q", &ro, &b));
-    got = eddy_queue_batch_messages(b, &n);
+    n = eddy_queue_batch_count(b);
     assert_int_equal(n, 2);
-    assert_int_equal(got[0].msg_id, 1);
-    assert_int_equal(got[1].msg_id, 2);
+    assert_int_equal(eddy_queue_batch_message(b, 0)->msg_id, 1);
+    assert_int_equal(eddy_queue_batch_message(b, 1)->msg_id, 2);
     eddy_queue_batch_free(b);
     assert_int_equal(table_entries(env, EDDY__T_QMSG), 4 + 2 + 1);
     assert_int_equal(table_entries(env, EDDY__T_QVIS), 2);
@@ -217,10 +216,10 @@ static void dictionary_codec_is_used(void **state)
 {
     t_clock clk = {T0};
     eddy_env *env = t_env_open(t_path("db"), &clk);
-    eddy_queue_send_entry m;
-    eddy_queue_send_result r;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_send_result r = EDDY_QUEUE_SEND_RESULT_INIT;
     uint8_t k[EDDY__QKEY_MSG_LEN];
-    eddy_queue_info info;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     char body[400];
     uint64_t rng = 5;
     MDB_txn *txn = NULL;
@@ -229,7 +228,7 @@ static void dictionary_codec_is_used(void **state)
     uint32_t dict = 0;
 
     T_OK(eddy_queue_create(env, "q", NULL));
-    memset(&m, 0, sizeof m);
+    m = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
     m.body.data = body;
     for (int i = 0; i < 300; i++) {
         m.body.len = (size_t)snprintf(

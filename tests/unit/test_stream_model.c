@@ -58,7 +58,7 @@ static mshard *find(model *m, uint32_t id)
 /* Bring the model's shard list in line with Eddy's (after create and reshards). */
 static void sync_shards(model *m)
 {
-    eddy_stream_shard s[MAXSH];
+    eddy_stream_shard s[MAXSH] = {[0 ...(MAXSH) - 1] = EDDY_STREAM_SHARD_INIT};
     size_t n;
     T_OK(eddy_stream_list_shards(m->env, "m", s, MAXSH, &n));
     for (size_t i = 0; i < n; i++) {
@@ -71,7 +71,7 @@ static void sync_shards(model *m)
             x->present = 1;
             x->r = NULL;
         }
-        x->open = s[i].state == EDDY_SHARD_OPEN;
+        x->open = s[i].state == EDDY_STREAM_SHARD_OPEN;
         x->closed_ms = s[i].closed_ms;
         strcpy(x->start, s[i].starting_hash_key);
         strcpy(x->end, s[i].ending_hash_key);
@@ -93,12 +93,14 @@ static void random_hash_key(model *m, char *out)
 
 static void op_put(model *m)
 {
-    eddy_stream_put_entry e[20];
-    eddy_stream_put_result r[20];
+    eddy_stream_put_entry e[20] = {[0 ...(20) - 1] = EDDY_STREAM_PUT_ENTRY_INIT};
+    eddy_stream_put_result r[20] = {[0 ...(20) - 1] = EDDY_STREAM_PUT_RESULT_INIT};
     char hk[20][41], data[20][24], pk[20][12];
     size_t n = 1 + t_rand(&m->rng) % 20, failed;
 
     memset(e, 0, sizeof e);
+
+    EDDY_ARRAY_INIT(e, sizeof e / sizeof e[0]);
     for (size_t i = 0; i < n; i++) {
         snprintf(data[i], sizeof data[i], "d%llu", (unsigned long long)m->puts++);
         snprintf(pk[i], sizeof pk[i], "pk%u", (unsigned)(t_rand(&m->rng) % 50));
@@ -147,7 +149,8 @@ static void op_read(model *m)
 {
     mshard *x = &m->sh[t_rand(&m->rng) % m->n_sh];
     int type = 1 + (int)(t_rand(&m->rng) % 5);
-    eddy_stream_read_options ro = {.max_records = 1 + (uint32_t)(t_rand(&m->rng) % 7)};
+    eddy_stream_read_options ro = {.size = sizeof(eddy_stream_read_options),
+                                   .max_records = 1 + (uint32_t)(t_rand(&m->rng) % 7)};
     eddy_stream_iterator it;
     const char *seq = NULL;
     uint64_t ts = 0;
@@ -171,18 +174,20 @@ static void op_read(model *m)
     T_OK(eddy_stream_get_iterator(m->env, "m", x->id, type, seq, ts, &it));
     for (int round = 0; round < 10000; round++) {
         eddy_stream_batch *b = NULL;
-        const eddy_stream_record *r;
         const eddy_stream_read_info *info;
         size_t n;
         T_OK(eddy_stream_get_records(m->env, &it, &ro, &b));
-        r = eddy_stream_batch_records(b, &n);
+        n = eddy_stream_batch_count(b);
         info = eddy_stream_batch_info(b);
         for (size_t i = 0; i < n; i++, got++) {
             assert_true(from + got < x->n);
-            assert_string_equal(r[i].seq, x->r[from + got].seq);
-            assert_int_equal(r[i].data.len, strlen(x->r[from + got].data));
-            assert_memory_equal(r[i].data.data, x->r[from + got].data, r[i].data.len);
-            assert_int_equal(r[i].arrival_ms, x->r[from + got].arrival_ms);
+            assert_string_equal(eddy_stream_batch_record(b, i)->seq, x->r[from + got].seq);
+            assert_int_equal(eddy_stream_batch_record(b, i)->data.len,
+                             strlen(x->r[from + got].data));
+            assert_memory_equal(eddy_stream_batch_record(b, i)->data.data, x->r[from + got].data,
+                                eddy_stream_batch_record(b, i)->data.len);
+            assert_int_equal(eddy_stream_batch_record(b, i)->arrival_ms,
+                             x->r[from + got].arrival_ms);
         }
         assert_false(info->skipped_trimmed);
         it = info->next;
@@ -228,12 +233,12 @@ static void op_trim(model *m)
 
 static void op_reshard(model *m)
 {
-    eddy_stream_info info;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     size_t k = t_rand(&m->rng) % m->n_sh;
     mshard *x = &m->sh[k];
     int what = (int)(t_rand(&m->rng) % 3);
 
-    T_OK(eddy_stream_describe(m->env, "m", &info));
+    T_OK(eddy_stream_get_attributes(m->env, "m", &info));
     if (info.shards > MAXSH - 12)
         return;
     if (what == 0 && x->present && x->open) {
@@ -253,12 +258,12 @@ static void op_reshard(model *m)
 static void op_checkpoint(model *m)
 {
     mshard *x = &m->sh[t_rand(&m->rng) % m->n_sh];
-    eddy_checkpoint_write w;
-    eddy_checkpoint c;
+    eddy_checkpoint_write w = EDDY_CHECKPOINT_WRITE_INIT;
+    eddy_checkpoint c = EDDY_CHECKPOINT_INIT;
 
     if (!x->present || x->n == 0)
         return;
-    memset(&w, 0, sizeof w);
+    w = (eddy_checkpoint_write)EDDY_CHECKPOINT_WRITE_INIT;
     w.stream = "m";
     w.consumer = "c";
     w.shard_id = x->id;
@@ -277,7 +282,8 @@ static void reopen(model *m)
 static void model_run(void **state)
 {
     model *m = calloc(1, sizeof *m);
-    eddy_stream_options o = {.shard_count = 2, .retention_ms = RET_MS};
+    eddy_stream_options o = {
+        .size = sizeof(eddy_stream_options), .shard_count = 2, .retention_ms = RET_MS};
     const char *steps_env = getenv("EDDY_STEPS");
     int steps = steps_env ? atoi(steps_env) : 400;
 

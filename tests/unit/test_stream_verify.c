@@ -107,15 +107,14 @@ static void one(int what, const char *table)
 {
     t_clock clock = {T0};
     eddy_env *env = t_env_open(t_tmpdir(), &clock);
-    eddy_stream_options o = {.shard_count = 2};
-    eddy_stream_put_entry e;
-    eddy_stream_put_result r;
-    eddy_stream_info info;
+    eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 2};
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     damage d;
     found f;
     uint64_t problems = 0;
 
-    memset(&e, 0, sizeof e);
     memset(&f, 0, sizeof f);
     e.partition_key.data = "key";
     e.partition_key.len = 3;
@@ -125,7 +124,7 @@ static void one(int what, const char *table)
     e.explicit_hash_key = "0";
     T_OK(eddy_stream_put(env, "s", &e, &r));
     T_OK(eddy_stream_put(env, "s", &e, &r));
-    T_OK(eddy_stream_describe(env, "s", &info));
+    T_OK(eddy_stream_get_attributes(env, "s", &info));
     t_verify_clean(env);
     d.what = what;
     d.sid = info.id;
