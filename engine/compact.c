@@ -17,6 +17,7 @@
 #include "abi.h"
 #include "error.h"
 #include "pagecheck.h"
+#include "readers.h"
 #include "txn.h"
 
 static uint64_t file_size(const char *dir)
@@ -110,6 +111,18 @@ static void remove_tmp(const char *tmp)
     rmdir(tmp);
 }
 
+/* EDDY_EBUSY naming the processes that hold path/eddy.lock, where the system tells. */
+static int busy(const char *path)
+{
+    char lock[3100], who[512];
+    snprintf(lock, sizeof lock, "%s/eddy.lock", path);
+    eddy__lock_holders(lock, who, sizeof who);
+    return eddy__err(EDDY_EBUSY,
+                     "database '%s' is open elsewhere (in this or another process%s%s); close it "
+                     "before compacting",
+                     path, who[0] != '\0' ? ": held by " : "", who);
+}
+
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
                               uint64_t *size_before, uint64_t *size_after)
 {
@@ -137,11 +150,7 @@ EDDY_API int eddy_test_env_compact(const char *path, const eddy_env_options *in,
     if (file_size(path) == 0)
         return eddy__err(EDDY_ENOTFOUND, "no database at '%s'", path);
     if ((rc = eddy__lock_take(path, 1, 1, &lock_fd)) != 0)
-        return rc == EDDY_EBUSY ? eddy__err(rc,
-                                            "database '%s' is open elsewhere (in this or "
-                                            "another process); close it before compacting",
-                                            path)
-                                : rc;
+        return rc == EDDY_EBUSY ? busy(path) : rc;
     if (size_before != NULL)
         *size_before = file_size(path);
     snprintf(tmp, sizeof tmp, "%s/compact.tmp", path);

@@ -47,9 +47,10 @@
  *     an input array carries the same size (else EDDY_EINVAL naming the index). In an output
  *     array the caller sets only out[0].size (`eddy_stream_shard s[64] = {EDDY_STREAM_SHARD_INIT}`)
  *     and Eddy sets size in every element it fills.
- *   - Lent structs (received messages, records, poller batches and items) also begin with
- *     `size`, the library's sizeof; they are handed out one at a time by accessors
- *     (eddy_queue_batch_message(b, i)), never as arrays to index.
+ *   - Lent structs (received messages, records, poller batches and items, reader slots) also
+ *     begin with `size`, the library's sizeof, and have no INIT macro; they are handed out one
+ *     at a time, by accessors (eddy_queue_batch_message(b, i)) or to a callback
+ *     (eddy_env_readers), never as arrays to index.
  *   Callback pairs nested in a struct (eddy_clock, eddy_rng, eddy_allocator, eddy_progress,
  *   eddy_log) are part of their parent. eddy_slice, eddy_queue_attr and eddy_stream_iterator are
  *   fixed value types with no size: they never change. Input strings are `const char *`,
@@ -441,6 +442,41 @@ typedef struct eddy_env_stat {
 EDDY_API int eddy_env_stat_get(eddy_env *env, eddy_env_stat *out);
 
 /**
+ * One slot of LMDB's reader table in use, lent to eddy_env_readers' callback for the call. A lent
+ * struct (CONVENTIONS, Growth): Eddy allocates it and sets `size` to its own sizeof, so there is
+ * no INIT macro; test a field added later with EDDY_HAS_FIELD(r, eddy_reader, field).
+ */
+typedef struct eddy_reader {
+    uint32_t size;   /* the library's sizeof (CONVENTIONS, Growth) */
+    uint32_t pid;    /* the process owning the slot */
+    uint64_t thread; /* the thread that took it (its pthread_t as a number) */
+    uint64_t txn_id; /* the snapshot it reads (LMDB txn id); 0 when it holds none now */
+} eddy_reader;
+
+/** Called by eddy_env_readers once per slot; return nonzero to stop (EDDY_EUSER). */
+typedef int (*eddy_reader_fn)(void *ctx, const eddy_reader *r);
+
+/**
+ * List the slots of LMDB's reader table in use, by every process that has the database open
+ * (what `mdb_stat -r` prints), e.g. to name who holds an old snapshot (free pages cannot be
+ * reused past it) or who has the database open. A process's slot may outlive its transaction
+ * (txn_id 0); slots of dead processes are cleared at the next eddy_env_open. The table is read
+ * first and `cb` is called afterwards, outside any lock or transaction (it may call Eddy).
+ * Reads only; works on a read-only environment.
+ * @param[in] cb   called once per slot in use, in table order, with an eddy_reader lent for the
+ *                 call (do not keep the pointer).
+ * @param[in] ctx  passed to cb unchanged.
+ * @return 0, or
+ *   EDDY_EINVAL   NULL env or cb;
+ *   EDDY_EUSER    cb returned nonzero (the listing stopped there; cb is not called again);
+ *   EDDY_ENOMEM   out of memory (max_readers entries are collected first);
+ *   EDDY_EPANIC   the environment is poisoned (close and reopen);
+ *   EDDY_ECORRUPT the handle is fenced (a damaged page was found);
+ *   EDDY_EIO      LMDB could not read its lock file's table.
+ */
+EDDY_API int eddy_env_readers(eddy_env *env, eddy_reader_fn cb, void *ctx);
+
+/**
  * Called by eddy_env_verify once per problem found. `table` names the LMDB table, `key` is the
  * exact key (borrowed for the call), `what` is a sentence. Return nonzero to stop verifying.
  */
@@ -500,7 +536,8 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags);
  * @return 0, or
  *   EDDY_EINVAL    NULL/empty path, READONLY options;
  *   EDDY_ENOTFOUND no database at path;
- *   EDDY_EBUSY     the database is open in this or another process;
+ *   EDDY_EBUSY     the database is open in this or another process (the message names the
+ *                  processes, "held by pid 123, pid 456", where /proc/locks tells);
  *   EDDY_ECORRUPT  the copy failed verification (the original is left as it was);
  *   EDDY_EFULL     no room on the disk for the compacted copy, even after giving the disk
  *                  reserve past the data back (the message says so; the original is intact;

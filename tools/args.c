@@ -262,6 +262,25 @@ void cli_format_size(uint64_t bytes, char *dst, size_t dst_cap)
     snprintf(dst, dst_cap, "%.1f %s", v, units[u]);
 }
 
+void cli_format_rate(double per_s, bool bytes, char *dst, size_t dst_cap)
+{
+    static const char *const units[] = {"KiB/s", "MiB/s", "GiB/s", "TiB/s"};
+    int u = -1;
+    if (!bytes) {
+        snprintf(dst, dst_cap, "%.0f/s", per_s);
+        return;
+    }
+    if (per_s < 1024.0) {
+        snprintf(dst, dst_cap, "%.0f B/s", per_s);
+        return;
+    }
+    while (per_s >= 1024.0 && u < 3) {
+        per_s /= 1024.0;
+        u++;
+    }
+    snprintf(dst, dst_cap, "%.1f %s", per_s, units[u]);
+}
+
 void cli_hex(const void *src, size_t len, char *dst)
 {
     static const char hexd[] = "0123456789abcdef";

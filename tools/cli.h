@@ -10,6 +10,7 @@
 #ifndef EDDY_CLI_H
 #define EDDY_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -144,6 +145,9 @@ void cli_format_duration(uint64_t ms, char *dst, size_t dst_cap);
 /* Format a byte count as "12.3 MiB" into dst (at least 32 bytes). */
 void cli_format_size(uint64_t bytes, char *dst, size_t dst_cap);
 
+/* Format a rate as "12.3 MiB/s" (bytes: binary units) or "1234/s" (items) into dst. */
+void cli_format_rate(double per_s, bool bytes, char *dst, size_t dst_cap);
+
 /* Format `len` bytes as lower-case hex into dst (2 * len + 1 bytes). */
 void cli_hex(const void *src, size_t len, char *dst);
 
@@ -193,6 +197,12 @@ eddy_stream_options cli_stream_options_of(const eddy_stream_info *i);
 json_t *cli_queue_options_json(const eddy_queue_info *o);
 json_t *cli_stream_options_json(const eddy_stream_options *o);
 
+/*
+ * The keys of `want` whose value in `have` differs, as a malloc'ed "key HAVE (LABEL: WANT), ..."
+ * (values as compact JSON); NULL when none differs (or out of memory).
+ */
+char *cli_json_diff(json_t *have, json_t *want, const char *label);
+
 /* Read them back into *o (zeroed first): false with the offending key in *why when a key is
  * missing, unknown, of the wrong type or out of the field's range. Values are not checked
  * against the library's limits (create or compare does that). */
@@ -206,7 +216,13 @@ struct cli_progress;
 /* Start reporting `label` with `total` units (0 when unknown). NULL when reporting is off. */
 struct cli_progress *cli_progress_start(const struct cli *cli, const char *label, uint64_t total);
 
-/* Report that `done` units are finished (throttled to a few updates per second). */
+/*
+ * Percentage for `done` of `total` (an estimate that done may pass): never above 100; once done
+ * has passed total, 99 until the final report. 0 when total is 0 (unknown).
+ */
+double cli_progress_percent(uint64_t done, uint64_t total, bool final);
+
+/* Report that `done` units are finished (throttled to at most five updates per second). */
 void cli_progress_update(struct cli_progress *p, uint64_t done);
 
 /* Final update, newline, free. Accepts NULL. */
@@ -227,6 +243,25 @@ uint64_t cli_mono_ms(void);
 /* Sleep for ms milliseconds. */
 void cli_sleep_ms(uint64_t ms);
 
+/* ---- interrupt.c: SIGINT and SIGTERM in long commands. */
+
+/* The signal that arrived (SIGINT, SIGTERM), or 0. Loops check it between library calls. */
+extern volatile sig_atomic_t cli_interrupted;
+
+/* Catch SIGINT and SIGTERM (also when inherited as ignored): set cli_interrupted. */
+void cli_interrupt_install(void);
+
+/*
+ * For a command blocked in one long library call: on SIGINT/SIGTERM, remove these files (at most
+ * four) and then the directory `dir` (NULL: none; only if empty), print "eddy CMD: interrupted
+ * by SIGxxx; WHAT" and exit 128 + the signal at once.
+ */
+void cli_interrupt_cleanup(const struct cli *cli, const char *const *files, size_t n_files,
+                           const char *dir, const char *what);
+
+/* "SIGINT", "SIGTERM". */
+const char *cli_signal_name(int sig);
+
 /* ---- cmd_queue.c helpers shared with dump, export and import. */
 
 /* A growing list of names, filled by cli_name_collect (an eddy_*_list callback). */
@@ -242,6 +277,10 @@ int cli_queue_names(eddy_env *env, char ***names, size_t *n);
 /* Free what cli_queue_names returned. */
 void cli_free_names(char **names, size_t n);
 
+/* A send entry's size as the library counts it against body_len_max: the body plus each
+ * attribute's name, type and value (SQS's rule). */
+size_t cli_queue_entry_size(const eddy_queue_send_entry *e);
+
 /* Read a whole file ("-" = stdin) into a malloc'ed buffer. False on error (message printed). */
 bool cli_read_file(const struct cli *cli, const char *path, unsigned char **out, size_t *len);
 
@@ -256,6 +295,10 @@ struct cli_import {
      * or change them to the header's (apply_attributes); neither: fail. At most one is set. */
     bool keep_attributes;
     bool apply_attributes;
+    /* Skip lines already stored by an earlier (interrupted) run instead of failing on them:
+     * a message whose msg_id is at or below the highest id the queue stores, a record whose
+     * seq is at or below its shard's newest. Restoring only (not with new_ids). */
+    bool skip_existing;
 };
 
 /*

@@ -29,7 +29,8 @@ const struct cli_command cli_cmd_checkpoint = {
     "leases prints the consumer's shard leases as JSON lines.\n"
     "\n"
     "Examples:\n"
-    "  eddy checkpoint set clicks billing 0 49650000000000000000000000001\n"
+    "  seq=$(eddy stream get clicks --shard 0 --limit 1 | jq -r .seq)\n"
+    "  eddy checkpoint set clicks billing 0 \"$seq\" --state 'sum=3'\n"
     "  eddy checkpoint get clicks billing\n",
     run};
 

@@ -23,6 +23,8 @@ const struct cli_command cli_cmd_compact = {
     "EDDY_EBUSY while any process has the database open. With --output DIR the copy is\n"
     "written to DIR (which must not hold a database) and the original is left alone; that\n"
     "works beside a live writer. Prints the size before and after.\n"
+    "SIGINT or SIGTERM stops it (exit 130 or 143) and removes the unfinished copy; a copy\n"
+    "left by a killed compact (DB/compact.tmp) is removed by the next compact.\n"
     "\n"
     "  --output DIR  write the compacted copy to DIR instead of replacing the database\n"
     "  --json        print {\"size_before\":N,\"size_after\":N,\"output\":PATH}\n"
@@ -30,6 +32,39 @@ const struct cli_command cli_cmd_compact = {
     "Example: eddy --db ./eddy-data compact\n"
     "         eddy --db ./eddy-data compact --output /backup/eddy-2026-11-27\n",
     run};
+
+/*
+ * On SIGINT/SIGTERM while the library writes a copy, remove what it was writing: in place, the
+ * whole compact.tmp (the original is replaced only by a rename, so it stays complete); with
+ * --output, the copy's data.mdb if the directory held none (the library refuses one that does)
+ * and the directory if this command created it.
+ */
+static void cleanup_on_signal(struct cli *cli, const char *output)
+{
+    char files[3][4200], dir[4000], what[4400];
+    const char *f[3] = {files[0], files[1], files[2]};
+    struct stat sb;
+    bool made_dir;
+    if (output == NULL) {
+        snprintf(dir, sizeof dir, "%s/compact.tmp", cli->db_path);
+        snprintf(files[0], sizeof files[0], "%s/data.mdb", dir);
+        snprintf(files[1], sizeof files[1], "%s/lock.mdb", dir);
+        snprintf(files[2], sizeof files[2], "%s/eddy.lock", dir);
+        snprintf(what, sizeof what,
+                 "removed the unfinished copy '%s'; the database is complete (compaction "
+                 "replaces it only by a rename)",
+                 dir);
+        cli_interrupt_cleanup(cli, f, 3, dir, what);
+        return;
+    }
+    made_dir = stat(output, &sb) != 0;
+    snprintf(files[0], sizeof files[0], "%s/data.mdb", output);
+    if (!made_dir && stat(files[0], &sb) == 0)
+        return; /* a database is there: the library refuses, and it is not ours to remove */
+    snprintf(what, sizeof what, "removed the unfinished copy in '%s'; the database is unchanged",
+             output);
+    cli_interrupt_cleanup(cli, f, 1, made_dir ? output : NULL, what);
+}
 
 static int copy_to(struct cli *cli, const char *output, uint64_t *before, uint64_t *after)
 {
@@ -110,6 +145,8 @@ static int run(struct cli *cli, int argc, char **argv)
     if (output != NULL && output[0] == '\0')
         return cli_usage(cli, "--output needs a directory");
     cli_lib_progress(cli, true);
+    cleanup_on_signal(cli, output);
+    cli_interrupt_install();
     ex = output != NULL ? copy_to(cli, output, &before, &after) : in_place(cli, &before, &after);
     cli_lib_progress(cli, false);
     if (ex != 0)

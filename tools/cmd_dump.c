@@ -17,12 +17,12 @@ static int run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cli_cmd_dump = {
     "dump", "print the database's objects, one per line (diffable)",
-    "usage: eddy dump [--json]\n"
+    "usage: eddy dump [--stable] [--json]\n"
     "       eddy dump --stream NAME [--shard ID] [--from SEQ | --after SEQ | --at TIME]\n"
-    "                 [--limit N] [--json]\n"
-    "       eddy dump --stream NAME --consumer CONSUMER\n"
-    "       eddy dump --consumers [--stream NAME] [--json]\n"
-    "       eddy dump --queue NAME [--json]\n"
+    "                 [--limit N] [--stable] [--json]\n"
+    "       eddy dump --stream NAME --consumer CONSUMER [--stable]\n"
+    "       eddy dump --consumers [--stream NAME] [--stable] [--json]\n"
+    "       eddy dump --queue NAME [--limit N] [--stable] [--json]\n"
     "\n"
     "Without a selector: every queue with its attributes and counts and its redrive tasks,\n"
     "then every stream with its attributes and shards, one per line in name order, so two\n"
@@ -31,8 +31,8 @@ const struct cli_command cli_cmd_dump = {
     "    redrive SOURCE#ID STATUS moved N of N to DEST\n"
     "    stream NAME id=N shard_count=N retention_ms=N ... records=N bytes=N\n"
     "    shard NAME/ID open|closed hash=LO..HI records=N bytes=N parent=ID children=ID,ID\n"
-    "--queue NAME prints the queue's line and tasks, then its messages in id order, read\n"
-    "without receiving them (nothing changes), one per line:\n"
+    "--queue NAME prints the queue's line and tasks, then its messages in id order (the first\n"
+    "N with --limit N), read without receiving them (nothing changes), one per line:\n"
     "    NAME msg=ID state=visible|delayed|in_flight receives=N sent=TIME visible=TIME\n"
     "         attrs=N body=BODY\n"
     "--stream NAME prints its records, shard by shard in sequence order, one per line:\n"
@@ -41,6 +41,9 @@ const struct cli_command cli_cmd_dump = {
     "checkpoints on the stream. --consumers prints, for every stream (or NAME), each consumer\n"
     "with a checkpoint or a lease, then its checkpoints (the form `checkpoint get` prints):\n"
     "    consumer STREAM/CONSUMER checkpoints=N leases=N held=N\n"
+    "--stable leaves out what differs between databases with the same content (ids, times,\n"
+    "ages, sequence numbers, arrival times, redrive tasks, dictionary ids), so the dumps of\n"
+    "a database and of its copy or import (or of one database at two times) can be diffed.\n"
     "With --json every line is a JSON object (objects carry a \"type\" field: \"queue\",\n"
     "\"redrive\", \"message\", \"stream\", \"shard\", \"consumer\", \"checkpoint\").\n"
     "\n"
@@ -51,9 +54,39 @@ const struct cli_command cli_cmd_dump = {
 
 static void kv_line(const char *word, const char *name, json_t *o, const char *skip);
 
+/*
+ * --stable: what two databases with the same content may still differ in, left out of every
+ * object: ids the database handed out, creation and change times, ages (which change every
+ * second), sequence numbers and arrival times (they encode when a record came), redrive tasks
+ * (a database's history, not its content) and dictionary ids.
+ */
+static bool stable;
+
+static const char *const unstable_queue[] = {"id", "created_ms", "modified_ms", "oldest_age_ms",
+                                             NULL};
+static const char *const unstable_stream[] = {"id", "created_ms", "modified_ms", "dict_id", NULL};
+static const char *const unstable_shard[] = {"created_ms",   "closed_ms",  "last_arrival_ms",
+                                             "starting_seq", "ending_seq", "first_seq",
+                                             "last_seq",     NULL};
+static const char *const unstable_message[] = {"msg_id",           "sent_ms",    "enqueued_ms",
+                                               "first_receive_ms", "visible_ms", "origin_queue_id",
+                                               "origin_msg_id",    NULL};
+static const char *const unstable_record[] = {"seq", "arrival_ms", NULL};
+static const char *const unstable_checkpoint[] = {
+    "seq", "updated_ms", "lease_counter", "next_arrival_ms", "millis_behind_latest", NULL};
+
+/* With --stable, remove the keys listed from o; returns o. */
+static json_t *stabilize(json_t *o, const char *const *keys)
+{
+    size_t i;
+    for (i = 0; stable && keys[i] != NULL; i++)
+        json_object_del(o, keys[i]);
+    return o;
+}
+
 static void queue_line(const char *name, const eddy_queue_info *info, bool json)
 {
-    json_t *o = cli_queue_info_json(name, info);
+    json_t *o = stabilize(cli_queue_info_json(name, info), unstable_queue);
     if (json) {
         json_t *line = json_object();
         json_object_set_new(line, "type", json_string("queue"));
@@ -77,7 +110,7 @@ static int dump_queue(eddy_env *env, const char *name, bool json)
     if (rc != 0)
         return rc;
     queue_line(name, &info, json);
-    for (i = n; i-- > 0;) { /* oldest first: stable as tasks are added */
+    for (i = stable ? 0 : n; i-- > 0;) { /* oldest first: stable as tasks are added */
         if (json) {
             json_t *line = json_object(), *t = cli_task_json(&tl[i]);
             json_object_set_new(line, "type", json_string("redrive"));
@@ -120,7 +153,7 @@ static int dump_stream_meta(eddy_env *env, const char *name, bool json)
         rc = cli_stream_shards(env, name, &shards, &n);
     if (rc != 0)
         return rc;
-    o = cli_stream_info_json(name, &info);
+    o = stabilize(cli_stream_info_json(name, &info), unstable_stream);
     if (json) {
         json_t *line = json_object();
         json_object_set_new(line, "type", json_string("stream"));
@@ -132,7 +165,7 @@ static int dump_stream_meta(eddy_env *env, const char *name, bool json)
     json_decref(o);
     for (i = 0; i < n; i++) {
         char label[EDDY_STREAM_NAME_MAX + 16];
-        o = cli_shard_json(&shards[i]);
+        o = stabilize(cli_shard_json(&shards[i]), unstable_shard);
         if (json) {
             json_t *line = json_object();
             json_object_set_new(line, "type", json_string("shard"));
@@ -153,8 +186,17 @@ static int print_record(void *ctx, const char *stream, const eddy_stream_record 
 {
     const bool *json = ctx;
     if (*json)
-        return cli_json_print_line(stdout, cli_stream_record_json(stream, r));
-    cli_stream_record_text(stdout, stream, r);
+        return cli_json_print_line(stdout,
+                                   stabilize(cli_stream_record_json(stream, r), unstable_record));
+    if (!stable) {
+        cli_stream_record_text(stdout, stream, r);
+        return 0;
+    }
+    printf("%s shard=%u key=", stream, r->shard_id);
+    cli_print_body_text(stdout, r->partition_key.data, r->partition_key.len);
+    printf(" data=");
+    cli_print_body_text(stdout, r->data.data, r->data.len);
+    printf("\n");
     return 0;
 }
 
@@ -168,7 +210,9 @@ static int dump_consumer(struct cli *cli, eddy_env *env, const char *stream, con
                  ? EDDY_ENOMEM
                  : eddy_checkpoint_list(env, stream, consumer, cps, EDDY_STREAM_SHARDS_MAX, &n);
     for (i = 0; rc == 0 && i < n; i++)
-        cli_json_print_line(stdout, cli_checkpoint_json(cli, env, stream, consumer, &cps[i]));
+        cli_json_print_line(stdout,
+                            stabilize(cli_checkpoint_json(cli, env, stream, consumer, &cps[i]),
+                                      unstable_checkpoint));
     free(cps);
     return rc;
 }
@@ -184,11 +228,19 @@ static int print_message(void *ctx, const eddy_queue_scan_message *m)
     const struct msg_ctx *x = ctx;
     char sent[40], vis[40];
     if (x->json) {
-        json_t *line = json_object(), *o = cli_queue_scan_json(x->queue, m);
+        json_t *line = json_object(),
+               *o = stabilize(cli_queue_scan_json(x->queue, m), unstable_message);
         json_object_set_new(line, "type", json_string("message"));
         json_object_update(line, o);
         json_decref(o);
         return cli_json_print_line(stdout, line) != 0;
+    }
+    if (stable) {
+        printf("%s state=%s receives=%u attrs=%zu body=", x->queue, cli_queue_msg_state(m->state),
+               m->receive_count, m->attr_count);
+        cli_print_body_text(stdout, m->body.data, m->body.len);
+        printf("\n");
+        return 0;
     }
     cli_format_time(m->sent_ms, sent, sizeof sent);
     cli_format_time(m->visible_ms, vis, sizeof vis);
@@ -200,13 +252,14 @@ static int print_message(void *ctx, const eddy_queue_scan_message *m)
     return 0;
 }
 
-/* dump --queue: the queue's line and tasks, then its messages. */
-static int dump_queue_messages(struct cli *cli, eddy_env *env, const char *queue, bool json)
+/* dump --queue: the queue's line and tasks, then its messages (at most `limit`; 0: all). */
+static int dump_queue_messages(struct cli *cli, eddy_env *env, const char *queue, uint64_t limit,
+                               bool json)
 {
     struct msg_ctx x = {queue, json};
     int rc = dump_queue(env, queue, json);
     if (rc == 0)
-        rc = eddy_queue_scan(env, queue, 0, 0, print_message, &x, NULL);
+        rc = eddy_queue_scan(env, queue, 0, limit, print_message, &x, NULL);
     if (rc != 0)
         cli_fail(cli, rc, "cannot dump queue '%s'", queue);
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
@@ -251,7 +304,9 @@ static int dump_one_consumer(struct cli *cli, eddy_env *env, const char *stream,
         }
     }
     for (i = 0; rc == 0 && i < ncp; i++) {
-        json_t *line = json_object(), *o = cli_checkpoint_json(cli, env, stream, consumer, &cps[i]);
+        json_t *line = json_object(),
+               *o = stabilize(cli_checkpoint_json(cli, env, stream, consumer, &cps[i]),
+                              unstable_checkpoint);
         json_object_set_new(line, "type", json_string("checkpoint"));
         json_object_update(line, o);
         json_decref(o);
@@ -345,6 +400,7 @@ static int run(struct cli *cli, int argc, char **argv)
         {"stream", required_argument, NULL, 's'},
         {"consumer", required_argument, NULL, 'c'},
         {"consumers", no_argument, NULL, 'C'},
+        {"stable", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
     struct cli_stream_read rd = {NULL, EDDY_STREAM_NO_SHARD, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0,
                                  0};
@@ -366,6 +422,8 @@ static int run(struct cli *cli, int argc, char **argv)
             consumer = optarg;
         } else if (c == 'C') {
             consumers = true;
+        } else if (c == 'S') {
+            stable = true;
         } else if ((ex = cli_stream_read_option(cli, c, optarg, &rd)) > 0) {
             return ex;
         }
@@ -374,6 +432,10 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
     if (queue != NULL && rd.stream != NULL)
         return cli_usage(cli, "give --queue or --stream, not both");
+    if (queue != NULL && (rd.shard_id != EDDY_STREAM_NO_SHARD ||
+                          rd.type != EDDY_STREAM_ITER_TRIM_HORIZON || rd.seq != NULL))
+        return cli_usage(cli, "--queue takes --limit, not --shard, --from, --after, --at or "
+                              "--latest");
     if (consumer != NULL && rd.stream == NULL)
         return cli_usage(cli, "--consumer needs --stream NAME");
     if (consumers && (consumer != NULL || queue != NULL))
@@ -388,7 +450,7 @@ static int run(struct cli *cli, int argc, char **argv)
     if (rd.stream != NULL)
         return cli_close(cli, env, dump_stream(cli, env, &rd, consumer, json));
     if (queue != NULL)
-        return cli_close(cli, env, dump_queue_messages(cli, env, queue, json));
+        return cli_close(cli, env, dump_queue_messages(cli, env, queue, rd.limit, json));
     rc = dump_catalog(cli, env, json);
     return cli_close(cli, env, rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_queue.h"
@@ -40,6 +41,8 @@ const struct cli_command cli_cmd_export = {
     "Each read is a short call, so a live writer is never blocked; records or messages\n"
     "written during the export may or may not be included.\n"
     "\n"
+    "SIGINT or SIGTERM stops it (exit 130 or 143) and removes the incomplete --output file.\n"
+    "\n"
     "Examples: eddy --db ./eddy-data export --stream clicks --output clicks.jsonl\n"
     "          eddy --db ./eddy-data export --queue orders >orders.jsonl\n",
     run};
@@ -53,6 +56,8 @@ struct export_ctx {
 static int write_record(void *ctx, const char *stream, const eddy_stream_record *r)
 {
     struct export_ctx *x = ctx;
+    if (cli_interrupted != 0)
+        return 1; /* SIGINT/SIGTERM: stop between records */
     if (cli_json_print_line(x->out, cli_stream_record_json(stream, r)) != 0)
         return 1;
     cli_progress_update(x->prog, ++x->n);
@@ -69,6 +74,8 @@ struct queue_export {
 static int write_message(void *ctx, const eddy_queue_scan_message *m)
 {
     struct queue_export *x = ctx;
+    if (cli_interrupted != 0)
+        return 1; /* SIGINT/SIGTERM: stop between messages */
     if (cli_json_print_line(x->out, cli_queue_scan_json(x->queue, m)) != 0)
         return 1;
     cli_progress_update(x->prog, ++x->n);
@@ -159,6 +166,17 @@ static int stream_header(struct cli *cli, eddy_env *env, const char *stream,
     return rc;
 }
 
+/* Stopped by SIGINT/SIGTERM after n units: remove the incomplete output (not stdout). */
+static int interrupted(struct cli *cli, const char *output, uint64_t n, const char *unit)
+{
+    if (output != NULL)
+        unlink(output);
+    cli_err(cli, "interrupted by %s after %llu %ss%s%s%s", cli_signal_name(cli_interrupted),
+            (unsigned long long)n, unit, output != NULL ? "; removed the incomplete '" : "",
+            output != NULL ? output : "", output != NULL ? "'" : "");
+    return 128 + cli_interrupted;
+}
+
 /* export --queue: every message in id order, read-only. */
 static int export_queue(struct cli *cli, eddy_env *env, const char *queue, const char *output)
 {
@@ -180,6 +198,8 @@ static int export_queue(struct cli *cli, eddy_env *env, const char *queue, const
     cli_progress_end(x.prog, x.n);
     if (output != NULL && fclose(x.out) != 0 && rc == 0)
         rc = EDDY_EUSER;
+    if (rc == EDDY_EUSER && cli_interrupted != 0)
+        return interrupted(cli, output, x.n, "message");
     if (rc == EDDY_EUSER)
         cli_err(cli, "cannot write the output");
     else if (rc != 0)
@@ -230,6 +250,7 @@ static int run(struct cli *cli, int argc, char **argv)
     cli->check = true; /* it reads every record: LMDB's pages are checked first */
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
+    cli_interrupt_install();
     if (queue != NULL)
         return cli_close(cli, env, export_queue(cli, env, queue, output));
     if ((rc = eddy_stream_get_attributes(env, rd.stream, &info)) != 0) {
@@ -258,6 +279,8 @@ static int run(struct cli *cli, int argc, char **argv)
         cli_err(cli, "cannot write '%s'", output);
         rc = EDDY_EIO;
     }
+    if (rc == EDDY_EUSER && cli_interrupted != 0)
+        return cli_close(cli, env, interrupted(cli, output, x.n, "record"));
     if (rc == EDDY_EUSER)
         cli_err(cli, "cannot write the output");
     if (rc == 0 && output != NULL)

@@ -27,8 +27,10 @@ static int run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cli_cmd_import = {
     "import", "load messages or records from JSON lines, keeping their ids",
-    "usage: eddy import --queue NAME [--new-ids] [--file F] [--create] [ATTRIBUTE POLICY]\n"
-    "       eddy import --stream NAME [--new-ids] [--file F] [--create] [ATTRIBUTE POLICY]\n"
+    "usage: eddy import --queue NAME [--new-ids | --skip-existing] [--file F] [--create]\n"
+    "                   [ATTRIBUTE POLICY]\n"
+    "       eddy import --stream NAME [--new-ids | --skip-existing] [--file F] [--create]\n"
+    "                   [ATTRIBUTE POLICY]\n"
     "\n"
     "Reads JSON lines from F (default stdin). For a queue, each is an object with \"body\"\n"
     "(text, or base64 when \"body_encoding\" is \"base64\"), optionally \"attrs\"\n"
@@ -38,10 +40,12 @@ const struct cli_command cli_cmd_import = {
     "writes. For a stream, each has \"partition_key\" and \"data\" (with *_encoding), and to\n"
     "keep them \"seq\" and \"arrival_ms\": the form `eddy export --stream` writes.\n"
     "\n"
-    "By default the ids, sequence numbers and timestamps are kept: the target must not hold\n"
-    "(or have handed out) ids at or above the imported ones, and each batch of batch_max\n"
-    "lines is stored all or nothing. A message in flight is restored visible (its receipt is\n"
-    "not carried over).\n"
+    "By default the ids, sequence numbers and timestamps are kept: each imported id (sequence\n"
+    "number) must be above every one the target queue (shard) has handed out, and each batch\n"
+    "(at most batch_max lines, and for a queue max-size bytes) is stored all or nothing. A\n"
+    "message that was in flight comes back receivable at its visible_ms, without a receipt.\n"
+    "Prints \"imported N messages into queue 'Q'\" (or records, stream), and for a stream with\n"
+    "a header \"restored N checkpoints of stream 'S'\".\n"
     "\n"
     "A first line {\"eddy_export\":1,...} (what `eddy export` writes) carries the attributes\n"
     "(and for a stream its shard lineage and consumers' checkpoints): --create creates the\n"
@@ -57,10 +61,20 @@ const struct cli_command cli_cmd_import = {
     "             the highest shard id in the input plus one\n"
     "  --keep-attributes   an existing target whose attributes differ from the header's\n"
     "             keeps its own (default: fail and name the differences)\n"
-    "  --apply-attributes  change them to the header's instead (a stream: retention only)\n"
+    "  --apply-attributes  change them to the header's instead (a stream: retention,\n"
+    "             record_len_max, batch_max and iterator_ttl_ms; not its hash or shards)\n"
+    "  --skip-existing  skip what an earlier run stored, to resume an interrupted import:\n"
+    "             a message whose msg_id is at or below the highest id the queue stores, a\n"
+    "             record whose seq is at or below its shard's newest (not with --new-ids)\n"
     "  --file F   read from F instead of stdin\n"
     "\n"
+    "SIGINT or SIGTERM stops the import after the batch being stored (exit 130 or 143),\n"
+    "naming the last line stored; rerun it with --skip-existing to resume.\n"
+    "\n"
     "Examples: eddy --db old export --queue orders | eddy --db new import --queue orders --create\n"
+    "          eddy --db old export --stream clicks --output clicks.jsonl\n"
+    "          eddy --db new import --stream clicks --create --file clicks.jsonl\n"
+    "          eddy --db new import --stream clicks --skip-existing --file clicks.jsonl\n"
     "          eddy --db new import --stream clicks --new-ids --file clicks.jsonl\n",
     run};
 
@@ -73,6 +87,8 @@ struct import_common {
     const struct cli_import *im;
     FILE *summary;      /* where the summary lines go, or NULL */
     size_t header_line; /* line number of the export header; 0 when the file has none */
+    uint64_t bytes_max; /* most bytes of entries in one batch (the target's rule); 0: none */
+    size_t skipped;     /* lines skipped as already stored (cli_import.skip_existing) */
 };
 
 /* What one kind of import does with its lines (slots 0..batch_max-1 hold parsed lines). */
@@ -93,6 +109,10 @@ struct import_ops {
     int (*prepare)(struct cli *cli, void *ctx, json_t *o, size_t line);
     /* Parse a line into slot i; false with a reason in *why when it is not usable. */
     bool (*parse)(void *ctx, json_t *o, size_t i, const char **why);
+    /* NULL, or the bytes slot i counts against import_common.bytes_max. */
+    size_t (*bytes)(void *ctx, size_t i);
+    /* --skip-existing: true when line o is already stored (by an earlier run). */
+    bool (*exists)(void *ctx, json_t *o);
     /* Store slots 0..n-1: the call's code, and each slot's in rcs[i]. */
     int (*flush)(void *ctx, size_t n, int *rcs);
     void (*release)(void *ctx, size_t i);
@@ -124,7 +144,8 @@ static int flush(struct cli *cli, const struct import_ops *ops, void *ctx, size_
         result = CLI_EXIT_FAIL;
     }
     if (rc != 0)
-        return cli_fail(cli, rc, "import stopped after %zu %ss", *done, ops->unit);
+        return cli_fail(cli, rc, "lines %zu-%zu were not stored; import stopped after %zu %ss",
+                        lines[0], lines[n - 1], *done, ops->unit);
     for (i = 0; i < n; i++)
         *done += rcs[i] == 0;
     return result;
@@ -161,7 +182,26 @@ static int take_line(struct cli *cli, const struct import_ops *ops, void *ctx, j
     return CLI_EXIT_OK;
 }
 
-/* Parse every non-empty line (but the header) and flush each batch_max of them. */
+/*
+ * Slot n - 1 was just parsed: true when it would take the batch past the target's byte rule
+ * (then it goes first in the next batch), else it is counted in *bytes. A batch of one is
+ * always tried (the library names an entry too large on its own).
+ */
+static bool over_bytes(const struct import_ops *ops, void *ctx, size_t n, uint64_t *bytes)
+{
+    const struct import_common *c = ctx;
+    uint64_t b;
+    if (ops->bytes == NULL || c->bytes_max == 0)
+        return false;
+    b = ops->bytes(ctx, n - 1);
+    if (n > 1 && *bytes + b > c->bytes_max)
+        return true;
+    *bytes += b;
+    return false;
+}
+
+/* Parse every non-empty line (but the header) and flush batches of at most batch_max lines
+ * and bytes_max bytes. */
 static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
                        const unsigned char *buf, size_t len, uint32_t batch_max, size_t *done)
 {
@@ -170,6 +210,7 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
     int *rcs = calloc(batch_max, sizeof *rcs);
     struct cli_progress *prog = cli_progress_start(cli, "import", count_lines(buf, len));
     size_t pos = 0, line = 0, n = 0, i;
+    uint64_t bytes = 0;
     int result = lines == NULL || rcs == NULL ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     if (result != 0)
         cli_err(cli, "out of memory");
@@ -182,9 +223,16 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
                 json_error_t err;
                 json_t *o = json_loadb((const char *)buf + pos, end - pos, 0, &err);
                 size_t before = n;
-                result = take_line(cli, ops, ctx, o, line + 1, &n, &wait);
+                if (c->im->skip_existing && json_is_object(o) && ops->exists(ctx, o))
+                    c->skipped++;
+                else
+                    result = take_line(cli, ops, ctx, o, line + 1, &n, &wait);
                 if (n > before)
                     lines[n - 1] = line + 1;
+                if (n > before && result == 0 && over_bytes(ops, ctx, n, &bytes)) {
+                    ops->release(ctx, --n); /* parsed again as the next batch's first */
+                    wait = true;
+                }
                 json_decref(o);
             }
             if (!wait) {
@@ -197,7 +245,15 @@ static int import_loop(struct cli *cli, const struct import_ops *ops, void *ctx,
         for (i = 0; i < n; i++)
             ops->release(ctx, i);
         n = 0;
+        bytes = 0;
         cli_progress_update(prog, line);
+        if (result == 0 && cli_interrupted != 0 && pos < len) {
+            cli_err(cli,
+                    "interrupted by %s after line %zu: every line before it is stored; run the "
+                    "same import with --skip-existing to resume",
+                    cli_signal_name(cli_interrupted), line);
+            result = 128 + cli_interrupted;
+        }
     }
     cli_progress_end(prog, line);
     free(lines);
@@ -266,7 +322,10 @@ static int import_into(struct cli *cli, const struct import_ops *ops, void *ctx,
         ex = CLI_EXIT_FAIL;
     } else {
         ex = import_loop(cli, ops, ctx, buf, len, batch_max, done);
-        if (summary != NULL)
+        if (summary != NULL && c->im->skip_existing)
+            fprintf(summary, "imported %zu %s%s into %s '%s' (skipped %zu already there)\n", *done,
+                    ops->unit, *done == 1 ? "" : "s", ops->kind, c->name, c->skipped);
+        else if (summary != NULL)
             fprintf(summary, "imported %zu %s%s into %s '%s'\n", *done, ops->unit,
                     *done == 1 ? "" : "s", ops->kind, c->name);
         if (ex == 0 && c->header_line != 0 && (ex = ops->finish(cli, ctx)) == 0)
@@ -297,33 +356,13 @@ static char *attr_diff(json_t *have, json_t *want, bool (*can_change)(const char
 {
     const char *key;
     json_t *w;
-    size_t used = 0, cap = 1024;
-    char *out = malloc(cap);
-    if (out == NULL)
-        return NULL;
-    out[0] = '\0';
     *changeable = true;
     json_object_foreach(want, key, w)
     {
-        json_t *h = json_object_get(have, key);
-        char *hs, *ws;
-        int k;
-        if (json_equal(h, w))
-            continue;
-        *changeable = *changeable && (can_change == NULL || can_change(key));
-        hs = h != NULL ? json_dumps(h, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-        ws = json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT);
-        k = snprintf(out + used, cap - used, "%s%s %s (export: %s)", used > 0 ? ", " : "", key,
-                     hs != NULL ? hs : "?", ws != NULL ? ws : "?");
-        used = k > 0 && (size_t)k < cap - used ? used + (size_t)k : cap - 1;
-        free(hs);
-        free(ws);
+        if (!json_equal(json_object_get(have, key), w))
+            *changeable = *changeable && (can_change == NULL || can_change(key));
     }
-    if (used == 0) {
-        free(out);
-        return NULL;
-    }
-    return out;
+    return cli_json_diff(have, want, "export");
 }
 
 /* The target exists with other attributes than the header's (diff): report it. */
@@ -361,6 +400,7 @@ struct queue_import {
     struct import_common c;
     eddy_queue_info want;                   /* the header's attributes (c.header_line != 0) */
     const char *srcs[EDDY_QUEUE_ALLOW_MAX]; /* want's allow_sources, for queue_wanted */
+    uint64_t stored_max;                    /* --skip-existing: highest msg_id stored */
     struct line_msg *msgs;
     eddy_queue_send_entry *sends;
     eddy_queue_restore_entry *restores;
@@ -445,6 +485,26 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
     r->origin_queue_id = json_u64(o, "origin_queue_id", NULL);
     r->origin_msg_id = json_u64(o, "origin_msg_id", NULL);
     return true;
+}
+
+static size_t msg_bytes(void *ctx, size_t i)
+{
+    return cli_queue_entry_size(&((struct queue_import *)ctx)->sends[i]);
+}
+
+static bool msg_exists(void *ctx, json_t *o)
+{
+    const struct queue_import *x = ctx;
+    bool has_id;
+    uint64_t id = json_u64(o, "msg_id", &has_id);
+    return has_id && id <= x->stored_max;
+}
+
+static int scan_nothing(void *ctx, const eddy_queue_scan_message *m)
+{
+    (void)ctx;
+    (void)m;
+    return 0;
 }
 
 static int msg_flush(void *ctx, size_t n, int *rcs)
@@ -561,9 +621,12 @@ static int queue_target(struct cli *cli, void *ctx, const unsigned char *buf, si
     }
     if (rc == 0 && ex == 0)
         rc = eddy_queue_get_attributes(x->c.env, x->c.name, &info);
+    if (rc == 0 && ex == 0 && x->c.im->skip_existing) /* one read of every message */
+        rc = eddy_queue_scan(x->c.env, x->c.name, 0, 0, scan_nothing, NULL, &x->stored_max);
     if (rc != 0)
         return cli_fail(cli, rc, "cannot import into queue '%s'", x->c.name);
     *batch_max = info.batch_max;
+    x->c.bytes_max = info.body_len_max; /* a batch's total, as eddy_queue_send_batch */
     return ex;
 }
 
@@ -605,8 +668,8 @@ static void queue_free(void *ctx)
 }
 
 static const struct import_ops queue_ops = {
-    "queue", "message", queue_header, queue_target, queue_alloc,  queue_free, NULL,
-    NULL,    msg_parse, msg_flush,    msg_release,  queue_finish, queue_drop};
+    "queue",   "message", queue_header, queue_target, queue_alloc, queue_free,   NULL,      NULL,
+    msg_parse, msg_bytes, msg_exists,   msg_flush,    msg_release, queue_finish, queue_drop};
 
 /* ---- streams ---- */
 
@@ -642,6 +705,7 @@ struct stream_import {
     eddy_stream_restore_entry *restores;
     char (*seqs)[EDDY_STREAM_SEQ_LEN + 1];
     eddy_stream_put_result *res;
+    char (*newest)[EDDY_STREAM_SEQ_LEN + 1]; /* --skip-existing: [SHARDS_MAX] shard's last_seq */
 };
 
 static void record_release(void *ctx, size_t i)
@@ -836,6 +900,7 @@ static void stream_drop(void *ctx)
     free(x->lin);
     free(x->present);
     free(x->starts);
+    free(x->newest);
 }
 
 /* The header's lineage entry for shard id, or NULL. */
@@ -1062,6 +1127,36 @@ static int stream_reconcile(struct cli *cli, struct stream_import *x, const eddy
     return ex;
 }
 
+/* --skip-existing: each shard's newest sequence number, into x->newest. */
+static int stream_newest(struct stream_import *x)
+{
+    eddy_stream_shard *shards = NULL;
+    size_t n = 0, i;
+    int rc = cli_stream_shards(x->c.env, x->c.name, &shards, &n);
+    x->newest = rc == 0 ? calloc(EDDY_STREAM_SHARDS_MAX, sizeof *x->newest) : NULL;
+    if (rc == 0 && x->newest == NULL)
+        rc = EDDY_ENOMEM;
+    for (i = 0; rc == 0 && i < n; i++)
+        if (shards[i].shard_id < EDDY_STREAM_SHARDS_MAX)
+            memcpy(x->newest[shards[i].shard_id], shards[i].last_seq, sizeof x->newest[0]);
+    free(shards);
+    return rc;
+}
+
+/* --skip-existing: a record whose seq is at or below its shard's newest is stored already. */
+static bool record_exists(void *ctx, json_t *o)
+{
+    const struct stream_import *x = ctx;
+    json_t *id = json_object_get(o, "shard_id");
+    const char *seq = json_string_value(json_object_get(o, "seq"));
+    json_int_t shard = json_is_integer(id) ? json_integer_value(id) : -1;
+    if (seq == NULL || shard < 0 || shard >= EDDY_STREAM_SHARDS_MAX || x->newest == NULL)
+        return false;
+    if (x->newest[shard][0] == '\0' || strlen(seq) != EDDY_STREAM_SEQ_LEN)
+        return false;
+    return strcmp(seq, x->newest[shard]) <= 0;
+}
+
 static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, size_t len,
                          uint32_t *batch_max)
 {
@@ -1087,6 +1182,8 @@ static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, s
         return cli_fail(cli, rc, "cannot import into stream '%s'", x->c.name);
     if (ex == 0 && header && !x->c.im->new_ids && x->n_lin > 0)
         ex = lineage_check(cli, x, info.shard_count);
+    if (ex == 0 && x->c.im->skip_existing && (rc = stream_newest(x)) != 0)
+        return cli_fail(cli, rc, "cannot read the shards of stream '%s'", x->c.name);
     *batch_max = info.batch_max;
     return ex;
 }
@@ -1117,9 +1214,9 @@ static void stream_free(void *ctx)
 }
 
 static const struct import_ops stream_ops = {
-    "stream",       "record",      stream_header,  stream_target, stream_alloc,
-    stream_free,    record_needs,  record_prepare, record_parse,  record_flush,
-    record_release, stream_finish, stream_drop};
+    "stream",      "record",     stream_header,  stream_target, stream_alloc,
+    stream_free,   record_needs, record_prepare, record_parse,  NULL,
+    record_exists, record_flush, record_release, stream_finish, stream_drop};
 
 int cli_import_lines(struct cli *cli, eddy_env *env, const struct cli_import *im,
                      const unsigned char *buf, size_t len, FILE *summary, size_t *done_out)
@@ -1154,9 +1251,10 @@ static int run(struct cli *cli, int argc, char **argv)
         {"create", no_argument, NULL, 'c'},
         {"keep-attributes", no_argument, NULL, 'k'},
         {"apply-attributes", no_argument, NULL, 'a'},
+        {"skip-existing", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
     const char *queue = NULL, *stream = NULL, *file = "-";
-    bool new_ids = false, create = false, keep = false, apply = false;
+    bool new_ids = false, create = false, keep = false, apply = false, skip = false;
     unsigned char *buf = NULL;
     eddy_env *env = NULL;
     size_t len = 0, done = 0;
@@ -1179,6 +1277,8 @@ static int run(struct cli *cli, int argc, char **argv)
             keep = true;
         } else if (c == 'a') {
             apply = true;
+        } else if (c == 'S') {
+            skip = true;
         }
     }
     if (optind != argc)
@@ -1187,10 +1287,13 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "give one of --queue NAME or --stream NAME");
     if (keep && apply)
         return cli_usage(cli, "give at most one of --keep-attributes and --apply-attributes");
+    if (skip && new_ids)
+        return cli_usage(cli, "--skip-existing keeps ids; it cannot go with --new-ids");
     if (!cli_read_file(cli, file, &buf, &len))
         return CLI_EXIT_FAIL;
     if ((ex = cli_open(cli, create ? CLI_OPEN_CREATE : CLI_OPEN_WRITE, &env)) == 0) {
-        struct cli_import im = {queue, stream, new_ids, create, keep, apply};
+        struct cli_import im = {queue, stream, new_ids, create, keep, apply, skip};
+        cli_interrupt_install();
         ex = cli_close(cli, env, cli_import_lines(cli, env, &im, buf, len, stdout, &done));
     }
     free(buf);

@@ -26,17 +26,22 @@ const struct cli_command cli_cmd_queue = {
     "  purge NAME                   remove every message of a queue\n"
     "  train-dict NAME [--samples N] [--dict-size SIZE]\n"
     "                               train a zstd dictionary for the queue's new messages\n"
-    "  send NAME [BODY] [--file F] [--lines] [--delay DUR] [--attr NAME[:TYPE]=VALUE]...\n"
+    "  send NAME [BODY] [--file F] [--lines] [--delay DUR] [--attr NAME[:TYPE]=VALUE]... [-q]\n"
     "                               send a message: BODY, or the contents of F (- = stdin),\n"
-    "                               or stdin; --lines sends each line as a message.\n"
-    "                               Prints {\"msg_id\":N,\"sent_ms\":T} per message.\n"
+    "                               or stdin; --lines sends each non-empty line as a message,\n"
+    "                               in batches of at most batch_max messages and max-size\n"
+    "                               bytes (a line that fails is named by its number). Prints\n"
+    "                               {\"msg_id\":N,\"sent_ms\":T,\"body_xxh3\":\"...\"} per\n"
+    "                               message sent (-q: nothing)\n"
     "  receive NAME [--max N] [--visibility-timeout DUR] [--wait DUR]\n"
     "                               receive messages; one JSON line each, with its receipt\n"
     "  delete-message NAME [RECEIPT...]\n"
     "                               delete messages by receipt; without RECEIPT, reads\n"
-    "                               receipts or `receive` JSON lines from stdin\n"
+    "                               receipts or `receive` JSON lines from stdin; prints\n"
+    "                               \"deleted N messages\" (exit 1 if a receipt failed)\n"
     "  change-visibility NAME --timeout DUR [RECEIPT...]\n"
-    "                               make messages visible again after DUR (stdin as above)\n"
+    "                               make messages visible again after DUR (stdin as above);\n"
+    "                               prints \"changed the visibility of N messages\"\n"
     "\n"
     "ATTRIBUTES (create and attrs):\n"
     "  --visibility-timeout DUR  default 30s, at most 12h\n"
@@ -59,7 +64,7 @@ const struct cli_command cli_cmd_queue = {
     "  eddy queue create orders-dlq\n"
     "  eddy queue create orders --visibility-timeout 90s --dlq orders-dlq --max-receive-count 5\n"
     "  eddy queue send orders '{\"id\":1}' --attr source=web --attr n:Number=3\n"
-    "  seq 1 100 | eddy queue send orders --lines\n"
+    "  seq 1 100 | eddy queue send orders --lines -q\n"
     "  eddy queue receive orders --max 10 | eddy queue delete-message orders\n",
     run};
 
@@ -236,6 +241,54 @@ static int one_name(struct cli *cli, int argc, char **argv, const char **name)
     return -1;
 }
 
+/*
+ * What `queue create` asked for, as the library reads it: the attributes given, and for each one
+ * not given (zero) its default from include/eddy.h (eddy_queue_options). A visibility timeout
+ * of EDDY_QUEUE_ZERO_MS is 0.
+ */
+static eddy_queue_info asked_options(const eddy_queue_info *a)
+{
+    eddy_queue_info w = *a;
+    if (w.visibility_timeout_ms == 0)
+        w.visibility_timeout_ms = 30000;
+    else if (w.visibility_timeout_ms == EDDY_QUEUE_ZERO_MS)
+        w.visibility_timeout_ms = 0;
+    if (w.delay_ms == EDDY_QUEUE_ZERO_MS)
+        w.delay_ms = 0;
+    if (w.receive_wait_ms == EDDY_QUEUE_ZERO_MS)
+        w.receive_wait_ms = 0;
+    w.retention_ms = w.retention_ms != 0 ? w.retention_ms : 345600000;
+    w.body_len_max = w.body_len_max != 0 ? w.body_len_max : 1048576;
+    w.max_receive_count = w.max_receive_count != 0 ? w.max_receive_count : 10;
+    w.in_flight_max = w.in_flight_max != 0 ? w.in_flight_max : 120000;
+    w.batch_max = w.batch_max != 0 ? w.batch_max : 10;
+    return w;
+}
+
+/* `queue create` of an existing queue with other attributes: name each difference. */
+static int create_mismatch(struct cli *cli, eddy_env *env, const char *name,
+                           const eddy_queue_info *a)
+{
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_info want = asked_options(a);
+    json_t *have_j, *want_j;
+    char *diff;
+    int rc = eddy_queue_get_attributes(env, name, &info);
+    if (rc != 0)
+        return cli_fail(cli, rc, "queue '%s' exists with different attributes", name);
+    have_j = cli_queue_options_json(&info);
+    want_j = cli_queue_options_json(&want);
+    diff = cli_json_diff(have_j, want_j, "asked");
+    cli_err(cli,
+            "cannot create queue '%s': %s: it exists with other attributes: %s (attributes not "
+            "given are asked as their defaults; change them with 'eddy queue attrs')",
+            name, eddy_errname(EDDY_EEXIST), diff != NULL ? diff : "?");
+    free(diff);
+    json_decref(have_j);
+    json_decref(want_j);
+    return CLI_EXIT_FAIL;
+}
+
 static int q_create(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -265,6 +318,8 @@ static int q_create(struct cli *cli, int argc, char **argv)
         return ex;
     cli_queue_options_of(&a, srcs, &o);
     rc = eddy_queue_create(env, name, &o);
+    if (rc == EDDY_EEXIST)
+        return cli_close(cli, env, create_mismatch(cli, env, name, &a));
     if (rc != 0) {
         cli_fail(cli, rc, "cannot create queue '%s'", name);
         return cli_close(cli, env, CLI_EXIT_FAIL);

@@ -123,14 +123,51 @@ static void print_sent(const eddy_queue_send_result *r)
     cli_json_print_line(stdout, o);
 }
 
-/* Send each non-empty line of buf as a message, batch_max at a time. */
+size_t cli_queue_entry_size(const eddy_queue_send_entry *e)
+{
+    size_t n = e->body.len, i;
+    for (i = 0; i < e->attr_count; i++)
+        n += strlen(e->attrs[i].name) + strlen(e->attrs[i].type) + e->attrs[i].value.len;
+    return n;
+}
+
+/*
+ * Fill ents with the next non-empty lines from *pos: at most batch_max of them and, but for a
+ * first line too large on its own, at most body_len_max bytes together (the library's rule for
+ * a batch). lines[i] gets each one's line number; *line counts the lines consumed.
+ */
+static size_t next_batch(const unsigned char *buf, size_t len, size_t *pos, size_t *line,
+                         const eddy_queue_send_entry *proto, const eddy_queue_info *info,
+                         eddy_queue_send_entry *ents, size_t *lines)
+{
+    size_t n = 0, bytes = 0;
+    while (*pos < len && n < info->batch_max) {
+        const unsigned char *nl = memchr(buf + *pos, '\n', len - *pos);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len, size;
+        if (end > *pos) {
+            ents[n] = *proto;
+            ents[n].body.data = buf + *pos;
+            ents[n].body.len = end - *pos;
+            size = cli_queue_entry_size(&ents[n]);
+            if (n > 0 && bytes + size > info->body_len_max)
+                break; /* the next batch starts with this line */
+            bytes += size;
+            lines[n++] = *line + 1;
+        }
+        ++*line;
+        *pos = end + 1;
+    }
+    return n;
+}
+
+/* Send each non-empty line of buf as a message, in batches by count and bytes. */
 static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned char *buf,
                       size_t len, const eddy_queue_send_entry *proto, bool quiet)
 {
     eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     eddy_queue_send_entry *ents = NULL;
     eddy_queue_send_result *res = NULL;
-    size_t pos = 0, line = 0, i;
+    size_t *lines = NULL, pos = 0, line = 0, n, i;
     int rc, result = CLI_EXIT_OK;
     if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
         return cli_fail(cli, rc, "cannot read queue '%s'", name);
@@ -140,35 +177,26 @@ static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned
     res = calloc(info.batch_max, sizeof *res);
     if (res != NULL)
         EDDY_ARRAY_INIT(res, info.batch_max);
-    if (ents == NULL || res == NULL) {
+    lines = calloc(info.batch_max, sizeof *lines);
+    if (ents == NULL || res == NULL || lines == NULL) {
         result = CLI_EXIT_FAIL;
         cli_err(cli, "out of memory");
         goto done;
     }
-    while (pos < len) {
-        size_t n = 0, first_line = line;
-        while (pos < len && n < info.batch_max) {
-            unsigned char *nl = memchr(buf + pos, '\n', len - pos);
-            size_t end = nl != NULL ? (size_t)(nl - buf) : len;
-            line++;
-            if (end > pos) {
-                ents[n] = *proto;
-                ents[n].body.data = buf + pos;
-                ents[n].body.len = end - pos;
-                n++;
-            }
-            pos = end + 1;
-        }
-        if (n == 0)
-            break;
+    while ((n = next_batch(buf, len, &pos, &line, proto, &info, ents, lines)) > 0) {
         if ((rc = eddy_queue_send_batch(env, name, ents, n, res)) != 0) {
-            result = cli_fail(cli, rc, "sending lines %zu.. to queue '%s'", first_line + 1, name);
+            result = cli_fail(cli, rc, "lines %zu-%zu were not sent to queue '%s'", lines[0],
+                              lines[n - 1], name);
             goto done;
         }
         for (i = 0; i < n; i++) {
-            if (res[i].rc != 0) {
-                cli_err(cli, "message %zu of the batch from line %zu: %s: %s", i + 1,
-                        first_line + 1, eddy_errname(res[i].rc), eddy_strerror(res[i].rc));
+            if (res[i].rc == EDDY_ETOOBIG) {
+                cli_err(cli, "line %zu: %s: message of %zu bytes exceeds body_len_max %u", lines[i],
+                        eddy_errname(res[i].rc), cli_queue_entry_size(&ents[i]), info.body_len_max);
+                result = CLI_EXIT_FAIL;
+            } else if (res[i].rc != 0) {
+                cli_err(cli, "line %zu: %s: %s", lines[i], eddy_errname(res[i].rc),
+                        eddy_strerror(res[i].rc));
                 result = CLI_EXIT_FAIL;
             } else if (!quiet) {
                 print_sent(&res[i]);
@@ -178,6 +206,7 @@ static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned
 done:
     free(ents);
     free(res);
+    free(lines);
     return result;
 }
 

@@ -36,8 +36,9 @@ const struct cli_command cli_cmd_redrive = {
     "Examples:\n"
     "  eddy redrive --from orders-dlq --dry-run\n"
     "  eddy redrive --from orders-dlq --rate 50\n"
+    "  eddy redrive --from orders-dlq --to orders --detach\n"
     "  eddy redrive list --json\n"
-    "  eddy redrive cancel 1 --from orders-dlq\n",
+    "  eddy redrive cancel 2 --from orders-dlq\n",
     run};
 
 enum { OPT_FROM = 0x400, OPT_TO, OPT_RATE, OPT_DRY, OPT_DETACH, OPT_JSON, OPT_QUEUE, OPT_MAX };

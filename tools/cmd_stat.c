@@ -20,12 +20,13 @@ const struct cli_command cli_cmd_stat = {
     "usage: eddy stat [--json] [--queue NAME] [--consumer NAME]\n"
     "\n"
     "Prints the database's format version, file and map size, page counts, free pages and\n"
-    "reader slots; then for each queue its exact counts (messages, visible, in flight, delayed,\n"
-    "expired), the age of its oldest message and its dead-letter queue, with the running\n"
-    "redrive tasks; then for each stream its records, bytes, bytes stored after compression\n"
-    "and the compression ratio, its shards with state, first and last sequence number,\n"
-    "record count and bytes, and every consumer's checkpoints (with --consumer only that\n"
-    "one's) and how far behind each is.\n"
+    "reader slots, and each process in LMDB's reader table (\"reader pid P thread T txn N\",\n"
+    "as mdb_stat -r: who holds a snapshot); then for each queue its exact counts (messages,\n"
+    "visible, in flight, delayed, expired), the age of its oldest message and its dead-letter\n"
+    "queue, with the running redrive tasks; then for each stream its records, bytes, bytes\n"
+    "stored after compression and the compression ratio, its shards with state, first and\n"
+    "last sequence number, record count and bytes, and every consumer's checkpoints (with\n"
+    "--consumer only that one's) and how far behind each is.\n"
     "\n"
     "  --json           one JSON object {\"env\",\"queues\",\"redrive_tasks\",\"streams\"}\n"
     "  --queue NAME     only this queue (and no streams)\n"
@@ -68,6 +69,43 @@ static void env_text(const char *path, const eddy_env_stat *st)
            (unsigned long long)st->pages_free);
     printf("readers         %u of %u\nqueues          %u\nstreams         %u\nlmdb            %s\n",
            st->readers_used, st->readers_max, st->queue_count, st->stream_count, st->lmdb_version);
+}
+
+/* One slot of LMDB's reader table: a JSON object into the array ctx, or a text line. */
+static int reader_json(void *ctx, const eddy_reader *r)
+{
+    json_t *o = json_object();
+    char tid[32];
+    snprintf(tid, sizeof tid, "%llx", (unsigned long long)r->thread);
+    json_object_set_new(o, "pid", json_integer(r->pid));
+    json_object_set_new(o, "thread", json_string(tid));
+    json_object_set_new(o, "txn_id", json_integer((json_int_t)r->txn_id));
+    return json_array_append_new(ctx, o);
+}
+
+static int reader_text(void *ctx, const eddy_reader *r)
+{
+    (void)ctx;
+    if (r->txn_id != 0)
+        printf("reader          pid %u thread %llx txn %llu\n", r->pid,
+               (unsigned long long)r->thread, (unsigned long long)r->txn_id);
+    else
+        printf("reader          pid %u thread %llx txn none\n", r->pid,
+               (unsigned long long)r->thread);
+    return 0;
+}
+
+/* The processes in LMDB's reader table (eddy_env_readers): who holds a snapshot. */
+static int stat_readers(struct cli *cli, eddy_env *env, json_t *env_obj)
+{
+    json_t *arr = env_obj != NULL ? json_array() : NULL;
+    int rc = env_obj != NULL ? eddy_env_readers(env, reader_json, arr)
+                             : eddy_env_readers(env, reader_text, NULL);
+    if (env_obj != NULL)
+        json_object_set_new(env_obj, "readers", arr);
+    if (rc != 0)
+        return cli_fail(cli, rc, "cannot list the readers of '%s'", cli->db_path);
+    return CLI_EXIT_OK;
 }
 
 static const char *task_status(int s)
@@ -326,8 +364,10 @@ static int run(struct cli *cli, int argc, char **argv)
         tasks = json_array();
         streams = json_array();
         json_object_set_new(root, "env", env_json(cli->db_path, &st));
+        result = stat_readers(cli, env, json_object_get(root, "env"));
     } else {
         env_text(cli->db_path, &st);
+        result = stat_readers(cli, env, NULL);
     }
     if (only != NULL) {
         rc = eddy_queue_get_attributes(env, only, &(eddy_queue_info)EDDY_QUEUE_INFO_INIT);

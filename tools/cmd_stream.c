@@ -41,7 +41,8 @@ const struct cli_command cli_cmd_stream = {
     "  eddy stream create clicks --shards 4 --retention 7d\n"
     "  eddy stream put clicks '{\"page\":\"/\"}' --key user-17\n"
     "  seq 1 100 | eddy stream put clicks --lines --key batch -q\n"
-    "  eddy stream get clicks --shard 0 --after 49650000000000000000000000001 --limit 10\n"
+    "  seq=$(eddy stream get clicks --shard 0 --limit 1 | jq -r .seq)\n"
+    "  eddy stream get clicks --shard 0 --after \"$seq\" --limit 10\n"
     "  eddy stream split clicks 0\n",
     run};
 

@@ -22,6 +22,7 @@ static const struct cli_command *const commands[] = {
 
 static const char main_usage[] =
     "usage: eddy [--db PATH] [--progress auto|none|json|bar] [--check] COMMAND [ARGS]\n"
+    "       eddy --version\n"
     "\n"
     "Inspect, verify, compact and script an Eddy database.\n"
     "The database is --db PATH, else $EDDY_DB, else ./eddy-data.\n"
@@ -34,7 +35,10 @@ static const char main_footer[] =
     "\n"
     "  help [COMMAND]   show this text, or a command's usage and examples\n"
     "\n"
-    "Exit status: 0 success, 1 failure or problems found, 2 usage error.\n"
+    "--version (-V) prints the version and the on-disk format version it reads.\n"
+    "--progress: a bar on a terminal (auto), json for JSON lines on stderr, none.\n"
+    "Exit status: 0 success, 1 failure or problems found, 2 usage error, 130/143 when\n"
+    "import, compact or export was stopped by SIGINT/SIGTERM.\n"
     "Example: eddy --db /var/lib/app/eddy stat --json\n";
 
 void cli_err(const struct cli *cli, const char *fmt, ...)
@@ -240,6 +244,9 @@ int cli_no_options(struct cli *cli, const struct cli_command *cmd, int argc, cha
     return -1;
 }
 
+#ifdef EDDY_CLI_TEST_HOOKS
+#define CLI_BUILD " test build"
+/* The test build (eddy-test, never installed): a fixed clock and a seeded rng for the tests. */
 static void test_hooks(struct cli *cli)
 {
     const char *now = getenv("EDDY_TEST_NOW_MS");
@@ -254,6 +261,27 @@ static void test_hooks(struct cli *cli)
         cli->rng_state = v;
     }
 }
+#else
+#define CLI_BUILD ""
+/*
+ * The installed tool has no test hooks: a fixed clock could stamp every later put of a shard
+ * with a future arrival time, or make trim remove everything. Say so when they are set.
+ */
+static void test_hooks(struct cli *cli)
+{
+    static const char *const names[] = {"EDDY_TEST_NOW_MS", "EDDY_TEST_SEED"};
+    size_t i;
+    (void)cli;
+    for (i = 0; i < 2; i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL && v[0] != '\0')
+            fprintf(stderr,
+                    "eddy: %s is set but ignored: only the test build (eddy-test) has test "
+                    "hooks\n",
+                    names[i]);
+    }
+}
+#endif
 
 /* Parse the global options in argv[1..]; returns the index of the command, or -exit-1. */
 static int global_options(struct cli *cli, int argc, char **argv)
@@ -282,7 +310,7 @@ static int global_options(struct cli *cli, int argc, char **argv)
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             return -1 - print_help(NULL);
         } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
-            printf("eddy %s (format %d)\n", eddy_version(), EDDY_FORMAT_VERSION);
+            printf("eddy %s (format %d)%s\n", eddy_version(), EDDY_FORMAT_VERSION, CLI_BUILD);
             return -1 - CLI_EXIT_OK;
         } else {
             return -1 - cli_usage(cli, "unknown option '%s'", a);

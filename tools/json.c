@@ -394,3 +394,34 @@ bool cli_stream_options_from_json(json_t *j, eddy_stream_options *o, const char 
     }
     return true;
 }
+
+char *cli_json_diff(json_t *have, json_t *want, const char *label)
+{
+    const char *key;
+    json_t *w;
+    size_t used = 0, cap = 2048;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    out[0] = '\0';
+    json_object_foreach(want, key, w)
+    {
+        json_t *h = json_object_get(have, key);
+        char *hs, *ws;
+        int k;
+        if (json_equal(h, w))
+            continue;
+        hs = h != NULL ? json_dumps(h, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+        ws = json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT);
+        k = snprintf(out + used, cap - used, "%s%s %s (%s: %s)", used > 0 ? ", " : "", key,
+                     hs != NULL ? hs : "?", label, ws != NULL ? ws : "?");
+        used = k > 0 && (size_t)k < cap - used ? used + (size_t)k : cap - 1;
+        free(hs);
+        free(ws);
+    }
+    if (used == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}

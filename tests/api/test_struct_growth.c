@@ -193,12 +193,23 @@ static void array_stride_is_element_zero_size(void **state)
     }
 }
 
+/* eddy_env_readers' callback: every lent eddy_reader carries the library's size. */
+static int reader_size(void *ctx, const eddy_reader *r)
+{
+    size_t *n = ctx;
+    assert_int_equal(r->size, sizeof *r);
+    assert_true(EDDY_HAS_FIELD(r, eddy_reader, txn_id));
+    ++*n;
+    return 0;
+}
+
 static void lent_structs_carry_the_library_size(void **state)
 {
     fx *f = *state;
     eddy_queue_send_entry e = EDDY_QUEUE_SEND_ENTRY_INIT;
     eddy_queue_batch *b = NULL;
     const eddy_queue_message *m;
+    size_t n_readers;
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
     e.body.data = "x";
@@ -212,6 +223,10 @@ static void lent_structs_carry_the_library_size(void **state)
     assert_true(EDDY_HAS_FIELD(m, eddy_queue_message, receipt));
     assert_null(eddy_queue_batch_message(b, 1));
     eddy_queue_batch_free(b);
+    /* No slot need be in use here (a slot held by another process: tests/cli/test_readers.sh);
+     * any that is must come with the library's size. */
+    n_readers = 0;
+    T_OK(eddy_env_readers(f->env, reader_size, &n_readers));
 }
 
 int main(void)

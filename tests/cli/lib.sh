@@ -1,7 +1,9 @@
 # lib.sh: shared helpers of the CLI tests (sourced by each test_*.sh).
-# Environment from tests/cli/CMakeLists.txt: EDDY (the tool), RAW_LMDB (the raw-LMDB helper),
-# EXPECTED (directory of expected outputs). Each test works in its own temporary directory with
-# a fixed clock and a seeded rng (EDDY_TEST_NOW_MS, EDDY_TEST_SEED), so outputs are stable.
+# Environment from tests/cli/CMakeLists.txt: EDDY (the tool's test build, eddy-test, the only
+# one with the test hooks), EDDY_DEFAULT (the installed tool, without them), RAW_LMDB (the
+# raw-LMDB helper), EXPECTED (directory of expected outputs). Each test works in its own
+# temporary directory with a fixed clock and a seeded rng (EDDY_TEST_NOW_MS, EDDY_TEST_SEED), so
+# outputs are stable.
 set -u
 
 : "${EDDY:?EDDY must name the eddy binary}"

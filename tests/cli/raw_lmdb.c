@@ -1,11 +1,15 @@
 /*
- * raw_lmdb.c: test helper for tests/cli/test_verify.sh. Writes an Eddy database's LMDB tables
- * directly, behind Eddy's back, to make damage that `eddy verify` must report:
+ * raw_lmdb.c: test helper for tests/cli/test_verify.sh and test_readers.sh. Writes an Eddy
+ * database's LMDB tables directly, behind Eddy's back, to make damage that `eddy verify` must
+ * report, or holds a reader slot the way another LMDB program would:
  *     cli_raw_lmdb DIR del-first TABLE   delete the first key of TABLE, print it in hex
+ *     cli_raw_lmdb DIR hold SECONDS      hold a read transaction open, print "holding PID"
  * Never part of the product; it alone of the CLI tests links LMDB.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -37,12 +41,26 @@ fail_abort:
     return rc;
 }
 
+/* Hold a read transaction (a reader slot with a snapshot) for `seconds`. */
+static int hold(MDB_env *env, const char *seconds)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return rc;
+    printf("holding %ld\n", (long)getpid());
+    fflush(stdout);
+    sleep((unsigned)atoi(seconds));
+    mdb_txn_abort(txn);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     MDB_env *env;
     int rc;
-    if (argc != 4 || strcmp(argv[2], "del-first") != 0) {
-        fprintf(stderr, "usage: cli_raw_lmdb DIR del-first TABLE\n");
+    if (argc != 4 || (strcmp(argv[2], "del-first") != 0 && strcmp(argv[2], "hold") != 0)) {
+        fprintf(stderr, "usage: cli_raw_lmdb DIR del-first TABLE | DIR hold SECONDS\n");
         return 2;
     }
     if ((rc = mdb_env_create(&env)) != 0)
@@ -50,7 +68,8 @@ int main(int argc, char **argv)
     mdb_env_set_maxdbs(env, 64);
     if ((rc = mdb_env_open(env, argv[1], 0, 0644)) != 0)
         goto fail_close;
-    if ((rc = del_first(env, argv[3])) != 0)
+    rc = strcmp(argv[2], "hold") == 0 ? hold(env, argv[3]) : del_first(env, argv[3]);
+    if (rc != 0)
         goto fail_close;
     mdb_env_close(env);
     return 0;

@@ -15,7 +15,7 @@ after=$(sed -n 's/^size after:  \([0-9]*\) bytes.*/\1/p' out)
 run 0 --db ./db verify
 run 0 --db ./db queue send q still-here -q
 run 0 --db ./db compact --json --progress=json
-has err '"op":"copy","done":[0-9]+,"total":[1-9][0-9]*'
+has err '"op":"copy","unit":"bytes","done":[0-9]+,"total":[1-9][0-9]*'
 has err '"op":"copy".*"final":true'
 has err '"op":"verify".*"final":true'
 has out '^\{"size_before":[0-9]+,"size_after":[0-9]+,"output":"./db"\}$'
@@ -45,6 +45,7 @@ done
 [ "$busy" -eq 1 ] || fail "compact never refused while the database was open elsewhere"
 has err 'open in another process'
 has err 'EDDY_EBUSY'
+has err "held by pid $holder"
 wait $holder
 
 run 1 --db ./missing compact

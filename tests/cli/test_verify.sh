@@ -13,8 +13,8 @@ run 0 --db ./db verify --json
 has out '^\{"problems":0,"complete":true\}$'
 # Progress of the library call: records read of the records stored, ending at the count read.
 run 0 --db ./db verify --progress=json
-has err '"op":"verify","done":0,"total":[1-9][0-9]*'
-has err '"op":"verify","done":[1-9][0-9]*,"total":[1-9][0-9]*.*"final":true'
+has err '"op":"verify","unit":"count","done":0,"total":[1-9][0-9]*'
+has err '"op":"verify","unit":"count","done":[1-9][0-9]*,"total":[1-9][0-9]*.*"final":true'
 
 # (1) Flip one byte of the marker in a copy (every copy of the page the file holds).
 cp -r db flipped

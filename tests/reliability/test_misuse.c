@@ -55,6 +55,13 @@ static int list_cb(void *ctx, const char *name)
     return 0;
 }
 
+static int count_reader(void *ctx, const eddy_reader *r)
+{
+    (void)ctx;
+    (void)r;
+    return 0;
+}
+
 static void env_calls(void **state)
 {
     fx *x = *state;
@@ -98,6 +105,8 @@ static void env_calls(void **state)
     T_RC(EDDY_EINVAL, eddy_env_stat_get(NULL, &st));
     T_RC(EDDY_EINVAL, eddy_env_stat_get(x->env, NULL));
     T_RC(EDDY_EINVAL, eddy_env_verify(NULL, NULL, NULL, &problems));
+    T_RC(EDDY_EINVAL, eddy_env_readers(NULL, count_reader, NULL));
+    T_RC(EDDY_EINVAL, eddy_env_readers(x->env, NULL, NULL));
     T_RC(EDDY_EINVAL, eddy_env_copy(NULL, t_path("c"), 0));
     T_RC(EDDY_EINVAL, eddy_env_copy(x->env, NULL, 0));
     T_RC(EDDY_EINVAL, eddy_env_copy(x->env, "", 0));
