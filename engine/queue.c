@@ -601,8 +601,8 @@ EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_que
     info.created_ms = q.created_ms;
     info.modified_ms = q.modified_ms;
     info.messages = c.messages;
-    info.in_flight_approx = c.in_flight;
-    info.visible_approx = c.visible;
+    info.in_flight = c.in_flight;
+    info.visible = c.visible;
     info.oldest_age_ms = age(now, enq);
     info.delayed = c.delayed;
     eddy__struct_out(out, &info, sizeof info);

@@ -658,16 +658,16 @@ EDDY_API int eddy_queue_create(eddy_env *env, const char *name, const eddy_queue
 EDDY_API int eddy_queue_set_attributes(eddy_env *env, const char *name,
                                        const eddy_queue_options *options, uint32_t mask);
 
-/** A queue's attributes and approximate counts, filled by eddy_queue_get_attributes. */
+/** A queue's attributes and exact counts, filled by eddy_queue_get_attributes. */
 typedef struct eddy_queue_info {
     uint32_t size; /* sizeof: set by EDDY_QUEUE_INFO_INIT (CONVENTIONS, Growth) */
     uint64_t id;   /* the queue's internal id; a re-created queue gets a new one */
     uint64_t created_ms;
     uint64_t modified_ms;
-    uint64_t messages;         /* exact: messages stored (visible, in flight and delayed) */
-    uint64_t in_flight_approx; /* exact: received, visibility timeout still running */
-    uint64_t visible_approx;   /* exact: receivable now (messages - in flight - delayed) */
-    uint64_t oldest_age_ms;    /* age of the oldest message by enqueue time; 0 when empty */
+    uint64_t messages;      /* exact: messages stored (visible, in flight and delayed) */
+    uint64_t in_flight;     /* exact: received, visibility timeout still running */
+    uint64_t visible;       /* exact: receivable now (messages - in flight - delayed) */
+    uint64_t oldest_age_ms; /* age of the oldest message by enqueue time; 0 when empty */
     /* The attributes (eddy_queue_options' fields), every default applied. */
     uint32_t visibility_timeout_ms;
     uint32_t delay_ms;
@@ -681,7 +681,7 @@ typedef struct eddy_queue_info {
     size_t allow_source_count;
     uint32_t in_flight_max;
     uint32_t batch_max;
-    /* Appended (growth): a count, with messages, in_flight_approx and visible_approx above. */
+    /* Appended (growth): a count, with messages, in_flight and visible above. */
     uint64_t delayed; /* exact: never received, delivery delay still running */
 } eddy_queue_info;
 

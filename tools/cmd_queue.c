@@ -377,8 +377,9 @@ static int q_list(struct cli *cli, int argc, char **argv)
         o = json_object();
         json_object_set_new(o, "name", json_string(names[i]));
         json_object_set_new(o, "messages", json_integer((json_int_t)info.messages));
-        json_object_set_new(o, "visible_approx", json_integer((json_int_t)info.visible_approx));
-        json_object_set_new(o, "in_flight_approx", json_integer((json_int_t)info.in_flight_approx));
+        json_object_set_new(o, "visible", json_integer((json_int_t)info.visible));
+        json_object_set_new(o, "in_flight", json_integer((json_int_t)info.in_flight));
+        json_object_set_new(o, "delayed", json_integer((json_int_t)info.delayed));
         json_object_set_new(o, "dlq", json_string(info.dlq_name));
         cli_json_print_line(stdout, o);
     }
@@ -394,8 +395,9 @@ json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
     json_object_set_new(j, "created_ms", json_integer((json_int_t)info->created_ms));
     json_object_set_new(j, "modified_ms", json_integer((json_int_t)info->modified_ms));
     json_object_set_new(j, "messages", json_integer((json_int_t)info->messages));
-    json_object_set_new(j, "in_flight_approx", json_integer((json_int_t)info->in_flight_approx));
-    json_object_set_new(j, "visible_approx", json_integer((json_int_t)info->visible_approx));
+    json_object_set_new(j, "in_flight", json_integer((json_int_t)info->in_flight));
+    json_object_set_new(j, "visible", json_integer((json_int_t)info->visible));
+    json_object_set_new(j, "delayed", json_integer((json_int_t)info->delayed));
     json_object_set_new(j, "oldest_age_ms", json_integer((json_int_t)info->oldest_age_ms));
     json_object_update(j, attrs); /* the export header's keys, after the totals */
     json_decref(attrs);
@@ -412,9 +414,10 @@ static void print_info_text(const char *name, const eddy_queue_info *info)
     printf("name                %s\nid                  %llu\ncreated             %s\n"
            "modified            %s\n",
            name, (unsigned long long)info->id, t1, t2);
-    printf("messages            %llu\nvisible (approx)    %llu\nin flight (approx)  %llu\n",
-           (unsigned long long)info->messages, (unsigned long long)info->visible_approx,
-           (unsigned long long)info->in_flight_approx);
+    printf("messages            %llu\nvisible             %llu\nin flight           %llu\n"
+           "delayed             %llu\n",
+           (unsigned long long)info->messages, (unsigned long long)info->visible,
+           (unsigned long long)info->in_flight, (unsigned long long)info->delayed);
     cli_format_duration(info->oldest_age_ms, d, sizeof d);
     printf("oldest age          %s\n", d);
     cli_format_duration(o->visibility_timeout_ms, d, sizeof d);

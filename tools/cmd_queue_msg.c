@@ -132,9 +132,9 @@ size_t cli_queue_entry_size(const eddy_queue_send_entry *e)
 }
 
 /*
- * Fill ents with the next non-empty lines from *pos: at most batch_max of them and, but for a
- * first line too large on its own, at most body_len_max bytes together (the library's rule for
- * a batch). lines[i] gets each one's line number; *line counts the lines consumed.
+ * Fill ents with the next non-empty lines from *pos: at most batch_max of them and at most
+ * body_len_max bytes together (the library's rule for a batch), or one line alone when it is
+ * too large by itself. lines[i] gets each one's line number; *line counts the lines consumed.
  */
 static size_t next_batch(const unsigned char *buf, size_t len, size_t *pos, size_t *line,
                          const eddy_queue_send_entry *proto, const eddy_queue_info *info,
@@ -149,10 +149,17 @@ static size_t next_batch(const unsigned char *buf, size_t len, size_t *pos, size
             ents[n].body.data = buf + *pos;
             ents[n].body.len = end - *pos;
             size = cli_queue_entry_size(&ents[n]);
-            if (n > 0 && bytes + size > info->body_len_max)
-                break; /* the next batch starts with this line */
+            /* The next batch starts with this line. A line too large on its own goes alone:
+             * the library refuses a batch with an oversize entry whole. */
+            if (n > 0 && (bytes + size > info->body_len_max || size > info->body_len_max))
+                break;
             bytes += size;
             lines[n++] = *line + 1;
+            if (size > info->body_len_max) {
+                ++*line;
+                *pos = end + 1;
+                break;
+            }
         }
         ++*line;
         *pos = end + 1;
@@ -184,7 +191,15 @@ static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned
         goto done;
     }
     while ((n = next_batch(buf, len, &pos, &line, proto, &info, ents, lines)) > 0) {
-        if ((rc = eddy_queue_send_batch(env, name, ents, n, res)) != 0) {
+        rc = eddy_queue_send_batch(env, name, ents, n, res);
+        if (rc == EDDY_ETOOBIG && n == 1) {
+            /* One oversize line, alone in its batch: name it and go on with the rest. */
+            cli_err(cli, "line %zu: %s: message of %zu bytes exceeds body_len_max %u", lines[0],
+                    eddy_errname(rc), cli_queue_entry_size(&ents[0]), info.body_len_max);
+            result = CLI_EXIT_FAIL;
+            continue;
+        }
+        if (rc != 0) {
             result = cli_fail(cli, rc, "lines %zu-%zu were not sent to queue '%s'", lines[0],
                               lines[n - 1], name);
             goto done;

@@ -278,7 +278,7 @@ static void restore_in_flight_stays_in_flight(void **state)
     assert_int_equal(st.in_flight, 1);
     assert_int_equal(st.delayed, 0);
     T_OK(eddy_queue_get_attributes(f->env, "q", &info));
-    assert_int_equal(info.in_flight_approx, 1);
+    assert_int_equal(info.in_flight, 1);
     assert_int_equal(info.delayed, 0);
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
     assert_int_equal(eddy_queue_batch_count(b), 0);

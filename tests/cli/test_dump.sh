@@ -35,7 +35,8 @@ build() {
     export EDDY_TEST_NOW_MS=$(($2 + 60000))
 }
 build ./a $T0
-build ./b $((T0 + 86400000))
+# An hour later: within the stream's 24-hour retention, which reads enforce (dumps run at b's clock).
+build ./b $((T0 + 3600000))
 for sel in "" "--queue orders" "--stream clicks" "--json" "--queue orders --json" "--stream clicks --json"; do
     # shellcheck disable=SC2086
     "$EDDY" --db ./a dump --stable $sel >a.txt 2>a.err || fail "dump --stable $sel of a"
