@@ -39,6 +39,13 @@ static int size_check(uint32_t size, size_t min_size, const char *type, const ch
         return eddy__err(EDDY_EINVAL,
                          "%s%s has size 0: initialise it with %s (not with {0} or memset)", type,
                          what, init);
+    /* No public struct grows past EDDY_STRUCT_SIZE_MAX: a larger size is garbage (a struct
+     * left uninitialised), and honouring it would read or write far past the caller's memory. */
+    if (size > EDDY_STRUCT_SIZE_MAX)
+        return eddy__err(EDDY_EINVAL,
+                         "%s%s has size %u, above the largest a struct may have (%u): "
+                         "initialise it with %s",
+                         type, what, size, (unsigned)EDDY_STRUCT_SIZE_MAX, init);
     if (size < min_size)
         return eddy__err(EDDY_EINVAL,
                          "%s%s has size %u, below its first version's %zu: initialise it with %s",
@@ -148,13 +155,21 @@ int eddy__array_out_begin(eddy_env *env, void *dst, size_t n, size_t elem_size, 
 
     *work = NULL;
     *tmp = NULL;
-    if (n == 0 || dst == NULL || n > EDDY__ARRAY_CHECK_MAX) {
-        *work = dst; /* the callee refuses such a count before it writes an element */
+    if (n == 0 || dst == NULL) {
+        *work = dst;
         return 0;
     }
+    /* Element 0 is checked whatever n is (reading it is safe for n >= 1). Past the check bound
+     * the array is used in place, so it must have our stride: a callee that refuses such a count
+     * writes nothing, and one that fills results or a large list writes at the caller's. */
     stride = size_of(dst);
     if ((rc = size_check(stride, min_size, type, "[0]")) != 0)
         return rc;
+    if (n > EDDY__ARRAY_CHECK_MAX && stride != elem_size)
+        return eddy__err(EDDY_EINVAL,
+                         "%s array of %zu elements of %u bytes: past %d elements an output array "
+                         "must have this library's element size (%zu)",
+                         type, n, stride, EDDY__ARRAY_CHECK_MAX, elem_size);
     if (stride == elem_size) {
         *work = dst;
         return 0;
@@ -173,7 +188,7 @@ void eddy__array_out_end(void *dst, const void *work, size_t n_filled, size_t el
     size_t i;
 
     if (n_filled == 0 || dst == NULL || n_filled > EDDY__ARRAY_CHECK_MAX)
-        return;
+        return; /* past the bound: written in place at our stride, by array_out_begin's rule */
     stride = size_of(d);
     if (work == dst) {
         for (i = 0; i < n_filled; i++)

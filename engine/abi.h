@@ -36,9 +36,10 @@ int eddy__struct_out_check(const void *dst, size_t min_size, const char *type);
 void eddy__struct_out(void *dst, const void *full, size_t full_size);
 
 /*
- * Arrays longer than this are passed through unchecked: every call that takes an array refuses
- * such a count (EDDY_ELIMIT or EDDY_EINVAL) before it reads or writes an element, and checking
- * first would read past the end of a caller's short array given a wrong count.
+ * Input arrays longer than this are passed through unchecked: every call that takes one refuses
+ * such a count (EDDY_ELIMIT or EDDY_EINVAL) before it reads an element, and checking first would
+ * read past the end of a caller's short array given a wrong count. An output array's element 0
+ * is always checked; past the bound it must have the library's stride, and is used in place.
  */
 #define EDDY__ARRAY_CHECK_MAX 10000
 

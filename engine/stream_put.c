@@ -389,6 +389,9 @@ int eddy__sput_apply(eddy__wtx *w, eddy__sput *p)
         p->reroute = 1;
         return eddy__err(EDDY_EBUSY, "stream '%s' was resharded while the put was routed", s.name);
     }
+    /* Retention as this transaction sees it: a change committed (or applied in the same group)
+     * since the put was prepared must bound put_apply's trim, never the older value. */
+    p->s.cfg.retention_ms = s.cfg.retention_ms;
     if ((rc = number_all(w, p)) != 0 || (rc = write_all(w, p)) != 0)
         return rc;
     for (size_t i = 0; i < p->n_shards; i++)

@@ -39,14 +39,16 @@
  *   versions of this header agree on the fields they both know:
  *   - Input: Eddy reads min(size, its own sizeof) bytes and treats fields past `size` as zero
  *     (their defaults). Bytes past its own sizeof must be zero (fields this library does not
- *     know, left unset); else EDDY_EINVAL ("unknown option set"). size 0, or smaller than the
- *     first published version of the struct, is EDDY_EINVAL (not initialised).
+ *     know, left unset); else EDDY_EINVAL ("unknown option set"). size 0, smaller than the
+ *     first published version of the struct, or above EDDY_STRUCT_SIZE_MAX (4096), is
+ *     EDDY_EINVAL (not initialised), for inputs and outputs alike.
  *   - Output: Eddy writes at most `size` bytes and sets `size` to the number of bytes it wrote:
  *     EDDY_HAS_FIELD(ptr, type, field) tells whether an (older) library filled `field`.
  *   - Arrays: the stride of an array of such structs is the size of element 0. Every element of
  *     an input array carries the same size (else EDDY_EINVAL naming the index). In an output
  *     array the caller sets only out[0].size (`eddy_stream_shard s[64] = {EDDY_STREAM_SHARD_INIT}`)
- *     and Eddy sets size in every element it fills.
+ *     and Eddy sets size in every element it fills. An output array of more than 10000
+ *     elements (a large list capacity) must have this library's element size (else EDDY_EINVAL).
  *   - Lent structs (received messages, records, poller batches and items, reader slots) also
  *     begin with `size`, the library's sizeof, and have no INIT macro; they are handed out one
  *     at a time, by accessors (eddy_queue_batch_message(b, i)) or to a callback
@@ -177,6 +179,12 @@ typedef struct eddy_slice {
         .size = sizeof(type)                                                                       \
     }
 #endif
+
+/**
+ * No public struct ever grows past this many bytes: a larger `size` is refused with EDDY_EINVAL
+ * as a struct left uninitialised (garbage), rather than read or written past the caller's memory.
+ */
+#define EDDY_STRUCT_SIZE_MAX 4096u
 
 /**
  * True when the struct at `ptr`, whose `size` field says how many of

@@ -258,6 +258,8 @@ void cli_interrupt_install(void);
  */
 void cli_interrupt_cleanup(const struct cli *cli, const char *const *files, size_t n_files,
                            const char *dir, const char *what);
+/* The work that cli_interrupt_cleanup guarded is complete: a later signal removes nothing. */
+void cli_interrupt_disarm(void);
 
 /* "SIGINT", "SIGTERM". */
 const char *cli_signal_name(int sig);

@@ -84,6 +84,7 @@ static int copy_to(struct cli *cli, const char *output, uint64_t *before, uint64
         cli_fail(cli, rc, "compacting copy of '%s' into '%s' failed", cli->db_path, output);
         return cli_close(cli, env, CLI_EXIT_FAIL);
     }
+    cli_interrupt_disarm(); /* the copy is complete: a signal from here on must keep it */
     if ((ex = cli_close(cli, env, CLI_EXIT_OK)) != 0)
         return ex;
     snprintf(path, sizeof path, "%s/data.mdb", output);
@@ -101,6 +102,7 @@ static int in_place(struct cli *cli, uint64_t *before, uint64_t *after)
     int rc;
     cli_env_options(cli, &opt);
     rc = eddy_env_compact(cli->db_path, &opt, before, after);
+    cli_interrupt_disarm(); /* done: the library removed or renamed its copy */
     if (rc == EDDY_EBUSY) {
         cli_err(cli,
                 "database '%s' is open in another process; stop it first, or use --output DIR "

@@ -21,6 +21,7 @@ volatile sig_atomic_t cli_interrupted;
 /* Registered before the signals can arrive and never changed while they can. */
 static char cleanup_files[CLEANUP_MAX][4200];
 static int n_cleanup_files;
+static volatile sig_atomic_t armed; /* 0 once the work is done: nothing to remove */
 static char cleanup_dir[4200];
 static char cleanup_msg[2][512]; /* [0] for SIGINT, [1] for SIGTERM */
 
@@ -29,7 +30,7 @@ static void on_signal(int sig)
     const char *msg = cleanup_msg[sig == SIGTERM];
     int i;
     cli_interrupted = sig;
-    if (n_cleanup_files == 0 && cleanup_dir[0] == '\0')
+    if (!armed || (n_cleanup_files == 0 && cleanup_dir[0] == '\0'))
         return;
     for (i = 0; i < n_cleanup_files; i++)
         unlink(cleanup_files[i]);
@@ -63,6 +64,12 @@ void cli_interrupt_cleanup(const struct cli *cli, const char *const *files, size
              cli->cmd, what);
     snprintf(cleanup_msg[1], sizeof cleanup_msg[1], "eddy %s: interrupted by SIGTERM; %s\n",
              cli->cmd, what);
+    armed = 1;
+}
+
+void cli_interrupt_disarm(void)
+{
+    armed = 0;
 }
 
 const char *cli_signal_name(int sig)

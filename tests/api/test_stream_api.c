@@ -514,6 +514,37 @@ static void puts_trim_expired_records(void **state)
     assert_int_equal(removed, 0);
 }
 
+/* A put trims by the retention its own transaction sees: a longer retention set just before it,
+ * still in the open group of a relaxed environment, keeps records the old one would remove. */
+static void put_trims_by_current_retention(void **state)
+{
+    fx *f = *state;
+    eddy_env_options eo = EDDY_ENV_OPTIONS_INIT;
+    eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
+    eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
+    eddy_stream_shard sh[1] = {EDDY_STREAM_SHARD_INIT};
+    size_t ns = 0;
+
+    T_OK(eddy_env_close(f->env));
+    eo.durability = EDDY_ENV_DURABILITY_RELAXED;
+    eo.relaxed_window_ms = 3600000;
+    eo.relaxed_window_ops = 1000;
+    f->env = t_env_open_opts(t_tmpdir(), &f->clock, &eo);
+    o.retention_ms = 60000;
+    T_OK(eddy_stream_create(f->env, "s", &o));
+    for (int i = 0; i < 4; i++)
+        put(f->env, "s", "k", "old", &r);
+    T_OK(eddy_env_sync(f->env));
+    f->clock.now_ms = T0 + 120000; /* past the old retention, within the new one */
+    o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
+    o.retention_ms = 86400000;
+    T_OK(eddy_stream_set_attributes(f->env, "s", &o, EDDY_STREAM_SET_RETENTION));
+    put(f->env, "s", "k", "new", &r);
+    T_OK(eddy_env_sync(f->env));
+    T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
+    assert_int_equal(sh[0].records, 5);
+}
+
 /* eddy_stream_set_attributes: the masked fields change (zero: the default), the others stay;
  * the new limits apply to later puts; bad masks and values change nothing. */
 static void set_attributes_mask(void **state)
@@ -809,6 +840,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(retention_boundary_matches_queues, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_records_are_not_served, setup, teardown),
         cmocka_unit_test_setup_teardown(puts_trim_expired_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(put_trims_by_current_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),

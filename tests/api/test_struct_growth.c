@@ -193,6 +193,63 @@ static void array_stride_is_element_zero_size(void **state)
     }
 }
 
+/* A size past EDDY_STRUCT_SIZE_MAX is garbage (an uninitialised struct): refused before Eddy
+ * reads or writes past the caller's memory, for inputs, outputs and arrays. */
+static void garbage_size_refused(void **state)
+{
+    fx *f = *state;
+    eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_env_stat st = EDDY_ENV_STAT_INIT;
+    eddy_stream_shard sh[2] = {EDDY_STREAM_SHARD_INIT};
+    size_t n = 7;
+
+    o.size = EDDY_STRUCT_SIZE_MAX + 1;
+    T_RC(EDDY_EINVAL, eddy_queue_create(f->env, "q", &o));
+    assert_non_null(strstr(eddy_last_error(), "EDDY_QUEUE_OPTIONS_INIT"));
+    st.size = 0xdeadbeef;
+    T_RC(EDDY_EINVAL, eddy_env_stat_get(f->env, &st));
+    T_OK(eddy_stream_create(f->env, "s", NULL));
+    sh[0].size = 0x7fffffff;
+    T_RC(EDDY_EINVAL, eddy_stream_list_shards(f->env, "s", sh, 2, &n));
+    assert_non_null(strstr(eddy_last_error(), "EDDY_STREAM_SHARD_INIT"));
+}
+
+/* A list's capacity may pass the arrays' check bound: element 0's size is still checked, and
+ * past the bound only this library's stride is taken (used in place); another stride is refused
+ * with nothing written, where it used to be filled at the library's stride. */
+static void large_capacity_output_needs_the_library_stride(void **state)
+{
+    fx *f = *state;
+    enum { CAP = 10001 };
+    eddy_stream_options so = EDDY_STREAM_OPTIONS_INIT;
+    newer_shard *sh = calloc(CAP, sizeof *sh);
+    size_t n = 0;
+
+    assert_non_null(sh);
+    so.shard_count = 3;
+    T_OK(eddy_stream_create(f->env, "s", &so));
+    memset(sh, 0x5a, CAP * sizeof *sh);
+    sh[0].s.size = sizeof sh[0];
+    T_RC(EDDY_EINVAL, eddy_stream_list_shards(f->env, "s", &sh[0].s, CAP, &n));
+    assert_non_null(strstr(eddy_last_error(), "element size"));
+    assert_int_equal(sh[0].s.size, sizeof sh[0]);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(sh[i].canary, 0x5a5a5a5a5a5a5a5aull);
+    free(sh);
+    {
+        eddy_stream_shard *own = calloc(CAP, sizeof *own);
+        assert_non_null(own);
+        own[0].size = sizeof own[0];
+        T_OK(eddy_stream_list_shards(f->env, "s", own, CAP, &n));
+        assert_int_equal(n, 3);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(own[i].size, sizeof(eddy_stream_shard));
+            assert_int_equal(own[i].shard_id, i);
+        }
+        free(own);
+    }
+}
+
 /* eddy_env_readers' callback: every lent eddy_reader carries the library's size. */
 static int reader_size(void *ctx, const eddy_reader *r)
 {
@@ -239,6 +296,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(input_array_sizes_must_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(array_stride_is_element_zero_size, setup, teardown),
         cmocka_unit_test_setup_teardown(lent_structs_carry_the_library_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(garbage_size_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_capacity_output_needs_the_library_stride, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
