@@ -70,6 +70,7 @@ extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_export;
 extern const struct cli_command cli_cmd_stream;
 extern const struct cli_command cli_cmd_checkpoint;
+extern const struct cli_command cli_cmd_serve;
 
 /* ---- eddy.c: messages, the database, common options. */
 
