@@ -191,7 +191,6 @@ static const struct {
     {"MessageAttribute", "MessageAttributes", "Name", "Value"},
     {"MessageSystemAttribute", "MessageSystemAttributes", "Name", "Value"},
     {"Tag", "Tags", "Key", "Value"},
-    {"Tags", "Tags", "Key", "Value"},
     {"AttributeName", "AttributeNames", NULL, NULL},
     {"MessageAttributeName", "MessageAttributeNames", NULL, NULL},
     {"MessageSystemAttributeName", "MessageSystemAttributeNames", NULL, NULL},

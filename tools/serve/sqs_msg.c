@@ -490,7 +490,7 @@ int sqs_change_visibility(struct sqs_ctx *c)
     rc = eddy_queue_change_visibility(c->s->env, c->qname, receipt, (uint32_t)vis * 1000);
     if (rc == EDDY_ENOTFOUND && !queue_exists(c))
         return sqs_fail_rc(c, rc);
-    if (rc == EDDY_EINVAL && strstr(eddy_last_error(), "12 h") != NULL)
+    if (rc == EDDY_EINVAL && strstr(eddy_last_error(), "after its receive") != NULL)
         return sqs_fail(c, &SQS_INVALID_PARAM,
                         "Value %lld for parameter VisibilityTimeout is invalid. Reason: Total "
                         "VisibilityTimeout for the message is beyond the limit [43200 seconds]",

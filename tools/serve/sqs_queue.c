@@ -60,11 +60,13 @@ int sqs_create_queue(struct sqs_ctx *c)
     eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
     eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     struct sqs_attr_scratch sc;
-    json_t *attrs = json_object_get(c->in, "Attributes"), *tags = json_object_get(c->in, "Tags");
+    json_t *attrs = json_object_get(c->in, "Attributes"), *tags = json_object_get(c->in, "tags");
     const char *name;
     uint32_t mask = 0;
     int rc, tries;
 
+    if (tags == NULL) /* JSON: "tags"; Query: Tag.N.Key (form.c makes it "Tags") */
+        tags = json_object_get(c->in, "Tags");
     if (p_need(c, c->in, "QueueName", &name) != 0 || sqs_name_check(c, name) != 0)
         return -1;
     snprintf(c->qname, sizeof c->qname, "%s", name);
