@@ -93,14 +93,20 @@ fail:
     return NULL;
 }
 
-/* Insert value at the dotted path into tree (objects keyed by every segment). */
+/* Insert value at the dotted path into tree (objects keyed by every segment). SQS's deepest
+ * parameter has 5 segments (SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue
+ * has 6); deeper paths are dropped, so the recursion in listify stays shallow. */
+#define FORM_DEPTH_MAX 8
 static void tree_put(json_t *tree, const char *path, json_t *value)
 {
     char seg[256];
     json_t *node = tree;
     const char *p = path;
+    int depth = 0;
 
     for (;;) {
+        if (++depth > FORM_DEPTH_MAX)
+            return;
         const char *dot = strchr(p, '.');
         size_t n = dot != NULL ? (size_t)(dot - p) : strlen(p);
         json_t *child;
@@ -130,6 +136,17 @@ static bool all_digits(const char *s)
     return s[0] != '\0' && s[0] != '0' && strspn(s, "0123456789") == strlen(s) && strlen(s) < 6;
 }
 
+struct idx_val {
+    long idx;
+    json_t *v;
+};
+
+static int idx_cmp(const void *a, const void *b)
+{
+    long x = ((const struct idx_val *)a)->idx, y = ((const struct idx_val *)b)->idx;
+    return x < y ? -1 : x > y;
+}
+
 /* Objects whose keys are all list indexes become arrays ordered by index (gaps closed). */
 static json_t *listify(json_t *node)
 {
@@ -147,16 +164,25 @@ static json_t *listify(json_t *node)
             digits = false;
     }
     if (digits && n > 0) {
+        /* Sort the members by index: the cost follows the fields sent, not the indexes named
+         * (a sparse "X.99999" must not cost 99999 steps). */
+        struct idx_val *iv = malloc(n * sizeof *iv);
         json_t *arr = json_array();
-        long i, max = 0;
-        json_object_foreach(node, key, v) if (atol(key) > max) max = atol(key);
-        for (i = 1; i <= max; i++) {
-            char ks[24];
-            json_t *e;
-            snprintf(ks, sizeof ks, "%ld", i);
-            if ((e = json_object_get(node, ks)) != NULL)
-                json_array_append_new(arr, listify(e));
+        size_t i = 0;
+        if (iv == NULL || arr == NULL) {
+            free(iv);
+            json_decref(arr);
+            return NULL;
         }
+        json_object_foreach(node, key, v)
+        {
+            iv[i].idx = atol(key);
+            iv[i++].v = v;
+        }
+        qsort(iv, n, sizeof *iv, idx_cmp);
+        for (i = 0; i < n; i++)
+            json_array_append_new(arr, listify(iv[i].v));
+        free(iv);
         return arr;
     }
     {

@@ -213,7 +213,7 @@ int srv_http_start(struct srv *s, const char *host, uint16_t port)
                          port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
                          (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads,
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->conn_max,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SRV_IDLE_TIMEOUT_S,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->idle_timeout_s,
                          MHD_OPTION_NOTIFY_COMPLETED, on_done, s, MHD_OPTION_END);
     if (d == NULL)
         return -1;

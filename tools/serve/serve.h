@@ -42,6 +42,7 @@ struct srv {
     uint32_t body_max;
     uint32_t conn_max;
     uint32_t threads;
+    uint32_t idle_timeout_s;
     bool auth_on; /* --auth FILE: verify SigV4 against keys */
     struct srv_key keys[SRV_KEYS_MAX];
     size_t key_count;

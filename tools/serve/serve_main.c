@@ -20,7 +20,7 @@ const struct cli_command cli_cmd_serve = {
     "serve", "serve an SQS- and Kinesis-compatible HTTP endpoint (AWS SDKs, AWS CLI)",
     "usage: eddy serve [--listen HOST:PORT] [--region R] [--account ID] [--auth FILE]\n"
     "                  [--threads N] [--max-body BYTES] [--max-connections N]\n"
-    "                  [--port-file FILE]\n"
+    "                  [--idle-timeout S] [--port-file FILE]\n"
     "\n"
     "Serves the database (--db PATH or $EDDY_DB; created when missing) to unchanged AWS\n"
     "clients, in the foreground: SQS over the Query protocol (AWS CLI 2.9, boto3 1.26) and\n"
@@ -38,7 +38,10 @@ const struct cli_command cli_cmd_serve = {
     "                         a malformed Authorization header is refused either way)\n"
     "  --threads N            HTTP worker threads, 1..64 (default 8)\n"
     "  --max-body BYTES       largest request body (default 16777216)\n"
-    "  --max-connections N    open connections at most (default 4096)\n"
+    "  --max-connections N    open connections at most (default 4096); more wait in the\n"
+    "                         kernel's accept queue\n"
+    "  --idle-timeout S       close a connection idle or stalled this long (default 60;\n"
+    "                         a parked long poll is not idle)\n"
     "  --port-file FILE       write the port to FILE once listening (for scripts)\n"
     "\n"
     "Examples: eddy --db ./eddy-data serve\n"
@@ -137,6 +140,7 @@ static int run(struct cli *cli, int argc, char **argv)
         {"max-body", required_argument, NULL, 'b'},
         {"max-connections", required_argument, NULL, 'c'},
         {"port-file", required_argument, NULL, 'p'},
+        {"idle-timeout", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0}};
     static struct srv s; /* large (keys); one server per process */
     const char *listen = "127.0.0.1:4566", *port_file = NULL;
@@ -152,6 +156,7 @@ static int run(struct cli *cli, int argc, char **argv)
     s.body_max = SRV_BODY_MAX_DEFAULT;
     s.conn_max = SRV_CONN_MAX_DEFAULT;
     s.threads = SRV_THREADS_DEFAULT;
+    s.idle_timeout_s = SRV_IDLE_TIMEOUT_S;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (cli_common_option(cli, &cli_cmd_serve, c, optarg, &ex)) {
             if (ex >= 0)
@@ -182,6 +187,10 @@ static int run(struct cli *cli, int argc, char **argv)
             if (!cli_parse_u64(optarg, 1000000, &v) || v == 0)
                 return cli_usage(cli, "--max-connections: expected 1..1000000");
             s.conn_max = (uint32_t)v;
+        } else if (c == 'i') {
+            if (!cli_parse_u64(optarg, 3600, &v) || v == 0)
+                return cli_usage(cli, "--idle-timeout: expected 1..3600 seconds");
+            s.idle_timeout_s = (uint32_t)v;
         } else if (c == 'p') {
             port_file = optarg;
         } else {

@@ -428,7 +428,7 @@ int sqs_receive_message(struct sqs_ctx *c)
                               message_json(c, &qi, eddy_queue_batch_message(batch, i), sys, user));
     eddy_queue_batch_free(batch);
     json_decref(sys);
-    if (n > 0 || c->r->proto == PROTO_SQS_JSON)
+    if (n > 0) /* SQS leaves Messages out of an empty reply */
         json_object_set_new(c->out, "Messages", msgs);
     else
         json_decref(msgs);
