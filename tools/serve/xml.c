@@ -118,6 +118,11 @@ static void write_member(struct buf *b, const char *action, const char *key, jso
     json_t *e;
     const char *kv_key = "Name", *el = NULL;
 
+    /* Element names come from the replies' own member names; anything else (never produced by
+     * an action) is dropped rather than written as markup. */
+    if (key[0] == '\0' || strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789_") != strlen(key))
+        return;
     if (strcmp(key, "Attributes") == 0)
         el = "Attribute";
     else if (strcmp(key, "MessageAttributes") == 0)
