@@ -293,7 +293,7 @@ static int list_streams(struct kin_ctx *c)
     int64_t limit = 100;
     size_t i, k = 0;
     bool more = false;
-    int rc;
+    int rc = 0;
 
     if (token != NULL)
         start = token;

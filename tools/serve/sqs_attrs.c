@@ -110,7 +110,7 @@ int sqs_attrs_parse(struct sqs_ctx *c, json_t *attrs, eddy_queue_options *o,
     const char *k;
     json_t *jv;
     uint32_t mask = 0;
-    long long x;
+    long long x = 0;
 
     json_object_foreach(attrs, k, jv)
     {

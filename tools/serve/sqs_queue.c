@@ -192,7 +192,7 @@ static int page(struct sqs_ctx *c, json_t *names, const char *list_key, bool url
 
 int sqs_list_queues(struct sqs_ctx *c)
 {
-    json_t *names;
+    json_t *names = NULL;
     int rc;
     if (all_names(c, p_str(c->in, "QueueNamePrefix"), &names) != 0)
         return -1;
@@ -204,7 +204,7 @@ int sqs_list_queues(struct sqs_ctx *c)
 int sqs_list_dlq_sources(struct sqs_ctx *c)
 {
     eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
-    json_t *names, *src = json_array(), *v;
+    json_t *names = NULL, *src = json_array(), *v;
     size_t i;
     int rc;
 
