@@ -146,6 +146,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         r->srv = s;
         r->conn = c;
+        /* One allocation of the declared size: no doubling and copying of large bodies. */
+        if (cl != NULL && (r->cap = (size_t)strtoull(cl, NULL, 10) + 1) > 1 &&
+            (r->body = malloc(r->cap)) == NULL)
+            r->cap = 0;
+        if (r->body == NULL)
+            r->cap = 0;
         snprintf(r->path, sizeof r->path, "%s", url != NULL ? url : "/");
         snprintf(r->method, sizeof r->method, "%s", method);
         *slot = r;

@@ -672,13 +672,19 @@ void kinesis_handle(struct req *r)
                  je.text);
     else
         rc = actions[i].fn(&c);
-    if (rc == 0) {
+    if (rc == 0 && c.raw.p != NULL && !c.raw.oom) {
+        reply_set(&r->reply, 200, "application/x-amz-json-1.1", c.raw.p, c.raw.len);
+        c.raw.p = NULL;
+    } else if (rc == 0 && c.raw.p == NULL) {
         reply_json(&r->reply, 200, "application/x-amz-json-1.1", c.out);
     } else {
+        if (rc == 0)
+            kin_fail(&c, "InternalFailure", "out of memory");
         json_t *j = json_pack("{s:s,s:s}", "__type", c.err_type, "message", c.msg);
         reply_json(&r->reply, c.status, "application/x-amz-json-1.1", j);
         json_decref(j);
     }
+    free(c.raw.p);
     json_decref(c.in);
     json_decref(c.out);
 }

@@ -12,6 +12,7 @@ struct kin_ctx {
     struct srv *s;
     json_t *in;
     json_t *out;
+    struct buf raw; /* a reply written directly (GetRecords, PutRecords): used when raw.p set */
     const char *err_type;
     unsigned status;
     char msg[512];

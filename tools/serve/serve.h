@@ -115,10 +115,15 @@ struct buf {
     size_t len, cap;
     bool oom;
 };
+/* Room for n more bytes (and a NUL); false (b->oom set) when out of memory. */
+bool buf_reserve(struct buf *b, size_t n);
 void buf_put(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_xml(struct buf *b, const char *s, size_t n);
+/* jsonw.c: a JSON string (escaped; invalid UTF-8 as U+FFFD) and base64 text, appended. */
+void buf_json_str(struct buf *b, const void *data, size_t n);
+void buf_b64(struct buf *b, const void *data, size_t n);
 /* SQS Query response for `action` from the JSON output `out`. */
 void sqs_xml_response(struct buf *b, const char *action, json_t *out, const char *request_id);
 

@@ -11,10 +11,10 @@
 
 #include "serve.h"
 
-void buf_put(struct buf *b, const char *s, size_t n)
+bool buf_reserve(struct buf *b, size_t n)
 {
     if (b->oom)
-        return;
+        return false;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap != 0 ? b->cap : 1024;
         char *p;
@@ -22,11 +22,18 @@ void buf_put(struct buf *b, const char *s, size_t n)
             cap *= 2;
         if ((p = realloc(b->p, cap)) == NULL) {
             b->oom = true;
-            return;
+            return false;
         }
         b->p = p;
         b->cap = cap;
     }
+    return true;
+}
+
+void buf_put(struct buf *b, const char *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
