@@ -27,7 +27,8 @@ const struct cli_command cli_cmd_serve = {
     "JSON 1.0 (current SDKs), Kinesis over JSON 1.1. Point a client at http://HOST:PORT.\n"
     "Queue URLs are http://HOST:PORT/ACCOUNT/QUEUE; stream ARNs\n"
     "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME. Stops cleanly on SIGINT or SIGTERM.\n"
-    "See docs/endpoint.md for every action and every difference from AWS.\n"
+    "See docs/endpoint.md for every action and every difference from AWS. Then, e.g.:\n"
+    "  aws --endpoint-url http://127.0.0.1:4566 sqs create-queue --queue-name jobs\n"
     "\n"
     "  --listen HOST:PORT     IPv4 address and port (default 127.0.0.1:4566; port 0 picks a\n"
     "                         free one, printed on the first line)\n"
@@ -44,8 +45,8 @@ const struct cli_command cli_cmd_serve = {
     "                         a parked long poll is not idle)\n"
     "  --port-file FILE       write the port to FILE once listening (for scripts)\n"
     "\n"
-    "Examples: eddy --db ./eddy-data serve\n"
-    "          aws --endpoint-url http://127.0.0.1:4566 sqs create-queue --queue-name jobs\n",
+    "Example: eddy --db ./eddy-data serve --listen 127.0.0.1:0 --port-file port & sleep 1; kill "
+    "$!\n",
     run};
 
 static int load_keys(struct cli *cli, struct srv *s, const char *path)
