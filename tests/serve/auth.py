@@ -1,31 +1,17 @@
 # auth.py PORT: SigV4 with --auth FILE: a listed key signs correctly (SQS Query and JSON paths,
 # Kinesis), a wrong secret or an unknown key is refused with AWS's codes, and a malformed
 # Authorization header is refused as AWS refuses it.
-import sys, urllib.request, urllib.error
-import boto3, botocore
+import sys, urllib.error, urllib.request
 
-EP = "http://127.0.0.1:" + sys.argv[1]
-checks = 0
+from awslib import code, ok
+import awslib
 
-
-def ok(c, what):
-    global checks
-    checks += 1
-    if not c:
-        raise SystemExit("FAIL: " + what)
+PORT = sys.argv[1]
+EP = "http://127.0.0.1:" + PORT
 
 
 def client(svc, key, secret):
-    return boto3.client(svc, endpoint_url=EP, region_name="us-east-1", aws_access_key_id=key,
-                        aws_secret_access_key=secret)
-
-
-def code(fn, **kw):
-    try:
-        fn(**kw)
-        return None
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
+    return awslib.client(svc, PORT, key, secret)
 
 
 good = client("sqs", "AKIDEXAMPLE", "s3cr3t")
@@ -56,4 +42,4 @@ st, body = raw({**ct, "Authorization": "AWS4-HMAC-SHA256 Credential=abc"})
 ok(st == 400 and "IncompleteSignature" in body, "malformed header")
 st, body = raw({**ct, "Authorization": "Basic dXNlcjpwYXNz"})
 ok(st == 400 and "IncompleteSignature" in body, "another scheme")
-print("auth: %d checks passed" % checks)
+print("auth: %d checks passed" % awslib.checks)

@@ -1,22 +1,11 @@
 # clock.py PORT STEP: one step of test_clock.sh, run against a server whose clock is fixed by
 # EDDY_TEST_NOW_MS (each step restarts it later): time-dependent rules without sleeping.
 import json, sys
-import boto3, botocore
 
-port, step = sys.argv[1], sys.argv[2]
-ep = "http://127.0.0.1:" + port
-kw = dict(endpoint_url=ep, region_name="us-east-1", aws_access_key_id="x",
-          aws_secret_access_key="y")
-sqs, k = boto3.client("sqs", **kw), boto3.client("kinesis", **kw)
-state_file = sys.argv[3]
+from awslib import client, code
 
-
-def code(fn, **a):
-    try:
-        fn(**a)
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
+port, step, state_file = sys.argv[1], sys.argv[2], sys.argv[3]
+sqs, k = client("sqs", port), client("kinesis", port)
 
 
 if step == "t0":

@@ -2,17 +2,16 @@
 # then SIGKILL of the server; every acknowledged (HTTP 200) message body and record is written
 # to OUT. check.py reads them back after the restart.
 import json, os, signal, sys, threading, time
-import boto3
+
+import awslib
 
 port, pid, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-ep = "http://127.0.0.1:" + port
 acked_msgs, acked_recs, lock = [], [], threading.Lock()
 stop = threading.Event()
 
 
 def client(svc):
-    return boto3.client(svc, endpoint_url=ep, region_name="us-east-1", aws_access_key_id="x",
-                        aws_secret_access_key="y")
+    return awslib.client(svc, port)
 
 
 client("sqs").create_queue(QueueName="crash")

@@ -1,14 +1,11 @@
 # crash_check.py PORT OUT: after the restart, every acknowledged message and record is there.
 import json, sys
-import boto3
+
+from awslib import client
 
 port, out = sys.argv[1], sys.argv[2]
-ep = "http://127.0.0.1:" + port
 acked = json.load(open(out))
-sqs = boto3.client("sqs", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="x",
-                   aws_secret_access_key="y")
-k = boto3.client("kinesis", endpoint_url=ep, region_name="us-east-1", aws_access_key_id="x",
-                 aws_secret_access_key="y")
+sqs, k = client("sqs", port), client("kinesis", port)
 u = sqs.get_queue_url(QueueName="crash")["QueueUrl"]
 seen = set()
 while True:

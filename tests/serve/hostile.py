@@ -2,18 +2,13 @@
 # --idle-timeout 1: huge bodies (declared and chunked), malformed chunked encoding, bad
 # encodings, slow clients, a thousand idle connections, queue names and URLs with path
 # characters, unknown actions. After each, the server must still answer.
-import json, socket, sys, time, urllib.request, urllib.error
+import socket, sys, time, urllib.error, urllib.parse, urllib.request
+
+from awslib import ok
+import awslib
 
 PORT = int(sys.argv[1])
 EP = "http://127.0.0.1:%d/" % PORT
-checks = 0
-
-
-def ok(c, what):
-    global checks
-    checks += 1
-    if not c:
-        raise SystemExit("FAIL: " + what)
 
 
 def post(body, headers=None):
@@ -118,4 +113,4 @@ alive()
 for c in idle:
     c.close()
 alive()
-print("hostile: %d checks passed" % checks)
+print("hostile: %d checks passed" % awslib.checks)

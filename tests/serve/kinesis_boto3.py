@@ -1,30 +1,12 @@
 # kinesis_boto3.py PORT: Kinesis through Debian's boto3 (JSON 1.1): streams, shards (list with
 # filters and pages), put record(s), every iterator type, AFTER_SEQUENCE_NUMBER, MillisBehindLatest,
 # a closed shard's end with its children, split/merge lineage, retention, tags, errors.
-import sys, time, datetime
-import boto3, botocore
+import datetime, sys
 
-PORT = sys.argv[1]
-k = boto3.client("kinesis", endpoint_url="http://127.0.0.1:" + PORT, region_name="us-east-1",
-                 aws_access_key_id="x", aws_secret_access_key="y")
-checks = 0
+from awslib import client, err, ok
+import awslib
 
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise SystemExit("FAIL: " + what)
-
-
-def err(fn, code, **kw):
-    try:
-        fn(**kw)
-    except botocore.exceptions.ClientError as e:
-        ok(e.response["Error"]["Code"] == code, "%s: want %s, got %s" %
-           (fn.__name__, code, e.response["Error"]["Code"]))
-        return
-    raise SystemExit("FAIL: %s succeeded, wanted %s" % (fn.__name__, code))
+k = client("kinesis", sys.argv[1])
 
 
 def read_all(stream, shard, typ="TRIM_HORIZON", **kw):
@@ -121,4 +103,4 @@ err(k.register_stream_consumer, "InvalidArgumentException",
     StreamARN="arn:aws:kinesis:us-east-1:000000000000:stream/clicks", ConsumerName="c")
 k.delete_stream(StreamName="clicks")
 err(k.describe_stream, "ResourceNotFoundException", StreamName="clicks")
-print("kinesis_boto3: %d checks passed" % checks)
+print("kinesis_boto3: %d checks passed" % awslib.checks)

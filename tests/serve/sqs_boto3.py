@@ -1,33 +1,14 @@
 # sqs_boto3.py PORT: every SQS action through Debian's boto3 (the Query protocol, XML replies),
 # with the semantics emulators get wrong: stale receipts, the 12 h visibility cap, the move to
 # the dead-letter queue with its receive count, deleting a deleted message, and SQS's errors.
-import sys, time, json
-import boto3, botocore
+import json, sys, threading, time
+
+from awslib import client, err, ok
+import awslib
 
 PORT = sys.argv[1]
 EP = "http://127.0.0.1:" + PORT
-sqs = boto3.client("sqs", endpoint_url=EP, region_name="us-east-1",
-                   aws_access_key_id="x", aws_secret_access_key="y")
-checks = 0
-
-
-def ok(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        raise SystemExit("FAIL: " + what)
-
-
-def err(fn, code, **kw):
-    try:
-        fn(**kw)
-    except botocore.exceptions.ClientError as e:
-        ok(e.response["Error"]["Code"] == code,
-           "%s: want %s, got %s (%s)" % (fn.__name__, code, e.response["Error"]["Code"],
-                                         e.response["Error"].get("Message")))
-        return e
-    raise SystemExit("FAIL: %s succeeded, wanted %s" % (fn.__name__, code))
-
+sqs = client("sqs", PORT)
 
 # Queues: create (idempotent on equal attributes), URL, list with prefix and pages, attributes.
 u = sqs.create_queue(QueueName="orders", Attributes={"VisibilityTimeout": "40"},
@@ -130,9 +111,7 @@ d = sqs.delete_message_batch(QueueUrl=u, Entries=[
 ok(len(d["Successful"]) == 3, "delete batch")
 
 # Long poll: wakes at a send from another connection, long before its 20 s.
-import threading
-sqs2 = boto3.client("sqs", endpoint_url=EP, region_name="us-east-1",
-                    aws_access_key_id="x", aws_secret_access_key="y")
+sqs2 = client("sqs", PORT)
 threading.Timer(0.3, lambda: sqs2.send_message(QueueUrl=u, MessageBody="late")).start()
 t0 = time.time()
 m = sqs.receive_message(QueueUrl=u, WaitTimeSeconds=20).get("Messages", [])
@@ -166,4 +145,4 @@ ok(sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["ApproximateNumberOfMess
 sqs.delete_queue(QueueUrl=u)
 err(sqs.get_queue_url, "AWS.SimpleQueueService.NonExistentQueue", QueueName="orders")
 err(sqs.delete_queue, "InvalidAddress", QueueUrl="http://x/notanaccount/q")
-print("sqs_boto3: %d checks passed" % checks)
+print("sqs_boto3: %d checks passed" % awslib.checks)

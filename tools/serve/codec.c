@@ -10,7 +10,7 @@
 
 #include "serve.h"
 
-static void hex(const uint8_t *d, size_t n, char *out)
+void hex_encode(const uint8_t *d, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
     size_t i;
@@ -28,7 +28,7 @@ void md5_hex(const void *data, size_t len, char out[33])
     md5_init(&ctx);
     md5_update(&ctx, len, data);
     md5_digest(&ctx, sizeof d, d);
-    hex(d, sizeof d, out);
+    hex_encode(d, sizeof d, out);
 }
 
 static void put_len(struct md5_ctx *ctx, size_t n)
@@ -70,7 +70,7 @@ void md5_attrs_hex(const eddy_queue_attr *attrs, size_t n, char out[33])
         md5_update(&ctx, a->value.len, a->value.data);
     }
     md5_digest(&ctx, sizeof d, d);
-    hex(d, sizeof d, out);
+    hex_encode(d, sizeof d, out);
 }
 
 char *b64_encode(const void *data, size_t len, size_t *len_out)

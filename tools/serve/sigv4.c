@@ -76,16 +76,6 @@ int sigv4_parse(const char *h, struct sigv4_auth *a, const char **why)
     return 0;
 }
 
-static void hexs(const uint8_t *d, size_t n, char *out)
-{
-    static const char x[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = x[d[i] >> 4];
-        out[2 * i + 1] = x[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static void sha256_hex(const void *d, size_t n, char out[65])
 {
     struct sha256_ctx ctx;
@@ -93,7 +83,7 @@ static void sha256_hex(const void *d, size_t n, char out[65])
     sha256_init(&ctx);
     sha256_update(&ctx, n, d);
     sha256_digest(&ctx, sizeof dig, dig);
-    hexs(dig, sizeof dig, out);
+    hex_encode(dig, sizeof dig, out);
 }
 
 static void hmac(const uint8_t *key, size_t klen, const char *msg, size_t mlen, uint8_t out[32])
@@ -194,7 +184,7 @@ static void expected(struct req *r, const struct sigv4_auth *a, const char *secr
     hmac(k2, 32, a->service, strlen(a->service), k3);
     hmac(k3, 32, "aws4_request", 12, k4);
     hmac(k4, 32, sts.p != NULL ? sts.p : "", sts.len, sig);
-    hexs(sig, 32, out);
+    hex_encode(sig, 32, out);
     free(cr.p);
     free(sts.p);
 }

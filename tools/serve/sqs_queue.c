@@ -15,6 +15,15 @@ static int info_get(struct sqs_ctx *c, eddy_queue_info *info)
     return rc != 0 ? sqs_fail_rc(c, rc) : 0;
 }
 
+/* Set out[key] to the object v when it has members (SQS leaves empty maps out); consumes v. */
+static void set_nonempty(json_t *out, const char *key, json_t *v)
+{
+    if (json_object_size(v) > 0)
+        json_object_set_new(out, key, v);
+    else
+        json_decref(v);
+}
+
 static void put_url(struct sqs_ctx *c, const char *name)
 {
     char url[256];
@@ -230,7 +239,7 @@ int sqs_list_dlq_sources(struct sqs_ctx *c)
 int sqs_get_queue_attributes(struct sqs_ctx *c)
 {
     eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
-    json_t *names = p_list(c->in, "AttributeNames"), *attrs, *v;
+    json_t *names = p_list(c->in, "AttributeNames"), *v;
     size_t i;
     static const char *const known[] = {"All",
                                         "Policy",
@@ -270,11 +279,7 @@ int sqs_get_queue_attributes(struct sqs_ctx *c)
     }
     if (info_get(c, &info) != 0)
         return -1;
-    attrs = sqs_attrs_render(c, &info, names);
-    if (json_object_size(attrs) > 0)
-        json_object_set_new(c->out, "Attributes", attrs);
-    else
-        json_decref(attrs);
+    set_nonempty(c->out, "Attributes", sqs_attrs_render(c, &info, names));
     return 0;
 }
 
@@ -355,14 +360,9 @@ int sqs_untag_queue(struct sqs_ctx *c)
 int sqs_list_queue_tags(struct sqs_ctx *c)
 {
     eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
-    json_t *tags;
     if (p_queue(c) != 0 || info_get(c, &info) != 0)
         return -1;
-    tags = tags_get(c->s, 'q', info.id);
-    if (json_object_size(tags) > 0)
-        json_object_set_new(c->out, "Tags", tags);
-    else
-        json_decref(tags);
+    set_nonempty(c->out, "Tags", tags_get(c->s, 'q', info.id));
     return 0;
 }
 
