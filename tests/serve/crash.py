@@ -53,7 +53,7 @@ threads = [threading.Thread(target=sqs_worker, args=(n,)) for n in range(2)]
 threads += [threading.Thread(target=kin_worker, args=(n,)) for n in range(2)]
 for t in threads:
     t.start()
-time.sleep(1.5)
+time.sleep(1.0)
 os.kill(pid, signal.SIGKILL)
 time.sleep(0.2)
 stop.set()

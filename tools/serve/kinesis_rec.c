@@ -194,10 +194,11 @@ static json_t *children(struct kin_ctx *c, const uint32_t ids[2])
     }
     for (k = 0; k < 2; k++) {
         for (i = 0; ids[k] != EDDY_STREAM_NO_SHARD && i < n; i++) {
-            json_t *parents = json_array();
+            json_t *parents;
             char id[24];
             if (sh[i].shard_id != ids[k])
                 continue;
+            parents = json_array();
             kin_shard_name(sh[i].parent_id, id);
             json_array_append_new(parents, json_string(id));
             if (sh[i].adjacent_parent_id != EDDY_STREAM_NO_SHARD) {
