@@ -12,11 +12,12 @@
  * load generator's own CPU time is printed beside each HTTP figure, to show it is not the
  * bottleneck.
  *
- * usage: bench_serve -e EDDY [-k NPM_DIR] [-d dir] [-t seconds]
+ * usage: bench_serve -e EDDY [-k NPM_DIR] [-d dir] [-t seconds] [SEND RECV PUT GET ...]
  *   -e EDDY     the eddy tool (build/eddy)
  *   -k NPM_DIR  where setup_npm.sh installed kinesalite (build/serve-npm); none: skipped
  *   -d dir      databases go here (default $TMPDIR or /tmp); removed afterwards
  *   -t seconds  per workload (default 3)
+ * With no workload named, all run.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -49,6 +50,7 @@ static int port;              /* HTTP runs */
 static volatile int stop_now; /* the current workload's time is up */
 static _Atomic int done;      /* threads of the current workload that finished (drained) */
 static char payload[BODY + 1];
+static int want_mask = 15; /* SEND 1, RECV 2, PUT 4, GET 8 */
 
 /* ---- a minimal keep-alive HTTP/1.1 client (Content-Length replies only) ---- */
 
@@ -395,9 +397,12 @@ static double run(const char *label, const char *unit, work_fn fn, int threads, 
 {
     pthread_t tid[CLIENTS];
     struct th t[CLIENTS];
+    int bit = fn == w_send ? 1 : fn == w_recv ? 2 : fn == w_put ? 4 : 8;
     double t0, t1, c0 = cpu_self(), s0 = server > 0 ? cpu_of(server) : 0, rate;
     uint64_t total = 0;
     int i;
+    if ((want_mask & bit) == 0)
+        return 1.0; /* not asked for */
     stop_now = 0;
     done = 0;
     t0 = now_s();
@@ -518,8 +523,20 @@ int main(int argc, char **argv)
         else
             return 2;
     }
-    if (eddy == NULL || secs <= 0) {
-        fprintf(stderr, "usage: bench_serve -e EDDY [-k NPM_DIR] [-d dir] [-t seconds]\n");
+    if (optind < argc) {
+        want_mask = 0;
+        for (c = optind; c < argc; c++) {
+            const char *w = argv[c];
+            want_mask |= strcmp(w, "SEND") == 0   ? 1
+                         : strcmp(w, "RECV") == 0 ? 2 | 1
+                         : strcmp(w, "PUT") == 0  ? 4
+                         : strcmp(w, "GET") == 0  ? 8 | 4
+                                                  : 0;
+        }
+    }
+    if (eddy == NULL || secs <= 0 || want_mask == 0) {
+        fprintf(stderr, "usage: bench_serve -e EDDY [-k NPM_DIR] [-d dir] [-t seconds] "
+                        "[SEND RECV PUT GET ...]\n");
         return 2;
     }
     memset(payload, 'x', BODY);
@@ -601,12 +618,15 @@ int main(int argc, char **argv)
             printf("kinesalite not installed in %s: skipped\n", npm);
         }
     }
-    printf("\nendpoint / in-process: SendMessageBatch %.0f%%, Receive+DeleteBatch %.0f%%, "
-           "PutRecords %.0f%%, GetRecords %.0f%% (target >= 50%%)\n",
-           100 * ht[0] / in[0], 100 * ht[1] / in[1], 100 * ht[2] / in[2], 100 * ht[3] / in[3]);
+    printf("\nendpoint / in-process (target >= 50%%):");
+    for (c = 0; c < 4; c++)
+        if (want_mask & (1 << c))
+            printf(" %s %.0f%%", (const char *[]){"SEND", "RECV", "PUT", "GET"}[c],
+                   100 * ht[c] / in[c]);
+    printf("\n");
     if (kl[0] > 0)
-        printf("endpoint / kinesalite: PutRecords %.1fx, GetRecords %.1fx (target >= 5x)\n",
-               ht[2] / kl[0], ht[3] / kl[1]);
+        printf("endpoint / kinesalite (target >= 5x): PUT %.1fx, GET %.1fx\n", ht[2] / kl[0],
+               ht[3] / kl[1]);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, BENCH_NAME ": could not remove %s\n", dir);
