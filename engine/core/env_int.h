@@ -19,7 +19,7 @@
 
 /*
  * The named LMDB tables. The index is also the table's tag in chunk keys (docs/FORMAT.md), so
- * the order is frozen by format version 1: append only. Names are in env.c.
+ * the order is frozen by format version 1: append only. Names are in handle.c.
  */
 enum eddy__table {
     EDDY__T_META = 0,    /* fixed keys: magic, format version, creation time, next id */
@@ -58,7 +58,7 @@ struct eddy_env {
     int lock_fd;
     bool lock_held_by_caller; /* compaction holds it exclusively and opened this env itself */
 
-    /* Resolved options: every default already applied (env.c). */
+    /* Resolved options: every default already applied (env/env.c). */
     eddy_env_options opt;
     eddy_test_hooks hooks; /* test controls (eddy_test_env_open); zero otherwise */
     bool readonly;
@@ -168,17 +168,11 @@ int eddy__env_enter_verify(eddy_env *env);
 int eddy__scrub_start(eddy_env *env);
 void eddy__scrub_stop(eddy_env *env);
 
-/* zstd context pools (env.c). get never returns NULL unless out of memory. */
+/* zstd context pools (handle.c). get never returns NULL unless out of memory. */
 ZSTD_CCtx *eddy__cctx_get(eddy_env *env);
 void eddy__cctx_put(eddy_env *env, ZSTD_CCtx *c);
 ZSTD_DCtx *eddy__dctx_get(eddy_env *env);
 void eddy__dctx_put(eddy_env *env, ZSTD_DCtx *d);
-
-/* Module lifecycle hooks, called by env.c in open/close order. */
-int eddy__queue_env_init(eddy_env *env);
-void eddy__queue_env_fini(eddy_env *env);
-int eddy__stream_env_init(eddy_env *env);
-void eddy__stream_env_fini(eddy_env *env);
 
 /* Open with eddy.lock already held exclusively by the caller (compact.c). */
 int eddy__env_open_locked(const char *path, const eddy_env_options *options,

@@ -37,9 +37,7 @@ static inline int eddy__vnot_data(int rc)
     return rc == EDDY_ENOMEM || rc == EDDY_EIO || rc == EDDY_EPANIC;
 }
 
-/* Module checkers: return 0, EDDY_EUSER (stop), or an error that ended the check early. */
-int eddy__queue_verify(eddy__vctx *v);
-int eddy__stream_verify(eddy__vctx *v);
+/* Each subsystem declares its checker in its own header (queue_int.h, stream_int.h). */
 
 /*
  * Chunks owned by a table's records are checked by the owner's module through

@@ -22,6 +22,7 @@
 #include "payload.h"
 #include "queue_keys.h"
 #include "txn.h"
+#include "verify.h"
 
 /* Hard bounds behind the configurable limits (docs/SEMANTICS.md "Limits"). */
 #define EDDY__Q_VIS_MAX      43200000u   /* 12 h */
@@ -173,5 +174,11 @@ int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t ca
 /* queue_receive.c: is anything visible (or, with retention_ms != 0, expired) in the queue now?
  * Read-only: an empty poll costs no write transaction. */
 int eddy__q_peek(eddy_env *env, uint64_t qid, uint64_t retention_ms, uint64_t now, int *any);
+
+/* ---- what env/ calls: start and stop the subsystem (open/close order), check it (verify) ---- */
+int eddy__queue_env_init(eddy_env *env);
+void eddy__queue_env_fini(eddy_env *env);
+/* The checker: returns 0, EDDY_EUSER (stop), or an error that ended the check early. */
+int eddy__queue_verify(eddy__vctx *v);
 
 #endif /* EDDY_ENGINE_QUEUE_INT_H */

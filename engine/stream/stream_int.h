@@ -25,6 +25,7 @@
 #include "shard_hash.h"
 #include "stream_keys.h"
 #include "txn.h"
+#include "verify.h"
 
 /* Hard bounds behind the configurable limits (docs/SEMANTICS.md "Streams"). */
 #define EDDY__S_RET_DEFAULT   86400000ull
@@ -221,5 +222,11 @@ void eddy__seq_str(uint64_t n, uint32_t shard, char *dst);
 int eddy__consumer_list_begin(eddy_env *env, const char *stream, const char *consumer, int have_out,
                               size_t cap, size_t *n_out, size_t *slen, size_t *clen, eddy__s *s,
                               MDB_txn **txn);
+
+/* ---- what env/ calls: start and stop the subsystem (open/close order), check it (verify) ---- */
+int eddy__stream_env_init(eddy_env *env);
+void eddy__stream_env_fini(eddy_env *env);
+/* The checker: returns 0, EDDY_EUSER (stop), or an error that ended the check early. */
+int eddy__stream_verify(eddy__vctx *v);
 
 #endif /* EDDY_ENGINE_STREAM_INT_H */
