@@ -116,30 +116,8 @@ static void reader_check_now_and_then(eddy_env *env)
 
 static int group_begin(eddy_env *env, MDB_txn **txn)
 {
-    int rc;
-
     reader_check_now_and_then(env);
-    for (int attempt = 0; attempt < 8; attempt++) {
-        if (atomic_load(&env->panic))
-            return eddy__err(EDDY_EPANIC, "environment is poisoned by an earlier fatal error");
-        if ((rc = grow_if_tight(env)) != 0)
-            return rc;
-        pthread_rwlock_rdlock(&env->map_lock);
-        rc = eddy__fault(env, "txn_begin");
-        if (rc == 0)
-            rc = mdb_txn_begin(env->mdb, NULL, 0, txn);
-        if (rc == 0)
-            return 0;
-        pthread_rwlock_unlock(&env->map_lock);
-        if (rc != MDB_MAP_RESIZED)
-            return eddy__err_mdb(rc, "beginning a write transaction");
-        pthread_rwlock_wrlock(&env->map_lock);
-        rc = mdb_env_set_mapsize(env->mdb, 0);
-        pthread_rwlock_unlock(&env->map_lock);
-        if (rc != 0)
-            return eddy__err_mdb(rc, "adopting a map size grown by another process");
-    }
-    return eddy__err(EDDY_EINTERNAL, "map size kept changing while beginning a write");
+    return eddy__txn_begin_shared(env, 0, "txn_begin", grow_if_tight, txn);
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
- * txn.c: read transactions and the data-access wrappers: the only file besides commit.c and
- * env.c that calls mdb_*. Every transaction of the process holds env->map_lock shared for its
- * life, so that the map can be resized safely (LMDB requires no active transaction then).
+ * txn.c: transaction begin (read transactions and the writer's group transaction) and the
+ * data-access wrappers; part of the LMDB door (txn.h lists its files). Every transaction of the
+ * process holds env->map_lock shared for its life, so that the map can be resized safely (LMDB
+ * requires no active transaction then).
  */
 #include "txn.h"
 
@@ -28,28 +29,39 @@ static int adopt_resize(eddy_env *env)
     return rc == 0 ? 0 : eddy__err_mdb(rc, "adopting a map size grown by another process");
 }
 
-int eddy__rtxn_begin(eddy_env *env, MDB_txn **out)
+int eddy__txn_begin_shared(eddy_env *env, unsigned flags, const char *fault_point,
+                           int (*prepare)(eddy_env *env), MDB_txn **out)
 {
+    int ro = (flags & MDB_RDONLY) != 0;
     int rc;
 
     *out = NULL;
-    for (int attempt = 0; attempt < 8; attempt++) {
+    for (int attempt = 0; attempt < EDDY__RESIZE_TRIES; attempt++) {
         if (atomic_load(&env->panic))
             return eddy__err(EDDY_EPANIC, "environment is poisoned by an earlier fatal error");
+        if (prepare != NULL && (rc = prepare(env)) != 0)
+            return rc;
         pthread_rwlock_rdlock(&env->map_lock);
-        rc = eddy__fault(env, "rtxn_begin");
+        rc = eddy__fault(env, fault_point);
         if (rc == 0)
-            rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, out);
+            rc = mdb_txn_begin(env->mdb, NULL, flags, out);
         if (rc == 0)
             return 0;
         pthread_rwlock_unlock(&env->map_lock);
         *out = NULL;
         if (rc != MDB_MAP_RESIZED)
-            return eddy__err_mdb(rc, "beginning a read transaction");
+            return eddy__err_mdb(rc, ro ? "beginning a read transaction"
+                                        : "beginning a write transaction");
         if ((rc = adopt_resize(env)) != 0)
             return rc;
     }
-    return eddy__err(EDDY_EINTERNAL, "map size kept changing while beginning a read transaction");
+    return eddy__err(EDDY_EINTERNAL, "map size kept changing while beginning a %s",
+                     ro ? "read transaction" : "write");
+}
+
+int eddy__rtxn_begin(eddy_env *env, MDB_txn **out)
+{
+    return eddy__txn_begin_shared(env, MDB_RDONLY, "rtxn_begin", NULL, out);
 }
 
 void eddy__rtxn_end(eddy_env *env, MDB_txn *txn)

@@ -1,8 +1,16 @@
 /*
- * txn.h: the engine's only way to reach LMDB. Read transactions, the group-commit write path,
- * and thin get/put/del/cursor wrappers that translate LMDB codes (through errmap.c) and notice a
- * full map. No other engine file calls mdb_* directly, so fault injection and error mapping live
- * here and in commit.c.
+ * txn.h: the LMDB door. The engine reaches LMDB through these functions; only the files of the
+ * door call mdb_* (scripts/check-includes.sh checks it, docs/ARCHITECTURE.md "The LMDB door"):
+ *   txn.c       transaction begin (the one MDB_MAP_RESIZED adoption loop), data access wrappers
+ *   commit.c    the group write transaction: begin, nested txns, commit, map growth, EIO = full
+ *   lmdb_env.c  the environment: open, bootstrap of the named tables, stat, close
+ *   create.c    a new database built aside (its own short-lived MDB_env)
+ *   filelen.c   the file's committed length (mdb_env_info/stat) for tail padding
+ *   pagecheck.c the data file's fd and the snapshot's txn id for the page check
+ *   readers.c   LMDB's reader table (mdb_reader_list)
+ *   errmap.c    mdb_strerror for detail messages
+ * Every other file (queue/, stream/, poller/, env/ and the rest of core/) may name LMDB's types
+ * (MDB_txn, MDB_val, MDB_cursor, MDB_stat) and cursor ops, never call it.
  *
  * Rules for callers:
  * - Never hold a read transaction while calling eddy__write (the writer may need to grow the map,
@@ -72,6 +80,19 @@ size_t eddy__write_queued(eddy_env *env);
 int eddy__committer_start(eddy_env *env);
 int eddy__committer_stop(eddy_env *env);
 
+/* How often a transaction's begin adopts another process's map growth (MDB_MAP_RESIZED) before
+ * it gives up with EDDY_EINTERNAL: each adoption is one growth that happened meanwhile. */
+#define EDDY__RESIZE_TRIES 8
+
+/*
+ * Begin an LMDB transaction (flags 0 or MDB_RDONLY) holding env->map_lock shared, the one place
+ * that adopts another process's growth. `prepare` (may be NULL) runs before each attempt with no
+ * lock held (the writer grows a tight map there); `fault_point` names the test fault. Errors:
+ * EDDY_EPANIC, EDDY_ELIMIT (reader slots), EDDY_EINTERNAL (map kept changing), EDDY_EIO.
+ */
+int eddy__txn_begin_shared(eddy_env *env, unsigned flags, const char *fault_point,
+                           int (*prepare)(eddy_env *env), MDB_txn **out);
+
 /* Grow the map to at least `need` bytes (commit.c; writer thread only, no txn open). */
 int eddy__map_grow(eddy_env *env, uint64_t need);
 
@@ -114,5 +135,28 @@ int eddy__free_pages(eddy_env *env, MDB_txn *txn, uint64_t *out);
 
 /* The number of entries in all of Eddy's tables, as of txn (verify's progress total). */
 int eddy__entries_total(eddy_env *env, MDB_txn *txn, uint64_t *n);
+
+/* ---- the LMDB environment (lmdb_env.c, for env/env.c) ---- */
+
+/* The flags Eddy opens LMDB with (MDB_NOTLS, MDB_RDONLY for a read-only handle). */
+unsigned eddy__lmdb_flags(const eddy_env *env);
+/* Create and open env->mdb at env->path, adopt its map size, pad its tail, clear stale readers.
+ * Errors: EDDY_EVERSION (LMDB older than 0.9.24), EDDY_ECORRUPT, EDDY_EIO, EDDY_EFULL. */
+int eddy__lmdb_open(eddy_env *env);
+/* Open the named tables into env->dbi (creating them read-write), write the meta rows of a new
+ * database and check its magic and format version. Errors: EDDY_EVERSION (not Eddy's, or newer),
+ * EDDY_ENOTFOUND (read-only and empty), EDDY_ECORRUPT, EDDY_EIO. */
+int eddy__lmdb_bootstrap(eddy_env *env);
+/* Close env->mdb (accepts an env whose LMDB was never opened). */
+void eddy__lmdb_close(eddy_env *env);
+
+/* What eddy_env_stat reports of LMDB itself. */
+typedef struct eddy__lmdb_stat {
+    uint64_t map_size, page_size, pages_used;
+    uint32_t readers_max, readers_used;
+} eddy__lmdb_stat;
+void eddy__lmdb_env_stat(eddy_env *env, eddy__lmdb_stat *out);
+/* LMDB's version string. */
+const char *eddy__lmdb_version(void);
 
 #endif /* EDDY_ENGINE_TXN_H */
