@@ -1,6 +1,7 @@
 /*
- * clock.c: the default clock and randomness, used only when the caller injects none. No other
- * engine file reads the system clock or a random source for semantic decisions.
+ * clock.c: the default clock and randomness, used only when the caller injects none, and the
+ * monotonic clock for waits (eddy__mono_ms). No other engine file reads the system clock or a
+ * random source for semantic decisions.
  */
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -47,4 +48,11 @@ uint64_t eddy__system_rand64(void *ctx)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
+}
+
+uint64_t eddy__mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }

@@ -48,13 +48,6 @@ struct eddy__committer {
 
 /* Real (monotonic) time for the relaxed window: a durability bound, not semantic time, so it
  * does not come from the injected clock. */
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int eddy__map_grow(eddy_env *env, uint64_t need)
 {
     uint64_t cur = env->map_size, next = cur * 2;
@@ -105,7 +98,7 @@ static int grow_if_tight(eddy_env *env)
 static void reader_check_now_and_then(eddy_env *env)
 {
     static _Thread_local uint64_t last;
-    uint64_t now = mono_ms();
+    uint64_t now = eddy__mono_ms();
     int dead = 0;
 
     if (now - last < READER_CHECK_MS)
@@ -293,7 +286,7 @@ static void relaxed_commit(eddy_env *env, struct eddy__committer *c, group *g)
 static void relaxed_acked(eddy_env *env, group *g, size_t n)
 {
     if (g->n_unc == 0)
-        g->deadline = mono_ms() + env->opt.relaxed_window_ms;
+        g->deadline = eddy__mono_ms() + env->opt.relaxed_window_ms;
     g->n_unc += n;
 }
 
@@ -445,7 +438,7 @@ static int idle_step(eddy_env *env, struct eddy__committer *c, group *g)
 {
     int want_sync = c->sync_req > c->sync_done;
 
-    if (g->txn != NULL && (want_sync || c->stopping || mono_ms() >= g->deadline)) {
+    if (g->txn != NULL && (want_sync || c->stopping || eddy__mono_ms() >= g->deadline)) {
         pthread_mutex_unlock(&c->m);
         relaxed_commit(env, c, g);
         pthread_mutex_lock(&c->m);

@@ -214,5 +214,9 @@ int eddy__fsync_path(const char *path, int dir);
 /* Defaults (clock.c). */
 uint64_t eddy__system_now_ms(void *ctx);
 uint64_t eddy__system_rand64(void *ctx);
+/* Milliseconds of CLOCK_MONOTONIC (clock.c): real time for waits, timeouts and rate limits, never
+ * for semantic decisions (those use eddy__now_ms, the injectable clock). The tools and benches
+ * keep their own copy: they cannot link engine internals. */
+uint64_t eddy__mono_ms(void);
 
 #endif /* EDDY_ENGINE_ENV_INT_H */

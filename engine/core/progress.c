@@ -13,13 +13,6 @@
 
 #define TICK_MS 100
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- reads (verify) ---- */
 
 _Thread_local int eddy__progress_on;
@@ -36,7 +29,7 @@ void eddy__progress_reads_begin(const eddy_env *env, const char *step, uint64_t 
     sink.step = step;
     sink.done = 0;
     sink.total = total;
-    sink.last_ms = mono_ms();
+    sink.last_ms = eddy__mono_ms();
     eddy__progress_on = sink.p.fn != NULL;
     if (sink.p.fn != NULL)
         sink.p.fn(sink.p.ctx, step, 0, total);
@@ -45,7 +38,7 @@ void eddy__progress_reads_begin(const eddy_env *env, const char *step, uint64_t 
 void eddy__progress_tick_slow(void)
 {
     uint64_t now;
-    if ((++sink.done & 1023u) != 0 || (now = mono_ms()) < sink.last_ms + TICK_MS)
+    if ((++sink.done & 1023u) != 0 || (now = eddy__mono_ms()) < sink.last_ms + TICK_MS)
         return;
     sink.last_ms = now;
     sink.p.fn(sink.p.ctx, sink.step, sink.done, sink.total);

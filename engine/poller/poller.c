@@ -14,13 +14,6 @@
 #include "queue_int.h"
 #include "stream_int.h"
 
-uint64_t eddy__poller_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* What the callback gets: the public batch with its items behind it (eddy_poller_batch_item). */
 typedef struct pbatch {
     eddy_poller_batch pub; /* first: the callback's pointer is this struct's */
@@ -286,7 +279,7 @@ static int thread_gate(eddy_poller *p, eddy__pq_worker *w)
 
 static void idle_wait(eddy_poller *p)
 {
-    uint64_t until = eddy__poller_mono_ms() + EDDY__P_IDLE_MS;
+    uint64_t until = eddy__mono_ms() + EDDY__P_IDLE_MS;
     struct timespec ts;
 
     ts.tv_sec = (time_t)(until / 1000u);

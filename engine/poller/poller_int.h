@@ -117,7 +117,6 @@ struct eddy_poller {
 /* Run the callback on batch b with its n items (b->n); sets the sizes of b, items and r. */
 int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *b, eddy_poller_item *items,
                         eddy_poller_result *r);
-uint64_t eddy__poller_mono_ms(void);
 
 int eddy__pq_init(eddy_poller *p);
 void eddy__pq_fini(eddy_poller *p);

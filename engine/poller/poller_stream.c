@@ -634,7 +634,7 @@ static void shard_status(eddy_poller *p, eddy__ps_shard *s)
 
 int eddy__ps_pass(eddy_poller *p, size_t *batches, bool *did)
 {
-    uint64_t mono = eddy__poller_mono_ms();
+    uint64_t mono = eddy__mono_ms();
     bool do_refresh = false;
     size_t i = 0;
     int rc = 0;

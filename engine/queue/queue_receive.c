@@ -522,19 +522,13 @@ static int rx_once(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_batch *
 
 /*
  * Long polling needs real time: the env clock may be a test's fake that never moves by itself.
- * This is the queue module's one use of the system clock (docs/SEMANTICS.md "Long polling").
+ * This is the queue module's one use of the system clock (docs/SEMANTICS.md "Long polling"),
+ * through eddy__mono_ms.
  */
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void rx_wait(eddy_env *env, uint64_t seq_seen, uint64_t end_ms)
 {
     struct eddy__queue_env *qe = env->queues;
-    uint64_t now = mono_ms(), until = now + EDDY__Q_POLL_MS;
+    uint64_t now = eddy__mono_ms(), until = now + EDDY__Q_POLL_MS;
     struct timespec ts;
 
     if (until > end_ms)
@@ -542,7 +536,7 @@ static void rx_wait(eddy_env *env, uint64_t seq_seen, uint64_t end_ms)
     ts.tv_sec = (time_t)(until / 1000u);
     ts.tv_nsec = (long)(until % 1000u) * 1000000L;
     pthread_mutex_lock(&qe->mu);
-    while (qe->seq == seq_seen && mono_ms() < until)
+    while (qe->seq == seq_seen && eddy__mono_ms() < until)
         if (pthread_cond_timedwait(&qe->cv, &qe->mu, &ts) != 0)
             break;
     pthread_mutex_unlock(&qe->mu);
@@ -611,10 +605,10 @@ EDDY_API int eddy_queue_receive(eddy_env *env, const char *name,
     a.qid = q.id;
     if ((a.items = eddy__calloc(env, a.max, sizeof *a.items)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory receiving");
-    end_ms = mono_ms() + wait_ms;
+    end_ms = eddy__mono_ms() + wait_ms;
     for (;;) {
         seq = seq_now(env);
-        if ((rc = rx_once(env, &q, &a, out)) != 0 || (*out)->n > 0 || mono_ms() >= end_ms)
+        if ((rc = rx_once(env, &q, &a, out)) != 0 || (*out)->n > 0 || eddy__mono_ms() >= end_ms)
             break;
         eddy_queue_batch_free(*out);
         *out = NULL;
