@@ -1,9 +1,8 @@
 /*
  * env.c: opening and closing an environment, on top of every subsystem (it starts and stops
- * them): options and their defaults, the process-wide
- * registry of open databases (LMDB forbids opening one twice in a process), the LMDB files and
- * their directory fsync, the named tables, the meta record and its format version check, stats.
- * It never writes data itself outside the one bootstrap transaction that creates the meta record.
+ * them): options and their defaults, the process-wide registry of open databases (LMDB forbids
+ * opening one twice in a process), the directory and eddy.lock, stats. LMDB itself is opened
+ * through core/lmdb_env.c (the door), whose one bootstrap transaction creates the meta record.
  */
 #include <errno.h>
 #include <stdarg.h>
