@@ -53,59 +53,64 @@ for entry in "${FOLDERS[@]}"; do
     order[$dir]=$((i += 1))
 done
 
-# owner FILE: the folder of FOLDERS that holds FILE (longest match), or nothing.
+# owner FILE: sets `me` to the folder of FOLDERS that holds FILE (longest match), or "".
 owner() {
-    local f=$1 best="" dir
+    local f=$1 dir
+    me=""
     for entry in "${FOLDERS[@]}"; do
         dir=${entry%%:*}
-        case $f in "$dir"/*) [ ${#dir} -gt ${#best} ] && best=$dir ;; esac
+        case $f in "$dir"/*) [ ${#dir} -gt ${#me} ] && me=$dir ;; esac
     done
-    echo "$best"
 }
 
 mapfile -t files < <(git ls-files -co --exclude-standard -- include format engine tools bench |
-    grep -E '\.(c|h)$' | sort -u)
-for f in "${files[@]}"; do
-    [ -f "$f" ] || continue
-    me=$(owner "$f")
+    grep -E '\.(c|h)$' | sort -u | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+
+# Every quoted include, as "file<TAB>header", in one pass.
+while IFS=$'\t' read -r f inc; do
+    owner "$f"
     [ -n "$me" ] || continue
-    here=$(dirname "$f")
-    while IFS= read -r inc; do
-        # The file's own directory is searched first, as the compiler does.
-        [ -f "$here/$inc" ] && continue
-        found=""
-        for dir in ${allowed[$me]}; do
-            if [ -f "$dir/$inc" ]; then found=$dir; break; fi
-        done
-        [ -n "$found" ] && continue
-        where=$(for entry in "${FOLDERS[@]}"; do
-            d=${entry%%:*}
-            [ -f "$d/$inc" ] && echo "$d"
-        done | head -n1)
-        if [ -n "$where" ]; then
-            echo "$f: includes \"$inc\" from $where/, which $me/ may not use"
-        else
-            echo "$f: includes \"$inc\", found in no folder $me/ may use"
-        fi
-        fail=1
-    done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
-    # format/ is pure bytes: no LMDB, even through a system include.
-    if [ "$me" = format ] && grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<lmdb\.h>' "$f"; then
-        echo "$f: format/ includes <lmdb.h>"
-        fail=1
+    # The file's own directory is searched first, as the compiler does.
+    [ -f "${f%/*}/$inc" ] && continue
+    found=""
+    for dir in ${allowed[$me]}; do
+        if [ -f "$dir/$inc" ]; then found=$dir; break; fi
+    done
+    [ -n "$found" ] && continue
+    where=""
+    for entry in "${FOLDERS[@]}"; do
+        d=${entry%%:*}
+        if [ -z "$where" ] && [ -f "$d/$inc" ]; then where=$d; fi
+    done
+    if [ -n "$where" ]; then
+        echo "$f: includes \"$inc\" from $where/, which $me/ may not use"
+    else
+        echo "$f: includes \"$inc\", found in no folder $me/ may use"
     fi
-    # The door: mdb_* calls only in MDB_CALLERS (engine/, format/ and include/ files).
-    case $me in bench | tools) continue ;; esac
+    fail=1
+done < <(awk '{ if (match($0, /^[ \t]*#[ \t]*include[ \t]*"[^"]*"/)) {
+                   s = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", s); sub(/"$/, "", s);
+                   print FILENAME "\t" s } }' "${files[@]}")
+
+# format/ is pure bytes: no LMDB, even through a system include.
+if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<lmdb\.h>' format/*.c format/*.h; then
+    echo "  (above) format/ includes <lmdb.h>"
+    fail=1
+fi
+
+# The door: mdb_* calls only in MDB_CALLERS, in every file of the library.
+lib=()
+for f in "${files[@]}"; do
+    case $f in bench/* | tools/*) continue ;; esac
     door=0
     for d in "${MDB_CALLERS[@]}"; do [ "$f" = "$d" ] && door=1; done
-    if [ $door -eq 0 ]; then
-        calls=$(sed -e 's://.*$::' "$f" | grep -noE '\bmdb_[a-z0-9_]+\(' || true)
-        if [ -n "$calls" ]; then
-            echo "$f: calls LMDB outside the door (engine/core/txn.h): $(echo "$calls" | tr '\n' ' ')"
-            fail=1
-        fi
-    fi
+    [ $door -eq 0 ] && lib+=("$f")
 done
+if calls=$(grep -HnoE '\bmdb_[a-z0-9_]+\(' "${lib[@]}"); then
+    echo "calls to LMDB outside the door (engine/core/txn.h):"
+    echo "$calls" | sed 's/^/    /'
+    fail=1
+fi
 for d in "${MDB_CALLERS[@]}"; do
     [ -f "$d" ] || { echo "check-includes: door file $d does not exist"; fail=1; }
 done

@@ -201,3 +201,25 @@ int eddy__cat_count(eddy_env *env, MDB_txn *txn, uint8_t kind, uint32_t *n)
     *n = 0;
     return eddy__cat_list(env, txn, kind, count_one, n);
 }
+
+static int cat_read_once(eddy_env *env, eddy__cat_read_fn read, void *ctx)
+{
+    MDB_txn *txn = NULL;
+    int rc = eddy__rtxn_begin(env, &txn);
+
+    if (rc != 0)
+        return rc;
+    rc = read(env, txn, ctx);
+    eddy__rtxn_end(env, txn);
+    return rc;
+}
+
+int eddy__cat_read(eddy_env *env, eddy__cat_read_fn read, void *ctx)
+{
+    int rc = cat_read_once(env, read, ctx);
+
+    if (rc == EDDY_ENOTFOUND && env->opt.durability == EDDY_ENV_DURABILITY_RELAXED &&
+        (rc = eddy__write_sync(env)) == 0)
+        rc = cat_read_once(env, read, ctx);
+    return rc;
+}

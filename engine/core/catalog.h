@@ -50,6 +50,14 @@ typedef int (*eddy__cat_visit_fn)(void *ctx, const char *name, size_t name_len,
                                   const eddy__cat_entry *e);
 int eddy__cat_list(eddy_env *env, MDB_txn *txn, uint8_t kind, eddy__cat_visit_fn fn, void *ctx);
 
+/*
+ * Read an object in its own read snapshot: `read` runs with the transaction. In relaxed mode an
+ * object created a moment ago may not be committed yet: on EDDY_ENOTFOUND, commit what was
+ * acknowledged (eddy__write_sync) and read once more, so create-then-use works in every mode.
+ */
+typedef int (*eddy__cat_read_fn)(eddy_env *env, MDB_txn *txn, void *ctx);
+int eddy__cat_read(eddy_env *env, eddy__cat_read_fn read, void *ctx);
+
 /* Count entries of a kind. */
 int eddy__cat_count(eddy_env *env, MDB_txn *txn, uint8_t kind, uint32_t *n);
 

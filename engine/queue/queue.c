@@ -102,31 +102,27 @@ int eddy__q_get_read(eddy_env *env, const char *name, size_t name_len, eddy__q *
     return eddy__q_read(env, name, name_len, out, NULL);
 }
 
-static int q_read_once(eddy_env *env, const char *name, size_t name_len, eddy__q *out,
-                       eddy__qcounters *c)
-{
-    MDB_txn *txn = NULL;
-    int rc = eddy__rtxn_begin(env, &txn);
+struct q_read_ctx {
+    const char *name;
+    size_t name_len;
+    eddy__q *out;
+    eddy__qcounters *c;
+};
 
-    if (rc != 0)
-        return rc;
-    rc = eddy__q_get(env, txn, name, name_len, out);
-    if (rc == 0 && c != NULL)
-        rc = eddy__q_counters_get(env, txn, out->id, c);
-    eddy__rtxn_end(env, txn);
+static int q_read_once(eddy_env *env, MDB_txn *txn, void *ctx)
+{
+    struct q_read_ctx *r = ctx;
+    int rc = eddy__q_get(env, txn, r->name, r->name_len, r->out);
+
+    if (rc == 0 && r->c != NULL)
+        rc = eddy__q_counters_get(env, txn, r->out->id, r->c);
     return rc;
 }
 
 int eddy__q_read(eddy_env *env, const char *name, size_t name_len, eddy__q *out, eddy__qcounters *c)
 {
-    int rc = q_read_once(env, name, name_len, out, c);
-
-    /* In relaxed mode a queue created a moment ago may not be committed yet: commit what was
-     * acknowledged and look again, so create-then-send works in every mode. */
-    if (rc == EDDY_ENOTFOUND && env->opt.durability == EDDY_ENV_DURABILITY_RELAXED &&
-        (rc = eddy__write_sync(env)) == 0)
-        rc = q_read_once(env, name, name_len, out, c);
-    return rc;
+    struct q_read_ctx r = {name, name_len, out, c};
+    return eddy__cat_read(env, q_read_once, &r);
 }
 
 int eddy__q_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t qid, eddy__q *out)

@@ -69,27 +69,22 @@ int eddy__s_get(eddy_env *env, MDB_txn *txn, const char *name, size_t name_len, 
     return rc;
 }
 
-static int s_read_once(eddy_env *env, const char *name, size_t name_len, eddy__s *out)
-{
-    MDB_txn *txn = NULL;
-    int rc = eddy__rtxn_begin(env, &txn);
+struct s_read_ctx {
+    const char *name;
+    size_t name_len;
+    eddy__s *out;
+};
 
-    if (rc != 0)
-        return rc;
-    rc = eddy__s_get(env, txn, name, name_len, out);
-    eddy__rtxn_end(env, txn);
-    return rc;
+static int s_read_once(eddy_env *env, MDB_txn *txn, void *ctx)
+{
+    struct s_read_ctx *r = ctx;
+    return eddy__s_get(env, txn, r->name, r->name_len, r->out);
 }
 
 int eddy__s_read(eddy_env *env, const char *name, size_t name_len, eddy__s *out)
 {
-    int rc = s_read_once(env, name, name_len, out);
-
-    /* Relaxed mode: a stream created a moment ago may not be committed yet. */
-    if (rc == EDDY_ENOTFOUND && env->opt.durability == EDDY_ENV_DURABILITY_RELAXED &&
-        (rc = eddy__write_sync(env)) == 0)
-        rc = s_read_once(env, name, name_len, out);
-    return rc;
+    struct s_read_ctx r = {name, name_len, out};
+    return eddy__cat_read(env, s_read_once, &r);
 }
 
 int eddy__s_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t sid, eddy__s *out)
