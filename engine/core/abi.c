@@ -201,3 +201,23 @@ void eddy__array_out_end(void *dst, const void *work, size_t n_filled, size_t el
         memcpy(d + i * stride, &n, sizeof n);
     }
 }
+
+int eddy__array_out_call(eddy_env *env, void *out, size_t cap, size_t elem_size, size_t min_size,
+                         const char *type, eddy__array_fill_fn fill, void *ctx, size_t *n_out)
+{
+    size_t n = 0;
+    void *work = NULL, *tmp = NULL;
+    int rc;
+
+    if ((rc = eddy__env_enter(env)) != 0)
+        return rc;
+    if ((rc = eddy__array_out_begin(env, out, cap, elem_size, min_size, type, &work, &tmp)) != 0)
+        return rc;
+    rc = fill(ctx, work, cap, n_out != NULL ? &n : NULL);
+    if (rc == 0)
+        eddy__array_out_end(out, work, n < cap ? n : cap, elem_size);
+    if (n_out != NULL)
+        *n_out = n;
+    eddy__free(env, tmp);
+    return rc;
+}

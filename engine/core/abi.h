@@ -63,4 +63,14 @@ int eddy__array_out_begin(eddy_env *env, void *dst, size_t n, size_t elem_size, 
                           const char *type, void **work, void **tmp);
 void eddy__array_out_end(void *dst, const void *work, size_t n_filled, size_t elem_size);
 
+/*
+ * A whole listing call with an output array under the growth rule: enter env, begin the array
+ * (eddy__array_out_begin), run fill(ctx, work, cap, &n) on elements of elem_size, copy the
+ * filled ones back (eddy__array_out_end), set *n_out (when not NULL) to fill's count even when
+ * it failed with EDDY_EBUFS, free the copy. Returns fill's result or an entry/array error.
+ */
+typedef int (*eddy__array_fill_fn)(void *ctx, void *work, size_t cap, size_t *n);
+int eddy__array_out_call(eddy_env *env, void *out, size_t cap, size_t elem_size, size_t min_size,
+                         const char *type, eddy__array_fill_fn fill, void *ctx, size_t *n_out);
+
 #endif

@@ -228,6 +228,18 @@ int eddy__consumer_list_begin(eddy_env *env, const char *stream, const char *con
     return eddy__rtxn_begin(env, txn);
 }
 
+int eddy__consumer_list_end(eddy_env *env, MDB_txn *txn, int rc, size_t n, size_t cap,
+                            size_t *n_out, const char *what)
+{
+    eddy__rtxn_end(env, txn);
+    if (rc == EDDY_ENOTFOUND)
+        rc = 0;
+    *n_out = n;
+    if (rc == 0 && n > cap)
+        rc = eddy__err(EDDY_EBUFS, "%zu %s; room for %zu", n, what, cap);
+    return rc;
+}
+
 static int checkpoint_list_impl(eddy_env *env, const char *stream, const char *consumer,
                                 eddy_checkpoint *out, size_t cap, size_t *n_out)
 {
@@ -256,13 +268,7 @@ static int checkpoint_list_impl(eddy_env *env, const char *stream, const char *c
     }
     eddy__cur_close(cur);
 out:
-    eddy__rtxn_end(env, txn);
-    if (rc == EDDY_ENOTFOUND)
-        rc = 0;
-    *n_out = n;
-    if (rc == 0 && n > cap)
-        rc = eddy__err(EDDY_EBUFS, "%zu checkpoints; room for %zu", n, cap);
-    return rc;
+    return eddy__consumer_list_end(env, txn, rc, n, cap, n_out, "checkpoints");
 }
 
 /* ---- consumers ---- */
@@ -355,27 +361,26 @@ EDDY_API int eddy_consumer_list(eddy_env *env, const char *stream, eddy_consumer
     return rc;
 }
 
+struct ckpt_list_ctx {
+    eddy_env *env;
+    const char *stream, *consumer;
+};
+
+static int ckpt_list_fill(void *ctx, void *work, size_t cap, size_t *n_out)
+{
+    struct ckpt_list_ctx *c = ctx;
+    return checkpoint_list_impl(c->env, c->stream, c->consumer, work, cap, n_out);
+}
+
 EDDY_API int eddy_checkpoint_list(eddy_env *env, const char *stream, const char *consumer,
                                   eddy_checkpoint *out, size_t cap, size_t *n_out)
 {
-    size_t n = 0;
-    void *work = NULL, *tmp = NULL;
-    int rc;
+    struct ckpt_list_ctx c = {env, stream, consumer};
 
     if (env == NULL || out == NULL || cap == 0)
         return checkpoint_list_impl(env, stream, consumer, out, cap, n_out);
-    if ((rc = eddy__env_enter(env)) != 0)
-        return rc;
-    if ((rc = eddy__array_out_begin(env, out, cap, sizeof *out, EDDY__SIZE_V1(eddy_checkpoint),
-                                    "eddy_checkpoint", &work, &tmp)) != 0)
-        return rc;
-    rc = checkpoint_list_impl(env, stream, consumer, work, cap, n_out != NULL ? &n : NULL);
-    if (rc == 0)
-        eddy__array_out_end(out, work, n < cap ? n : cap, sizeof *out);
-    if (n_out != NULL)
-        *n_out = n;
-    eddy__free(env, tmp);
-    return rc;
+    return eddy__array_out_call(env, out, cap, sizeof *out, EDDY__SIZE_V1(eddy_checkpoint),
+                                "eddy_checkpoint", ckpt_list_fill, &c, n_out);
 }
 
 EDDY_API int eddy_checkpoint_get(eddy_env *env, const char *stream, const char *consumer,

@@ -425,36 +425,29 @@ static int lease_list_impl(eddy_env *env, const char *stream, const char *consum
     }
     eddy__cur_close(cur);
 out:
-    eddy__rtxn_end(env, txn);
-    if (rc == EDDY_ENOTFOUND)
-        rc = 0;
-    *n_out = n;
-    if (rc == 0 && n > cap)
-        rc = eddy__err(EDDY_EBUFS, "%zu leases; room for %zu", n, cap);
-    return rc;
+    return eddy__consumer_list_end(env, txn, rc, n, cap, n_out, "leases");
+}
+
+struct lease_list_ctx {
+    eddy_env *env;
+    const char *stream, *consumer;
+};
+
+static int lease_list_fill(void *ctx, void *work, size_t cap, size_t *n_out)
+{
+    struct lease_list_ctx *c = ctx;
+    return lease_list_impl(c->env, c->stream, c->consumer, work, cap, n_out);
 }
 
 EDDY_API int eddy_lease_list(eddy_env *env, const char *stream, const char *consumer,
                              eddy_lease *out, size_t cap, size_t *n_out)
 {
-    size_t n = 0;
-    void *work = NULL, *tmp = NULL;
-    int rc;
+    struct lease_list_ctx c = {env, stream, consumer};
 
     if (env == NULL || out == NULL || cap == 0)
         return lease_list_impl(env, stream, consumer, out, cap, n_out);
-    if ((rc = eddy__env_enter(env)) != 0)
-        return rc;
-    if ((rc = eddy__array_out_begin(env, out, cap, sizeof *out, EDDY__SIZE_V1(eddy_lease),
-                                    "eddy_lease", &work, &tmp)) != 0)
-        return rc;
-    rc = lease_list_impl(env, stream, consumer, work, cap, n_out != NULL ? &n : NULL);
-    if (rc == 0)
-        eddy__array_out_end(out, work, n < cap ? n : cap, sizeof *out);
-    if (n_out != NULL)
-        *n_out = n;
-    eddy__free(env, tmp);
-    return rc;
+    return eddy__array_out_call(env, out, cap, sizeof *out, EDDY__SIZE_V1(eddy_lease), "eddy_lease",
+                                lease_list_fill, &c, n_out);
 }
 
 EDDY_API int eddy_lease_balance(eddy_env *env, const char *stream, const char *consumer,

@@ -222,6 +222,10 @@ void eddy__seq_str(uint64_t n, uint32_t shard, char *dst);
 int eddy__consumer_list_begin(eddy_env *env, const char *stream, const char *consumer, int have_out,
                               size_t cap, size_t *n_out, size_t *slen, size_t *clen, eddy__s *s,
                               MDB_txn **txn);
+/* The tail of those listings: end txn, take the end of data as success, report n in *n_out and
+ * EDDY_EBUFS ("N <what>; room for CAP") when n > cap. Returns the listing's result. */
+int eddy__consumer_list_end(eddy_env *env, MDB_txn *txn, int rc, size_t n, size_t cap,
+                            size_t *n_out, const char *what);
 
 /* ---- what env/ calls: start and stop the subsystem (open/close order), check it (verify) ---- */
 int eddy__stream_env_init(eddy_env *env);
