@@ -26,7 +26,7 @@ typedef struct eddy__op {
     int done;
     int adds; /* adds data: refused while the disk cannot hold the reserve (filelen.c) */
     struct eddy__op *next;
-    char msg[512];
+    char msg[EDDY__MSG_MAX];
 } eddy__op;
 
 struct eddy__committer {
@@ -40,7 +40,7 @@ struct eddy__committer {
     uint64_t sync_req, sync_done;
     int sync_rc;
     int sticky_rc; /* relaxed mode: a failed commit dropped acknowledged writes */
-    char sticky_msg[512];
+    char sticky_msg[EDDY__MSG_MAX];
     struct eddy__op **batch; /* group_ops_max slots, the writer's current group */
     size_t queued;           /* operations waiting (the list's length) */
     size_t last_group;       /* size of the previous group (gathering target) */
@@ -350,6 +350,10 @@ static size_t top_up(struct eddy__committer *c, eddy__op **ops, size_t n, size_t
     return k - n;
 }
 
+/* Times one group may find the map full, grow it and apply again, before its remaining
+ * operations fail with EDDY_EFULL. */
+#define MAP_FULL_ROUNDS 64
+
 static size_t run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy__op **ops,
                         size_t n)
 {
@@ -366,7 +370,7 @@ static size_t run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy
     deadline.tv_sec += (time_t)(ns / 1000000000u);
     deadline.tv_nsec = (long)(ns % 1000000000u);
 
-    for (int rounds = 0; i < n && rounds < 64; rounds++) {
+    for (int rounds = 0; i < n && rounds < MAP_FULL_ROUNDS; rounds++) {
         if (g->txn == NULL) {
             if ((rc = group_begin(env, &g->txn)) != 0) {
                 g->txn = NULL;

@@ -17,6 +17,8 @@
 #define EDDY_TEST_HOOKS
 #include "eddy.h"
 
+#include "error.h" /* EDDY__MSG_MAX */
+
 /*
  * The named LMDB tables. The index is also the table's tag in chunk keys (docs/FORMAT.md), so
  * the order is frozen by format version 1: append only. Names are in handle.c.
@@ -80,7 +82,7 @@ struct eddy_env {
     /* Set once verify found damaged LMDB pages (eddy__env_fence): every call but verify and
      * close then fails with EDDY_ECORRUPT and damaged_msg, instead of letting LMDB read them. */
     atomic_int damaged;
-    char damaged_msg[512];
+    char damaged_msg[EDDY__MSG_MAX];
     /* The background page check (scrub.c): its thread, its stop flag (also cancels a page
      * check in progress) and the checks it completed. */
     struct eddy__scrub *scrub;

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char last_error[512];
-static _Thread_local char entry_error[512]; /* the first failed batch entry's message */
+static _Thread_local char last_error[EDDY__MSG_MAX];
+static _Thread_local char entry_error[EDDY__MSG_MAX]; /* the first failed batch entry's message */
 
 EDDY_API const char *eddy_errname(int rc)
 {

@@ -9,6 +9,9 @@
 #include "eddy.h"
 #include "ferr.h"
 
+/* The size of a detail message (eddy_last_error): every buffer that holds or prepares one. */
+#define EDDY__MSG_MAX 512
+
 /* Set the detail message and return rc (a negative EDDY_E* code). */
 int eddy__err(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -59,6 +59,11 @@ enum {
 };
 #define LMDB_MAGIC 0xBEEFC0DEu
 #define P_INVALID  UINT64_MAX
+/* A check races writers of other processes that reuse pages while it reads: the quick check
+ * tries this often for a pass during which the newest meta did not change, and the pinned check
+ * this often for a snapshot no writer invalidated. */
+#define EDDY__PC_QUICK_TRIES 8
+#define EDDY__PC_PIN_TRIES   100
 
 typedef struct pc_db {
     uint16_t flags, depth;
@@ -727,7 +732,7 @@ int eddy__pagecheck_quick(eddy_env *env, const char *path)
         return errno == ENOENT ? 0 : eddy__err_errno(errno, "opening data.mdb for its check");
     /* A writer in another process may reuse pages while we read; a problem counts only if the
      * newest meta did not change during the check. */
-    for (int attempt = 0; attempt < 8; attempt++) {
+    for (int attempt = 0; attempt < EDDY__PC_QUICK_TRIES; attempt++) {
         pc c;
         uint8_t m[2][META_END];
         memset(&c, 0, sizeof c);
@@ -817,7 +822,7 @@ int eddy__pagecheck_pinned(eddy_env *env, eddy__pc_report report, void *ctx, uin
 {
     if (keep != NULL)
         *keep = NULL;
-    for (int attempt = 0; attempt < 100; attempt++) {
+    for (int attempt = 0; attempt < EDDY__PC_PIN_TRIES; attempt++) {
         MDB_txn *txn;
         int rc = eddy__rtxn_begin(env, &txn);
         if (rc != 0)
@@ -831,8 +836,10 @@ int eddy__pagecheck_pinned(eddy_env *env, eddy__pc_report report, void *ctx, uin
         if (rc != EDDY__PC_AGAIN)
             return rc;
     }
-    return eddy__err(EDDY_EBUSY, "page check: other processes committed twice during each of "
-                                 "100 attempts to pin a snapshot");
+    return eddy__err(EDDY_EBUSY,
+                     "page check: other processes committed twice during each of %d attempts to "
+                     "pin a snapshot",
+                     EDDY__PC_PIN_TRIES);
 }
 
 int eddy__pagecheck_full(eddy_env *env)

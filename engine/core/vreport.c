@@ -9,7 +9,7 @@
 
 int eddy__vreport(eddy__vctx *v, int table, const void *key, size_t key_len, const char *fmt, ...)
 {
-    char what[512];
+    char what[EDDY__MSG_MAX];
     va_list ap;
     eddy_slice k = {key, key_len};
 

@@ -67,7 +67,7 @@ static int count_problems(void *ctx, const char *table, eddy_slice key, const ch
 /* Close env; a failure's code and message survive the close (which clears the message). */
 static int close_keeping(eddy_env *env, int rc)
 {
-    char msg[512];
+    char msg[EDDY__MSG_MAX];
 
     snprintf(msg, sizeof msg, "%s", eddy_last_error());
     eddy_env_close(env);
@@ -114,7 +114,7 @@ static void remove_tmp(const char *tmp)
 /* EDDY_EBUSY naming the processes that hold path/eddy.lock, where the system tells. */
 static int busy(const char *path)
 {
-    char lock[3100], who[512];
+    char lock[3100], who[EDDY__MSG_MAX];
     snprintf(lock, sizeof lock, "%s/eddy.lock", path);
     eddy__lock_holders(lock, who, sizeof who);
     return eddy__err(EDDY_EBUSY,
@@ -161,7 +161,8 @@ EDDY_API int eddy_test_env_compact(const char *path, const eddy_env_options *in,
     if ((rc = eddy__reserve_release(env)) == 0)
         rc = copy_and_check(env, tmp, options, hooks);
     if (rc == EDDY_EFULL) {
-        char why[512]; /* eddy__err writes the buffer eddy_last_error() returns: copy it first */
+        char why[EDDY__MSG_MAX]; /* eddy__err writes the buffer eddy_last_error() returns: copy it
+                                    first */
         snprintf(why, sizeof why, "%s", eddy_last_error());
         rc = eddy__err(rc, "compacting '%s' needs room on its disk for a copy of the live data%s%s",
                        path, why[0] != '\0' ? ": " : "", why);

@@ -108,7 +108,7 @@ static void ack_after(eddy_env *env, void *arg)
 static int ack_run(eddy_env *env, const char *name, const char *const *receipts,
                    const uint32_t *tmo, size_t n, int *results, int single)
 {
-    char pre_msg[512];
+    char pre_msg[EDDY__MSG_MAX];
     size_t pre_first = n;
     eddy__ferr fe;
     eddy__q q;

@@ -10,6 +10,10 @@
 #include "keys.h"
 #include "queue_int.h"
 
+/* Rounds of EDDY__Q_PURGE_STEP removals a queue deletion makes before it gives up with
+ * EDDY_EBUSY (a queue fed faster than it drains). */
+#define QUEUE_DELETE_ROUNDS 1000000
+
 /* Which messages a removal takes: by expiry (QVIS retention entries up to the first one not
  * expired, then the messages without one in id order up to the first one not expired), or by id
  * order (QMSG records) below end_id. */
@@ -310,7 +314,7 @@ EDDY_API int eddy_queue_delete(eddy_env *env, const char *name)
         return rc;
     /* Each round removes up to EDDY__Q_PURGE_STEP messages; a bounded number of rounds keeps a
      * queue that is fed faster than it drains from holding the caller forever. */
-    for (uint64_t round = 0; round < 1000000; round++) {
+    for (uint64_t round = 0; round < QUEUE_DELETE_ROUNDS; round++) {
         if ((rc = eddy__write(env, drain_apply, NULL, &a)) != 0 || a.done)
             return rc;
     }

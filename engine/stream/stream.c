@@ -13,6 +13,9 @@
 #include "keys.h"
 #include "stream_int.h"
 
+/* Rounds of bounded range deletes a stream deletion makes before it gives up. */
+#define STREAM_DELETE_ROUNDS 10000
+
 int eddy__stream_env_init(eddy_env *env)
 {
     env->streams = eddy__calloc(env, 1, sizeof *env->streams);
@@ -534,7 +537,7 @@ EDDY_API int eddy_stream_delete(eddy_env *env, const char *name)
         (rc = eddy__s_read(env, name, op.name_len, &s)) != 0)
         return rc;
     op.sid = s.id;
-    for (int round = 0; round < 10000; round++) {
+    for (int round = 0; round < STREAM_DELETE_ROUNDS; round++) {
         if ((rc = eddy__write(env, delete_apply, NULL, &op)) != 0 || op.done)
             return rc;
     }

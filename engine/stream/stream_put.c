@@ -15,6 +15,11 @@
 #include "error.h"
 #include "stream_int.h"
 
+/* A put routed to a shard that a reshard closed meanwhile is prepared again: PUT_TRIES times in
+ * all, the first PUT_TRIES_UNGATED without shutting out this process's reshards. */
+#define PUT_TRIES         64
+#define PUT_TRIES_UNGATED 3
+
 void eddy__seq_str(uint64_t n, uint32_t shard, char *dst)
 {
     eddy__seq_to_dec(n, shard, dst);
@@ -431,8 +436,8 @@ static int put_run(eddy_env *env, const char *name, const eddy_stream_put_entry 
 
     /* Optimistic first; then shut out this process's reshards (stream_int.h). Only reshards by
      * other processes can still race, and each retry follows one of theirs. */
-    for (int attempt = 0; attempt < 64; attempt++) {
-        int gated = attempt >= 3, again;
+    for (int attempt = 0; attempt < PUT_TRIES; attempt++) {
+        int gated = attempt >= PUT_TRIES_UNGATED, again;
         if (gated)
             pthread_rwlock_rdlock(&env->streams->gate);
         if ((rc = eddy__sput_prepare(env, name, entries, n, results, 0, &p)) == 0) {
