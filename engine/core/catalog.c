@@ -223,3 +223,16 @@ int eddy__cat_read(eddy_env *env, eddy__cat_read_fn read, void *ctx)
         rc = cat_read_once(env, read, ctx);
     return rc;
 }
+
+int eddy__cat_name_of(eddy_env *env, MDB_txn *txn, uint64_t id, uint8_t kind, const char *what,
+                      char *name_buf, size_t name_cap)
+{
+    uint8_t k = 0;
+    int rc = eddy__cat_name(env, txn, id, &k, name_buf, name_cap);
+
+    if (rc == 0 && k != kind)
+        rc = EDDY_ENOTFOUND;
+    if (rc == EDDY_ENOTFOUND)
+        return eddy__err(rc, "no %s with id %llu", what, (unsigned long long)id);
+    return rc;
+}

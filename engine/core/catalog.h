@@ -30,6 +30,10 @@ int eddy__cat_get(eddy_env *env, MDB_txn *txn, uint8_t kind, const char *name, s
 /* Look up by id: kind and name (NUL-terminated, at most EDDY__NAME_MAX bytes) into name_buf. */
 int eddy__cat_name(eddy_env *env, MDB_txn *txn, uint64_t id, uint8_t *kind, char *name_buf,
                    size_t name_cap);
+/* eddy__cat_name for an object that must be of `kind`: EDDY_ENOTFOUND with "no <what> with id N"
+ * when the id names nothing or an object of another kind. */
+int eddy__cat_name_of(eddy_env *env, MDB_txn *txn, uint64_t id, uint8_t kind, const char *what,
+                      char *name_buf, size_t name_cap);
 
 /*
  * Create kind|name with `cfg` and a fresh id (*id_out). EDDY_EEXIST (no message) if the name

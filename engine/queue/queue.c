@@ -137,16 +137,9 @@ int eddy__q_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t q
 int eddy__q_get_by_id(eddy_env *env, MDB_txn *txn, uint64_t qid, eddy__q *out)
 {
     char name[EDDY__NAME_MAX + 1];
-    uint8_t kind = 0;
-    int rc = eddy__cat_name(env, txn, qid, &kind, name, sizeof name);
+    int rc = eddy__cat_name_of(env, txn, qid, EDDY__OBJ_QUEUE, "queue", name, sizeof name);
 
-    if (rc == 0 && kind != EDDY__OBJ_QUEUE)
-        rc = EDDY_ENOTFOUND;
-    if (rc == EDDY_ENOTFOUND)
-        return eddy__err(rc, "no queue with id %llu", (unsigned long long)qid);
-    if (rc != 0)
-        return rc;
-    return eddy__q_get(env, txn, name, strlen(name), out);
+    return rc != 0 ? rc : eddy__q_get(env, txn, name, strlen(name), out);
 }
 
 /* ---- attributes ---- */

@@ -102,16 +102,9 @@ int eddy__s_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t s
 int eddy__s_get_by_id(eddy_env *env, MDB_txn *txn, uint64_t sid, eddy__s *out)
 {
     char name[EDDY__NAME_MAX + 1];
-    uint8_t kind = 0;
-    int rc = eddy__cat_name(env, txn, sid, &kind, name, sizeof name);
+    int rc = eddy__cat_name_of(env, txn, sid, EDDY__OBJ_STREAM, "stream", name, sizeof name);
 
-    if (rc == 0 && kind != EDDY__OBJ_STREAM)
-        rc = EDDY_ENOTFOUND;
-    if (rc == EDDY_ENOTFOUND)
-        return eddy__err(rc, "no stream with id %llu", (unsigned long long)sid);
-    if (rc != 0)
-        return rc;
-    return eddy__s_get(env, txn, name, strlen(name), out);
+    return rc != 0 ? rc : eddy__s_get(env, txn, name, strlen(name), out);
 }
 
 int eddy__s_cfg_put(eddy__wtx *w, const eddy__s *s)
