@@ -46,8 +46,6 @@ struct eddy__committer {
     size_t last_group;       /* size of the previous group (gathering target) */
 };
 
-/* Real (monotonic) time for the relaxed window: a durability bound, not semantic time, so it
- * does not come from the injected clock. */
 int eddy__map_grow(eddy_env *env, uint64_t need)
 {
     uint64_t cur = env->map_size, next = cur * 2;
@@ -285,6 +283,7 @@ static void relaxed_commit(eddy_env *env, struct eddy__committer *c, group *g)
 
 static void relaxed_acked(eddy_env *env, group *g, size_t n)
 {
+    /* Real time: the window is a durability bound, not semantic time (no injected clock). */
     if (g->n_unc == 0)
         g->deadline = eddy__mono_ms() + env->opt.relaxed_window_ms;
     g->n_unc += n;
