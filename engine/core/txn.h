@@ -1,11 +1,12 @@
 /*
  * txn.h: the LMDB door. The engine reaches LMDB through these functions; only the files of the
  * door call mdb_* (scripts/check-includes.sh checks it, docs/ARCHITECTURE.md "The LMDB door"):
- *   txn.c       transaction begin (the one MDB_MAP_RESIZED adoption loop), data access wrappers
+ *   txn.c       transaction begin (the one MDB_MAP_RESIZED adoption loop), data access wrappers,
+ *               table stats, copies (mdb_env_copy2, then the copy opened alone to pad its tail)
  *   commit.c    the group write transaction: begin, nested txns, commit, map growth, EIO = full
  *   lmdb_env.c  the environment: open, bootstrap of the named tables, stat, close
  *   create.c    a new database built aside (its own short-lived MDB_env)
- *   filelen.c   the file's committed length (mdb_env_info/stat) for tail padding
+ *   filelen.c   the data file's fd and committed length (a read txn, mdb_env_info/stat)
  *   pagecheck.c the data file's fd and the snapshot's txn id for the page check
  *   readers.c   LMDB's reader table (mdb_reader_list)
  *   errmap.c    mdb_strerror for detail messages
