@@ -91,7 +91,7 @@ uint32_t eddy__dict_id(const void *dict, size_t len);
  * Errors: EDDY_ENOTFOUND (no such dictionary), EDDY_ENOMEM, EDDY_ECORRUPT. */
 int eddy__payload_prepare_dict(eddy_env *env, const void *body, size_t len, uint32_t dict_id,
                                eddy__payload *out);
-/* Free the env's dictionary cache (env.c, at close). */
+/* Free the env's dictionary cache (env/env.c, at close). */
 void eddy__dict_cache_free(eddy_env *env);
 
 #endif /* EDDY_ENGINE_PAYLOAD_H */

@@ -209,7 +209,7 @@ int eddy__free_pages(eddy_env *env, MDB_txn *txn, uint64_t *out)
 
 /*
  * A compacting copy can end a page short of its meta's last page (LMDB 0.9.24 counts one page
- * it never writes). Eddy's open refuses such a file as truncated (env.c), so pad the copy with
+ * it never writes). Eddy's open refuses such a file as truncated (filelen.c), so pad the copy with
  * zeros to its full length; the page is free, never read.
  */
 static int pad_copy(const char *dir)

@@ -77,7 +77,7 @@ int eddy__write_sync(eddy_env *env);
 /* Operations waiting for the writer (for tests that need a full queue). */
 size_t eddy__write_queued(eddy_env *env);
 
-/* Start and stop the writer thread (env.c). stop commits pending relaxed work first. */
+/* Start and stop the writer thread (env/env.c). stop commits pending relaxed work first. */
 int eddy__committer_start(eddy_env *env);
 int eddy__committer_stop(eddy_env *env);
 

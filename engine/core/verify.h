@@ -1,7 +1,7 @@
 /*
- * verify.h: the deep checker's shared context. verify.c walks the foundation tables and calls
- * each module's checker (queue_verify.c, stream_verify.c) with the same read transaction; each
- * reports problems with the exact key through eddy__vreport.
+ * verify.h: the deep checker's shared context. env/verify.c walks the foundation tables and
+ * calls each module's checker (queue_verify.c, stream_verify.c) with the same read transaction;
+ * each reports problems with the exact key through eddy__vreport (vreport.c).
  */
 #ifndef EDDY_ENGINE_VERIFY_H
 #define EDDY_ENGINE_VERIFY_H
