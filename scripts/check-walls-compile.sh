@@ -19,7 +19,13 @@ try() {
     printf '#include "%s"\nint eddy_walls_probe(void);\nint eddy_walls_probe(void) { return 0; }\n' \
         "$header" >"$scratch/probe.c"
     if "$cc" -std=c11 -D_GNU_SOURCE -DEDDY_BUILDING -fsyntax-only "${flags[@]}" "$scratch/probe.c" \
-        2>"$scratch/err"; then got=ok; else got=fail; fi
+        2>"$scratch/err"; then
+        got=ok
+    elif grep -q "$header: No such file" "$scratch/err"; then
+        got=fail # refused for the right reason: the header is not on the path
+    else
+        got="fail for another reason"
+    fi
     if [ "$got" = "$expect" ]; then
         echo "walls: $part including \"$header\": $got, as it must"
     else
