@@ -267,7 +267,7 @@ def open(path: Union[str, os.PathLike], *, readonly: bool = False, create: bool 
     o.scrub_interval_ms = ms(scrub_interval, "scrub_interval")
     keep: List[Any] = []
     if isinstance(clock, ManualClock):
-        o.clock.now_ms = lib.eddy_py_clock_now
+        o.clock.now_ms = ffi.addressof(lib, "eddy_py_clock_now")
         o.clock.ctx = clock._c
         keep.append(clock)
     elif clock is not None:
