@@ -18,7 +18,7 @@ from ._errors import check, error_for
 from ._ffi import ffi, lib
 from ._queue import Attribute, _attrs_out
 from ._structs import PollerStatus, convert
-from ._util import Seconds, ms, timestamp_ms, to_cstr, to_datetime
+from ._util import slice_bytes, Seconds, ms, timestamp_ms, to_cstr, to_datetime
 
 if TYPE_CHECKING:
     from ._env import Env
@@ -43,12 +43,11 @@ class Item:
 
     def __init__(self, index: int, it) -> None:
         self.index = index
-        self.body: bytes = ffi.unpack(ffi.cast("const char *", it.body.data), it.body.len)
+        self.body: bytes = slice_bytes(it.body)
         self.msg_id: int = it.msg_id
         self.seq: str = ffi.string(it.seq).decode("ascii")
         self.shard_id: int = it.shard_id
-        self.partition_key: str = ffi.unpack(ffi.cast("const char *", it.partition_key.data),
-                                             it.partition_key.len).decode("utf-8",
+        self.partition_key: str = slice_bytes(it.partition_key).decode("utf-8",
                                                                           "surrogateescape")
         self.attributes: Dict[str, Attribute] = (_attrs_out(it.attrs, it.attr_count)
                                                  if it.attr_count else {})

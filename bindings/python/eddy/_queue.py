@@ -9,7 +9,7 @@ from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTupl
 from ._errors import Error, check, error_for
 from ._ffi import ffi, lib
 from ._structs import QueueInfo, QueueStat, convert
-from ._util import Data, Seconds, cstring, ms, to_bytes, to_cstr, to_datetime
+from ._util import slice_bytes, Data, Seconds, cstring, ms, to_bytes, to_cstr, to_datetime
 
 if TYPE_CHECKING:
     from ._env import Env
@@ -112,7 +112,7 @@ def _attrs_out(attrs, n: int) -> Dict[str, Attribute]:
     for i in range(n):
         a = attrs[i]
         t = ffi.string(a.type).decode("utf-8", "replace")
-        raw = ffi.unpack(ffi.cast("const char *", a.value.data), a.value.len)
+        raw = slice_bytes(a.value)
         out[ffi.string(a.name).decode("utf-8", "replace")] = Attribute(
             t, raw if t.startswith("Binary") else raw.decode("utf-8", "replace"))
     return out
@@ -140,7 +140,7 @@ class Message:
     def __init__(self, queue: "Queue", m) -> None:
         self.queue = queue
         self.msg_id: int = m.msg_id
-        self.body: bytes = ffi.unpack(ffi.cast("const char *", m.body.data), m.body.len)
+        self.body: bytes = slice_bytes(m.body)
         self.receipt: str = ffi.string(m.receipt).decode("ascii")
         self.receive_count: int = m.receive_count
         self.attributes: Dict[str, Attribute] = (_attrs_out(m.attrs, m.attr_count)

@@ -9,7 +9,7 @@ from typing import (TYPE_CHECKING, Any, Iterator, List, Mapping, NamedTuple, Opt
 from ._errors import Error, check, error_for
 from ._ffi import ffi, lib
 from ._structs import Shard, StreamInfo, convert
-from ._util import Data, Seconds, cstring, ms, timestamp_ms, to_bytes, to_cstr, to_datetime
+from ._util import slice_bytes, Data, Seconds, cstring, ms, timestamp_ms, to_bytes, to_cstr, to_datetime
 
 if TYPE_CHECKING:
     from ._env import Env
@@ -111,9 +111,8 @@ PutEntry = Union[Tuple[Data, Data], Mapping[str, Any]]
 
 def _record(r) -> Record:
     return Record(ffi.string(r.seq).decode("ascii"), r.shard_id, to_datetime(r.arrival_ms),
-                  ffi.unpack(ffi.cast("const char *", r.partition_key.data),
-                             r.partition_key.len).decode("utf-8", "surrogateescape"),
-                  ffi.unpack(ffi.cast("const char *", r.data.data), r.data.len))
+                  slice_bytes(r.partition_key).decode("utf-8", "surrogateescape"),
+                  slice_bytes(r.data))
 
 
 def _children(ids) -> Tuple[int, ...]:

@@ -105,3 +105,10 @@ def new_struct(ctype: str, count: int = 0):
     p = ffi.new(f"{ctype} *")
     p.size = ffi.sizeof(ctype)
     return p
+
+
+def slice_bytes(s) -> bytes:
+    """An eddy_slice lent by Eddy, copied once into bytes (an empty slice may be NULL)."""
+    if s.len == 0:
+        return b""
+    return ffi.unpack(ffi.cast("const char *", s.data), s.len)
