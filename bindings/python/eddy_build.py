@@ -25,13 +25,17 @@ import tempfile
 import cffi
 
 # Helpers compiled into the module: a clock the tests set from Python without taking the GIL on
-# every read by Eddy's threads, and the send/put loops that fill entry arrays (one C call per
-# batch instead of one Python attribute write per field).
+# every read by Eddy's threads, and a view of a stream batch's records taken in one C call.
 HELPERS_CDEF = """
 typedef struct eddy_py_clock { uint64_t now_ms; } eddy_py_clock;
 uint64_t eddy_py_clock_now(void *ctx);
 void eddy_py_clock_set(eddy_py_clock *c, uint64_t now_ms);
 uint64_t eddy_py_clock_get(eddy_py_clock *c);
+typedef struct eddy_py_rec {
+    const char *data; size_t data_len; const char *pk; size_t pk_len;
+    const char *seq; uint64_t arrival_ms; uint32_t shard_id;
+} eddy_py_rec;
+size_t eddy_py_stream_records(const eddy_stream_batch *b, eddy_py_rec *out, size_t cap);
 """
 
 HELPERS_SRC = """
@@ -48,6 +52,27 @@ static void eddy_py_clock_set(eddy_py_clock *c, uint64_t now_ms)
 static uint64_t eddy_py_clock_get(eddy_py_clock *c)
 {
     return __atomic_load_n(&c->now_ms, __ATOMIC_ACQUIRE);
+}
+typedef struct eddy_py_rec {
+    const char *data; size_t data_len; const char *pk; size_t pk_len;
+    const char *seq; uint64_t arrival_ms; uint32_t shard_id;
+} eddy_py_rec;
+/* A batch's records as plain views in one call (the GIL is released once, not per record);
+ * empty slices point at "" so Python copies them without a NULL check. */
+static size_t eddy_py_stream_records(const eddy_stream_batch *b, eddy_py_rec *out, size_t cap)
+{
+    size_t n = eddy_stream_batch_count(b);
+    for (size_t i = 0; i < n && i < cap; i++) {
+        const eddy_stream_record *r = eddy_stream_batch_record(b, i);
+        out[i].data = r->data.len ? (const char *)r->data.data : "";
+        out[i].data_len = r->data.len;
+        out[i].pk = r->partition_key.len ? (const char *)r->partition_key.data : "";
+        out[i].pk_len = r->partition_key.len;
+        out[i].seq = r->seq;
+        out[i].arrival_ms = r->arrival_ms;
+        out[i].shard_id = r->shard_id;
+    }
+    return n < cap ? n : cap;
 }
 """
 

@@ -77,12 +77,17 @@ class PutResult(NamedTuple):
 
 
 class Record(NamedTuple):
-    """A record read: data is bytes (copied once from Eddy); the partition key is str."""
+    """A record read: data is bytes (copied once from Eddy); the partition key is str;
+    arrival_ms is Eddy's timestamp (ms since the epoch), `arrival` the same as a datetime."""
     seq: str
     shard_id: int
-    arrival: Optional[_dt.datetime]
+    arrival_ms: int
     partition_key: str
     data: bytes
+
+    @property
+    def arrival(self) -> Optional[_dt.datetime]:
+        return to_datetime(self.arrival_ms)
 
 
 class ReadResult(NamedTuple):
@@ -109,10 +114,16 @@ class Checkpoint(NamedTuple):
 PutEntry = Union[Tuple[Data, Data], Mapping[str, Any]]
 
 
-def _record(r) -> Record:
-    return Record(ffi.string(r.seq).decode("ascii"), r.shard_id, to_datetime(r.arrival_ms),
-                  slice_bytes(r.partition_key).decode("utf-8", "surrogateescape"),
-                  slice_bytes(r.data))
+def _records(b) -> List[Record]:
+    n = lib.eddy_stream_batch_count(b)
+    if n == 0:
+        return []
+    views = ffi.new("eddy_py_rec[]", n)
+    lib.eddy_py_stream_records(b, views, n)
+    unpack, string = ffi.unpack, ffi.string
+    return [Record(string(v.seq).decode("ascii"), v.shard_id, v.arrival_ms,
+                   unpack(v.pk, v.pk_len).decode("utf-8", "surrogateescape"),
+                   unpack(v.data, v.data_len)) for v in views]
 
 
 def _children(ids) -> Tuple[int, ...]:
@@ -350,8 +361,7 @@ class Stream:
         check(lib.eddy_stream_get_records(self.env._p, it, o, out))
         b = out[0]
         try:
-            recs = [_record(lib.eddy_stream_batch_record(b, i))
-                    for i in range(lib.eddy_stream_batch_count(b))]
+            recs = _records(b)
             info = lib.eddy_stream_batch_info(b)
             nxt = ffi.string(info.next.token).decode("ascii") or None
             return ReadResult(recs, nxt, info.millis_behind_latest / 1000.0, bool(info.shard_end),
