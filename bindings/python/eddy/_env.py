@@ -7,12 +7,16 @@ import logging
 import os
 import threading
 import weakref
-from typing import Any, Callable, List, NamedTuple, Optional, Set, Union
+from typing import TYPE_CHECKING, Any, Callable, List, NamedTuple, Optional, Set, Union
 
 from ._errors import Closed, check
 from ._ffi import ffi, lib
 from ._structs import EnvStat, convert
 from ._util import Seconds, ms, timestamp_ms, to_cstr
+
+if TYPE_CHECKING:
+    from ._queue import Queue
+    from ._stream import Stream
 
 _LOG_LEVELS = {lib.EDDY_LOG_ERROR: logging.ERROR, lib.EDDY_LOG_WARN: logging.WARNING,
                lib.EDDY_LOG_INFO: logging.INFO, lib.EDDY_LOG_DEBUG: logging.DEBUG}
@@ -171,13 +175,13 @@ class Env:
         check(lib.eddy_env_copy(self._p, os.fsencode(dst_dir), flags))
 
     # -- queues and streams ---------------------------------------------------------------------
-    def queue(self, name: str):
+    def queue(self, name: str) -> "Queue":
         """The queue `name` as an object (no call is made; a missing queue raises eddy.NotFound
         at its first use)."""
         from ._queue import Queue
         return Queue(self, name)
 
-    def create_queue(self, name: str, **attributes: Any):
+    def create_queue(self, name: str, **attributes: Any) -> "Queue":
         """Create queue `name` (eddy_queue_create) and return it; see Queue.ATTRIBUTES for the
         keyword attributes (SQS defaults for those left out). Creating an existing queue with
         the same attributes succeeds; with different ones it raises eddy.Exists."""
@@ -198,12 +202,12 @@ class Env:
         check(lib.eddy_queue_list(self._p, to_cstr(prefix, "prefix"), lib.eddy_py_list_cb, h))
         return names
 
-    def stream(self, name: str):
+    def stream(self, name: str) -> "Stream":
         """The stream `name` as an object (no call is made)."""
         from ._stream import Stream
         return Stream(self, name)
 
-    def create_stream(self, name: str, **attributes: Any):
+    def create_stream(self, name: str, **attributes: Any) -> "Stream":
         """Create stream `name` (eddy_stream_create) and return it; see Stream.ATTRIBUTES.
         Same attributes again succeeds; different ones raise eddy.Exists."""
         from ._stream import Stream, stream_options

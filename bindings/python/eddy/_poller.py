@@ -18,7 +18,7 @@ from ._errors import check, error_for
 from ._ffi import ffi, lib
 from ._queue import Attribute, _attrs_out
 from ._structs import PollerStatus, convert
-from ._util import slice_bytes, Seconds, ms, timestamp_ms, to_cstr, to_datetime
+from ._util import Seconds, ms, slice_bytes, timestamp_ms, to_cstr, to_datetime
 
 if TYPE_CHECKING:
     from ._env import Env

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-from typing import (TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional,
+from typing import (TYPE_CHECKING, Any, Dict, List, Mapping, NamedTuple, Optional,
                     Sequence, Tuple, Union)
 
 from ._errors import Error, check, error_for
 from ._ffi import ffi, lib
 from ._structs import QueueInfo, QueueStat, convert
-from ._util import slice_bytes, Data, Seconds, cstring, ms, to_bytes, to_cstr, to_datetime
+from ._util import (Data, Seconds, cstring, ms, slice_bytes, to_bytes, to_cstr,
+                    to_datetime)
 
 if TYPE_CHECKING:
     from ._env import Env
-    from ._poller import Poller
+    from ._poller import Callback, Poller
 
 
 class Attribute(NamedTuple):
@@ -382,7 +383,7 @@ class Queue:
         return int(n[0])
 
     # -- pollers --------------------------------------------------------------------------------
-    def poller(self, fn, **options: Any) -> "Poller":
+    def poller(self, fn: "Callback", **options: Any) -> "Poller":
         """An event-source mapping on this queue running `fn` (see eddy.Poller)."""
         from ._poller import Poller
         return Poller(self.env, "queue", self.name, fn, **options)

@@ -9,11 +9,11 @@ from typing import (TYPE_CHECKING, Any, Iterator, List, Mapping, NamedTuple, Opt
 from ._errors import Error, check, error_for
 from ._ffi import ffi, lib
 from ._structs import Shard, StreamInfo, convert
-from ._util import slice_bytes, Data, Seconds, cstring, ms, timestamp_ms, to_bytes, to_cstr, to_datetime
+from ._util import Data, cstring, ms, timestamp_ms, to_bytes, to_cstr, to_datetime
 
 if TYPE_CHECKING:
     from ._env import Env
-    from ._poller import Poller
+    from ._poller import Callback, Poller
 
 #: The checkpoint value that says "this closed shard was read to its end" (KCL SHARD_END).
 SHARD_END: str = ffi.string(lib.EDDY_CHECKPOINT_SHARD_END).decode()
@@ -442,7 +442,7 @@ class Stream:
         return names
 
     # -- pollers --------------------------------------------------------------------------------
-    def poller(self, fn, consumer: str, **options: Any) -> "Poller":
+    def poller(self, fn: "Callback", consumer: str, **options: Any) -> "Poller":
         """An event-source mapping on this stream under `consumer` running `fn` (eddy.Poller)."""
         from ._poller import Poller
         return Poller(self.env, "stream", self.name, fn, consumer=consumer, **options)
