@@ -25,7 +25,8 @@ import tempfile
 import cffi
 
 # Helpers compiled into the module: a clock the tests set from Python without taking the GIL on
-# every read by Eddy's threads, and a view of a stream batch's records taken in one C call.
+# every read by Eddy's threads, a view of a stream batch's records taken in one C call, and the
+# filling of batch entries from packed bytes.
 HELPERS_CDEF = """
 typedef struct eddy_py_clock { uint64_t now_ms; } eddy_py_clock;
 uint64_t eddy_py_clock_now(void *ctx);
@@ -36,6 +37,9 @@ typedef struct eddy_py_rec {
     const char *seq; uint64_t arrival_ms; uint32_t shard_id;
 } eddy_py_rec;
 size_t eddy_py_stream_records(const eddy_stream_batch *b, eddy_py_rec *out, size_t cap);
+void eddy_py_fill_send(eddy_queue_send_entry *e, size_t n, const char *buf, const size_t *lens);
+void eddy_py_fill_put(eddy_stream_put_entry *e, size_t n, const char *data, const size_t *dlens,
+                      const char *keys, const size_t *klens);
 """
 
 HELPERS_SRC = """
@@ -73,6 +77,28 @@ static size_t eddy_py_stream_records(const eddy_stream_batch *b, eddy_py_rec *ou
         out[i].shard_id = r->shard_id;
     }
     return n < cap ? n : cap;
+}
+/* Batch entries from bodies packed end to end (the common case: plain bodies, no options), so
+ * Python makes two objects per batch instead of several per entry. */
+static void eddy_py_fill_send(eddy_queue_send_entry *e, size_t n, const char *buf,
+                              const size_t *lens)
+{
+    for (size_t i = 0; i < n; buf += lens[i], i++) {
+        e[i].size = sizeof(e[i]);
+        e[i].body.data = buf;
+        e[i].body.len = lens[i];
+    }
+}
+static void eddy_py_fill_put(eddy_stream_put_entry *e, size_t n, const char *data,
+                             const size_t *dlens, const char *keys, const size_t *klens)
+{
+    for (size_t i = 0; i < n; data += dlens[i], keys += klens[i], i++) {
+        e[i].size = sizeof(e[i]);
+        e[i].data.data = data;
+        e[i].data.len = dlens[i];
+        e[i].partition_key.data = keys;
+        e[i].partition_key.len = klens[i];
+    }
 }
 """
 

@@ -266,8 +266,21 @@ class Stream:
             raise error_for(lib.EDDY_EINVAL, "put_batch needs at least one record")
         keep: List[Any] = []
         arr = ffi.new("eddy_stream_put_entry[]", n)
-        for i, item in enumerate(records):
-            self._entry(arr[i], item, keep)
+        # fast path: (bytes, str or bytes) pairs, packed and filled in one C loop
+        fast = all(type(r) is tuple and len(r) == 2 for r in records)
+        if fast:
+            data = [r[0] for r in records]  # type: ignore[index]
+            keys = [r[1].encode() if type(r[1]) is str else r[1]  # type: ignore[index]
+                    for r in records]
+            fast = all(type(d) is bytes for d in data) and all(type(k) is bytes for k in keys)
+        if fast:
+            packed_d, packed_k = b"".join(data), b"".join(keys)
+            keep.extend((packed_d, packed_k))
+            lib.eddy_py_fill_put(arr, n, packed_d, [len(d) for d in data], packed_k,
+                                 [len(k) for k in keys])
+        else:
+            for i, item in enumerate(records):
+                self._entry(arr[i], item, keep)
         res = ffi.new("eddy_stream_put_result[]", n)
         res[0].size = ffi.sizeof("eddy_stream_put_result")
         check(lib.eddy_stream_put_batch(self.env._p, self._cname, arr, n, res, ffi.NULL))
