@@ -70,6 +70,13 @@ def eddy_py_verify_cb(ctx, table, key, what):
     return 0
 
 
+def collect_names(list_fn, *args: Any) -> List[str]:
+    """The names an eddy_*_list call passes to its callback, in order."""
+    names: List[str] = []
+    check(list_fn(*args, lib.eddy_py_list_cb, ffi.new_handle(names)))
+    return names
+
+
 class Problem(NamedTuple):
     """One problem eddy_env_verify found: the table, the exact key, and what is wrong."""
     table: str
@@ -197,10 +204,7 @@ class Env:
 
     def queues(self, prefix: str = "") -> List[str]:
         """The names of the queues starting with `prefix`, in name order."""
-        names: List[str] = []
-        h = ffi.new_handle(names)
-        check(lib.eddy_queue_list(self._p, to_cstr(prefix, "prefix"), lib.eddy_py_list_cb, h))
-        return names
+        return collect_names(lib.eddy_queue_list, self._p, to_cstr(prefix, "prefix"))
 
     def stream(self, name: str) -> "Stream":
         """The stream `name` as an object (no call is made)."""
@@ -221,10 +225,7 @@ class Env:
 
     def streams(self, prefix: str = "") -> List[str]:
         """The names of the streams starting with `prefix`, in name order."""
-        names: List[str] = []
-        h = ffi.new_handle(names)
-        check(lib.eddy_stream_list(self._p, to_cstr(prefix, "prefix"), lib.eddy_py_list_cb, h))
-        return names
+        return collect_names(lib.eddy_stream_list, self._p, to_cstr(prefix, "prefix"))
 
 
 def open(path: Union[str, os.PathLike], *, readonly: bool = False, create: bool = True,

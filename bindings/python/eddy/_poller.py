@@ -130,7 +130,8 @@ class Poller:
 
         o = ffi.new("eddy_poller_options *")
         o.size = ffi.sizeof("eddy_poller_options")
-        o.source = lib.EDDY_POLLER_SOURCE_QUEUE if source == "queue" else lib.EDDY_POLLER_SOURCE_STREAM
+        o.source = (lib.EDDY_POLLER_SOURCE_QUEUE if source == "queue"
+                    else lib.EDDY_POLLER_SOURCE_STREAM)
         o.name = cstr(name, "name")
         o.flags = ((lib.EDDY_POLLER_MANUAL if manual else 0) |
                    (lib.EDDY_POLLER_BISECT if bisect else 0) |

@@ -9,7 +9,7 @@ from typing import (TYPE_CHECKING, Any, Dict, List, Mapping, NamedTuple, Optiona
 from ._errors import Error, check, error_for
 from ._ffi import ffi, lib
 from ._structs import QueueInfo, QueueStat, convert
-from ._util import (Data, Seconds, cstring, ms, slice_bytes, to_bytes, to_cstr,
+from ._util import (Data, Named, Seconds, cstring, ms, slice_bytes, to_bytes, to_cstr,
                     to_datetime)
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def _receipt(r: Receipt, keep: List[Any]):
     return b
 
 
-class Queue:
+class Queue(Named):
     """A queue of an Env, by name. Methods map one-to-one to eddy_queue_* calls and raise the
     eddy.Error subclass of the code the call returned.
 
@@ -198,19 +198,8 @@ class Queue:
       batch_max           entries per batch call and messages per receive, default 10, <= 1000
     """
 
-    def __init__(self, env: "Env", name: str) -> None:
-        self.env = env
-        self.name = name
-        self._cname = to_cstr(name, "queue name")
-
-    def __repr__(self) -> str:
-        return f"<eddy.Queue {self.name!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Queue) and other.env is self.env and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash((id(self.env), self.name))
+    kind = "queue"
+    env: "Env"
 
     # -- attributes ---------------------------------------------------------------------------
     def attributes(self) -> QueueInfo:

@@ -9,7 +9,7 @@ from typing import (TYPE_CHECKING, Any, Iterator, List, Mapping, NamedTuple, Opt
 from ._errors import Error, check, error_for
 from ._ffi import ffi, lib
 from ._structs import Shard, StreamInfo, convert
-from ._util import Data, cstring, ms, timestamp_ms, to_bytes, to_cstr, to_datetime
+from ._util import Data, Named, cstring, ms, timestamp_ms, to_bytes, to_cstr, to_datetime
 
 if TYPE_CHECKING:
     from ._env import Env
@@ -168,7 +168,7 @@ class ShardReader:
                     time.sleep(self.poll_interval)
 
 
-class Stream:
+class Stream(Named):
     """A stream of an Env, by name. Methods map one-to-one to eddy_stream_* and eddy_checkpoint_*
     calls and raise the eddy.Error subclass of the code the call returned.
 
@@ -181,19 +181,8 @@ class Stream:
       iterator_ttl     seconds an iterator stays valid, default 300, 1 s .. 24 h
     """
 
-    def __init__(self, env: "Env", name: str) -> None:
-        self.env = env
-        self.name = name
-        self._cname = to_cstr(name, "stream name")
-
-    def __repr__(self) -> str:
-        return f"<eddy.Stream {self.name!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Stream) and other.env is self.env and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash((id(self.env), self.name))
+    kind = "stream"
+    env: "Env"
 
     # -- attributes ---------------------------------------------------------------------------
     def attributes(self) -> StreamInfo:
@@ -449,10 +438,8 @@ class Stream:
 
     def consumers(self) -> List[str]:
         """The consumers with a checkpoint or lease on this stream, in name order."""
-        names: List[str] = []
-        h = ffi.new_handle(names)
-        check(lib.eddy_consumer_list(self.env._p, self._cname, lib.eddy_py_list_cb, h))
-        return names
+        from ._env import collect_names
+        return collect_names(lib.eddy_consumer_list, self.env._p, self._cname)
 
     # -- pollers --------------------------------------------------------------------------------
     def poller(self, fn: "Callback", consumer: str, **options: Any) -> "Poller":

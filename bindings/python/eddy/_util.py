@@ -112,3 +112,24 @@ def slice_bytes(s) -> bytes:
     if s.len == 0:
         return b""
     return ffi.unpack(ffi.cast("const char *", s.data), s.len)
+
+
+class Named:
+    """Base of Queue and Stream: an object of an Env by name (no handle is held; each call
+    names it). Equal when the env and the name are."""
+    kind = "object"
+
+    def __init__(self, env, name: str) -> None:
+        self.env = env
+        self.name = name
+        self._cname = to_cstr(name, f"{self.kind} name")
+
+    def __repr__(self) -> str:
+        return f"<eddy.{type(self).__name__} {self.name!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and other.env is self.env  # type: ignore[attr-defined]
+                and other.name == self.name)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((id(self.env), self.name))
