@@ -99,3 +99,13 @@ def test_relaxed_durability(tmp_path):
 
 def test_version():
     assert eddy.LIBRARY_VERSION == "0.2.0"
+
+
+def test_manual_clock_set(tmp_path):
+    c = eddy.ManualClock(dt.datetime(2030, 1, 1))
+    assert c.now == dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    c.set(0)
+    assert c.now.year == 1970
+    with eddy.open(tmp_path / "db", clock=c) as env:
+        c.set(dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc))
+        assert env.create_queue("q").attributes().created.year == 2031

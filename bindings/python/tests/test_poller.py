@@ -167,3 +167,33 @@ def test_env_close_closes_running_pollers(tmp_path):
     env.close()  # destroys the poller first, else eddy_env_close would be EBUSY
     with pytest.raises(eddy.Closed):
         p.status()
+
+
+def test_pause_resume_stop_start(env):
+    q = env.create_queue("q")
+    got, lock = [], threading.Lock()
+
+    def handle(batch):
+        with lock:
+            got.extend(i.body for i in batch)
+
+    p = q.poller(handle)
+    assert p.status().state == "stopped"
+    p.start()
+    with pytest.raises(eddy.InvalidArgument):
+        p.start()  # already running
+    p.pause()
+    assert p.status().state == "paused"
+    q.send(b"while paused")
+    time.sleep(0.2)
+    assert got == []
+    p.resume()
+    deadline = time.monotonic() + 10
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert got == [b"while paused"]
+    p.stop()
+    assert p.status().state == "stopped"
+    p.start()  # may be started again
+    p.close()
+    p.close()  # idempotent

@@ -1,5 +1,7 @@
 """Streams: puts, shards, iterators and readers, checkpoints, resharding, trim."""
 import datetime as dt
+import threading
+import time
 
 import pytest
 
@@ -154,3 +156,19 @@ def test_trim_follows_retention(env, clock):
     clock.advance(61)
     assert s.trim() == 3 and s.trim() == 0
     assert s.attributes().records == 0
+
+
+def test_reader_follow_waits_until_shard_end(stream):
+    stream.put(b"a", "k", explicit_hash_key=0)
+    rd = stream.reader(0, follow=True, poll_interval=0.01)
+    got = []
+    t = threading.Thread(target=lambda: got.extend(r.data for r in rd))
+    t.start()
+    stream.put(b"b", "k", explicit_hash_key=0)
+    deadline = time.monotonic() + 10
+    while len(got) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert t.is_alive()  # following: waits for more
+    stream.split_shard(0, 2**126)
+    t.join(10)
+    assert not t.is_alive() and got == [b"a", b"b"] and rd.shard_end
