@@ -210,11 +210,17 @@ class Poller:
     # -- control --------------------------------------------------------------------------------
     @property
     def _p(self):
-        if self._ptr is None:
-            raise error_for(lib.EDDY_ECLOSED, f"poller on {self.name!r} is closed")
+        """The handle for control calls, which the poller's own callbacks may not make."""
+        p = self._handle
         if getattr(_in_callback, "poller", None) is self:
             raise error_for(lib.EDDY_EINVAL,
                             "a poller's own callback may not start, stop, pause or close it")
+        return p
+
+    @property
+    def _handle(self):
+        if self._ptr is None:
+            raise error_for(lib.EDDY_ECLOSED, f"poller on {self.name!r} is closed")
         return self._ptr
 
     def start(self) -> None:
@@ -241,10 +247,11 @@ class Poller:
         return int(n[0])
 
     def status(self) -> PollerStatus:
-        """State ("stopped", "running", "paused", "failed") and counters."""
+        """State ("stopped", "running", "paused", "failed") and counters; also from the
+        poller's own callback."""
         out = ffi.new("eddy_poller_status *")
         out.size = ffi.sizeof("eddy_poller_status")
-        check(lib.eddy_poller_status_get(self._p, out))
+        check(lib.eddy_poller_status_get(self._handle, out))
         return convert(out, "eddy_poller_status", PollerStatus, state=_STATES[out.state])
 
     def close(self) -> None:

@@ -289,8 +289,9 @@ class Queue(Named):
         res = ffi.new("eddy_queue_send_result[]", n)
         res[0].size = ffi.sizeof("eddy_queue_send_result")
         check(lib.eddy_queue_send_batch(self.env._p, self._cname, arr, n, res))
+        first = ffi.string(lib.eddy_last_error()).decode("utf-8", "replace")
         return [SendResult(r.msg_id, to_datetime(r.sent_ms), r.body_xxh3,
-                           error_for(r.rc, _entry_message(r.rc, "send", i)) if r.rc else None)
+                           entry_error(r.rc, res, i, first, "send") if r.rc else None)
                 for i, r in enumerate(res)]
 
     # -- receive ------------------------------------------------------------------------------
@@ -385,3 +386,11 @@ class Queue(Named):
 
 def _entry_message(rc: int, what: str, i: int) -> str:
     return f"{what} entry {i}: {ffi.string(lib.eddy_strerror(rc)).decode()}"
+
+
+def entry_error(rc: int, results, i: int, first: str, what: str) -> Error:
+    """The error of entry i of a batch call that ran: the library's message for the first
+    failed entry (eddy_last_error holds that one), the code's description for later ones."""
+    if first and all(results[k].rc == 0 for k in range(i)):
+        return error_for(rc, f"{what} entry {i}: {first}")
+    return error_for(rc, _entry_message(rc, what, i))

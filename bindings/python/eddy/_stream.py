@@ -8,6 +8,7 @@ from typing import (TYPE_CHECKING, Any, Iterator, List, Mapping, NamedTuple, Opt
 
 from ._errors import Error, check, error_for
 from ._ffi import ffi, lib
+from ._queue import entry_error
 from ._structs import Shard, StreamInfo, convert
 from ._util import Data, Named, cstring, ms, timestamp_ms, to_bytes, to_cstr, to_datetime
 
@@ -273,11 +274,10 @@ class Stream(Named):
         res = ffi.new("eddy_stream_put_result[]", n)
         res[0].size = ffi.sizeof("eddy_stream_put_result")
         check(lib.eddy_stream_put_batch(self.env._p, self._cname, arr, n, res, ffi.NULL))
+        first = ffi.string(lib.eddy_last_error()).decode("utf-8", "replace")
         return [PutResult(r.shard_id, ffi.string(r.seq).decode("ascii"),
                           to_datetime(r.arrival_ms),
-                          error_for(r.rc, f"put entry {i}: "
-                                    f"{ffi.string(lib.eddy_strerror(r.rc)).decode()}")
-                          if r.rc else None)
+                          entry_error(r.rc, res, i, first, "put") if r.rc else None)
                 for i, r in enumerate(res)]
 
     # -- shards ---------------------------------------------------------------------------------

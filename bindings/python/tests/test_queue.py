@@ -106,6 +106,7 @@ def test_send_batch(queue):
     res = queue.send_batch([b"e", b"", b"f"])  # the empty body fails alone
     assert [r.ok for r in res] == [True, False, True]
     assert isinstance(res[1].error, eddy.InvalidArgument)
+    assert res[1].error.message == "send entry 1: message body is empty"
     with pytest.raises(eddy.Limit):
         queue.send_batch([b"x"] * 11)
     with pytest.raises(eddy.InvalidArgument):
