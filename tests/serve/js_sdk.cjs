@@ -83,7 +83,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   setTimeout(() => S("SendMessage", { QueueUrl: u, MessageBody: "late" }), 300);
   const t0 = Date.now();
   const lp = await S("ReceiveMessage", { QueueUrl: u, WaitTimeSeconds: 20 });
-  ok(lp.Messages && lp.Messages[0].Body === "late" && Date.now() - t0 < 5000, "long poll");
+  ok(lp.Messages && lp.Messages[0].Body === "late" && Date.now() - t0 < 10000, "long poll");
   await S("DeleteMessage", { QueueUrl: u, ReceiptHandle: lp.Messages[0].ReceiptHandle });
 
   // Dead letters, sources, move tasks (start, list, cancel).

@@ -5,6 +5,7 @@ set -eu
 T=$(mktemp -d "${TMPDIR:-/tmp}/eddy-serve.XXXXXX")
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
+export HERE
 PID=
 cleanup() {
     if [ -n "$PID" ]; then kill -KILL "$PID" 2>/dev/null || true; fi

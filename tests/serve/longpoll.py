@@ -13,7 +13,7 @@ got, lock = [], threading.Lock()
 
 def poll():
     c = client("sqs", PORT)
-    r = c.receive_message(QueueUrl=u, WaitTimeSeconds=10)
+    r = c.receive_message(QueueUrl=u, WaitTimeSeconds=20)
     with lock:
         got.extend(m["Body"] for m in r.get("Messages", []))
 
@@ -25,7 +25,7 @@ time.sleep(1.0)  # let them park
 t0 = time.time()
 for i in range(5):
     sqs.list_queues()
-ok(time.time() - t0 < 2, "requests answered while 40 polls wait on 2 threads: %.2f s"
+ok(time.time() - t0 < 5, "requests answered while 40 polls wait on 2 threads: %.2f s"
    % (time.time() - t0))
 t0 = time.time()
 for i in range(40):
@@ -33,5 +33,5 @@ for i in range(40):
 for t in threads:
     t.join()
 ok(sorted(got) == sorted("m%d" % i for i in range(40)), "every poll got a message: %d" % len(got))
-ok(time.time() - t0 < 8, "woken by the sends, not by their 10 s deadline")
+ok(time.time() - t0 < 15, "woken by the sends, not by their 20 s deadline")
 print("longpoll: %d checks passed" % awslib.checks)
