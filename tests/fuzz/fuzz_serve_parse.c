@@ -5,9 +5,11 @@
  *   1  an Authorization header (sigv4_parse)
  *   2  a JSON body (jansson, then the XML writer, as a reply would be written)
  *   3  base64 (b64_decode; and decode(encode(x)) == x)
+ *   4  a PutRecords body (kin_put_parse_fast, checked against jansson)
  * Invariants: no crash or leak; a decoded form has only string leaves; an accepted SigV4 header
  * has a 64-hex-digit signature, an 8-digit date and non-empty scope fields; the XML writer
- * never copies a '<' or '&' from the data unescaped; base64 round-trips.
+ * never copies a '<' or '&' from the data unescaped; base64 round-trips; what the PutRecords
+ * scanner accepts, jansson parses to the same stream name and records, in order.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +61,31 @@ static void leaves_are_strings(json_t *j, int depth)
         REQUIRE(json_is_string(j));
 }
 
+/* What the PutRecords scanner accepts must be the same document to jansson. */
+static void fast_vs_jansson(const char *s, size_t n)
+{
+    static struct kin_fast_put fp;
+    json_t *j, *recs;
+    size_t i;
+    if (!kin_put_parse_fast(s, n, &fp))
+        return;
+    j = json_loadb(s, n, 0, NULL);
+    REQUIRE(j != NULL);
+    REQUIRE(strcmp(json_string_value(json_object_get(j, "StreamName")), fp.stream) == 0);
+    recs = json_object_get(j, "Records");
+    REQUIRE(json_array_size(recs) == fp.n && fp.n >= 1);
+    for (i = 0; i < fp.n; i++) {
+        json_t *r = json_array_get(recs, i);
+        const char *d = json_string_value(json_object_get(r, "Data"));
+        const char *pk = json_string_value(json_object_get(r, "PartitionKey"));
+        REQUIRE(json_object_size(r) == 2 && d != NULL && pk != NULL);
+        REQUIRE(strlen(d) == fp.rec[i].data_len && memcmp(d, fp.rec[i].data, strlen(d)) == 0);
+        REQUIRE(strlen(pk) == fp.rec[i].pk_len && memcmp(pk, fp.rec[i].pk, strlen(pk)) == 0);
+    }
+    REQUIRE(json_object_size(j) == 2);
+    json_decref(j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s;
@@ -69,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(s, data + 1, size - 1);
     s[size - 1] = '\0';
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: {
         json_t *flat = form_decode(s, size - 1), *in;
         if (flat != NULL) {
@@ -101,6 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(j);
         break;
     }
+    case 4:
+        fast_vs_jansson(s, size - 1);
+        break;
     default: {
         unsigned char *out = NULL, *back = NULL;
         size_t n = 0, m = 0, elen = 0;

@@ -658,8 +658,19 @@ void kinesis_handle(struct req *r)
     memset(&c, 0, sizeof c);
     c.r = r;
     c.s = r->srv;
-    c.in = json_loadb(r->body != NULL ? r->body : "{}", r->body != NULL ? r->len : 2, 0, &je);
     c.out = json_object();
+    if (strcmp(r->action, "PutRecords") == 0 && r->body != NULL) {
+        struct kin_fast_put *fp = malloc(sizeof *fp);
+        int fast = 1; /* 1: not taken or declined */
+        if (fp != NULL && kin_put_parse_fast(r->body, r->len, fp))
+            fast = kin_put_records_fast(&c, fp);
+        free(fp);
+        if (fast != 1) {
+            rc = fast; /* done (0) or failed (-1) on the fast path */
+            goto reply;
+        }
+    }
+    c.in = json_loadb(r->body != NULL ? r->body : "{}", r->body != NULL ? r->len : 2, 0, &je);
     for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
         if (strcmp(actions[i].name, r->action) == 0)
             break;
@@ -672,6 +683,7 @@ void kinesis_handle(struct req *r)
                  je.text);
     else
         rc = actions[i].fn(&c);
+reply:
     if (rc == 0 && c.raw.p != NULL && !c.raw.oom) {
         reply_set(&r->reply, 200, "application/x-amz-json-1.1", c.raw.p, c.raw.len);
         c.raw.p = NULL;

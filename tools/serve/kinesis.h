@@ -41,6 +41,9 @@ json_t *kin_shard_json(const eddy_stream_shard *sh);
 
 int kin_put_record(struct kin_ctx *c);
 int kin_put_records(struct kin_ctx *c);
+/* PutRecords from the fast scanner's slices: 0, -1 (error recorded), or 1 when it declines
+ * (the caller then takes the ordinary path, which reports the error). */
+int kin_put_records_fast(struct kin_ctx *c, const struct kin_fast_put *fp);
 int kin_get_shard_iterator(struct kin_ctx *c);
 int kin_get_records(struct kin_ctx *c);
 

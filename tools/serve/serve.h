@@ -130,6 +130,21 @@ void sqs_xml_response(struct buf *b, const char *action, json_t *out, const char
 /* ---- sqs_wire.c: SQS request entry (both protocols), errors. */
 void sqs_handle(struct req *r);
 
+/* ---- kinesis_fast.c: the common PutRecords body, scanned without a JSON tree. */
+#define KIN_FAST_MAX 500
+struct kin_fast_rec {
+    const char *data, *pk; /* slices of the body: base64 text, partition key */
+    size_t data_len, pk_len;
+};
+struct kin_fast_put {
+    char stream[EDDY_STREAM_NAME_MAX + 1];
+    size_t n;
+    struct kin_fast_rec rec[KIN_FAST_MAX];
+};
+/* True when body[0..len) is exactly {"StreamName":..,"Records":[{"Data":..,"PartitionKey":..}]}
+ * with plain ASCII strings (any member order, whitespace); false means "use jansson". */
+bool kin_put_parse_fast(const char *body, size_t len, struct kin_fast_put *out);
+
 /* ---- kinesis.c */
 void kinesis_handle(struct req *r);
 
