@@ -308,20 +308,39 @@ int kin_get_records(struct kin_ctx *c)
         return kin_fail_rc(c, rc);
     n = eddy_stream_batch_count(b);
     info = eddy_stream_batch_info(b);
-    /* Written directly (up to 10000 records): see jsonw.c. */
-    buf_reserve(&c->raw, 256 + n * 96);
-    buf_puts(&c->raw, "{\"Records\":[");
-    for (i = 0; i < n; i++) {
-        const eddy_stream_record *r = eddy_stream_batch_record(b, i);
-        buf_printf(&c->raw,
-                   "%s{\"SequenceNumber\":\"%s\",\"ApproximateArrivalTimestamp\":%llu.%03u,"
-                   "\"Data\":\"",
-                   i > 0 ? "," : "", r->seq, (unsigned long long)(r->arrival_ms / 1000),
-                   (unsigned)(r->arrival_ms % 1000));
-        buf_b64(&c->raw, r->data.data, r->data.len);
-        buf_puts(&c->raw, "\",\"PartitionKey\":");
-        buf_json_str(&c->raw, r->partition_key.data, r->partition_key.len);
-        buf_puts(&c->raw, "}");
+    /* Written directly (up to 10000 records): see jsonw.c. Room for all of it first, and no
+     * printf per record: records of one put share their arrival time's text. */
+    {
+        size_t need = 256;
+        char ts[32] = "";
+        uint64_t ts_ms = UINT64_MAX;
+        size_t ts_len = 0;
+        for (i = 0; i < n; i++) {
+            const eddy_stream_record *r = eddy_stream_batch_record(b, i);
+            need += 128 + (r->data.len + 2) / 3 * 4 + r->partition_key.len * 6;
+        }
+        buf_reserve(&c->raw, need);
+        buf_puts(&c->raw, "{\"Records\":[");
+        for (i = 0; i < n; i++) {
+            const eddy_stream_record *r = eddy_stream_batch_record(b, i);
+            if (r->arrival_ms != ts_ms) {
+                ts_ms = r->arrival_ms;
+                ts_len =
+                    (size_t)snprintf(ts, sizeof ts, "%llu.%03u", (unsigned long long)(ts_ms / 1000),
+                                     (unsigned)(ts_ms % 1000));
+            }
+            if (i > 0)
+                buf_put(&c->raw, ",", 1);
+            buf_puts(&c->raw, "{\"SequenceNumber\":\"");
+            buf_put(&c->raw, r->seq, strlen(r->seq));
+            buf_puts(&c->raw, "\",\"ApproximateArrivalTimestamp\":");
+            buf_put(&c->raw, ts, ts_len);
+            buf_puts(&c->raw, ",\"Data\":\"");
+            buf_b64(&c->raw, r->data.data, r->data.len);
+            buf_puts(&c->raw, "\",\"PartitionKey\":");
+            buf_json_str(&c->raw, r->partition_key.data, r->partition_key.len);
+            buf_put(&c->raw, "}", 1);
+        }
     }
     buf_printf(&c->raw, "],\"MillisBehindLatest\":%llu",
                (unsigned long long)info->millis_behind_latest);
