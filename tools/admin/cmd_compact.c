@@ -9,8 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "args.h"
+#include "db.h"
+#include "interrupt.h"
+#include "json.h"
+#include "options.h"
+#include "progress.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 

@@ -8,10 +8,18 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
-#include "cmd_queue.h"
-#include "cmd_stream.h"
+#include "args.h"
+#include "checkpoint_forms.h"
+#include "db.h"
+#include "json.h"
+#include "names.h"
+#include "options.h"
+#include "queue_forms.h"
+#include "stream_forms.h"
+#include "stream_read.h"
+#include "task_forms.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 

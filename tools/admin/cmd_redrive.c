@@ -10,7 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "args.h"
+#include "clock.h"
+#include "db.h"
+#include "json.h"
+#include "names.h"
+#include "options.h"
+#include "progress.h"
+#include "task_forms.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 

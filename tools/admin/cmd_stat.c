@@ -9,9 +9,15 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
-#include "cmd_stream.h"
+#include "args.h"
+#include "checkpoint_forms.h"
+#include "db.h"
+#include "names.h"
+#include "options.h"
+#include "stream_forms.h"
+#include "task_forms.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 
@@ -106,51 +112,6 @@ static int stat_readers(struct cli *cli, eddy_env *env, json_t *env_obj)
     if (rc != 0)
         return cli_fail(cli, rc, "cannot list the readers of '%s'", cli->db_path);
     return CLI_EXIT_OK;
-}
-
-static const char *task_status(int s)
-{
-    switch (s) {
-    case EDDY_QUEUE_TASK_RUNNING:
-        return "running";
-    case EDDY_QUEUE_TASK_COMPLETED:
-        return "completed";
-    case EDDY_QUEUE_TASK_CANCELLED:
-        return "cancelled";
-    case EDDY_QUEUE_TASK_FAILED:
-        return "failed";
-    default:
-        return "unknown";
-    }
-}
-
-json_t *cli_task_json(const eddy_queue_redrive_task *t)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "source", json_string(t->source));
-    json_object_set_new(o, "task_id", json_integer((json_int_t)t->task_id));
-    json_object_set_new(o, "status", json_string(task_status(t->status)));
-    json_object_set_new(o, "dest", json_string(t->dest));
-    json_object_set_new(o, "max_per_s", json_integer(t->max_per_s));
-    json_object_set_new(o, "moved", json_integer((json_int_t)t->moved));
-    json_object_set_new(o, "to_move", json_integer((json_int_t)t->to_move));
-    json_object_set_new(o, "started_ms", json_integer((json_int_t)t->started_ms));
-    json_object_set_new(o, "updated_ms", json_integer((json_int_t)t->updated_ms));
-    if (t->status == EDDY_QUEUE_TASK_FAILED)
-        json_object_set_new(o, "failure", json_string(t->failure));
-    return o;
-}
-
-void cli_task_text(const eddy_queue_redrive_task *t)
-{
-    printf("redrive %s#%llu %s moved %llu of %llu to %s", t->source, (unsigned long long)t->task_id,
-           task_status(t->status), (unsigned long long)t->moved, (unsigned long long)t->to_move,
-           t->dest[0] != '\0' ? t->dest : "(origin queues)");
-    if (t->max_per_s != 0)
-        printf(" at %u/s", t->max_per_s);
-    if (t->status == EDDY_QUEUE_TASK_FAILED)
-        printf(": %s", t->failure);
-    printf("\n");
 }
 
 /* One queue: counts and tasks, appended to the JSON arrays or printed. */

@@ -7,9 +7,15 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
-#include "cmd_stream.h"
+#include "args.h"
+#include "clock.h"
+#include "db.h"
+#include "json.h"
+#include "names.h"
+#include "options.h"
+#include "progress.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 

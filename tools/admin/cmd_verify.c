@@ -7,8 +7,13 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "args.h"
+#include "db.h"
+#include "json.h"
+#include "options.h"
+#include "progress.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 

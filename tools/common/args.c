@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "args.h"
 
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "interrupt.h"
 
 volatile sig_atomic_t cli_interrupted;
 

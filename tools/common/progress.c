@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "args.h"
+#include "clock.h"
+#include "json.h"
+#include "progress.h"
 
 struct cli_progress {
     int mode; /* CLI_PROGRESS_BAR or CLI_PROGRESS_JSON */
@@ -20,30 +23,6 @@ struct cli_progress {
     uint64_t last_ms;
     bool drawn;
 };
-
-uint64_t cli_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t cli_now_ms(const struct cli *cli)
-{
-    struct timespec ts;
-    if (cli->fixed_clock)
-        return cli->fixed_now_ms;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void cli_sleep_ms(uint64_t ms)
-{
-    struct timespec ts;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
 
 double cli_progress_percent(uint64_t done, uint64_t total, bool final)
 {

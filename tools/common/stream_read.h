@@ -1,9 +1,12 @@
 /*
- * cmd_stream.h: what cmd_stream.c shares with dump, export, import, stat and trim: reading a
- * stream's records shard by shard, their JSON form, and the stream names.
+ * stream_read.h: reading a stream's records shard by shard up to now, and the read-position
+ * options (--shard, --from, --after, --at, --latest, --limit) that stream get, dump and export
+ * share.
  */
-#ifndef EDDY_CMD_STREAM_H
-#define EDDY_CMD_STREAM_H
+#ifndef EDDY_CLI_STREAM_READ_H
+#define EDDY_CLI_STREAM_READ_H
+
+#include <getopt.h>
 
 #include "cli.h"
 
@@ -48,28 +51,4 @@ typedef int (*cli_record_fn)(void *ctx, const char *stream, const eddy_stream_re
 int cli_stream_read(struct cli *cli, eddy_env *env, const struct cli_stream_read *rd,
                     cli_record_fn fn, void *ctx, uint64_t *n_out);
 
-/* A record as a JSON object (new reference): stream, shard_id, seq, arrival_ms,
- * partition_key(+_encoding), data(+_encoding). */
-json_t *cli_stream_record_json(const char *stream, const eddy_stream_record *r);
-
-/* A record as one text line: "STREAM shard=N seq=S arrival=TIME key=K data=D". */
-void cli_stream_record_text(FILE *f, const char *stream, const eddy_stream_record *r);
-
-/* Collect all stream names (sorted); free with cli_free_names. */
-int cli_stream_names(eddy_env *env, char ***names, size_t *n);
-
-/* Shards of a stream into a malloc'ed array (*out); free() it. */
-int cli_stream_shards(eddy_env *env, const char *name, eddy_stream_shard **out, size_t *n);
-
-/* Put each non-empty line of buf as a record like `proto`, batch_max at a time. */
-int cli_stream_put_lines(struct cli *cli, eddy_env *env, const char *name, unsigned char *buf,
-                         size_t len, const eddy_stream_put_entry *proto, bool quiet);
-
-/* A stream's attributes and totals, and a shard, as JSON objects (new references). */
-json_t *cli_stream_info_json(const char *name, const eddy_stream_info *i);
-json_t *cli_shard_json(const eddy_stream_shard *s);
-
-/* "open" or "closed". */
-const char *cli_shard_state(int state);
-
-#endif /* EDDY_CMD_STREAM_H */
+#endif /* EDDY_CLI_STREAM_READ_H */

@@ -8,8 +8,15 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "args.h"
+#include "attrs.h"
+#include "db.h"
+#include "json.h"
+#include "names.h"
+#include "options.h"
+#include "queue_forms.h"
 #include "cmd_queue.h"
 
 static int run(struct cli *cli, int argc, char **argv);
@@ -67,45 +74,6 @@ const struct cli_command cli_cmd_queue = {
     "  seq 1 100 | eddy queue send orders --lines -q\n"
     "  eddy queue receive orders --max 10 | eddy queue delete-message orders\n",
     run};
-
-int cli_name_collect(void *ctx, const char *name)
-{
-    struct cli_name_list *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap != 0 ? l->cap * 2 : 16;
-        char **p = realloc(l->names, cap * sizeof *p);
-        if (p == NULL)
-            return 1;
-        l->names = p;
-        l->cap = cap;
-    }
-    l->names[l->n] = strdup(name);
-    if (l->names[l->n] == NULL)
-        return 1;
-    l->n++;
-    return 0;
-}
-
-int cli_queue_names(eddy_env *env, char ***names, size_t *n)
-{
-    struct cli_name_list l = {NULL, 0, 0};
-    int rc = eddy_queue_list(env, NULL, cli_name_collect, &l);
-    if (rc != 0) {
-        cli_free_names(l.names, l.n);
-        return rc == EDDY_EUSER ? EDDY_ENOMEM : rc;
-    }
-    *names = l.names;
-    *n = l.n;
-    return 0;
-}
-
-void cli_free_names(char **names, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
 
 /* ---- Attributes shared by create and attrs. */
 
@@ -385,23 +353,6 @@ static int q_list(struct cli *cli, int argc, char **argv)
     }
     cli_free_names(names, n);
     return cli_close(cli, env, result);
-}
-
-json_t *cli_queue_info_json(const char *name, const eddy_queue_info *info)
-{
-    json_t *j = json_object(), *attrs = cli_queue_options_json(info);
-    json_object_set_new(j, "name", json_string(name));
-    json_object_set_new(j, "id", json_integer((json_int_t)info->id));
-    json_object_set_new(j, "created_ms", json_integer((json_int_t)info->created_ms));
-    json_object_set_new(j, "modified_ms", json_integer((json_int_t)info->modified_ms));
-    json_object_set_new(j, "messages", json_integer((json_int_t)info->messages));
-    json_object_set_new(j, "in_flight", json_integer((json_int_t)info->in_flight));
-    json_object_set_new(j, "visible", json_integer((json_int_t)info->visible));
-    json_object_set_new(j, "delayed", json_integer((json_int_t)info->delayed));
-    json_object_set_new(j, "oldest_age_ms", json_integer((json_int_t)info->oldest_age_ms));
-    json_object_update(j, attrs); /* the export header's keys, after the totals */
-    json_decref(attrs);
-    return j;
 }
 
 static void print_info_text(const char *name, const eddy_queue_info *info)

@@ -9,54 +9,17 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "args.h"
+#include "db.h"
+#include "files.h"
+#include "json.h"
+#include "options.h"
+#include "queue_forms.h"
 #include "cmd_queue.h"
 
 enum { OPT_FILE = 0x300, OPT_LINES, OPT_DELAY, OPT_ATTR, OPT_MAX, OPT_VIS, OPT_WAIT, OPT_TIMEOUT };
-
-bool cli_read_file(const struct cli *cli, const char *path, unsigned char **out, size_t *len)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-    if (f == NULL) {
-        cli_err(cli, "cannot open '%s': %s", path, strerror(errno));
-        return false;
-    }
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            size_t ncap = cap != 0 ? cap * 2 : 65536;
-            unsigned char *p = realloc(buf, ncap + 1);
-            if (p == NULL) {
-                cli_err(cli, "out of memory reading '%s'", path);
-                goto fail;
-            }
-            buf = p;
-            cap = ncap;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        cli_err(cli, "cannot read '%s': %s", path, strerror(errno));
-        goto fail;
-    }
-    if (f != stdin)
-        fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return true;
-fail:
-    if (f != stdin)
-        fclose(f);
-    free(buf);
-    return false;
-}
 
 /* Message attributes given with --attr NAME[:TYPE]=VALUE. */
 struct attr_set {
@@ -121,14 +84,6 @@ static void print_sent(const eddy_queue_send_result *r)
     json_object_set_new(o, "sent_ms", json_integer((json_int_t)r->sent_ms));
     json_object_set_new(o, "body_xxh3", json_string(hex));
     cli_json_print_line(stdout, o);
-}
-
-size_t cli_queue_entry_size(const eddy_queue_send_entry *e)
-{
-    size_t n = e->body.len, i;
-    for (i = 0; i < e->attr_count; i++)
-        n += strlen(e->attrs[i].name) + strlen(e->attrs[i].type) + e->attrs[i].value.len;
-    return n;
 }
 
 /*
@@ -321,68 +276,6 @@ done:
     free(buf);
     attr_free(&a.attrs);
     return ex;
-}
-
-/* The fields a received and a scanned message share: checksum, origin, body, attributes. */
-static void message_common_json(json_t *o, uint64_t xxh3, uint64_t origin_qid,
-                                uint64_t origin_msg_id, eddy_slice body,
-                                const eddy_queue_attr *attrs, size_t n)
-{
-    json_t *arr = json_array();
-    char hex[17];
-    size_t i;
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)xxh3);
-    json_object_set_new(o, "body_xxh3", json_string(hex));
-    if (origin_qid != 0) {
-        json_object_set_new(o, "origin_queue_id", json_integer((json_int_t)origin_qid));
-        json_object_set_new(o, "origin_msg_id", json_integer((json_int_t)origin_msg_id));
-    }
-    cli_json_set_body(o, "body", "body_encoding", body.data, body.len);
-    for (i = 0; i < n; i++) {
-        json_t *a = json_object();
-        json_object_set_new(a, "name", json_string(attrs[i].name));
-        json_object_set_new(a, "type", json_string(attrs[i].type));
-        cli_json_set_body(a, "value", "value_encoding", attrs[i].value.data, attrs[i].value.len);
-        json_array_append_new(arr, a);
-    }
-    json_object_set_new(o, "attrs", arr);
-}
-
-json_t *cli_queue_message_json(const char *queue, const eddy_queue_message *m)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "queue", json_string(queue));
-    json_object_set_new(o, "msg_id", json_integer((json_int_t)m->msg_id));
-    json_object_set_new(o, "receipt", json_string(m->receipt));
-    json_object_set_new(o, "receive_count", json_integer((json_int_t)m->receive_count));
-    json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
-    json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
-    message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
-                        m->attr_count);
-    return o;
-}
-
-const char *cli_queue_msg_state(int state)
-{
-    return state == EDDY_QUEUE_MSG_IN_FLIGHT ? "in_flight"
-           : state == EDDY_QUEUE_MSG_DELAYED ? "delayed"
-                                             : "visible";
-}
-
-json_t *cli_queue_scan_json(const char *queue, const eddy_queue_scan_message *m)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "queue", json_string(queue));
-    json_object_set_new(o, "msg_id", json_integer((json_int_t)m->msg_id));
-    json_object_set_new(o, "state", json_string(cli_queue_msg_state(m->state)));
-    json_object_set_new(o, "receive_count", json_integer((json_int_t)m->receive_count));
-    json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
-    json_object_set_new(o, "enqueued_ms", json_integer((json_int_t)m->enqueued_ms));
-    json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
-    json_object_set_new(o, "visible_ms", json_integer((json_int_t)m->visible_ms));
-    message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
-                        m->attr_count);
-    return o;
 }
 
 static int receive_parse(struct cli *cli, int argc, char **argv, uint64_t *max,

@@ -1,7 +1,7 @@
 /*
  * cmd_stream.c: `eddy stream ...`: create, list, describe, delete streams; put records (an
  * argument, a file, stdin, or one per line); get records as JSON lines; list, split, merge and
- * rescale shards. Also the record reader that dump and export share.
+ * rescale shards.
  *
  * Reads go through iterators (plain tokens): each get_records call is one short read, so a
  * long read never holds a snapshot.
@@ -10,8 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd_stream.h"
+#include "args.h"
+#include "db.h"
+#include "files.h"
+#include "json.h"
+#include "names.h"
+#include "options.h"
+#include "stream_forms.h"
+#include "stream_read.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 
@@ -60,135 +66,6 @@ enum {
     OPT_LINES,
     OPT_HASHKEY,
 };
-
-const char *cli_shard_state(int state)
-{
-    return state == EDDY_STREAM_SHARD_OPEN ? "open" : "closed";
-}
-
-int cli_stream_names(eddy_env *env, char ***names, size_t *n)
-{
-    struct cli_name_list l = {NULL, 0, 0};
-    int rc = eddy_stream_list(env, NULL, cli_name_collect, &l);
-    if (rc != 0) {
-        cli_free_names(l.names, l.n);
-        return rc == EDDY_EUSER ? EDDY_ENOMEM : rc;
-    }
-    *names = l.names;
-    *n = l.n;
-    return 0;
-}
-
-int cli_stream_shards(eddy_env *env, const char *name, eddy_stream_shard **out, size_t *n)
-{
-    size_t need = 0;
-    eddy_stream_shard *s;
-    int rc = eddy_stream_list_shards(env, name, NULL, 0, &need);
-    if (rc != 0 && rc != EDDY_EBUFS)
-        return rc;
-    /* Shards may be added between the two calls: leave room and retry once on EBUFS. */
-    need += 8;
-    s = calloc(need, sizeof *s);
-    if (s != NULL)
-        EDDY_ARRAY_INIT(s, need);
-    if (s == NULL)
-        return EDDY_ENOMEM;
-    rc = eddy_stream_list_shards(env, name, s, need, n);
-    if (rc != 0) {
-        free(s);
-        return rc;
-    }
-    *out = s;
-    return 0;
-}
-
-json_t *cli_stream_record_json(const char *stream, const eddy_stream_record *r)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "stream", json_string(stream));
-    json_object_set_new(o, "shard_id", json_integer(r->shard_id));
-    json_object_set_new(o, "seq", json_string(r->seq));
-    json_object_set_new(o, "arrival_ms", json_integer((json_int_t)r->arrival_ms));
-    cli_json_set_body(o, "partition_key", "partition_key_encoding", r->partition_key.data,
-                      r->partition_key.len);
-    cli_json_set_body(o, "data", "data_encoding", r->data.data, r->data.len);
-    return o;
-}
-
-void cli_stream_record_text(FILE *f, const char *stream, const eddy_stream_record *r)
-{
-    char t[40];
-    cli_format_time(r->arrival_ms, t, sizeof t);
-    fprintf(f, "%s shard=%u seq=%s arrival=%s key=", stream, r->shard_id, r->seq, t);
-    cli_print_body_text(f, r->partition_key.data, r->partition_key.len);
-    fputs(" data=", f);
-    cli_print_body_text(f, r->data.data, r->data.len);
-    fputc('\n', f);
-}
-
-/* Read one shard from the iterator's position up to now. */
-static int read_shard(struct cli *cli, eddy_env *env, const struct cli_stream_read *rd,
-                      uint32_t shard, cli_record_fn fn, void *ctx, uint64_t *n_out)
-{
-    eddy_stream_iterator it;
-    eddy_stream_read_options ro = EDDY_STREAM_READ_OPTIONS_INIT;
-    int rc = eddy_stream_get_iterator(env, rd->stream, shard, rd->type, rd->seq, rd->at_ms, &it);
-    if (rc != 0) {
-        cli_fail(cli, rc, "stream '%s' shard %u: no iterator", rd->stream, shard);
-        return rc;
-    }
-    ro = (eddy_stream_read_options)EDDY_STREAM_READ_OPTIONS_INIT;
-    for (;;) {
-        eddy_stream_batch *b = NULL;
-        const eddy_stream_read_info *info;
-        size_t n, i;
-        bool more;
-        if (rd->limit != 0) {
-            uint64_t left = rd->limit - *n_out;
-            if (left == 0)
-                return 0;
-            ro.max_records = (uint32_t)(left < 10000 ? left : 10000);
-        }
-        if ((rc = eddy_stream_get_records(env, &it, &ro, &b)) != 0) {
-            cli_fail(cli, rc, "reading stream '%s' shard %u", rd->stream, shard);
-            return rc;
-        }
-        n = eddy_stream_batch_count(b);
-        info = eddy_stream_batch_info(b);
-        for (i = 0; i < n && rc == 0; i++) {
-            if (fn(ctx, rd->stream, eddy_stream_batch_record(b, i)) != 0)
-                rc = EDDY_EUSER;
-            (*n_out)++;
-        }
-        more = n != 0 && !info->shard_end && info->next.token[0] != '\0';
-        it = info->next;
-        eddy_stream_batch_free(b);
-        if (rc != 0 || !more)
-            return rc;
-    }
-}
-
-int cli_stream_read(struct cli *cli, eddy_env *env, const struct cli_stream_read *rd,
-                    cli_record_fn fn, void *ctx, uint64_t *n_out)
-{
-    eddy_stream_shard *shards = NULL;
-    size_t n = 0, i;
-    int rc;
-    *n_out = 0;
-    if (rd->shard_id != EDDY_STREAM_NO_SHARD)
-        return read_shard(cli, env, rd, rd->shard_id, fn, ctx, n_out);
-    if ((rc = cli_stream_shards(env, rd->stream, &shards, &n)) != 0) {
-        cli_fail(cli, rc, "cannot list the shards of stream '%s'", rd->stream);
-        return rc;
-    }
-    for (i = 0; i < n && rc == 0; i++) {
-        rc = read_shard(cli, env, rd, shards[i].shard_id, fn, ctx, n_out);
-        if (rc == EDDY_ENOTFOUND)
-            rc = 0; /* the shard expired since the listing */
-    }
-    free(shards);
-    return rc;
-}
 
 /* ---- Subcommands. */
 
@@ -255,30 +132,6 @@ static int s_create(struct cli *cli, int argc, char **argv)
     return cli_close(cli, env, CLI_EXIT_OK);
 }
 
-static json_t *info_json(const char *name, const eddy_stream_info *i)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "id", json_integer((json_int_t)i->id));
-    json_object_set_new(o, "created_ms", json_integer((json_int_t)i->created_ms));
-    json_object_set_new(o, "modified_ms", json_integer((json_int_t)i->modified_ms));
-    eddy_stream_options opts = cli_stream_options_of(i);
-    json_t *attrs = cli_stream_options_json(&opts); /* the export header's keys */
-    json_object_update(o, attrs);
-    json_decref(attrs);
-    json_object_set_new(o, "open_shards", json_integer(i->open_shards));
-    json_object_set_new(o, "shards", json_integer(i->shards));
-    json_object_set_new(o, "records", json_integer((json_int_t)i->records));
-    json_object_set_new(o, "bytes", json_integer((json_int_t)i->bytes));
-    json_object_set_new(o, "dict_id", json_integer(i->dict_id));
-    return o;
-}
-
-json_t *cli_stream_info_json(const char *name, const eddy_stream_info *i)
-{
-    return info_json(name, i);
-}
-
 /* list and describe share the --json/--prefix parsing. */
 static int s_list_describe(struct cli *cli, int argc, char **argv, bool describe)
 {
@@ -334,7 +187,7 @@ static int s_list_describe(struct cli *cli, int argc, char **argv, bool describe
             cli_fail(cli, rc, "cannot describe stream '%s'", list[i]);
             break;
         }
-        o = info_json(list[i], &info);
+        o = cli_stream_info_json(list[i], &info);
         if (json) {
             cli_json_print_line(stdout, o);
         } else {
@@ -382,8 +235,9 @@ static void print_put(const eddy_stream_put_result *r)
     cli_json_print_line(stdout, o);
 }
 
-int cli_stream_put_lines(struct cli *cli, eddy_env *env, const char *name, unsigned char *buf,
-                         size_t len, const eddy_stream_put_entry *proto, bool quiet)
+/* Put each non-empty line of buf as a record like `proto`, batch_max at a time. */
+static int put_lines(struct cli *cli, eddy_env *env, const char *name, unsigned char *buf,
+                     size_t len, const eddy_stream_put_entry *proto, bool quiet)
 {
     eddy_stream_info info = EDDY_STREAM_INFO_INIT;
     eddy_stream_put_entry *ents;
@@ -484,7 +338,7 @@ static int s_put(struct cli *cli, int argc, char **argv)
     if ((ex = cli_open(cli, CLI_OPEN_WRITE, &env)) != 0)
         goto done;
     if (lines) {
-        ex = cli_close(cli, env, cli_stream_put_lines(cli, env, name, buf, len, &e, quiet));
+        ex = cli_close(cli, env, put_lines(cli, env, name, buf, len, &e, quiet));
         goto done;
     }
     e.data.data = buf;
@@ -506,38 +360,6 @@ static int print_record_json(void *ctx, const char *stream, const eddy_stream_re
 {
     (void)ctx;
     return cli_json_print_line(stdout, cli_stream_record_json(stream, r));
-}
-
-int cli_stream_read_option(struct cli *cli, int c, const char *arg, struct cli_stream_read *rd)
-{
-    uint64_t v;
-    switch (c) {
-    case CLI_OPT_SHARD:
-        if (!cli_parse_u64(arg, UINT32_MAX - 1, &v))
-            return cli_usage(cli, "bad --shard '%s'", arg);
-        rd->shard_id = (uint32_t)v;
-        return 0;
-    case CLI_OPT_FROM:
-    case CLI_OPT_AFTER:
-        rd->type = c == CLI_OPT_FROM ? EDDY_STREAM_ITER_AT_SEQUENCE_NUMBER
-                                     : EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER;
-        rd->seq = arg;
-        return 0;
-    case CLI_OPT_AT:
-        if (!cli_parse_time_ms(arg, &rd->at_ms))
-            return cli_usage(cli, "bad --at time '%s' (RFC 3339)", arg);
-        rd->type = EDDY_STREAM_ITER_AT_TIMESTAMP;
-        return 0;
-    case CLI_OPT_LATEST:
-        rd->type = EDDY_STREAM_ITER_LATEST;
-        return 0;
-    case CLI_OPT_LIMIT:
-        if (!cli_parse_u64(arg, UINT64_MAX, &rd->limit) || rd->limit == 0)
-            return cli_usage(cli, "bad --limit '%s'", arg);
-        return 0;
-    default:
-        return -1;
-    }
 }
 
 static int s_get(struct cli *cli, int argc, char **argv)
@@ -584,37 +406,6 @@ static void shard_text(const eddy_stream_shard *s)
     if (s->child_ids[1] != EDDY_STREAM_NO_SHARD)
         printf(",%u", s->child_ids[1]);
     printf(" seq %s..%s\n", s->starting_seq, s->ending_seq[0] != '\0' ? s->ending_seq : "");
-}
-
-json_t *cli_shard_json(const eddy_stream_shard *s)
-{
-    json_t *o = json_object(), *ch = json_array();
-    json_object_set_new(o, "shard_id", json_integer(s->shard_id));
-    json_object_set_new(o, "state", json_string(cli_shard_state(s->state)));
-    json_object_set_new(o, "parent_id",
-                        s->parent_id != EDDY_STREAM_NO_SHARD ? json_integer(s->parent_id)
-                                                             : json_null());
-    json_object_set_new(o, "adjacent_parent_id",
-                        s->adjacent_parent_id != EDDY_STREAM_NO_SHARD
-                            ? json_integer(s->adjacent_parent_id)
-                            : json_null());
-    if (s->child_ids[0] != EDDY_STREAM_NO_SHARD)
-        json_array_append_new(ch, json_integer(s->child_ids[0]));
-    if (s->child_ids[1] != EDDY_STREAM_NO_SHARD)
-        json_array_append_new(ch, json_integer(s->child_ids[1]));
-    json_object_set_new(o, "child_ids", ch);
-    json_object_set_new(o, "starting_hash_key", json_string(s->starting_hash_key));
-    json_object_set_new(o, "ending_hash_key", json_string(s->ending_hash_key));
-    json_object_set_new(o, "starting_seq", json_string(s->starting_seq));
-    json_object_set_new(o, "ending_seq", json_string(s->ending_seq));
-    json_object_set_new(o, "created_ms", json_integer((json_int_t)s->created_ms));
-    json_object_set_new(o, "closed_ms", json_integer((json_int_t)s->closed_ms));
-    json_object_set_new(o, "records", json_integer((json_int_t)s->records));
-    json_object_set_new(o, "bytes", json_integer((json_int_t)s->bytes));
-    json_object_set_new(o, "last_arrival_ms", json_integer((json_int_t)s->last_arrival_ms));
-    json_object_set_new(o, "first_seq", json_string(s->first_seq));
-    json_object_set_new(o, "last_seq", json_string(s->last_seq));
-    return o;
 }
 
 static int s_shards(struct cli *cli, int argc, char **argv)

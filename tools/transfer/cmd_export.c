@@ -4,7 +4,7 @@
  * (read with eddy_queue_scan, which changes nothing), with progress. `eddy import` reads both
  * back, keeping ids, sequence numbers and timestamps.
  *
- * The first line is the export header (cli.h CLI_EXPORT_VERSION): the object's attributes as
+ * The first line is the export header (attrs.h CLI_EXPORT_VERSION): the object's attributes as
  * the library reports them, and for a stream its shard lineage and every consumer's checkpoints,
  * so that import can rebuild the object. Leases are never written: they are ownership by live
  * workers, meaningless in another database. Each part is read in its own short call, so the
@@ -15,9 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cmd_queue.h"
-#include "cmd_stream.h"
+#include "attrs.h"
+#include "db.h"
+#include "interrupt.h"
+#include "json.h"
+#include "names.h"
+#include "options.h"
+#include "progress.h"
+#include "queue_forms.h"
+#include "stream_forms.h"
+#include "stream_read.h"
 
 static int run(struct cli *cli, int argc, char **argv);
 
@@ -82,7 +89,7 @@ static int write_message(void *ctx, const eddy_queue_scan_message *m)
     return 0;
 }
 
-/* The header line of a queue export (cli.h CLI_EXPORT_VERSION). */
+/* The header line of a queue export (attrs.h CLI_EXPORT_VERSION). */
 static json_t *queue_header(const char *queue, const eddy_queue_info *info)
 {
     json_t *h = json_object();
