@@ -66,4 +66,24 @@ eddy_env *t_env_open_hooks(const char *dir, t_clock *clock, eddy_env_options *op
 /* Run eddy_env_verify and assert it finds nothing (printing each problem). */
 void t_verify_clean(eddy_env *env);
 
+/* ---- fixture.c: the fixture most API tests share. */
+
+/* The fake clock's start in the API tests (November 2023). */
+#define T_T0 1700000000000ull
+
+/* An env in a fresh temp dir ("<tmp>/db"), on a fake clock at T_T0 and a seeded rng. */
+typedef struct t_fx {
+    t_clock clk;
+    eddy_env *env;
+    const char *dir;
+} t_fx;
+
+/* Open a t_fx (asserts success); close it: verify that the env is clean, close, free. */
+t_fx *t_fx_open(void);
+void t_fx_close(t_fx *f);
+
+/* The same as cmocka setup and teardown functions: *state is the t_fx. */
+int t_fx_setup(void **state);
+int t_fx_teardown(void **state);
+
 #endif /* EDDY_TEST_SUPPORT_H */
