@@ -66,6 +66,23 @@ eddy_env *t_env_open_hooks(const char *dir, t_clock *clock, eddy_env_options *op
 /* Run eddy_env_verify and assert it finds nothing (printing each problem). */
 void t_verify_clean(eddy_env *env);
 
+/* ---- faults.c: a fault injector for eddy_test_hooks.fault. */
+
+/*
+ * Fails the fail_at-th fault point reached while armed (counting in hit), of every point or of
+ * `only`: ENOMEM at "alloc", ENOSPC at "commit", else EIO. Records the point's name, and in
+ * expect the code the library should return for it (EDDY_ENOMEM, EDDY_EFULL, EDDY_EIO, and
+ * EDDY_EPANIC for "meta_write"). Zero it before use; arm and disarm with __atomic stores, as
+ * the library's threads read it.
+ */
+typedef struct t_faults {
+    int armed;
+    int hit, fail_at, expect;
+    const char *only; /* restrict to one point name, or NULL for all */
+    char point[32];
+} t_faults;
+int t_fault_fn(void *ctx, const char *point);
+
 /* ---- fixture.c: the fixture most API tests share. */
 
 /* The fake clock's start in the API tests (November 2023). */
