@@ -7,15 +7,21 @@
 
 #include "cli.h"
 
-void cli_err(const struct cli *cli, const char *fmt, ...)
+/* "eddy CMD: " and the formatted message, without a newline. */
+static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
 {
-    va_list ap;
     if (cli != NULL && cli->cmd != NULL)
         fprintf(stderr, "eddy %s: ", cli->cmd);
     else
         fputs("eddy: ", stderr);
-    va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
+}
+
+void cli_err(const struct cli *cli, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(cli, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -23,16 +29,11 @@ void cli_err(const struct cli *cli, const char *fmt, ...)
 int cli_fail(const struct cli *cli, int rc, const char *fmt, ...)
 {
     /* Copy the detail first: the stderr writes below make no eddy_ call, but be safe. */
-
     char detail[1024];
     va_list ap;
     snprintf(detail, sizeof detail, "%s", eddy_last_error());
-    if (cli != NULL && cli->cmd != NULL)
-        fprintf(stderr, "eddy %s: ", cli->cmd);
-    else
-        fputs("eddy: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(cli, fmt, ap);
     va_end(ap);
     fprintf(stderr, ": %s", eddy_errname(rc));
     if (detail[0] != '\0')
@@ -47,9 +48,8 @@ int cli_usage(const struct cli *cli, const char *fmt, ...)
 {
     va_list ap;
     const char *name = cli != NULL && cli->cmd != NULL ? cli->cmd : NULL;
-    fprintf(stderr, name != NULL ? "eddy %s: " : "eddy: ", name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(cli, fmt, ap);
     va_end(ap);
     /* The hint names the top-level command ("queue" for "queue create"). */
     fprintf(stderr, "\ntry 'eddy help%s%.*s'\n", name != NULL ? " " : "",
