@@ -9,41 +9,35 @@
 set -eu
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root/tools"
-bad=0
-for f in *.c *.h */*.c */*.h; do
-    [ -f "$f" ] || continue
-    case $f in
-    */*) dir=${f%%/*} ;;
-    *) dir=. ;;
-    esac
-    # "name" includes, and <lmdb.h>.
-    grep -n '^[[:space:]]*#[[:space:]]*include' "$f" | while IFS= read -r line; do
-        n=${line%%:*}
-        inc=$(printf '%s\n' "$line" | sed -n 's/.*#[[:space:]]*include[[:space:]]*\([<"][^>"]*[>"]\).*/\1/p')
-        case $inc in
-        '<lmdb.h>') echo "tools/$f:$n: includes $inc: the tool uses include/eddy.h only" ;;
-        '<'*) ;;
-        '"eddy.h"') ;;
-        '"'*/*'"') echo "tools/$f:$n: includes $inc: a path (use the folder's include path)" ;;
-        '"'*'"')
-            h=${inc#\"}
-            h=${h%\"}
-            if [ -f "common/$h" ]; then
-                :
-            elif [ "$dir" != . ] && [ "$dir" != common ] && [ -f "$dir/$h" ]; then
-                :
-            else
-                owner=$(ls */"$h" 2>/dev/null | head -n 1)
-                echo "tools/$f:$n: includes \"$h\"${owner:+ (tools/$owner)}: not tools/common/ nor its own folder"
-            fi
-            ;;
-        esac
-    done
-done >"${TMPDIR:-/tmp}/eddy-tool-includes.$$"
-if [ -s "${TMPDIR:-/tmp}/eddy-tool-includes.$$" ]; then
-    cat "${TMPDIR:-/tmp}/eddy-tool-includes.$$" >&2
-    bad=1
-fi
-rm -f "${TMPDIR:-/tmp}/eddy-tool-includes.$$"
-[ $bad -eq 0 ] && echo "tools/: every include allowed"
-exit $bad
+# One awk over every file: the headers that exist (folder/name) come first, as a list.
+ls -1 */*.h | awk -v headers=1 '
+    FNR == 1 && FILENAME != "-" { headers = 0 }
+    headers { have[$0] = 1; n = split($0, p, "/"); owner[p[2]] = $0; next }
+    /^[ \t]*#[ \t]*include/ {
+        f = FILENAME
+        dir = index(f, "/") ? substr(f, 1, index(f, "/") - 1) : "."
+        inc = $0
+        sub(/^[ \t]*#[ \t]*include[ \t]*/, "", inc)
+        sub(/[ \t].*$/, "", inc)
+        why = ""
+        if (inc == "<lmdb.h>")
+            why = "the tool uses include/eddy.h only"
+        else if (inc ~ /^"/ && inc != "\"eddy.h\"") {
+            h = substr(inc, 2, length(inc) - 2)
+            if (h ~ /\//)
+                why = "a path (use the folder'"'"'s include path)"
+            else if (!(("common/" h) in have) &&
+                     (dir == "." || dir == "common" || !((dir "/" h) in have)))
+                why = "not tools/common/ nor its own folder" \
+                      (h in owner ? " (tools/" owner[h] ")" : "")
+        }
+        if (why != "") {
+            printf "tools/%s:%d: includes %s: %s\n", f, FNR, inc, why
+            bad = 1
+        }
+    }
+    END {
+        if (bad)
+            exit 1
+        print "tools/: every include allowed"
+    }' - *.c */*.c */*.h
