@@ -244,11 +244,9 @@ static void dictionary_training(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(redrive_to_origins, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(redrive_rate_resume_and_cancel, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(redrive_fails_without_origin, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(redrive_dead_letter_cycle, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(dictionary_training, t_fx_setup, t_fx_teardown),
+        T_FX_TEST(redrive_to_origins),           T_FX_TEST(redrive_rate_resume_and_cancel),
+        T_FX_TEST(redrive_fails_without_origin), T_FX_TEST(redrive_dead_letter_cycle),
+        T_FX_TEST(dictionary_training),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,17 +366,14 @@ static void trim_before_cut(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(scan_reports_states_without_changing, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(scan_resumes_limits_and_stops, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(scan_errors, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(restore_keeps_ids_and_history, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(restore_in_flight_stays_in_flight, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(restore_refuses_collisions_and_going_back, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(restore_expired_is_trimmed, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(trim_before_cut, t_fx_setup, t_fx_teardown),
+        T_FX_TEST(scan_reports_states_without_changing),
+        T_FX_TEST(scan_resumes_limits_and_stops),
+        T_FX_TEST(scan_errors),
+        T_FX_TEST(restore_keeps_ids_and_history),
+        T_FX_TEST(restore_in_flight_stays_in_flight),
+        T_FX_TEST(restore_refuses_collisions_and_going_back),
+        T_FX_TEST(restore_expired_is_trimmed),
+        T_FX_TEST(trim_before_cut),
     };
     t_seed();
     return cmocka_run_group_tests(tests, NULL, NULL);

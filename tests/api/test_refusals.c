@@ -168,10 +168,9 @@ static void stream_refusals_carry_messages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(queue_refusals_carry_messages, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(send_batch_entry_refusal_has_message, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(stream_refusals_carry_messages, t_fx_setup, t_fx_teardown),
+        T_FX_TEST(queue_refusals_carry_messages),
+        T_FX_TEST(send_batch_entry_refusal_has_message),
+        T_FX_TEST(stream_refusals_carry_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,27 +14,17 @@
 
 typedef t_fx fx;
 
-static eddy_stream_put_entry ent(const char *pk, const char *data)
-{
-    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
-    e.partition_key.data = pk;
-    e.partition_key.len = strlen(pk);
-    e.data.data = data;
-    e.data.len = strlen(data);
-    return e;
-}
-
 static void put(eddy_env *env, const char *s, const char *pk, const char *data,
                 eddy_stream_put_result *r)
 {
-    eddy_stream_put_entry e = ent(pk, data);
+    eddy_stream_put_entry e = t_stream_entry(pk, data);
     T_OK(eddy_stream_put(env, s, &e, r));
 }
 
 static void put_hash(eddy_env *env, const char *s, const char *hk, const char *data,
                      eddy_stream_put_result *r)
 {
-    eddy_stream_put_entry e = ent("k", data);
+    eddy_stream_put_entry e = t_stream_entry("k", data);
     e.explicit_hash_key = hk;
     T_OK(eddy_stream_put(env, s, &e, r));
 }
@@ -153,17 +143,17 @@ static void put_validation(void **state)
     size_t failed;
 
     T_OK(eddy_stream_create(f->env, "s", &o));
-    e[0] = ent("k", "ok");
-    e[1] = ent("", "empty pk");
-    e[2] = ent("k", "far too long data");
-    e[3] = ent("k", "x");
+    e[0] = t_stream_entry("k", "ok");
+    e[1] = t_stream_entry("", "empty pk");
+    e[2] = t_stream_entry("k", "far too long data");
+    e[3] = t_stream_entry("k", "x");
     /* an invalid entry fails alone */
     T_OK(eddy_stream_put_batch(f->env, "s", e, 2, r, &failed));
     assert_int_equal(failed, 1);
     assert_int_equal(r[0].rc, 0);
     assert_int_equal(r[1].rc, EDDY_EINVAL);
     /* an oversize entry fails the whole batch: nothing of it is stored (Kinesis rejects it) */
-    e[0] = ent("k", "ok2");
+    e[0] = t_stream_entry("k", "ok2");
     T_RC(EDDY_ETOOBIG, eddy_stream_put_batch(f->env, "s", e, 3, r, &failed));
     assert_int_equal(failed, 0);
     assert_int_equal(r[0].rc, EDDY_ETOOBIG);
@@ -180,9 +170,9 @@ static void put_validation(void **state)
     T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[2], r));
     memset(pk, 'p', sizeof pk);
     pk[257] = '\0';
-    e[0] = ent(pk, "");
+    e[0] = t_stream_entry(pk, "");
     T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
-    e[0] = ent("k", "x");
+    e[0] = t_stream_entry("k", "x");
     e[0].explicit_hash_key = "340282366920938463463374607431768211456"; /* 2^128 */
     T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
     e[0].explicit_hash_key = "01";
@@ -230,7 +220,7 @@ static void seq_unique_and_ordering(void **state)
      * still gets a greater number. */
     for (int i = 0; i < 50; i++)
         put_hash(f->env, "s", "340282366920938463463374607431768211455", "y", &b);
-    e = ent("k", "z");
+    e = t_stream_entry("k", "z");
     e.explicit_hash_key = "0";
     e.seq_for_ordering = b.seq;
     T_OK(eddy_stream_put(f->env, "s", &e, &a));
@@ -555,11 +545,11 @@ static void set_attributes_mask(void **state)
     assert_int_equal(b.hash, a.hash);
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    e[0] = ent("k", big);
+    e[0] = t_stream_entry("k", big);
     T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[0], &r[0]));
-    e[0] = ent("k", "a");
-    e[1] = ent("k", "b");
-    e[2] = ent("k", "c");
+    e[0] = t_stream_entry("k", "a");
+    e[1] = t_stream_entry("k", "b");
+    e[2] = t_stream_entry("k", "c");
     T_RC(EDDY_ELIMIT, eddy_stream_put_batch(f->env, "s", e, 3, r, NULL));
     T_OK(eddy_stream_put_batch(f->env, "s", e, 2, r, NULL));
     /* Refusals change nothing. */
@@ -717,7 +707,7 @@ static void delete_and_list(void **state)
     T_OK(eddy_stream_list(f->env, "a", count_fn, &count));
     assert_int_equal(count, 2);
     for (int i = 0; i < 100; i++)
-        e[i] = ent("k", "some data");
+        e[i] = t_stream_entry("k", "some data");
     T_OK(eddy_stream_put_batch(f->env, "a1", e, 100, r, NULL));
     T_OK(eddy_stream_get_iterator(f->env, "a1", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_delete(f->env, "a1"));
@@ -740,7 +730,7 @@ static void large_and_compressed(void **state)
     for (size_t i = 0; i < len; i++)
         big[i] = (char)(i * 2654435761u >> 13);
     T_OK(eddy_stream_create(f->env, "s", NULL));
-    e = ent("k", "");
+    e = t_stream_entry("k", "");
     e.data.data = big;
     e.data.len = len;
     T_OK(eddy_stream_put(f->env, "s", &e, &r));
@@ -806,28 +796,27 @@ static void null_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(create_idempotent, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(equal_ranges, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(put_and_read_back, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(put_validation, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(md5_routing, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(seq_unique_and_ordering, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(iter_types, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(iter_token_checks, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(read_limits_and_lag, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(iter_trimmed_resumes, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(retention_boundary_matches_queues, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(expired_records_are_not_served, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(puts_trim_expired_records, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(put_trims_by_current_retention, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(set_attributes_mask, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(split_read_in_order, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(merge_and_scale, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(trim_removes_closed_shards, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(delete_and_list, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(large_and_compressed, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(null_arguments, t_fx_setup, t_fx_teardown),
+        T_FX_TEST(create_idempotent),
+        T_FX_TEST(equal_ranges),
+        T_FX_TEST(put_and_read_back),
+        T_FX_TEST(put_validation),
+        T_FX_TEST(md5_routing),
+        T_FX_TEST(seq_unique_and_ordering),
+        T_FX_TEST(iter_types),
+        T_FX_TEST(iter_token_checks),
+        T_FX_TEST(read_limits_and_lag),
+        T_FX_TEST(iter_trimmed_resumes),
+        T_FX_TEST(retention_boundary_matches_queues),
+        T_FX_TEST(expired_records_are_not_served),
+        T_FX_TEST(puts_trim_expired_records),
+        T_FX_TEST(put_trims_by_current_retention),
+        T_FX_TEST(set_attributes_mask),
+        T_FX_TEST(split_read_in_order),
+        T_FX_TEST(merge_and_scale),
+        T_FX_TEST(trim_removes_closed_shards),
+        T_FX_TEST(delete_and_list),
+        T_FX_TEST(large_and_compressed),
+        T_FX_TEST(null_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,20 +268,14 @@ static void lent_structs_carry_the_library_size(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(larger_input_zero_tail_accepted_nonzero_refused, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(size_zero_refused_with_the_macro_named, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(larger_output_written_up_to_library_size, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(input_array_sizes_must_agree, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(array_stride_is_element_zero_size, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(lent_structs_carry_the_library_size, t_fx_setup,
-                                        t_fx_teardown),
-        cmocka_unit_test_setup_teardown(garbage_size_refused, t_fx_setup, t_fx_teardown),
-        cmocka_unit_test_setup_teardown(large_capacity_output_needs_the_library_stride, t_fx_setup,
-                                        t_fx_teardown),
+        T_FX_TEST(larger_input_zero_tail_accepted_nonzero_refused),
+        T_FX_TEST(size_zero_refused_with_the_macro_named),
+        T_FX_TEST(larger_output_written_up_to_library_size),
+        T_FX_TEST(input_array_sizes_must_agree),
+        T_FX_TEST(array_stride_is_element_zero_size),
+        T_FX_TEST(lent_structs_carry_the_library_size),
+        T_FX_TEST(garbage_size_refused),
+        T_FX_TEST(large_capacity_output_needs_the_library_stride),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

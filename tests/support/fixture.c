@@ -1,8 +1,10 @@
 /*
  * fixture.c: the fixture most API tests share (support.h t_fx): one env in a fresh temp dir on a
- * fake clock, checked clean by eddy_env_verify when the test is done.
+ * fake clock, checked clean by eddy_env_verify when the test is done; and the small builders
+ * of entries that several API tests make.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "support.h"
 
@@ -33,4 +35,14 @@ int t_fx_teardown(void **state)
 {
     t_fx_close(*state);
     return 0;
+}
+
+eddy_stream_put_entry t_stream_entry(const char *partition_key, const char *data)
+{
+    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
+    e.partition_key.data = partition_key;
+    e.partition_key.len = strlen(partition_key);
+    e.data.data = data;
+    e.data.len = strlen(data);
+    return e;
 }

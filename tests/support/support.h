@@ -103,4 +103,10 @@ void t_fx_close(t_fx *f);
 int t_fx_setup(void **state);
 int t_fx_teardown(void **state);
 
+/* A test of a cmocka group run on its own fresh t_fx. */
+#define T_FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, t_fx_setup, t_fx_teardown)
+
+/* A stream put entry of two NUL-ended strings (the entry points into them). */
+eddy_stream_put_entry t_stream_entry(const char *partition_key, const char *data);
+
 #endif /* EDDY_TEST_SUPPORT_H */
