@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "arrays.h"
 #include "args.h"
 #include "attrs.h"
 #include "json.h"
@@ -23,9 +24,7 @@ int cli_stream_shards(eddy_env *env, const char *name, eddy_stream_shard **out, 
         return rc;
     /* Shards may be added between the two calls: leave room and retry once on EBUFS. */
     need += 8;
-    s = calloc(need, sizeof *s);
-    if (s != NULL)
-        EDDY_ARRAY_INIT(s, need);
+    CLI_ARRAY_NEW(s, need);
     if (s == NULL)
         return EDDY_ENOMEM;
     rc = eddy_stream_list_shards(env, name, s, need, n);

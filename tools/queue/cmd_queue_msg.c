@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arrays.h"
 #include "args.h"
 #include "db.h"
 #include "files.h"
@@ -133,12 +134,8 @@ static int send_lines(struct cli *cli, eddy_env *env, const char *name, unsigned
     int rc, result = CLI_EXIT_OK;
     if ((rc = eddy_queue_get_attributes(env, name, &info)) != 0)
         return cli_fail(cli, rc, "cannot read queue '%s'", name);
-    ents = calloc(info.batch_max, sizeof *ents);
-    if (ents != NULL)
-        EDDY_ARRAY_INIT(ents, info.batch_max);
-    res = calloc(info.batch_max, sizeof *res);
-    if (res != NULL)
-        EDDY_ARRAY_INIT(res, info.batch_max);
+    CLI_ARRAY_NEW(ents, info.batch_max);
+    CLI_ARRAY_NEW(res, info.batch_max);
     lines = calloc(info.batch_max, sizeof *lines);
     if (ents == NULL || res == NULL || lines == NULL) {
         result = CLI_EXIT_FAIL;

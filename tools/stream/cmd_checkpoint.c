@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arrays.h"
 #include "args.h"
 #include "checkpoint_forms.h"
 #include "db.h"
@@ -71,9 +72,7 @@ static int c_get(struct cli *cli, int argc, char **argv)
         return ex;
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
-    cps = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *cps);
-    if (cps != NULL)
-        EDDY_ARRAY_INIT(cps, EDDY_STREAM_SHARDS_MAX);
+    CLI_ARRAY_NEW(cps, EDDY_STREAM_SHARDS_MAX);
     if (cps == NULL) {
         rc = EDDY_ENOMEM;
     } else if (shard != UINT64_MAX) {
@@ -157,9 +156,7 @@ static int c_leases(struct cli *cli, int argc, char **argv)
         return ex;
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
-    ls = calloc(EDDY_STREAM_SHARDS_MAX, sizeof *ls);
-    if (ls != NULL)
-        EDDY_ARRAY_INIT(ls, EDDY_STREAM_SHARDS_MAX);
+    CLI_ARRAY_NEW(ls, EDDY_STREAM_SHARDS_MAX);
     rc =
         ls == NULL ? EDDY_ENOMEM : eddy_lease_list(env, a[0], a[1], ls, EDDY_STREAM_SHARDS_MAX, &n);
     for (i = 0; rc == 0 && i < n; i++) {

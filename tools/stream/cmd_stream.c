@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arrays.h"
 #include "args.h"
 #include "db.h"
 #include "files.h"
@@ -246,12 +247,8 @@ static int put_lines(struct cli *cli, eddy_env *env, const char *name, unsigned 
     int rc, result = CLI_EXIT_OK;
     if ((rc = eddy_stream_get_attributes(env, name, &info)) != 0)
         return cli_fail(cli, rc, "cannot put into stream '%s'", name);
-    ents = calloc(info.batch_max, sizeof *ents);
-    if (ents != NULL)
-        EDDY_ARRAY_INIT(ents, info.batch_max);
-    res = calloc(info.batch_max, sizeof *res);
-    if (res != NULL)
-        EDDY_ARRAY_INIT(res, info.batch_max);
+    CLI_ARRAY_NEW(ents, info.batch_max);
+    CLI_ARRAY_NEW(res, info.batch_max);
     while (ents != NULL && res != NULL && pos < len && result == 0) {
         size_t n = 0;
         while (pos < len && n < info.batch_max) {

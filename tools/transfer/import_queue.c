@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arrays.h"
 #include "attrs.h"
 #include "json.h"
 #include "queue_forms.h"
@@ -275,15 +276,9 @@ static bool queue_alloc(void *ctx, uint32_t batch_max)
 {
     struct queue_import *x = ctx;
     x->msgs = calloc(batch_max, sizeof *x->msgs);
-    x->sends = calloc(batch_max, sizeof *x->sends);
-    if (x->sends != NULL)
-        EDDY_ARRAY_INIT(x->sends, batch_max);
-    x->restores = calloc(batch_max, sizeof *x->restores);
-    if (x->restores != NULL)
-        EDDY_ARRAY_INIT(x->restores, batch_max);
-    x->res = calloc(batch_max, sizeof *x->res);
-    if (x->res != NULL)
-        EDDY_ARRAY_INIT(x->res, batch_max);
+    CLI_ARRAY_NEW(x->sends, batch_max);
+    CLI_ARRAY_NEW(x->restores, batch_max);
+    CLI_ARRAY_NEW(x->res, batch_max);
     return x->msgs != NULL && x->sends != NULL && x->restores != NULL && x->res != NULL;
 }
 

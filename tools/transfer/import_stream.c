@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arrays.h"
 #include "attrs.h"
 #include "json.h"
 #include "stream_forms.h"
@@ -540,16 +541,10 @@ static int stream_target(struct cli *cli, void *ctx, const unsigned char *buf, s
 static bool stream_alloc(void *ctx, uint32_t batch_max)
 {
     struct stream_import *x = ctx;
-    x->puts = calloc(batch_max, sizeof *x->puts);
-    if (x->puts != NULL)
-        EDDY_ARRAY_INIT(x->puts, batch_max);
-    x->restores = calloc(batch_max, sizeof *x->restores);
-    if (x->restores != NULL)
-        EDDY_ARRAY_INIT(x->restores, batch_max);
+    CLI_ARRAY_NEW(x->puts, batch_max);
+    CLI_ARRAY_NEW(x->restores, batch_max);
     x->seqs = calloc(batch_max, sizeof *x->seqs);
-    x->res = calloc(batch_max, sizeof *x->res);
-    if (x->res != NULL)
-        EDDY_ARRAY_INIT(x->res, batch_max);
+    CLI_ARRAY_NEW(x->res, batch_max);
     return x->puts != NULL && x->restores != NULL && x->seqs != NULL && x->res != NULL;
 }
 
