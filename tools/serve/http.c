@@ -15,6 +15,9 @@
 
 #include "serve.h"
 
+/* Requests between their first byte and their completion (on_done): shutdown waits for them. */
+static _Atomic int live_requests;
+
 uint64_t srv_mono_ms(void)
 {
     struct timespec ts;
@@ -144,6 +147,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return plain(c, 405, "only POST and GET are served\n");
         if ((r = calloc(1, sizeof *r)) == NULL)
             return MHD_NO;
+        live_requests++;
         r->srv = s;
         r->conn = c;
         /* One allocation of the declared size: no doubling and copying of large bodies. */
@@ -201,6 +205,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **slot,
     json_decref(r->in);
     free(r);
     *slot = NULL;
+    live_requests--;
 }
 
 int srv_http_start(struct srv *s, const char *host, uint16_t port)
@@ -234,7 +239,16 @@ void srv_http_stop(struct srv *s)
     if (s->daemon == NULL)
         return;
     MHD_quiesce_daemon(s->daemon);
-    srv_park_wake_all(s);
+    /* Answer what is in flight before the workers stop: parked polls are resumed (they answer
+     * at once, s->stopping being set) and every started request gets up to 5 s to complete;
+     * MHD_stop_daemon would otherwise close connections whose reply was not sent yet. */
+    for (int waited_ms = 0; waited_ms < 5000; waited_ms += 10) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        srv_park_wake_all(s);
+        if (live_requests == 0)
+            break;
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
 }

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
+#include "db.h"
+#include "options.h"
 #include "serve.h"
 
 static int run(struct cli *cli, int argc, char **argv);
