@@ -5,6 +5,8 @@
  */
 #include <nettle/base64.h>
 #include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +23,28 @@ void hex_encode(const uint8_t *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+void digest_hex(const struct nettle_hash *h, const void *data, size_t len, char *out)
+{
+    union { /* room for any hash Nettle describes up to SHA-512 */
+        struct md5_ctx md5;
+        struct sha256_ctx sha256;
+        struct sha512_ctx sha512;
+    } ctx;
+    uint8_t d[SHA512_DIGEST_SIZE];
+
+    if (h->context_size > sizeof ctx || h->digest_size > sizeof d) {
+        out[0] = '\0';
+        return;
+    }
+    h->init(&ctx);
+    h->update(&ctx, len, data);
+    h->digest(&ctx, h->digest_size, d);
+    hex_encode(d, h->digest_size, out);
+}
+
 void md5_hex(const void *data, size_t len, char out[33])
 {
-    struct md5_ctx ctx;
-    uint8_t d[MD5_DIGEST_SIZE];
-    md5_init(&ctx);
-    md5_update(&ctx, len, data);
-    md5_digest(&ctx, sizeof d, d);
-    hex_encode(d, sizeof d, out);
+    digest_hex(&nettle_md5, data, len, out);
 }
 
 static void put_len(struct md5_ctx *ctx, size_t n)

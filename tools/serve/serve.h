@@ -163,6 +163,9 @@ int sigv4_parse(const char *h, struct sigv4_auth *out, const char **why);
 
 /* ---- codec.c (Nettle): lower-case hex of n bytes into out (2n + 1 bytes). */
 void hex_encode(const uint8_t *d, size_t n, char *out);
+/* The hex digest of data with Nettle's hash h (nettle_md5, nettle_sha256) into out. */
+struct nettle_hash;
+void digest_hex(const struct nettle_hash *h, const void *data, size_t len, char *out);
 void md5_hex(const void *data, size_t len, char out[33]);
 void md5_attrs_hex(const eddy_queue_attr *attrs, size_t n, char out[33]);
 

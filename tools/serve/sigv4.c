@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <microhttpd.h>
 #include <nettle/hmac.h>
+#include <nettle/nettle-meta.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,12 +79,7 @@ int sigv4_parse(const char *h, struct sigv4_auth *a, const char **why)
 
 static void sha256_hex(const void *d, size_t n, char out[65])
 {
-    struct sha256_ctx ctx;
-    uint8_t dig[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, n, d);
-    sha256_digest(&ctx, sizeof dig, dig);
-    hex_encode(dig, sizeof dig, out);
+    digest_hex(&nettle_sha256, d, n, out);
 }
 
 static void hmac(const uint8_t *key, size_t klen, const char *msg, size_t mlen, uint8_t out[32])
