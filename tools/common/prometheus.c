@@ -86,10 +86,48 @@ static void queue_metrics(FILE *f, const struct cli_live *s)
                (double)s->queues[i].info.oldest_age_ms / 1000.0);
 }
 
+/* A per-shard family: records (bytes false) or bytes stored. */
+static void shard_family(FILE *f, const struct cli_live *s, bool bytes)
+{
+    const char *name = bytes ? "eddy_shard_bytes" : "eddy_shard_records";
+    char shard[16];
+    size_t i, j;
+    family(f, name,
+           bytes ? "Data bytes (uncompressed) stored in a shard." : "Records stored in a shard.");
+    for (i = 0; i < s->n_streams; i++)
+        for (j = 0; j < s->streams[i].n_shards; j++) {
+            const eddy_stream_shard *sh = &s->streams[i].shards[j];
+            snprintf(shard, sizeof shard, "%u", sh->shard_id);
+            sample(f, name,
+                   (const char *const[]){"stream", s->streams[i].name, "shard", shard, NULL},
+                   (double)(bytes ? sh->bytes : sh->records));
+        }
+}
+
+/* A per-consumer-and-shard lag family: in records (seconds false) or in seconds. */
+static void lag_family(FILE *f, const struct cli_live *s, bool seconds)
+{
+    const char *name = seconds ? "eddy_consumer_lag_seconds" : "eddy_consumer_lag_records";
+    char shard[16];
+    size_t i, j, k;
+    family(f, name,
+           seconds ? "Age of the oldest record a consumer has not checkpointed in a shard."
+                   : "Records after a consumer's checkpoint in a shard (counted up to 10000).");
+    for (i = 0; i < s->n_streams; i++)
+        for (j = 0; j < s->streams[i].n_consumers; j++)
+            for (k = 0; k < s->streams[i].consumers[j].n; k++) {
+                const struct cli_live_lag *l = &s->streams[i].consumers[j].lag[k];
+                snprintf(shard, sizeof shard, "%u", l->shard_id);
+                sample(f, name,
+                       (const char *const[]){"stream", s->streams[i].name, "consumer",
+                                             s->streams[i].consumers[j].name, "shard", shard, NULL},
+                       seconds ? (double)l->ms / 1000.0 : (double)l->records);
+            }
+}
+
 static void stream_metrics(FILE *f, const struct cli_live *s)
 {
-    size_t i, j, k;
-    char shard[16];
+    size_t i;
     if (s->n_streams == 0)
         return;
     family(f, "eddy_stream_shards", "Shards of a stream, by state.");
@@ -102,46 +140,10 @@ static void stream_metrics(FILE *f, const struct cli_live *s)
                (const char *const[]){"stream", st->name, "state", "closed", NULL},
                st->info.shards - st->info.open_shards);
     }
-    family(f, "eddy_shard_records", "Records stored in a shard.");
-    for (i = 0; i < s->n_streams; i++)
-        for (j = 0; j < s->streams[i].n_shards; j++) {
-            snprintf(shard, sizeof shard, "%u", s->streams[i].shards[j].shard_id);
-            sample(f, "eddy_shard_records",
-                   (const char *const[]){"stream", s->streams[i].name, "shard", shard, NULL},
-                   (double)s->streams[i].shards[j].records);
-        }
-    family(f, "eddy_shard_bytes", "Data bytes (uncompressed) stored in a shard.");
-    for (i = 0; i < s->n_streams; i++)
-        for (j = 0; j < s->streams[i].n_shards; j++) {
-            snprintf(shard, sizeof shard, "%u", s->streams[i].shards[j].shard_id);
-            sample(f, "eddy_shard_bytes",
-                   (const char *const[]){"stream", s->streams[i].name, "shard", shard, NULL},
-                   (double)s->streams[i].shards[j].bytes);
-        }
-    family(f, "eddy_consumer_lag_records",
-           "Records after a consumer's checkpoint in a shard (counted up to 10000).");
-    for (i = 0; i < s->n_streams; i++)
-        for (j = 0; j < s->streams[i].n_consumers; j++)
-            for (k = 0; k < s->streams[i].consumers[j].n; k++) {
-                const struct cli_live_lag *l = &s->streams[i].consumers[j].lag[k];
-                snprintf(shard, sizeof shard, "%u", l->shard_id);
-                sample(f, "eddy_consumer_lag_records",
-                       (const char *const[]){"stream", s->streams[i].name, "consumer",
-                                             s->streams[i].consumers[j].name, "shard", shard, NULL},
-                       (double)l->records);
-            }
-    family(f, "eddy_consumer_lag_seconds",
-           "Age of the oldest record a consumer has not checkpointed in a shard.");
-    for (i = 0; i < s->n_streams; i++)
-        for (j = 0; j < s->streams[i].n_consumers; j++)
-            for (k = 0; k < s->streams[i].consumers[j].n; k++) {
-                const struct cli_live_lag *l = &s->streams[i].consumers[j].lag[k];
-                snprintf(shard, sizeof shard, "%u", l->shard_id);
-                sample(f, "eddy_consumer_lag_seconds",
-                       (const char *const[]){"stream", s->streams[i].name, "consumer",
-                                             s->streams[i].consumers[j].name, "shard", shard, NULL},
-                       (double)l->ms / 1000.0);
-            }
+    shard_family(f, s, false);
+    shard_family(f, s, true);
+    lag_family(f, s, false);
+    lag_family(f, s, true);
 }
 
 int cli_prometheus_write(FILE *f, const struct cli_live *s)
