@@ -62,6 +62,8 @@ if [ "$n1" -gt 0 ]; then
     run 0 stream tail s --from trim-horizon --shard 1 --limit "$n1"
     [ "$(grep -c '^s shard=1 ' out)" -eq "$n1" ] || fail "--shard 1 printed other shards"
 fi
+run 1 stream tail s --shard 99
+has err "has no shard 99"
 run 2 stream tail s --from sometime
 has err "bad --from"
 run 2 stream tail s --from at-timestamp

@@ -127,9 +127,11 @@ static void draw_queues(struct top *t, const struct cli_live *s, double dt)
         printf("%-24s %9llu %9llu %9llu %10s", q->name, (unsigned long long)q->info.visible,
                (unsigned long long)q->info.in_flight, (unsigned long long)q->info.delayed, age);
         print_rate(valid ? (double)p->in : 0, dt, false, valid);
-        /* out = in - growth of the stored count */
-        print_rate(valid ? (double)p->in + (double)p->messages - (double)q->info.messages : 0, dt,
-                   false, valid);
+        /* out = in - growth of the stored count (never below 0: an import adds without ids) */
+        print_rate(valid && p->in + p->messages > q->info.messages
+                       ? (double)(p->in + p->messages - q->info.messages)
+                       : 0,
+                   dt, false, valid);
         if (q->info.dlq_name[0] != '\0' && cli_live_queue_find(s, q->info.dlq_name) != NULL)
             d = prev_of(t, q->info.dlq_name);
         print_rate(d != NULL ? (double)d->in : 0, dt, false, valid && d != NULL && d->seen);

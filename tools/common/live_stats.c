@@ -115,6 +115,18 @@ static int collect_stream(eddy_env *env, uint64_t now, struct cli_live_stream *s
     return rc;
 }
 
+static void stream_free(struct cli_live_stream *st)
+{
+    size_t j;
+    for (j = 0; j < st->n_consumers; j++) {
+        free(st->consumers[j].name);
+        free(st->consumers[j].lag);
+    }
+    free(st->consumers);
+    free(st->shards);
+    free(st->name);
+}
+
 int cli_live_collect(struct cli *cli, eddy_env *env, struct cli_live *out)
 {
     char **names = NULL;
@@ -167,9 +179,7 @@ int cli_live_collect(struct cli *cli, eddy_env *env, struct cli_live *out)
             out->n_streams++;
             if ((src = collect_stream(env, out->now_ms, st)) == EDDY_ENOTFOUND) {
                 out->n_streams--; /* deleted meanwhile: left out */
-                free(st->name);
-                free(st->shards);
-                free(st->consumers);
+                stream_free(st);
             } else {
                 rc = src;
             }
@@ -185,20 +195,12 @@ int cli_live_collect(struct cli *cli, eddy_env *env, struct cli_live *out)
 
 void cli_live_free(struct cli_live *s)
 {
-    size_t i, j;
+    size_t i;
     for (i = 0; i < s->n_queues; i++)
         free(s->queues[i].name);
     free(s->queues);
-    for (i = 0; i < s->n_streams; i++) {
-        struct cli_live_stream *st = &s->streams[i];
-        for (j = 0; j < st->n_consumers; j++) {
-            free(st->consumers[j].name);
-            free(st->consumers[j].lag);
-        }
-        free(st->consumers);
-        free(st->shards);
-        free(st->name);
-    }
+    for (i = 0; i < s->n_streams; i++)
+        stream_free(&s->streams[i]);
     free(s->streams);
     memset(s, 0, sizeof *s);
 }

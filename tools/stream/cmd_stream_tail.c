@@ -103,7 +103,7 @@ static int drain(struct tail *t, struct tail_shard *s)
         }
         rc = eddy_stream_get_records(t->env, &s->it, &ro, &b);
         if (rc == EDDY_EEXPIRED) /* the iterator outlived iterator_ttl_ms: resume after */
-            rc = start(t, s, EDDY_STREAM_ITER_TRIM_HORIZON);
+            rc = start(t, s, s->existed ? t->type : EDDY_STREAM_ITER_TRIM_HORIZON);
         if (rc != 0)
             return rc;
         if (b == NULL)
@@ -135,6 +135,23 @@ static int round_once(struct tail *t, bool first)
     if (rc != 0) {
         cli_fail(t->cli, rc, "cannot list the shards of stream '%s'", t->stream);
         return rc;
+    }
+    if (first && t->only_shard != EDDY_STREAM_NO_SHARD) {
+        for (i = 0; i < n && list[i].shard_id != t->only_shard; i++)
+            ;
+        if (i == n) {
+            cli_err(t->cli, "stream '%s' has no shard %u", t->stream, t->only_shard);
+            free(list);
+            return EDDY_ENOTFOUND;
+        }
+    }
+    /* A followed shard gone from the listing expired: it holds no child back any more. */
+    for (i = 0; i < t->n; i++) {
+        size_t j;
+        for (j = 0; j < n && list[j].shard_id != t->sh[i].id; j++)
+            ;
+        if (j == n)
+            t->sh[i].done = true;
     }
     for (i = 0; i < n && t->n < EDDY_STREAM_SHARDS_MAX; i++) {
         const eddy_stream_shard *l = &list[i];
