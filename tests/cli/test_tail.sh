@@ -56,6 +56,9 @@ PY
 run 0 stream tail s --from trim-horizon --limit 3
 [ "$(wc -l <out)" -eq 3 ] || fail "--limit 3 printed $(wc -l <out) lines"
 has out '^s shard=0 seq='
+# --at: from that arrival time (the test clock stamps every record at T0).
+run 0 stream tail s --from at-timestamp --at 2027-01-15T08:00:00Z --limit 5 --json
+[ "$(wc -l <out)" -eq 5 ] || fail "--at printed $(wc -l <out) lines"
 # --shard reads that shard (and would follow its children) only.
 n1=$(grep -c '"shard_id":1,' put.txt)
 if [ "$n1" -gt 0 ]; then
