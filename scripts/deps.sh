@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblmdb-dev libzstd-dev libxxhash-dev libcmocka-dev
-          libjansson-dev clang libclang-rt-14-dev clang-format lmdb-utils abigail-tools jq
+          libjansson-dev clang libclang-rt-14-dev clang-format lmdb-utils abigail-tools jq gnuplot-nox
           python3-dev python3-cffi python3-pytest python3-setuptools python3-venv python3-pip
           libmicrohttpd-dev nettle-dev awscli python3-boto3)
 # `eddy serve` (tools/serve/): libmicrohttpd for HTTP, Nettle for MD5/SHA-256/HMAC; its tests
