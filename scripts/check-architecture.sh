@@ -67,5 +67,6 @@ printf '%s\n' "${files[@]}" | awk -v folders="$FOLDERS" -v doc="$doc" '
         }
         exit bad
     }' - "$doc" && fail=0 || fail=1
-if [ $fail -eq 0 ]; then echo "check-architecture: $doc names every file of: $(echo $FOLDERS)"; fi
+read -r -d '' -a list <<<"$FOLDERS" || true
+if [ $fail -eq 0 ]; then echo "check-architecture: $doc names every file of: ${list[*]}"; fi
 exit $fail
