@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FOLDERS="include format engine/core engine/queue engine/stream engine/poller engine/env
-         tools tools/common tools/admin tools/queue tools/stream tools/transfer
+         tools tools/common tools/admin tools/queue tools/stream tools/transfer tools/serve
          tests/support tests/unit tests/api tests/model tests/golden tests/crash tests/reliability
-         tests/fuzz tests/cli tests/tools tests/install bench
+         tests/fuzz tests/cli tests/tools tests/serve tests/install bench
          bindings/python bindings/python/eddy bindings/python/tests docs/examples scripts"
 
 doc=docs/ARCHITECTURE.md

@@ -31,6 +31,7 @@ FOLDERS=(
     "tools/queue:tools/common include"
     "tools/stream:tools/common include"
     "tools/transfer:tools/common include"
+    "tools/serve:tools/common include"
     "tools:tools/common include"
     "bench:include"
 )
