@@ -16,6 +16,8 @@
 
 #include "eddy.h"
 
+struct cli;
+
 /* Limits (docs/endpoint.md "Limits"). */
 #define SRV_BODY_MAX_DEFAULT (16u * 1024u * 1024u) /* a request body, bytes (--max-body) */
 #define SRV_CONN_MAX_DEFAULT 4096u                 /* open connections (--max-connections) */
@@ -36,6 +38,7 @@ struct srv_park; /* park.c: parked long polls */
 /* The server: options, the database, the HTTP daemon and the long-poll parking lot. */
 struct srv {
     eddy_env *env;
+    struct cli *cli; /* the command's context: clock and messages, for /metrics */
     char region[32];
     char account[16];
     char base_url[160]; /* "http://HOST:PORT", for queue URLs */
@@ -90,6 +93,9 @@ int srv_http_start(struct srv *s, const char *host, uint16_t port);
 void srv_http_stop(struct srv *s);
 /* Monotonic milliseconds. */
 uint64_t srv_mono_ms(void);
+
+/* ---- metrics.c: GET /metrics, the Prometheus text of `eddy stat --format prometheus`. */
+void srv_metrics(struct req *r);
 
 /* ---- park.c: long polls that wait without a thread. */
 int srv_park_init(struct srv *s);

@@ -155,6 +155,7 @@ static int run(struct cli *cli, int argc, char **argv)
     int c, ex, result;
 
     memset(&s, 0, sizeof s);
+    s.cli = cli;
     snprintf(s.region, sizeof s.region, "us-east-1");
     snprintf(s.account, sizeof s.account, "000000000000");
     s.body_max = SRV_BODY_MAX_DEFAULT;
