@@ -280,7 +280,9 @@ class Queue(Named):
         keep: List[Any] = []
         arr = ffi.new("eddy_queue_send_entry[]", n)
         if all(type(x) is bytes for x in entries):  # fast path: bodies packed, one C loop
-            packed = b"".join(entries)  # type: ignore[arg-type]
+            # from_buffer: the entries point into it until the batch call below, so it is a
+            # cdata kept alive in keep (a bytes argument is valid only during fill_send).
+            packed = ffi.from_buffer(b"".join(entries))  # type: ignore[arg-type]
             keep.append(packed)
             lib.eddy_py_fill_send(arr, n, packed, [len(x) for x in entries])
         else:

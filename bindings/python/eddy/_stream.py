@@ -264,7 +264,9 @@ class Stream(Named):
                     for r in records]
             fast = all(type(d) is bytes for d in data) and all(type(k) is bytes for k in keys)
         if fast:
-            packed_d, packed_k = b"".join(data), b"".join(keys)
+            # from_buffer, kept alive: the entries point into these until put_batch returns.
+            packed_d = ffi.from_buffer(b"".join(data))
+            packed_k = ffi.from_buffer(b"".join(keys))
             keep.extend((packed_d, packed_k))
             lib.eddy_py_fill_put(arr, n, packed_d, [len(d) for d in data], packed_k,
                                  [len(k) for k in keys])
