@@ -36,6 +36,7 @@ typedef struct eddy_py_cols { size_t n, data_len, pk_len, seq_len; } eddy_py_col
 void eddy_py_stream_cols_size(const eddy_stream_batch *b, eddy_py_cols *c);
 void eddy_py_stream_cols(const eddy_stream_batch *b, char *data, size_t *dlens, char *pks,
                          size_t *plens, char *seqs, uint64_t *arrival, uint32_t *shard);
+void eddy_py_fill_ptrs(const char **out, size_t n, const char *buf);
 void eddy_py_fill_send(eddy_queue_send_entry *e, size_t n, const char *buf, const size_t *lens);
 void eddy_py_fill_put(eddy_stream_put_entry *e, size_t n, const char *data, const size_t *dlens,
                       const char *keys, const size_t *klens);
@@ -90,6 +91,15 @@ static void eddy_py_stream_cols(const eddy_stream_batch *b, char *data, size_t *
         seqs += sl + 1;
         arrival[i] = r->arrival_ms;
         shard[i] = r->shard_id;
+    }
+}
+/* Pointers to n NUL-terminated strings packed end to end (a delete batch's receipts): one
+ * buffer per batch instead of a char[] per receipt. */
+static void eddy_py_fill_ptrs(const char **out, size_t n, const char *buf)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = buf;
+        buf += strlen(buf) + 1;
     }
 }
 /* Batch entries from bodies packed end to end (the common case: plain bodies, no options), so
