@@ -2,9 +2,10 @@
  * poller_queue.c: the queue source of a poller (SQS event-source mapping). Each worker keeps
  * the receipts of its finished batch and commits their deletes in the same write op that
  * receives its next batch, so a draining poller pays one commit (one sync) per batch instead of
- * a receive/delete loop's two. The op follows eddy_queue_receive's rules exactly (lazy expiry,
- * dead-letter moves at max_receive_count, the in-flight limit, fresh nonces) and
- * eddy_queue_delete's (a stale receipt deletes nothing). Bodies are decompressed and checked
+ * a receive/delete loop's two. The op takes messages through the receive policy that
+ * eddy_queue_receive uses (queue_take.c: lazy expiry, dead-letter moves at max_receive_count, the
+ * in-flight limit, fresh nonces) and follows eddy_queue_delete's rules (a stale receipt deletes
+ * nothing). Bodies are decompressed and checked
  * after the commit, in the worker's thread. Never runs a callback inside a transaction.
  */
 #include <string.h>
@@ -12,12 +13,6 @@
 #include "error.h"
 #include "poller_int.h"
 #include "queue_int.h"
-
-typedef struct pq_rx {
-    uint64_t msg_id;
-    eddy__qstate s; /* its state after this receive */
-    eddy__loaded l;
-} pq_rx;
 
 typedef struct pq_op {
     const char *name;
@@ -27,23 +22,11 @@ typedef struct pq_op {
     size_t n_acks;
     const eddy__pq_held *rel; /* make these visible now (if still theirs) */
     size_t n_rel;
-    uint32_t max;    /* receive at most this many */
-    uint64_t budget; /* ... of at most this many body bytes (at least one if first) */
-    int first;       /* nothing gathered yet: the first message is taken whatever its size */
     uint32_t vis_ms; /* 0 = the queue's */
-    pq_rx *items;    /* max entries */
-    uint32_t n;      /* out */
-    int full;        /* out: the byte budget stopped the receive */
+    eddy__q_taker t; /* receive: max, budget, first; out: items[0..n), full, moved */
     int wake;        /* out: messages became visible now, or dead letters moved */
     eddy__q q;       /* out: the queue as the op saw it */
 } pq_op;
-
-static void op_release(eddy_env *env, pq_op *a)
-{
-    for (uint32_t i = 0; i < a->n; i++)
-        eddy__loaded_release(env, &a->items[i].l);
-    a->n = 0;
-}
 
 /* The message's state, if `r` still describes its latest receive. */
 static int ref_state(eddy__wtx *w, uint64_t qid, const eddy__pq_ref *r, eddy__qstate *s, int *ok)
@@ -60,92 +43,15 @@ static int ref_state(eddy__wtx *w, uint64_t qid, const eddy__pq_ref *r, eddy__qs
     return 0;
 }
 
-/* Take one visible message (as eddy_queue_receive does), within the byte budget; *left when it
- * stays where it is. */
-static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uint64_t *bytes,
-                int *left)
-{
-    uint8_t k[EDDY__QKEY_MSG_LEN];
-    pq_rx *it = &a->items[a->n];
-    eddy__qstate s;
-    MDB_val v;
-    int rc, moved = 0;
-
-    rc = eddy__q_state_get(w->env, w->txn, a->qid, msg_id, &s);
-    if (rc == EDDY_ENOTFOUND)
-        return EDDY__CORRUPT("queue '%s' message %llu is indexed but has no state", a->name,
-                             (unsigned long long)msg_id);
-    if (rc != 0)
-        return rc;
-    if (eddy__q_expired(&a->q, &s, w->now_ms))
-        return eddy__q_msg_remove(w, a->qid, msg_id, &s, c);
-    if (a->q.cfg.dlq[0] != '\0' && s.receive_count >= a->q.cfg.max_receive_count) {
-        if ((rc = eddy__q_dead_letter(w, &a->q, c, msg_id, &s, &moved)) != 0 || moved) {
-            a->wake |= moved;
-            return rc;
-        }
-    }
-    if (s.kind == EDDY__QSTATE_WAITING && c->n_inflight >= a->q.cfg.in_flight_max) {
-        *left = 1;
-        return 0;
-    }
-    eddy__qkey_msg(k, a->qid, msg_id);
-    if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v)) != 0)
-        return rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("queue '%s' message %llu has no record",
-                                                    a->name, (unsigned long long)msg_id)
-                                    : rc;
-    if ((rc = eddy__payload_load(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v, &it->l)) != 0)
-        return rc;
-    if (!(a->first && a->n == 0) && *bytes + it->l.rec.raw_len > a->budget) {
-        eddy__loaded_release(w->env, &it->l);
-        a->full = 1;
-        *left = 1;
-        return 0;
-    }
-    it->msg_id = msg_id;
-    it->s = s;
-    it->s.kind = EDDY__QSTATE_INFLIGHT;
-    it->s.receive_count = s.receive_count + 1;
-    it->s.received_ms = w->now_ms;
-    it->s.deadline_ms = w->now_ms + (a->vis_ms != 0 ? a->vis_ms : a->q.cfg.visibility_timeout_ms);
-    it->s.nonce = eddy__rand64(w->env);
-    if (it->s.first_receive_ms == 0)
-        it->s.first_receive_ms = w->now_ms;
-    if ((rc = eddy__q_state_set(w, a->qid, msg_id, &s, &it->s, c)) != 0) {
-        eddy__loaded_release(w->env, &it->l);
-        return rc;
-    }
-    *bytes += it->l.rec.raw_len;
-    a->n++;
-    return 0;
-}
-
-typedef struct pq_walk {
-    pq_op *a;
-    eddy__qcounters *c;
-    uint64_t bytes;
-} pq_walk;
-
-static int due(eddy__wtx *w, void *ctx, uint64_t msg_id, int *left)
-{
-    pq_walk *p = ctx;
-    if (p->a->n >= p->a->max || p->a->full) {
-        *left = 1;
-        return 0;
-    }
-    return take(w, p->a, p->c, msg_id, &p->bytes, left);
-}
-
 static int op_apply(eddy__wtx *w, void *arg)
 {
     pq_op *a = arg;
-    uint32_t expired = 0;
     eddy__qcounters c;
     eddy__qstate s, ns;
     int rc, ok;
 
-    op_release(w->env, a);
-    a->full = a->wake = 0;
+    eddy__q_taken_release(w->env, &a->t);
+    a->wake = 0;
     if ((rc = eddy__q_get_same(w, a->name, a->name_len, a->qid, &a->q)) != 0 ||
         (rc = eddy__q_counters_get(w->env, w->txn, a->qid, &c)) != 0)
         return rc;
@@ -168,11 +74,15 @@ static int op_apply(eddy__wtx *w, void *arg)
             return rc;
         a->wake = 1;
     }
-    if (a->max > 0) {
-        if ((rc = eddy__q_expire(w, &a->q, &c, EDDY__Q_LAZY_EXPIRE, &expired)) != 0)
-            return rc;
-        pq_walk p = {a, &c, 0};
-        if ((rc = eddy__q_due_walk(w, a->qid, &c, a->max * 2 + 16, due, &p)) != 0)
+    if (a->t.max > 0) {
+        a->t.q = &a->q;
+        a->t.c = &c;
+        a->t.vis_ms = a->vis_ms != 0 ? a->vis_ms : a->q.cfg.visibility_timeout_ms;
+        a->t.bytes = 0;
+        rc = eddy__q_take_due(w, &a->t);
+        a->t.c = NULL;
+        a->wake |= a->t.moved;
+        if (rc != 0)
             return rc;
     }
     return eddy__q_counters_put(w, a->qid, &c);
@@ -259,7 +169,7 @@ void eddy__pq_fini(eddy_poller *p)
 }
 
 /* Turn one received record into a held item (attributes and body copied out). */
-static int held_fill(eddy_env *env, const eddy__q *q, const pq_rx *it, eddy__pq_held *h)
+static int held_fill(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, eddy__pq_held *h)
 {
     eddy__qmeta meta;
     eddy__ferr fe;
@@ -300,23 +210,23 @@ static int run_op(eddy_poller *p, eddy__pq_worker *w, uint32_t max, const eddy__
     a.n_acks = w->n_acks;
     a.rel = rel;
     a.n_rel = n_rel;
-    a.max = max;
-    a.first = w->n_held == 0;
-    a.budget = p->opt.payload_max > w->held_bytes ? p->opt.payload_max - w->held_bytes : 0;
+    a.t.max = max;
+    a.t.first = w->n_held == 0;
+    a.t.budget = p->opt.payload_max > w->held_bytes ? p->opt.payload_max - w->held_bytes : 0;
     a.vis_ms = p->opt.visibility_timeout_ms;
-    if (max > 0 && (a.items = eddy__calloc(env, max, sizeof *a.items)) == NULL)
+    if (max > 0 && (a.t.items = eddy__calloc(env, max, sizeof *a.t.items)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory receiving");
     rc = eddy__write(env, op_apply, op_after, &a);
     atomic_fetch_add(&p->commits, 1);
     if (rc == 0) {
         w->n_acks = 0;
-        *full = a.full;
-        rc = grow(env, (void **)&w->held, &w->cap_held, w->n_held + a.n, sizeof *w->held);
+        *full = a.t.full;
+        rc = grow(env, (void **)&w->held, &w->cap_held, w->n_held + a.t.n, sizeof *w->held);
     }
-    for (uint32_t i = 0; rc == 0 && i < a.n; i++) {
+    for (uint32_t i = 0; rc == 0 && i < a.t.n; i++) {
         eddy__pq_held *h = &w->held[w->n_held];
         bool match = true;
-        if ((rc = held_fill(env, &a.q, &a.items[i], h)) == 0 && p->filter != NULL)
+        if ((rc = held_fill(env, &a.q, &a.t.items[i], h)) == 0 && p->filter != NULL)
             rc = eddy__filter_match(p->filter, EDDY_POLLER_SOURCE_QUEUE, &h->item, &match);
         if (rc != 0) {
             /* Received but not delivered: it comes back after its timeout (at least once). */
@@ -334,8 +244,8 @@ static int run_op(eddy_poller *p, eddy__pq_worker *w, uint32_t max, const eddy__
         w->held_bytes += h->item.body.len;
         w->n_held++;
     }
-    op_release(env, &a);
-    eddy__free(env, a.items);
+    eddy__q_taken_release(env, &a.t);
+    eddy__free(env, a.t.items);
     return rc != 0 ? rc : rc2;
 }
 

@@ -170,6 +170,42 @@ typedef int (*eddy__q_due_fn)(eddy__wtx *w, void *ctx, uint64_t msg_id, int *lef
 int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t cap,
                      eddy__q_due_fn fn, void *ctx);
 
+/*
+ * queue_take.c: the one receive policy, shared by eddy_queue_receive and the queue source of a
+ * poller. For each due message, in (deadline, id) order: remove it when past retention, move it
+ * to the dead-letter queue at max_receive_count, leave it when it would need an in-flight slot
+ * and none is left (limit_hit) or when its body would pass the byte budget (full), else take it:
+ * load its record into items[n] and give it a new in-flight state (receive count + 1, deadline
+ * now + vis_ms, a fresh nonce, first-receive time on its first receive).
+ */
+typedef struct eddy__q_taken {
+    uint64_t msg_id;
+    eddy__qstate s; /* its state after this receive */
+    eddy__loaded l; /* its record, copied out */
+} eddy__q_taken;
+
+typedef struct eddy__q_taker {
+    const eddy__q *q;
+    eddy__qcounters *c;
+    uint32_t vis_ms;      /* visibility timeout of what is taken */
+    eddy__q_taken *items; /* max entries */
+    uint32_t max;         /* take at most this many */
+    uint32_t n;           /* out: items[0..n) were taken */
+    uint64_t budget;      /* body bytes the takes may add up to (UINT64_MAX: none) */
+    int first;            /* the first take ignores the budget */
+    uint64_t bytes;       /* body bytes taken so far */
+    int limit_hit;        /* out: a never-received message was left for in_flight_max */
+    int full;             /* out: the byte budget left a message */
+    int moved;            /* out: dead letters were moved (wake their queue's pollers) */
+} eddy__q_taker;
+
+/* Lazy expiry (EDDY__Q_LAZY_EXPIRE messages), then the policy over the due messages. */
+int eddy__q_take_due(eddy__wtx *w, eddy__q_taker *t);
+/* The policy for one due message whose current state is *s. *left when it stays. */
+int eddy__q_take_one(eddy__wtx *w, eddy__q_taker *t, uint64_t msg_id, eddy__qstate *s, int *left);
+/* Release the records of items[0..n) and set n to 0. */
+void eddy__q_taken_release(eddy_env *env, eddy__q_taker *t);
+
 /* queue_receive.c: is anything visible (or, with retention_ms != 0, expired) in the queue now?
  * Read-only: an empty poll costs no write transaction. */
 int eddy__q_peek(eddy_env *env, uint64_t qid, uint64_t retention_ms, uint64_t now, int *any);
