@@ -148,14 +148,14 @@ static void held_clear(eddy_env *env, eddy__pq_worker *w)
     w->window_start_ms = 0;
 }
 
-int eddy__pq_init(eddy_poller *p)
+static int pq_init(eddy_poller *p)
 {
     p->n_qw = (p->opt.flags & EDDY_POLLER_MANUAL) ? 1 : p->opt.max_concurrency;
     p->qw = eddy__calloc(p->env, p->n_qw, sizeof *p->qw);
     return p->qw != NULL ? 0 : eddy__err(EDDY_ENOMEM, "out of memory for a poller");
 }
 
-void eddy__pq_fini(eddy_poller *p)
+static void pq_fini(eddy_poller *p)
 {
     for (size_t i = 0; p->qw != NULL && i < p->n_qw; i++) {
         eddy__pq_worker *w = &p->qw[i];
@@ -249,7 +249,7 @@ static int run_op(eddy_poller *p, eddy__pq_worker *w, uint32_t max, const eddy__
     return rc != 0 ? rc : rc2;
 }
 
-int eddy__pq_flush(eddy_poller *p, eddy__pq_worker *w)
+static int pq_flush_worker(eddy_poller *p, eddy__pq_worker *w)
 {
     int full = 0, rc = 0;
 
@@ -304,7 +304,7 @@ out:
     return rc;
 }
 
-int eddy__pq_step(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
+static int pq_step_worker(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
 {
     eddy_env *env = p->env;
     uint32_t need = 0;
@@ -330,7 +330,7 @@ int eddy__pq_step(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
     return deliver(p, w);
 }
 
-uint64_t eddy__pq_oldest_age(eddy_poller *p)
+static uint64_t pq_oldest_age(eddy_poller *p)
 {
     eddy_queue_info qi = EDDY_QUEUE_INFO_INIT;
 
@@ -338,3 +338,64 @@ uint64_t eddy__pq_oldest_age(eddy_poller *p)
         return 0;
     return qi.oldest_age_ms;
 }
+
+/* ---- the source's operations (poller.c) ---- */
+
+static int pq_check(eddy_env *env, eddy_poller_options *o)
+{
+    (void)env;
+    if (o->consumer != NULL || o->start != 0 || o->start_ms != 0 || o->max_retry_attempts != 0 ||
+        o->max_record_age_ms != 0 || o->retry_backoff_ms != 0 || o->on_failure_queue != NULL ||
+        o->parallelization != 0 || (o->flags & (EDDY_POLLER_BISECT | EDDY_POLLER_FAILURE_PAYLOAD)))
+        return eddy__err(EDDY_EINVAL, "a stream-only option was set on a queue poller");
+    return 0;
+}
+
+static int pq_resolve(eddy_poller *p)
+{
+    eddy__q q;
+    int rc = eddy__q_get_read(p->env, p->name, strlen(p->name), &q);
+
+    if (rc == 0)
+        p->source_id = q.id;
+    return rc;
+}
+
+static int pq_step(eddy_poller *p, size_t idx, size_t *batches, bool *did)
+{
+    eddy__pq_worker *w = &p->qw[idx];
+    int rc = pq_step_worker(p, w, batches);
+
+    *did = *batches > 0 || w->n_acks > 0;
+    return rc;
+}
+
+static int pq_flush(eddy_poller *p, size_t idx)
+{
+    return idx < p->n_qw ? pq_flush_worker(p, &p->qw[idx]) : 0;
+}
+
+static int pq_stop(eddy_poller *p)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < p->n_qw; i++) {
+        int r = pq_flush_worker(p, &p->qw[i]);
+        rc = rc != 0 ? rc : r;
+    }
+    return rc;
+}
+
+const eddy__psrc_ops eddy__pq_ops = {
+    "queue",
+    EDDY__P_Q_BATCH_DEFAULT,
+    EDDY__P_Q_CONC_DEFAULT,
+    pq_check,
+    pq_resolve,
+    pq_init,
+    pq_fini,
+    pq_step,
+    pq_flush,
+    pq_stop,
+    pq_oldest_age,
+};
