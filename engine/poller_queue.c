@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "poller_int.h"
+#include "fifo_keys.h"
 #include "queue_int.h"
 
 typedef struct pq_op {
@@ -171,6 +172,7 @@ static void pq_fini(eddy_poller *p)
 /* Turn one received record into a held item (attributes and body copied out). */
 static int held_fill(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, eddy__pq_held *h)
 {
+    const char *dedup;
     eddy__qmeta meta;
     eddy__ferr fe;
     int rc;
@@ -189,6 +191,9 @@ static int held_fill(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, e
     h->item.attr_count = meta.attr_count;
     if ((rc = eddy__q_attrs_copy(env, &meta, &h->item.attrs, &h->attr_block)) != 0)
         return rc;
+    eddy__q_fifo_ids(&meta, h->attr_block, &h->item.group_id, &dedup);
+    if (meta.group_len > 0)
+        eddy__qseq_to_dec(q->id, it->msg_id, h->item.sequence_number);
     return eddy__q_body_copy(env, q, it->msg_id, &it->l, meta.body_xxh3, &h->item.body,
                              &h->body_block);
 }

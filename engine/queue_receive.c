@@ -15,13 +15,15 @@
 
 #include "abi.h"
 #include "error.h"
+#include "fifo_keys.h"
 #include "queue_int.h"
 
 typedef struct qrecv {
     const char *name;
     size_t name_len;
     uint64_t qid;
-    eddy__q_taker t; /* the policy's state; t.items[0..t.n) hold loaded records */
+    eddy__q_taker t;     /* the policy's state; t.items[0..t.n) hold loaded records */
+    const char *attempt; /* FIFO ReceiveRequestAttemptId, or NULL */
 } qrecv;
 
 struct eddy_queue_batch {
@@ -72,8 +74,8 @@ static int rx_candidates(eddy__wtx *w, uint64_t qid, rx_cand *cs, uint32_t cap, 
 /*
  * Collect up to cap visible plain messages in id order from plain_lo (their deadlines, the
  * enqueue times, grow with the id). Messages with a state found on the way are skipped (the
- * index has them), at most RX_SKIP_MAX of them. *next: where the scan stopped; no plain message
- * lies between plain_lo and it except those collected.
+ * index has them), at most RX_SKIP_MAX of them (or cap, when larger: FIFO rounds). *next: where the
+ * scan stopped; no plain message lies between plain_lo and it except those collected.
  */
 #define RX_SKIP_MAX 1024u
 static int rx_plain(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c, rx_cand *cs, uint32_t cap,
@@ -117,7 +119,7 @@ static int rx_plain(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c, rx_can
         rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, sk, sizeof sk, &sv);
         if (rc == 0) { /* it has a state: the index has it */
             *next = id + 1;
-            if (++skipped >= RX_SKIP_MAX)
+            if (++skipped >= (cap > RX_SKIP_MAX ? cap : RX_SKIP_MAX))
                 break;
             continue;
         }
@@ -156,7 +158,7 @@ static uint32_t rx_merge(const rx_cand *a, uint32_t na, const rx_cand *b, uint32
 }
 
 int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t cap,
-                     eddy__q_due_fn fn, void *ctx)
+                     eddy__q_due_fn fn, void *ctx, uint32_t *seen)
 {
     uint32_t n = 0, na = 0, nb = 0, nb_used = 0;
     rx_cand *cs = NULL;
@@ -171,6 +173,7 @@ int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t ca
         rc = rx_plain(w, qid, c, cs + cap, cap, &nb, &next);
     if (rc == 0)
         n = rx_merge(cs, na, cs + cap, nb, cs + 2 * (size_t)cap, cap, &nb_used);
+    *seen = n;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         rx_cand *x = &cs[2 * (size_t)cap + i];
         left = 0;
@@ -196,7 +199,7 @@ static int rx_apply(eddy__wtx *w, void *arg)
     qrecv *a = arg;
     eddy__qcounters c;
     eddy__q q;
-    int rc;
+    int rc, replayed = 0;
 
     eddy__q_taken_release(w->env, &a->t);
     a->t.q = &q;
@@ -204,7 +207,11 @@ static int rx_apply(eddy__wtx *w, void *arg)
     if ((rc = eddy__q_get_same(w, a->name, a->name_len, a->qid, &q)) != 0 ||
         (rc = eddy__q_counters_get(w->env, w->txn, q.id, &c)) != 0)
         return rc;
-    if ((rc = eddy__q_take_due(w, &a->t)) == 0)
+    if (a->attempt != NULL && (rc = eddy__q_attempt_replay(w, &a->t, a->attempt, &replayed)) != 0)
+        return rc;
+    if (!replayed && (rc = eddy__q_take_due(w, &a->t)) == 0 && a->attempt != NULL)
+        rc = eddy__q_attempt_record(w, &a->t, a->attempt);
+    if (rc == 0)
         rc = eddy__q_counters_put(w, q.id, &c);
     a->t.q = NULL;
     a->t.c = NULL;
@@ -272,7 +279,9 @@ int eddy__q_attrs_copy(eddy_env *env, const eddy__qmeta *meta, const eddy_queue_
     eddy_queue_attr *attrs;
     char *p;
 
-    *block = eddy__malloc(env, meta->attr_count * sizeof *attrs + 2 * meta->attrs_len + 1);
+    /* The FIFO ids go after the attributes' strings (eddy__q_fifo_ids). */
+    *block = eddy__malloc(env, meta->attr_count * sizeof *attrs + 2 * meta->attrs_len + 1 +
+                                   meta->group_len + 1 + meta->dedup_len + 1);
     if (*block == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory for message attributes");
     attrs = *block;
@@ -291,6 +300,20 @@ int eddy__q_attrs_copy(eddy_env *env, const eddy__qmeta *meta, const eddy_queue_
     }
     *attrs_out = meta->attr_count > 0 ? attrs : NULL;
     return 0;
+}
+
+void eddy__q_fifo_ids(const eddy__qmeta *meta, void *block, const char **group, const char **dedup)
+{
+    char *p = (char *)block + meta->attr_count * sizeof(eddy_queue_attr) + 2 * meta->attrs_len + 1;
+
+    *group = *dedup = NULL;
+    if (meta->group_len == 0)
+        return;
+    *group = memcpy(p, meta->group, meta->group_len);
+    p[meta->group_len] = '\0';
+    p += meta->group_len + 1;
+    *dedup = memcpy(p, meta->dedup, meta->dedup_len);
+    p[meta->dedup_len] = '\0';
 }
 
 int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const eddy__loaded *l,
@@ -318,6 +341,7 @@ static int msg_fill(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, ed
     eddy__qmeta meta;
     eddy__ferr fe;
     eddy__receipt r = {q->id, it->msg_id, it->s.receive_count, it->s.nonce};
+    int rc;
 
     if (eddy__qmeta_decode(it->l.rec.meta, it->l.rec.meta_len, &meta, &fe) != 0)
         return EDDY__CORRUPT("queue '%s' message %llu: %s", q->name, (unsigned long long)it->msg_id,
@@ -332,7 +356,12 @@ static int msg_fill(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, ed
     m->origin_msg_id = meta.origin_msg_id;
     eddy__receipt_encode(m->receipt, &r);
     m->attr_count = meta.attr_count;
-    return eddy__q_attrs_copy(env, &meta, &m->attrs, block);
+    if (meta.group_len > 0)
+        eddy__qseq_to_dec(q->id, it->msg_id, m->sequence_number);
+    if ((rc = eddy__q_attrs_copy(env, &meta, &m->attrs, block)) != 0)
+        return rc;
+    eddy__q_fifo_ids(&meta, *block, &m->group_id, &m->dedup_id);
+    return 0;
 }
 
 static int msg_body(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, eddy_queue_message *m,
@@ -403,8 +432,8 @@ static int rx_once(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_batch *
 
     /* The peek reads committed data only; in relaxed mode a send may be acknowledged and not
      * committed yet, so there the write op itself looks (it is cheap: no sync of its own). */
-    if (env->opt.durability == EDDY_ENV_DURABILITY_RELAXED)
-        any = 1;
+    if (env->opt.durability == EDDY_ENV_DURABILITY_RELAXED || a->attempt != NULL)
+        any = 1; /* an attempt's retry returns messages that are in flight */
     else if ((rc = eddy__q_peek(env, q->id, q->cfg.retention_ms, eddy__now_ms(env), &any)) != 0)
         return rc;
     if (any)
@@ -486,6 +515,22 @@ static int rx_options(const eddy__q *q, const eddy_queue_receive_options *o, qre
         return eddy__err(EDDY_EINVAL, "visibility timeout %u ms exceeds 12 h", a->t.vis_ms);
     if (*wait_ms > EDDY__Q_WAIT_MAX)
         return eddy__err(EDDY_EINVAL, "wait of %u ms exceeds %u", *wait_ms, EDDY__Q_WAIT_MAX);
+    if (o->attempt_id != NULL) {
+        size_t n;
+        if (!q->cfg.fifo)
+            return eddy__err(EDDY_EINVAL,
+                             "queue '%s' is not FIFO: a receive request attempt id "
+                             "does not apply",
+                             q->name);
+        if ((rc = eddy__q_fifo_id_check("receive request attempt id", o->attempt_id, &n)) != 0)
+            return rc;
+        if (a->t.max > EDDY_QUEUE_ATTEMPT_MESSAGES_MAX)
+            return eddy__err(EDDY_EINVAL,
+                             "a receive with an attempt id asks for at most %d "
+                             "messages, not %u",
+                             EDDY_QUEUE_ATTEMPT_MESSAGES_MAX, a->t.max);
+        a->attempt = o->attempt_id;
+    }
     return 0;
 }
 

@@ -83,21 +83,38 @@ static int take_due(eddy__wtx *w, void *ctx, uint64_t msg_id, int *left)
         return 0;
     }
     rc = eddy__q_state_get(w->env, w->txn, t->q->id, msg_id, &s);
+    if (rc == EDDY_ENOTFOUND && t->q->cfg.fifo && t->fifo != NULL)
+        return 0; /* removed by this walk: a FIFO group's retake moved it to its DLQ */
     if (rc == EDDY_ENOTFOUND)
         return EDDY__CORRUPT("queue '%s' message %llu is indexed but has no state", t->q->name,
                              (unsigned long long)msg_id);
     if (rc != 0)
         return rc;
+    if (t->q->cfg.fifo)
+        return eddy__q_fifo_take(w, t, msg_id, &s, left);
     return eddy__q_take_one(w, t, msg_id, &s, left);
 }
 
 int eddy__q_take_due(eddy__wtx *w, eddy__q_taker *t)
 {
-    uint32_t expired = 0;
+    uint32_t expired = 0, cap = t->max * 2 + 16, seen = 0;
     int rc;
 
     t->limit_hit = t->full = t->moved = 0;
     if ((rc = eddy__q_expire(w, t->q, t->c, EDDY__Q_LAZY_EXPIRE, &expired)) != 0)
         return rc;
-    return eddy__q_due_walk(w, t->q->id, t->c, t->max * 2 + 16, take_due, t);
+    rc = eddy__q_due_walk(w, t->q->id, t->c, cap, take_due, t, &seen);
+    /*
+     * A FIFO queue's due messages may belong to blocked groups: look further, in rounds of
+     * growing reach (each round meets the earlier ones again, cheaply: their groups are known),
+     * up to EDDY_QUEUE_FIFO_SCAN_MAX messages. The common case ends after the first round.
+     */
+    while (rc == 0 && t->q->cfg.fifo && t->n < t->max && !t->full && seen >= cap &&
+           cap < EDDY_QUEUE_FIFO_SCAN_MAX) {
+        cap = cap * 8 < EDDY_QUEUE_FIFO_SCAN_MAX ? cap * 8 : EDDY_QUEUE_FIFO_SCAN_MAX;
+        rc = eddy__q_due_walk(w, t->q->id, t->c, cap, take_due, t, &seen);
+    }
+    eddy__q_fifo_walk_free(w->env, t->fifo);
+    t->fifo = NULL;
+    return rc;
 }
