@@ -419,7 +419,7 @@ int eddy__q_fifo_take(eddy__wtx *w, eddy__q_taker *t, uint64_t msg_id, eddy__qst
      * group's received list), unless the group has as many in flight as allowed. */
     if ((rc = grp_get(w->env, w->txn, qid, gid, glen, &g, &found)) != 0)
         return rc;
-    if (g.n_recv >= EDDY__QGROUP_RECV_MAX) {
+    if (g.n_recv >= EDDY__QGROUP_RECV_MAX || t->n >= t->max || t->full) {
         fg->status = FW_DONE;
         *left = 1;
         return 0;
