@@ -264,6 +264,23 @@ static int pq_flush_worker(eddy_poller *p, eddy__pq_worker *w)
     return rc;
 }
 
+/*
+ * FIFO (Lambda's rule for FIFO sources): a group stops at its first failed message, so every
+ * later message of that group in the batch counts as failed too. None of them is deleted: they
+ * stay in flight, which blocks the group, and come back in order after the timeout.
+ */
+static void fifo_fail_rest(const eddy_poller_item *items, size_t n, bool *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!bad[i] || items[i].group_id == NULL)
+            continue;
+        for (size_t j = i + 1; j < n; j++)
+            if (!bad[j] && items[j].group_id != NULL &&
+                strcmp(items[j].group_id, items[i].group_id) == 0)
+                bad[j] = true;
+    }
+}
+
 /* Deliver the held batch and turn its outcome into acks. */
 static int deliver(eddy_poller *p, eddy__pq_worker *w)
 {
@@ -296,6 +313,7 @@ static int deliver(eddy_poller *p, eddy__pq_worker *w)
         /* Success, or a partial response: every item not listed is finished. */
         for (size_t i = 0; i < r.n_failed; i++)
             bad[r.failed_idx[i]] = true;
+        fifo_fail_rest(items, n, bad);
         for (size_t i = 0; rc == 0 && i < n; i++)
             if (!bad[i])
                 rc = ack_push(env, w, &w->held[i].ref);
