@@ -9,8 +9,7 @@
 #include <assert.h>
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
+#include "token.h"
 
 static_assert(EDDY__QKEY_MSG_LEN == 16 && EDDY__QKEY_STATE_LEN == 17,
               "QMSG key layout is frozen by format version 1");
@@ -517,14 +516,8 @@ int eddy__qtask_decode(const void *src, size_t len, eddy__qtask *out, eddy__ferr
     return 0;
 }
 
-static uint32_t receipt_check(const uint8_t *raw)
-{
-    return (uint32_t)XXH3_64bits(raw, EDDY__RECEIPT_RAW_LEN - 4);
-}
-
 void eddy__receipt_encode(char dst[EDDY__RECEIPT_LEN + 1], const eddy__receipt *r)
 {
-    static const char hex[] = "0123456789abcdef";
     uint8_t raw[EDDY__RECEIPT_RAW_LEN];
 
     raw[0] = EDDY__RECEIPT_VERSION;
@@ -532,41 +525,24 @@ void eddy__receipt_encode(char dst[EDDY__RECEIPT_LEN + 1], const eddy__receipt *
     eddy__be64_put(raw + 9, r->msg_id);
     eddy__be32_put(raw + 17, r->receive_count);
     eddy__be64_put(raw + 21, r->nonce);
-    eddy__be32_put(raw + 29, receipt_check(raw));
-    for (size_t i = 0; i < EDDY__RECEIPT_RAW_LEN; i++) {
-        dst[2 * i] = hex[raw[i] >> 4];
-        dst[2 * i + 1] = hex[raw[i] & 15];
-    }
-    dst[EDDY__RECEIPT_LEN] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    eddy__token_encode(dst, raw, sizeof raw); /* check digits at raw + 29 */
 }
 
 int eddy__receipt_decode(const char *src, eddy__receipt *out, eddy__ferr *err)
 {
     uint8_t raw[EDDY__RECEIPT_RAW_LEN];
-    size_t n = strnlen(src, EDDY__RECEIPT_LEN + 1);
+    size_t n = 0;
+    int t = eddy__token_decode(src, raw, sizeof raw, &n);
 
-    if (n != EDDY__RECEIPT_LEN)
+    if (t == EDDY__TOKEN_BAD_LEN)
         return eddy__ferr_set(err, EDDY_EINVAL, "receipt handle of %zu characters (%d expected)", n,
                               EDDY__RECEIPT_LEN);
-    for (size_t i = 0; i < EDDY__RECEIPT_RAW_LEN; i++) {
-        int hi = hexval(src[2 * i]), lo = hexval(src[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return eddy__ferr_set(err, EDDY_EINVAL,
-                                  "receipt handle has a non-hex character at offset %zu", 2 * i);
-        raw[i] = (uint8_t)(hi << 4 | lo);
-    }
+    if (t == EDDY__TOKEN_BAD_HEX)
+        return eddy__ferr_set(err, EDDY_EINVAL,
+                              "receipt handle has a non-hex character at offset %zu", n);
     if (raw[0] != EDDY__RECEIPT_VERSION)
         return eddy__ferr_set(err, EDDY_EINVAL, "receipt handle of unknown version %u", raw[0]);
-    if (eddy__be32_get(raw + 29) != receipt_check(raw))
+    if (!eddy__token_check_ok(raw, sizeof raw))
         return eddy__ferr_set(err, EDDY_EINVAL, "receipt handle fails its check digits");
     out->qid = eddy__be64_get(raw + 1);
     out->msg_id = eddy__be64_get(raw + 9);

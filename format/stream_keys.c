@@ -7,9 +7,8 @@
 
 #include <string.h>
 
-#include <xxhash.h>
-
 #include "bytes.h"
+#include "token.h"
 
 void eddy__scfg_encode(uint8_t dst[EDDY__SCFG_LEN], const eddy__scfg *c)
 {
@@ -336,7 +335,6 @@ int eddy__skey_named_decode(const void *k, size_t len, uint64_t *sid, uint32_t *
 
 void eddy__siter_encode(char dst[EDDY__SITER_HEX_LEN + 1], const eddy__siter *it)
 {
-    static const char hx[] = "0123456789abcdef";
     uint8_t b[SITER_BYTES];
 
     b[0] = 1;
@@ -344,38 +342,23 @@ void eddy__siter_encode(char dst[EDDY__SITER_HEX_LEN + 1], const eddy__siter *it
     eddy__be32_put(b + 9, it->shard);
     eddy__be64_put(b + 13, it->pos_n);
     eddy__be64_put(b + 21, it->issued_ms);
-    eddy__be32_put(b + 29, (uint32_t)XXH3_64bits(b, 29));
-    for (int i = 0; i < SITER_BYTES; i++) {
-        dst[2 * i] = hx[b[i] >> 4];
-        dst[2 * i + 1] = hx[b[i] & 15];
-    }
-    dst[EDDY__SITER_HEX_LEN] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    eddy__token_encode(dst, b, sizeof b); /* check digits at b + 29 */
 }
 
 int eddy__siter_decode(const char *tok, eddy__siter *out, eddy__ferr *err)
 {
     uint8_t b[SITER_BYTES];
+    size_t n = 0;
+    int t;
 
     memset(out, 0, sizeof *out);
-    if (tok == NULL || strnlen(tok, EDDY__SITER_HEX_LEN + 1) != EDDY__SITER_HEX_LEN)
+    t = eddy__token_decode(tok, b, sizeof b, &n);
+    if (t == EDDY__TOKEN_BAD_LEN)
         return eddy__ferr_set(err, EDDY_EINVAL, "iterator token must have %d hex digits",
                               EDDY__SITER_HEX_LEN);
-    for (int i = 0; i < SITER_BYTES; i++) {
-        int hi = hexval(tok[2 * i]), lo = hexval(tok[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return eddy__ferr_set(err, EDDY_EINVAL, "iterator token has a non-hex digit");
-        b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    if (b[0] != 1 || eddy__be32_get(b + 29) != (uint32_t)XXH3_64bits(b, 29))
+    if (t == EDDY__TOKEN_BAD_HEX)
+        return eddy__ferr_set(err, EDDY_EINVAL, "iterator token has a non-hex digit");
+    if (b[0] != 1 || !eddy__token_check_ok(b, sizeof b))
         return eddy__ferr_set(err, EDDY_EINVAL, "iterator token was edited or is not Eddy's");
     out->sid = eddy__be64_get(b + 1);
     out->shard = eddy__be32_get(b + 9);

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblmdb-dev libzstd-dev libxxhash-dev libcmocka-dev
-          libjansson-dev nettle-dev clang libclang-rt-14-dev clang-format lmdb-utils abigail-tools jq)
+          libjansson-dev nettle-dev clang libclang-rt-14-dev clang-format lmdb-utils abigail-tools jq
+          python3-dev python3-cffi python3-pytest python3-setuptools python3-venv python3-pip)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

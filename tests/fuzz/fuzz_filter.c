@@ -1,6 +1,6 @@
 /*
- * fuzz_filter.c: libFuzzer target for poller filter patterns (engine/filter.c): compiling them
- * (eddy__filter_compile) and matching them against queue messages and stream records
+ * fuzz_filter.c: libFuzzer target for poller filter patterns (engine/poller/filter.c): compiling
+ * them (eddy__filter_compile) and matching them against queue messages and stream records
  * (eddy__filter_match). The input is "PATTERNS\0BODY": PATTERNS holds up to
  * EDDY_POLLER_FILTERS_MAX + 1 pattern texts separated by 0x1e bytes, BODY is the message body and
  * record data (and, cut to 32 bytes, the record's partition key). Invariants:

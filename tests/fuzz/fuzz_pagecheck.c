@@ -1,5 +1,5 @@
 /*
- * fuzz_pagecheck.c: libFuzzer target for the check of LMDB's pages (engine/pagecheck.c), which
+ * fuzz_pagecheck.c: libFuzzer target for the check of LMDB's pages (engine/core/pagecheck.c), which
  * reads files nobody vouches for. The input is a data.mdb image (the seeds are small Eddy
  * databases cut at their last page). Invariants:
  * - the quick check returns 0, EDDY_ECORRUPT or EDDY_EVERSION (another program's LMDB

@@ -9,7 +9,7 @@
  * (EDDY_EINTERNAL, a crash, a signal such as SIGSEGV or SIGBUS, or running past the limit fail
  * the test, printing the seed, the trial and its offsets).
  *
- * LMDB 0.9.24 trusts its pages, so Eddy checks them (engine/pagecheck.c, decision 0006) and
+ * LMDB 0.9.24 trusts its pages, so Eddy checks them (engine/core/pagecheck.c, decision 0006) and
  * the contract under test is: a database opened with EDDY_ENV_CHECK (even trials), or opened
  * plainly and then passed by eddy_env_verify's page check (odd trials: a verify that returns
  * EDDY_ECORRUPT ends the trial, as it would for an operator), can be read without a crash.

@@ -12,7 +12,7 @@
  * Freeing a filler makes writes work again on the same handle; reopening shows the whole model.
  *
  * This test found that a commit whose run of pages only partly fits failed with EDDY_EIO: LMDB
- * (mdb_page_flush) turns the short write into EIO. engine/commit.c now reports EDDY_EFULL when
+ * (mdb_page_flush) turns the short write into EIO. engine/core/commit.c now reports EDDY_EFULL when
  * the file system is (nearly) full; a chunked body (a multi-page write) makes that case common.
  */
 #include <errno.h>

@@ -2,7 +2,7 @@
  * test_stale_readers.c: a process that dies inside a read transaction must not make data.mdb
  * grow without bound while writes go on. LMDB keeps every page a reader's snapshot can see, so a
  * dead reader's slot pins them until someone clears it: Eddy clears stale slots at open and,
- * from the committer, every 30 s (engine/commit.c, READER_CHECK_MS; real time, so the periodic
+ * from the committer, every 30 s (engine/core/commit.c, READER_CHECK_MS; real time, so the periodic
  * test waits about 30 s). The reader is this executable run as `--hold-reader DIR`: it opens the
  * database with raw LMDB, begins a read transaction, says so on its stdout and waits for its
  * SIGKILL. The positive control: while the reader lives, the same writes do grow the file.

@@ -1,6 +1,6 @@
 /*
- * test_abi.c: engine/abi.c, the growth rule's helpers, with a simulated first version: a caller
- * compiled against an older, smaller eddy_queue_options or eddy_queue_info (here: today's
+ * test_abi.c: engine/core/abi.c, the growth rule's helpers, with a simulated first version: a
+ * caller compiled against an older, smaller eddy_queue_options or eddy_queue_info (here: today's
  * struct cut before its last fields) against this library. Inputs: the missing fields read as
  * zero (their defaults). Outputs: no byte past the caller's size is written, and size says how
  * much was. Arrays: a smaller stride is read and written element by element.

@@ -1,4 +1,4 @@
-/* test_commit.c: group commit (engine/commit.c): concurrent writers share commits, a failing
+/* test_commit.c: group commit (engine/core/commit.c): concurrent writers share commits, a failing
  * operation is undone alone, relaxed mode acknowledges early and commits within its window,
  * the map grows by itself, and a size cap gives EDDY_EFULL without damage. */
 #include <pthread.h>

@@ -1,5 +1,5 @@
 /*
- * test_pagecheck.c: the check of LMDB's pages (engine/pagecheck.c, decision 0006). Each case
+ * test_pagecheck.c: the check of LMDB's pages (engine/core/pagecheck.c, decision 0006). Each case
  * damages one field of one page found by scanning the file (a leaf holding a known body, a
  * branch page) and checks which call catches it and that the message names the page; then
  * that checks made while other threads and another process commit report nothing.

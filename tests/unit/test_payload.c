@@ -1,4 +1,4 @@
-/* test_payload.c: bodies as stored records (engine/payload.c): inline and chunked storage,
+/* test_payload.c: bodies as stored records (engine/core/payload.c): inline and chunked storage,
  * compression, trained dictionaries, replacement and deletion of chunks, and detection of
  * damaged records and chunks by load and by eddy_env_verify. */
 #include <stdio.h>

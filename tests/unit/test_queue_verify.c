@@ -1,4 +1,4 @@
-/* test_queue_verify.c: engine/queue_verify.c finds each kind of damage to the queue tables
+/* test_queue_verify.c: engine/queue/queue_verify.c finds each kind of damage to the queue tables
  * (missing index entry, wrong counters, orphan entries, a flipped byte in a record, a plain
  * message below plain_lo), reporting the table and exact key; and engine internals that the API
  * cannot see (which entries plain, delayed and out-of-order messages have; dictionary codec). */

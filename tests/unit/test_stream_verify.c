@@ -1,6 +1,6 @@
 /*
- * test_stream_verify.c: engine/stream_verify.c finds each kind of damage to the stream tables
- * and names the table: a missing route (gap in the hash-key space), wrong shard counters,
+ * test_stream_verify.c: engine/stream/stream_verify.c finds each kind of damage to the stream
+ * tables and names the table: a missing route (gap in the hash-key space), wrong shard counters,
  * records of a shard that does not exist, a checkpoint or lease of an unknown shard, a flipped
  * byte in a record block, and a time-index entry beyond the shard's newest record. Damage is
  * done through the engine's write path, as a bug would.
