@@ -13,7 +13,19 @@
 #include "cli.h"
 #include "cmd_queue.h"
 
-enum { OPT_FILE = 0x300, OPT_LINES, OPT_DELAY, OPT_ATTR, OPT_MAX, OPT_VIS, OPT_WAIT, OPT_TIMEOUT };
+enum {
+    OPT_FILE = 0x300,
+    OPT_LINES,
+    OPT_DELAY,
+    OPT_ATTR,
+    OPT_MAX,
+    OPT_VIS,
+    OPT_WAIT,
+    OPT_TIMEOUT,
+    OPT_GROUP,
+    OPT_DEDUP,
+    OPT_ATTEMPT
+};
 
 bool cli_read_file(const struct cli *cli, const char *path, unsigned char **out, size_t *len)
 {
@@ -120,6 +132,10 @@ static void print_sent(const eddy_queue_send_result *r)
     json_object_set_new(o, "msg_id", json_integer((json_int_t)r->msg_id));
     json_object_set_new(o, "sent_ms", json_integer((json_int_t)r->sent_ms));
     json_object_set_new(o, "body_xxh3", json_string(hex));
+    if (r->sequence_number[0] != '\0') { /* FIFO */
+        json_object_set_new(o, "sequence_number", json_string(r->sequence_number));
+        json_object_set_new(o, "duplicate", json_boolean(r->duplicate));
+    }
     cli_json_print_line(stdout, o);
 }
 
@@ -239,6 +255,8 @@ static int send_parse(struct cli *cli, int argc, char **argv, struct send_args *
         {"lines", no_argument, NULL, OPT_LINES},
         {"delay", required_argument, NULL, OPT_DELAY},
         {"attr", required_argument, NULL, OPT_ATTR},
+        {"group", required_argument, NULL, OPT_GROUP},
+        {"dedup-id", required_argument, NULL, OPT_DEDUP},
         {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0}};
     int c, ex;
@@ -257,6 +275,10 @@ static int send_parse(struct cli *cli, int argc, char **argv, struct send_args *
             if (!cli_parse_duration_ms(optarg, &ms) || ms >= UINT32_MAX)
                 return cli_usage(cli, "bad --delay '%s'", optarg);
             a->proto.delay_ms = ms == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)ms;
+        } else if (c == OPT_GROUP) {
+            a->proto.group_id = optarg;
+        } else if (c == OPT_DEDUP) {
+            a->proto.dedup_id = optarg;
         } else if (c == OPT_ATTR && !attr_add(&a->attrs, optarg)) {
             return cli_usage(cli, "bad --attr '%s' (NAME[:TYPE]=VALUE, at most %d)", optarg,
                              EDDY_QUEUE_ATTRS_MAX);
@@ -323,6 +345,16 @@ done:
     return ex;
 }
 
+/* FIFO: a message's group, deduplication id and sequence number (nothing on standard queues). */
+static void fifo_json(json_t *o, const char *group, const char *dedup, const char *seq)
+{
+    if (group == NULL)
+        return;
+    json_object_set_new(o, "group_id", json_string(group));
+    json_object_set_new(o, "dedup_id", json_string(dedup != NULL ? dedup : ""));
+    json_object_set_new(o, "sequence_number", json_string(seq));
+}
+
 /* The fields a received and a scanned message share: checksum, origin, body, attributes. */
 static void message_common_json(json_t *o, uint64_t xxh3, uint64_t origin_qid,
                                 uint64_t origin_msg_id, eddy_slice body,
@@ -357,6 +389,7 @@ json_t *cli_queue_message_json(const char *queue, const eddy_queue_message *m)
     json_object_set_new(o, "receive_count", json_integer((json_int_t)m->receive_count));
     json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
     json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
+    fifo_json(o, m->group_id, m->dedup_id, m->sequence_number);
     message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
                         m->attr_count);
     return o;
@@ -380,6 +413,7 @@ json_t *cli_queue_scan_json(const char *queue, const eddy_queue_scan_message *m)
     json_object_set_new(o, "enqueued_ms", json_integer((json_int_t)m->enqueued_ms));
     json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
     json_object_set_new(o, "visible_ms", json_integer((json_int_t)m->visible_ms));
+    fifo_json(o, m->group_id, m->dedup_id, m->sequence_number);
     message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
                         m->attr_count);
     return o;
@@ -392,6 +426,7 @@ static int receive_parse(struct cli *cli, int argc, char **argv, uint64_t *max,
         CLI_COMMON_LONGOPTS{"max", required_argument, NULL, OPT_MAX},
         {"visibility-timeout", required_argument, NULL, OPT_VIS},
         {"wait", required_argument, NULL, OPT_WAIT},
+        {"attempt-id", required_argument, NULL, OPT_ATTEMPT},
         {NULL, 0, NULL, 0}};
     int c, ex;
     uint64_t ms;
@@ -402,6 +437,8 @@ static int receive_parse(struct cli *cli, int argc, char **argv, uint64_t *max,
         } else if (c == OPT_MAX || c == 'n') {
             if (!cli_parse_u64(optarg, 100000000, max) || *max == 0)
                 return cli_usage(cli, "bad --max '%s'", optarg);
+        } else if (c == OPT_ATTEMPT) {
+            ro->attempt_id = optarg;
         } else if (c == OPT_VIS || c == OPT_WAIT) {
             if (!cli_parse_duration_ms(optarg, &ms) || ms >= UINT32_MAX)
                 return cli_usage(cli, "bad duration '%s'", optarg);

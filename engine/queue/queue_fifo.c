@@ -199,7 +199,7 @@ int eddy__q_fifo_added(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const uint8_
      * one an earlier deadline than its predecessor's. */
     if (s->kind == EDDY__QSTATE_WAITING && s->deadline_ms < g.last_deadline_ms)
         s->deadline_ms = g.last_deadline_ms;
-    if (s->kind == EDDY__QSTATE_WAITING || s->deadline_ms > g.last_deadline_ms)
+    if (s->kind == EDDY__QSTATE_WAITING)
         g.last_deadline_ms = s->deadline_ms;
     if (s->kind == EDDY__QSTATE_INFLIGHT) {
         if (g.n_recv >= EDDY__QGROUP_RECV_MAX)
