@@ -83,7 +83,7 @@ int eddy__q_dedup_check(eddy__wtx *w, const eddy__q *q, const uint8_t *meta, siz
     uint8_t k[EDDY__QKEY_FIFO_MAX];
     eddy__qdedup d;
     eddy__ferr fe;
-    size_t klen;
+    size_t klen = 0;
     MDB_val v;
     int rc;
 
@@ -114,7 +114,7 @@ int eddy__q_dedup_put(eddy__wtx *w, const eddy__q *q, const uint8_t *meta, size_
 {
     uint8_t k[EDDY__QKEY_FIFO_MAX], v[EDDY__QDEDUP_LEN];
     eddy__qdedup d = {w->now_ms + EDDY_QUEUE_DEDUP_WINDOW_MS, msg_id, w->now_ms};
-    size_t klen;
+    size_t klen = 0;
     int rc;
 
     if ((rc = dedup_key(q, meta, meta_len, k, &klen)) != 0)

@@ -15,9 +15,6 @@
  */
 #include <string.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "error.h"
 #include "fifo_keys.h"
 #include "queue_int.h"
@@ -186,7 +183,7 @@ static int recv_del(eddy__qgroup *g, uint64_t id)
 int eddy__q_fifo_added(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const uint8_t *meta,
                        size_t meta_len, eddy__qstate *s)
 {
-    uint8_t gid[EDDY__QFIFO_ID_MAX], glen;
+    uint8_t gid[EDDY__QFIFO_ID_MAX], glen = 0;
     eddy__qgroup g;
     int rc, found;
 
@@ -261,9 +258,12 @@ void eddy__q_fifo_walk_free(eddy_env *env, eddy__fifo_walk *fw)
     eddy__free(env, fw);
 }
 
+/* FNV-1a: ids are short, and the table only needs a spread, not a strong hash. */
 static uint64_t gid_hash(const uint8_t *gid, size_t glen)
 {
-    uint64_t h = XXH3_64bits(gid, glen);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < glen; i++)
+        h = (h ^ gid[i]) * 0x100000001b3ull;
     return h != 0 ? h : 1;
 }
 
@@ -370,10 +370,10 @@ static int retake(eddy__wtx *w, eddy__q_taker *t, const eddy__qgroup *g, fw_grou
 
 int eddy__q_fifo_take(eddy__wtx *w, eddy__q_taker *t, uint64_t msg_id, eddy__qstate *s, int *left)
 {
-    uint8_t gid[EDDY__QFIFO_ID_MAX], glen;
+    uint8_t gid[EDDY__QFIFO_ID_MAX], glen = 0;
     uint64_t qid = t->q->id;
     eddy__qgroup g;
-    fw_group *fg;
+    fw_group *fg = NULL;
     int rc, found;
 
     if (eddy__q_expired(t->q, s, w->now_ms))
