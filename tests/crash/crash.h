@@ -189,9 +189,10 @@ typedef struct crash_module {
 extern const crash_module crash_queue_module;
 extern const crash_module crash_stream_module;
 extern const crash_module crash_fifo_module;
-/* mod_fifo.c: 1 (default) to fail a re-send within 5 minutes that was not a duplicate. Two
- * concurrent writer processes run with fake clocks 1000 s apart (CRASH_RUN_SPAN_MS), so one's
- * sweep of expired deduplication entries may remove the other's live ones: such runs set 0. */
+/* mod_fifo.c: 1 (default) to re-send recent tokens and fail a re-send within the interval that
+ * was not a duplicate. Two concurrent writer processes run with fake clocks 1000 s apart
+ * (CRASH_RUN_SPAN_MS), so one's sweep of expired deduplication entries may remove the other's
+ * live ones: such runs set 0 and make no re-sends. */
 extern int crash_fifo_strict_dedup;
 /* The modules the workload mixes and the checker checks, NULL-terminated (workload.c). */
 extern const crash_module *const crash_modules[];

@@ -25,6 +25,7 @@ typedef struct fstate {
     int n_held;
     uint64_t recent_tok[FIFO_RECENT], recent_id[FIFO_RECENT], recent_ms[FIFO_RECENT];
     int n_recent;
+    uint64_t last_ms; /* the latest send time seen: this thread's idea of now */
 } fstate;
 
 static fstate *fstate_of(crash_worker *w)
@@ -96,6 +97,7 @@ static int f_send(crash_worker *w)
         s->recent_tok[s->n_recent % FIFO_RECENT] = first + i;
         s->recent_id[s->n_recent % FIFO_RECENT] = r[i].msg_id;
         s->recent_ms[s->n_recent % FIFO_RECENT] = r[i].sent_ms;
+        s->last_ms = r[i].sent_ms;
         s->n_recent++;
     }
     return 0;
@@ -112,10 +114,13 @@ static int f_resend(crash_worker *w)
     fstate *s = fstate_of(w);
     int k, rc;
 
-    if (s->n_recent == 0)
+    if (s->n_recent == 0 || !crash_fifo_strict_dedup)
         return f_send(w);
     k = (int)(crash_rand(&w->rng) %
               (uint64_t)(s->n_recent < FIFO_RECENT ? s->n_recent : FIFO_RECENT));
+    /* Only well inside the interval: a re-send stored again would put an old token back. */
+    if (s->last_ms >= s->recent_ms[k] + EDDY_QUEUE_DEDUP_WINDOW_MS / 2)
+        return f_send(w);
     ids_of(s->recent_tok[k], 0, group, dedup);
     e.body.data = body;
     e.body.len = crash_body(s->recent_tok[k], body, sizeof body);
