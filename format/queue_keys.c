@@ -263,9 +263,16 @@ bool eddy__qattr_next(eddy__rd *r, eddy__qattr *a)
     return true;
 }
 
+size_t eddy__qmeta_attrs_off(const eddy__qmeta *m)
+{
+    if (m->group_len == 0)
+        return EDDY__QMETA_FIXED_LEN;
+    return (size_t)EDDY__QMETA_FIXED_LEN + 2 + m->group_len + m->dedup_len;
+}
+
 size_t eddy__qmeta_len(const eddy__qmeta *m)
 {
-    return (size_t)EDDY__QMETA_FIXED_LEN + m->attrs_len;
+    return eddy__qmeta_attrs_off(m) + m->attrs_len;
 }
 
 int eddy__qmeta_encode(uint8_t *dst, size_t dst_cap, const eddy__qmeta *m, size_t *len_out)
@@ -274,13 +281,20 @@ int eddy__qmeta_encode(uint8_t *dst, size_t dst_cap, const eddy__qmeta *m, size_
 
     assert(m->attr_count <= EDDY__QATTRS_MAX);
     *len_out = eddy__qmeta_len(m);
-    eddy__wr_u8(&w, EDDY__QMETA_VERSION);
+    assert(m->group_len <= EDDY__QFIFO_ID_MAX && m->dedup_len <= EDDY__QFIFO_ID_MAX);
+    eddy__wr_u8(&w, m->group_len > 0 ? EDDY__QMETA_VERSION_2 : EDDY__QMETA_VERSION);
     eddy__wr_u64(&w, m->sent_ms);
     eddy__wr_u64(&w, m->origin_qid);
     eddy__wr_u64(&w, m->origin_msg_id);
     eddy__wr_u64(&w, m->body_xxh3);
     eddy__wr_u64(&w, m->enq_ms);
     eddy__wr_u8(&w, m->attr_count);
+    if (m->group_len > 0) {
+        eddy__wr_u8(&w, m->group_len);
+        eddy__wr_bytes(&w, m->group, m->group_len);
+        eddy__wr_u8(&w, m->dedup_len);
+        eddy__wr_bytes(&w, m->dedup, m->dedup_len);
+    }
     eddy__wr_bytes(&w, m->attrs, m->attrs_len);
     if (!w.ok)
         return EDDY_EBUFS;
@@ -290,7 +304,8 @@ int eddy__qmeta_encode(uint8_t *dst, size_t dst_cap, const eddy__qmeta *m, size_
 
 void eddy__qmeta_set_times(uint8_t *meta, size_t meta_len, uint64_t sent_ms, uint64_t enq_ms)
 {
-    assert(meta_len >= EDDY__QMETA_FIXED_LEN && meta[0] == EDDY__QMETA_VERSION);
+    assert(meta_len >= EDDY__QMETA_FIXED_LEN &&
+           (meta[0] == EDDY__QMETA_VERSION || meta[0] == EDDY__QMETA_VERSION_2));
     (void)meta_len;
     eddy__be64_put(meta + 1, sent_ms);
     eddy__be64_put(meta + 33, enq_ms);
@@ -299,7 +314,8 @@ void eddy__qmeta_set_times(uint8_t *meta, size_t meta_len, uint64_t sent_ms, uin
 void eddy__qmeta_set_origin(uint8_t *meta, size_t meta_len, uint64_t origin_qid,
                             uint64_t origin_msg_id)
 {
-    assert(meta_len >= EDDY__QMETA_FIXED_LEN && meta[0] == EDDY__QMETA_VERSION);
+    assert(meta_len >= EDDY__QMETA_FIXED_LEN &&
+           (meta[0] == EDDY__QMETA_VERSION || meta[0] == EDDY__QMETA_VERSION_2));
     (void)meta_len;
     eddy__be64_put(meta + 9, origin_qid);
     eddy__be64_put(meta + 17, origin_msg_id);
@@ -328,7 +344,7 @@ int eddy__qmeta_decode(const void *src, size_t len, eddy__qmeta *out, eddy__ferr
     if (len < EDDY__QMETA_FIXED_LEN)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "message meta of %zu bytes is too short", len);
     eddy__rd_u8(&r, &version);
-    if (version != EDDY__QMETA_VERSION)
+    if (version != EDDY__QMETA_VERSION && version != EDDY__QMETA_VERSION_2)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "message meta version %u", version);
     eddy__rd_u64(&r, &out->sent_ms);
     eddy__rd_u64(&r, &out->origin_qid);
@@ -339,6 +355,19 @@ int eddy__qmeta_decode(const void *src, size_t len, eddy__qmeta *out, eddy__ferr
     if (out->attr_count > EDDY__QATTRS_MAX)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "message meta with %u attributes",
                               out->attr_count);
+    out->group = out->dedup = NULL;
+    out->group_len = out->dedup_len = 0;
+    if (version == EDDY__QMETA_VERSION_2) {
+        bool ok = eddy__rd_u8(&r, &out->group_len) && out->group_len > 0 &&
+                  out->group_len <= EDDY__QFIFO_ID_MAX &&
+                  eddy__rd_bytes(&r, out->group_len, &out->group) &&
+                  eddy__rd_u8(&r, &out->dedup_len) && out->dedup_len <= EDDY__QFIFO_ID_MAX &&
+                  eddy__rd_bytes(&r, out->dedup_len, &out->dedup);
+        if (!ok)
+            return eddy__ferr_set(err, EDDY_ECORRUPT,
+                                  "FIFO message meta: bad group or "
+                                  "deduplication id");
+    }
     out->attrs = r.p;
     out->attrs_len = (uint32_t)r.left;
     for (unsigned i = 0; i < out->attr_count; i++) {
@@ -379,7 +408,7 @@ int eddy__qcfg_encode(uint8_t *dst, size_t dst_cap, const eddy__qcfg *c, size_t 
     eddy__wr w = eddy__wr_init(dst, dst_cap);
 
     assert(c->n_allow <= EDDY__QCFG_ALLOW_MAX);
-    eddy__wr_u8(&w, EDDY__QCFG_VERSION);
+    eddy__wr_u8(&w, c->fifo ? EDDY__QCFG_VERSION_2 : EDDY__QCFG_VERSION);
     eddy__wr_u32(&w, c->visibility_timeout_ms);
     eddy__wr_u32(&w, c->delay_ms);
     eddy__wr_u64(&w, c->retention_ms);
@@ -393,6 +422,12 @@ int eddy__qcfg_encode(uint8_t *dst, size_t dst_cap, const eddy__qcfg *c, size_t 
     eddy__wr_u8(&w, c->n_allow);
     for (unsigned i = 0; i < c->n_allow; i++)
         put_name(&w, c->allow[i]);
+    if (c->fifo) {
+        eddy__wr_u8(&w, 1);
+        eddy__wr_u8(&w, c->content_dedup);
+        eddy__wr_u8(&w, c->dedup_scope);
+        eddy__wr_u8(&w, c->throughput);
+    }
     *len_out = w.len;
     return w.ok ? 0 : EDDY_EBUFS;
 }
@@ -404,7 +439,8 @@ int eddy__qcfg_decode(const void *src, size_t len, eddy__qcfg *out, eddy__ferr *
     bool ok;
 
     memset(out, 0, sizeof *out);
-    ok = eddy__rd_u8(&r, &version) && version == EDDY__QCFG_VERSION;
+    ok = eddy__rd_u8(&r, &version) &&
+         (version == EDDY__QCFG_VERSION || version == EDDY__QCFG_VERSION_2);
     ok = ok && eddy__rd_u32(&r, &out->visibility_timeout_ms);
     ok = ok && eddy__rd_u32(&r, &out->delay_ms);
     ok = ok && eddy__rd_u64(&r, &out->retention_ms);
@@ -418,6 +454,12 @@ int eddy__qcfg_decode(const void *src, size_t len, eddy__qcfg *out, eddy__ferr *
     ok = ok && eddy__rd_u8(&r, &out->n_allow) && out->n_allow <= EDDY__QCFG_ALLOW_MAX;
     for (unsigned i = 0; ok && i < out->n_allow; i++)
         ok = get_name(&r, out->allow[i], false);
+    if (ok && version == EDDY__QCFG_VERSION_2) {
+        ok = eddy__rd_u8(&r, &out->fifo) && out->fifo == 1 &&
+             eddy__rd_u8(&r, &out->content_dedup) && out->content_dedup <= 1 &&
+             eddy__rd_u8(&r, &out->dedup_scope) && out->dedup_scope <= EDDY__QDEDUP_SCOPE_GROUP &&
+             eddy__rd_u8(&r, &out->throughput) && out->throughput <= EDDY__QTHROUGHPUT_GROUP;
+    }
     if (!ok || r.left != 0)
         return eddy__ferr_set(err, EDDY_ECORRUPT, "queue configuration of %zu bytes is damaged",
                               len);

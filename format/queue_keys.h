@@ -122,8 +122,10 @@ void eddy__qcounters_encode(uint8_t dst[EDDY__QCOUNTERS_LEN], const eddy__qcount
 int eddy__qcounters_decode(const void *val, size_t len, eddy__qcounters *out, eddy__ferr *err);
 
 /* ---- QMSG record meta ---- */
-#define EDDY__QMETA_VERSION   1
+#define EDDY__QMETA_VERSION   1 /* a standard queue's message */
+#define EDDY__QMETA_VERSION_2 2 /* a FIFO queue's message: group and deduplication ids */
 #define EDDY__QMETA_FIXED_LEN 42
+#define EDDY__QFIFO_ID_MAX    128 /* longest group, deduplication or attempt id (SQS) */
 #define EDDY__QATTRS_MAX      10
 #define EDDY__QATTR_NAME_MAX  256
 #define EDDY__QATTR_TYPE_MAX  256
@@ -146,6 +148,12 @@ typedef struct eddy__qmeta {
     uint8_t attr_count;
     const uint8_t *attrs; /* attr_count encoded attributes (eddy__qattr_put) */
     uint32_t attrs_len;
+    /* Version 2 (FIFO) only; group_len 0 means version 1. Between the fixed part and the
+     * attributes: group_len (1), group, dedup_len (1), dedup. */
+    const uint8_t *group; /* 1..EDDY__QFIFO_ID_MAX bytes */
+    uint8_t group_len;
+    const uint8_t *dedup; /* 0..EDDY__QFIFO_ID_MAX bytes */
+    uint8_t dedup_len;
 } eddy__qmeta;
 
 /* Encoded size of one attribute. */
@@ -155,6 +163,8 @@ void eddy__qattr_put(eddy__wr *w, const eddy__qattr *a);
 bool eddy__qattr_next(eddy__rd *r, eddy__qattr *a);
 
 size_t eddy__qmeta_len(const eddy__qmeta *m);
+/* Where the attribute area starts in m's encoding. */
+size_t eddy__qmeta_attrs_off(const eddy__qmeta *m);
 /* Encode into dst (dst_cap >= eddy__qmeta_len). EDDY_EBUFS when too small. */
 int eddy__qmeta_encode(uint8_t *dst, size_t dst_cap, const eddy__qmeta *m, size_t *len_out);
 /* Overwrite sent_ms and enq_ms of an encoded meta (the write op knows the time, the caller
@@ -167,9 +177,17 @@ void eddy__qmeta_set_origin(uint8_t *meta, size_t meta_len, uint64_t origin_qid,
 int eddy__qmeta_decode(const void *src, size_t len, eddy__qmeta *out, eddy__ferr *err);
 
 /* ---- queue configuration (catalog cfg bytes) ---- */
-#define EDDY__QCFG_VERSION   1
+#define EDDY__QCFG_VERSION   1 /* standard queues (written so that version-1 readers read them) */
+#define EDDY__QCFG_VERSION_2 2 /* FIFO queues: version 1's fields, then 4 FIFO bytes */
 #define EDDY__QCFG_ALLOW_MAX 10
-#define EDDY__QCFG_MAX_LEN   (1 + 7 * 4 + 8 + 1 + EDDY__QNAME_MAX + 2 + 10 * (1 + EDDY__QNAME_MAX))
+#define EDDY__QCFG_MAX_LEN                                                                         \
+    (1 + 7 * 4 + 8 + 1 + EDDY__QNAME_MAX + 2 + 10 * (1 + EDDY__QNAME_MAX) + 4)
+
+/* FIFO attribute values (stored; append only). */
+#define EDDY__QDEDUP_SCOPE_QUEUE 0
+#define EDDY__QDEDUP_SCOPE_GROUP 1
+#define EDDY__QTHROUGHPUT_QUEUE  0
+#define EDDY__QTHROUGHPUT_GROUP  1
 
 typedef struct eddy__qcfg {
     uint32_t visibility_timeout_ms;
@@ -184,6 +202,10 @@ typedef struct eddy__qcfg {
     uint8_t redrive_allow;
     uint8_t n_allow;
     char allow[EDDY__QCFG_ALLOW_MAX][EDDY__QNAME_MAX + 1];
+    uint8_t fifo;          /* version 2: a FIFO queue (else 0, and the next three are 0) */
+    uint8_t content_dedup; /* deduplication id = SHA-256 of the body when none is given */
+    uint8_t dedup_scope;   /* EDDY__QDEDUP_SCOPE_* */
+    uint8_t throughput;    /* EDDY__QTHROUGHPUT_* (stored only) */
 } eddy__qcfg;
 
 int eddy__qcfg_encode(uint8_t *dst, size_t dst_cap, const eddy__qcfg *c, size_t *len_out);

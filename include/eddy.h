@@ -100,7 +100,7 @@ extern "C" {
 #define EDDY_VERSION_MAJOR  0
 #define EDDY_VERSION_MINOR  2
 #define EDDY_VERSION_PATCH  0
-#define EDDY_FORMAT_VERSION 1
+#define EDDY_FORMAT_VERSION 2
 
 /** The library version as "MAJOR.MINOR.PATCH"; a static string. Never fails. */
 EDDY_API const char *eddy_version(void);
@@ -582,6 +582,32 @@ EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
 #define EDDY_QUEUE_ALLOW_MAX 10
 /** Hard upper bound of body_len_max (the configurable maximum message size). */
 #define EDDY_QUEUE_BODY_LEN_LIMIT (16u * 1024u * 1024u)
+/** FIFO queues (decision 0013): longest MessageGroupId, MessageDeduplicationId and
+ *  ReceiveRequestAttemptId, in bytes (SQS: 128 characters of ASCII 33..126). */
+#define EDDY_QUEUE_FIFO_ID_MAX 128
+/** Characters of a FIFO sequence number (without NUL): 39 decimal digits, zero-padded, so that
+ *  string order is numeric order. */
+#define EDDY_QUEUE_SEQ_LEN 39
+/** The deduplication interval and a receive attempt's lifetime (SQS: 5 minutes). */
+#define EDDY_QUEUE_DEDUP_WINDOW_MS 300000u
+/** Most messages of one group in flight at once; a receive takes no more of that group. */
+#define EDDY_QUEUE_GROUP_IN_FLIGHT_MAX 128
+/** Most messages a receive with an attempt id may ask for (max_messages). */
+#define EDDY_QUEUE_ATTEMPT_MESSAGES_MAX 64
+/** Most messages a FIFO receive looks at to find groups that are not blocked (SQS looks at
+ *  120,000; a backlog of blocked groups longer than this hides the groups behind it). */
+#define EDDY_QUEUE_FIFO_SCAN_MAX 16384
+
+/** FIFO DeduplicationScope (eddy_queue_options.dedup_scope). */
+enum eddy_queue_dedup_scope {
+    EDDY_QUEUE_DEDUP_SCOPE_QUEUE = 0,         /**< default: an id is unique in the queue */
+    EDDY_QUEUE_DEDUP_SCOPE_MESSAGE_GROUP = 1, /**< an id is unique within its group */
+};
+/** FIFO FifoThroughputLimit (eddy_queue_options.throughput_limit). */
+enum eddy_queue_throughput_limit {
+    EDDY_QUEUE_THROUGHPUT_PER_QUEUE = 0,            /**< default */
+    EDDY_QUEUE_THROUGHPUT_PER_MESSAGE_GROUP_ID = 1, /**< only with DEDUP_SCOPE_MESSAGE_GROUP */
+};
 
 /** Who may use a queue as its dead-letter queue (eddy_queue_options.redrive_allow). */
 enum eddy_queue_redrive_allow {
@@ -620,6 +646,19 @@ typedef struct eddy_queue_options {
     uint32_t in_flight_max;
     /** Most entries in one batch call and most messages per receive. Default 10; at most 1000. */
     uint32_t batch_max;
+    /* Appended (growth): FIFO queues (issue 15, decision 0013). */
+    /** 1: a FIFO queue (SQS FifoQueue): message groups delivered in order, deduplication,
+     *  sequence numbers. Set at creation only; the name must end in ".fifo" (and a queue whose
+     *  name ends in ".fifo" must be FIFO); the dead-letter queue must be FIFO too. Default 0. */
+    uint32_t fifo;
+    /** FIFO: 1 to deduplicate sends without a dedup_id by the SHA-256 of their body
+     *  (ContentBasedDeduplication). Default 0: such sends are refused. */
+    uint32_t content_based_dedup;
+    /** FIFO: EDDY_QUEUE_DEDUP_SCOPE_* (DeduplicationScope). Default QUEUE. */
+    int dedup_scope;
+    /** FIFO: EDDY_QUEUE_THROUGHPUT_* (FifoThroughputLimit). Default PER_QUEUE. Stored and
+     *  reported; Eddy applies no throughput quota in either mode. */
+    int throughput_limit;
 } eddy_queue_options;
 
 #define EDDY_QUEUE_OPTIONS_INIT EDDY__INIT(eddy_queue_options)
@@ -635,7 +674,9 @@ enum eddy_queue_set_mask {
     EDDY_QUEUE_SET_REDRIVE_ALLOW = 1u << 6, /**< redrive_allow and allow_sources together */
     EDDY_QUEUE_SET_IN_FLIGHT_MAX = 1u << 7,
     EDDY_QUEUE_SET_BATCH_MAX = 1u << 8,
-    EDDY_QUEUE_SET_ALL = (1u << 9) - 1,
+    /** FIFO queues only: content_based_dedup, dedup_scope and throughput_limit together. */
+    EDDY_QUEUE_SET_FIFO = 1u << 9,
+    EDDY_QUEUE_SET_ALL = (1u << 10) - 1,
 };
 
 /**
@@ -649,6 +690,10 @@ enum eddy_queue_set_mask {
  * @return 0, or
  *   EDDY_EINVAL     NULL env/name, a bad name, an attribute out of range, a dead-letter queue
  *                   that is the queue itself, or whose redrive-allow policy refuses this queue;
+ *                   FIFO: fifo without a name ending in ".fifo" or a ".fifo" name without
+ *                   fifo; FIFO attributes (content_based_dedup, dedup_scope, throughput_limit)
+ *                   on a standard queue; throughput PER_MESSAGE_GROUP_ID without scope
+ *                   MESSAGE_GROUP; a dead-letter queue of the other type (FIFO/standard);
  *   EDDY_ENOTFOUND  the named dead-letter queue does not exist;
  *   EDDY_EEXIST     the queue exists with different attributes;
  *   and the write errors.
@@ -659,9 +704,11 @@ EDDY_API int eddy_queue_create(eddy_env *env, const char *name, const eddy_queue
  * Change some attributes of queue `name`: each field whose bit is set in `mask` is applied (a
  * zero field then means its default); the others keep their value. Changing the delay is not
  * retroactive; lowering the retention applies to stored messages at their next trim or receive.
+ * A queue's `fifo` never changes (it is not in any mask bit).
  * @return 0, or EDDY_EINVAL (NULL argument, mask 0 or unknown bits, a value out of range, a bad
- *   dead-letter queue as for create), EDDY_ENOTFOUND (no such queue, or no such dead-letter
- *   queue), and the write errors.
+ *   dead-letter queue as for create, EDDY_QUEUE_SET_FIFO with a nonzero FIFO field on a
+ *   standard queue, or FIFO attributes as refused by create), EDDY_ENOTFOUND (no such queue, or no
+ * such dead-letter queue), and the write errors.
  */
 EDDY_API int eddy_queue_set_attributes(eddy_env *env, const char *name,
                                        const eddy_queue_options *options, uint32_t mask);
@@ -691,6 +738,11 @@ typedef struct eddy_queue_info {
     uint32_t batch_max;
     /* Appended (growth): a count, with messages, in_flight and visible above. */
     uint64_t delayed; /* exact: never received, delivery delay still running */
+    /* Appended (growth): the FIFO attributes (eddy_queue_options'), all 0 for a standard queue. */
+    uint32_t fifo;
+    uint32_t content_based_dedup;
+    int dedup_scope;      /* EDDY_QUEUE_DEDUP_SCOPE_* */
+    int throughput_limit; /* EDDY_QUEUE_THROUGHPUT_* */
 } eddy_queue_info;
 
 #define EDDY_QUEUE_INFO_INIT EDDY__INIT(eddy_queue_info)
@@ -715,6 +767,10 @@ typedef struct eddy_queue_stat {
     uint64_t delayed;       /* never received, delivery delay still running */
     uint64_t oldest_age_ms; /* by enqueue time; 0 when empty */
     uint64_t expired;       /* past retention, awaiting trim (counted in messages too) */
+    /* Appended (growth): FIFO queues; 0 for a standard queue. */
+    uint64_t groups;         /* message groups with messages stored */
+    uint64_t groups_blocked; /* of them, groups with a message in flight (nothing later of the
+                              * group is delivered until it is deleted or visible again) */
 } eddy_queue_stat;
 
 #define EDDY_QUEUE_STAT_INIT EDDY__INIT(eddy_queue_stat)
@@ -769,6 +825,12 @@ typedef struct eddy_queue_send_entry {
     /** 0..EDDY_QUEUE_ATTRS_MAX attributes with distinct names (NULL when attr_count is 0). */
     const eddy_queue_attr *attrs;
     size_t attr_count;
+    /* Appended (growth): FIFO queues. Both NUL-ended, 1..EDDY_QUEUE_FIFO_ID_MAX characters of
+     * ASCII 33..126; NULL on a standard queue. */
+    /** MessageGroupId: required on a FIFO queue. */
+    const char *group_id;
+    /** MessageDeduplicationId: NULL to use the SHA-256 of the body (content_based_dedup). */
+    const char *dedup_id;
 } eddy_queue_send_entry;
 
 #define EDDY_QUEUE_SEND_ENTRY_INIT EDDY__INIT(eddy_queue_send_entry)
@@ -780,6 +842,11 @@ typedef struct eddy_queue_send_result {
     uint64_t msg_id;    /* unique in the queue, increasing in send order */
     uint64_t sent_ms;   /* the send timestamp (the group commit's clock reading) */
     uint64_t body_xxh3; /* XXH3-64 (seed 0) of the body, as stored and verified on receive */
+    /* Appended (growth): FIFO queues ("" and 0 on a standard queue). */
+    char sequence_number[EDDY_QUEUE_SEQ_LEN + 1]; /* SequenceNumber, NUL-ended */
+    /** 1 when the send was a duplicate within the deduplication interval: nothing was stored,
+     *  and msg_id, sent_ms and sequence_number are the first message's. */
+    uint32_t duplicate;
 } eddy_queue_send_result;
 
 #define EDDY_QUEUE_SEND_RESULT_INIT EDDY__INIT(eddy_queue_send_result)
@@ -790,6 +857,10 @@ typedef struct eddy_queue_send_result {
  * @return 0, or
  *   EDDY_EINVAL     NULL env/name/msg, bad name, empty body, a delay over 900000, a bad or
  *                   duplicate attribute name, a bad type, an empty value, more than 10 attributes;
+ *                   FIFO: no group_id, a group or dedup id that is empty, too long or has a
+ *                   character outside ASCII 33..126, no dedup_id on a queue without
+ *                   content_based_dedup, a per-message delay_ms (SQS allows only the queue's);
+ *                   standard queue: a group_id or dedup_id;
  *   EDDY_ETOOBIG    body plus attributes exceed the queue's body_len_max;
  *   EDDY_ENOTFOUND  no such queue;
  *   and the write errors.
@@ -800,6 +871,8 @@ EDDY_API int eddy_queue_send(eddy_env *env, const char *name, const eddy_queue_s
 /**
  * Send up to batch_max messages in one durable commit. Each entry gets its own result: an entry
  * that fails validation (EDDY_EINVAL as for eddy_queue_send) is not stored, and the others are.
+ * FIFO: entries are stored in entry order, so each group keeps the entries' order; an entry that
+ * duplicates an earlier one (of this batch too) reports duplicate = 1.
  * The call itself succeeds when it ran, whatever the entries' results. Size is a rule of the
  * whole batch (SQS BatchRequestTooLong): when the entries together, an oversize entry included,
  * exceed body_len_max, nothing is stored, every result is EDDY_ETOOBIG and so is the call.
@@ -825,6 +898,13 @@ typedef struct eddy_queue_receive_options {
     uint32_t visibility_timeout_ms;
     /** Long-poll wait: 0 = the queue's receive_wait_ms; ZERO_MS for none; <= 20000. */
     uint32_t wait_ms;
+    /* Appended (growth): FIFO queues. */
+    /** ReceiveRequestAttemptId: NULL, or 1..EDDY_QUEUE_FIFO_ID_MAX characters of ASCII 33..126.
+     *  A receive repeated with the same id within EDDY_QUEUE_DEDUP_WINDOW_MS of the first
+     *  returns the same messages with the same receipts (their visibility timeout restarts),
+     *  provided none of them was deleted, received again or had its visibility changed since;
+     *  else it receives afresh and the id names the new result. */
+    const char *attempt_id;
 } eddy_queue_receive_options;
 
 #define EDDY_QUEUE_RECEIVE_OPTIONS_INIT EDDY__INIT(eddy_queue_receive_options)
@@ -845,6 +925,10 @@ typedef struct eddy_queue_message {
     uint64_t origin_msg_id;
     /** The receipt handle of this receive, NUL-ended; use it to delete or change visibility. */
     char receipt[EDDY_QUEUE_RECEIPT_LEN + 1];
+    /* Appended (growth): FIFO queues (NULL and "" on a standard queue). */
+    const char *group_id; /* MessageGroupId, NUL-ended */
+    const char *dedup_id; /* MessageDeduplicationId (the body's SHA-256 in hex when derived) */
+    char sequence_number[EDDY_QUEUE_SEQ_LEN + 1]; /* SequenceNumber, NUL-ended */
 } eddy_queue_message;
 
 /** The messages of one receive, owned by Eddy until eddy_queue_batch_free. */
@@ -859,6 +943,14 @@ typedef struct eddy_queue_batch eddy_queue_batch;
  * the dead-letter queue instead of being returned. Receiving a message never received before
  * needs an in-flight slot (in_flight_max); when none is left, such messages are skipped.
  *
+ * FIFO queues (decision 0013): messages of a group are returned in send order, and while any
+ * message of a group is in flight nothing later of that group is returned (to anyone) until it
+ * is deleted or its visibility timeout ends; then it is returned again before the rest of its
+ * group. A receive returns as many messages of one group as it can and may add other groups.
+ * It looks at most at EDDY_QUEUE_FIFO_SCAN_MAX due messages (in deadline order) to find groups
+ * that are not blocked, and takes at most EDDY_QUEUE_GROUP_IN_FLIGHT_MAX messages of a group in
+ * flight at once. The dead-letter move of a FIFO message happens in its group's order.
+ *
  * With a wait (wait_ms or the queue's receive_wait_ms), an empty result waits until a message
  * arrives or the wait ends: sends in this process wake the waiter at once; anything else (other
  * processes, timeouts running out) is noticed by polling every 50 ms. The wait is measured on the
@@ -869,7 +961,9 @@ typedef struct eddy_queue_batch eddy_queue_batch;
  *                      eddy_queue_batch_free.
  * @return 0 (also when nothing was received: see eddy_queue_batch_count), or
  *   EDDY_EINVAL     NULL env/name/out, bad name, max_messages over batch_max, a visibility
- *                   timeout over 12 h, a wait over 20000;
+ *                   timeout over 12 h, a wait over 20000; an attempt_id on a standard queue,
+ *                   a malformed one, or one with max_messages over
+ *                   EDDY_QUEUE_ATTEMPT_MESSAGES_MAX;
  *   EDDY_ENOTFOUND  no such queue;
  *   EDDY_ELIMIT     nothing was returned because the in-flight limit was reached;
  *   EDDY_ECORRUPT   a stored message failed its checksum (its key is in the detail message);
@@ -1042,6 +1136,10 @@ typedef struct eddy_queue_scan_message {
     uint64_t body_xxh3;
     uint64_t origin_queue_id; /* a dead letter's origin queue id and message id, else 0 */
     uint64_t origin_msg_id;
+    /* Appended (growth): FIFO queues (NULL and "" on a standard queue). */
+    const char *group_id; /* MessageGroupId, NUL-ended */
+    const char *dedup_id; /* MessageDeduplicationId, NUL-ended */
+    char sequence_number[EDDY_QUEUE_SEQ_LEN + 1];
 } eddy_queue_scan_message;
 
 /** Called by eddy_queue_scan once per message, in id order. Nonzero stops the scan. */
@@ -1090,6 +1188,10 @@ typedef struct eddy_queue_restore_entry {
     /** A dead letter's origin queue id and message id (ids of the source database), else 0. */
     uint64_t origin_queue_id;
     uint64_t origin_msg_id;
+    /* Appended (growth): FIFO queues, as for eddy_queue_send_entry: group_id required, dedup_id
+     * optional (informational: a restore creates no deduplication entry). */
+    const char *group_id;
+    const char *dedup_id;
 } eddy_queue_restore_entry;
 
 #define EDDY_QUEUE_RESTORE_ENTRY_INIT EDDY__INIT(eddy_queue_restore_entry)
@@ -1945,6 +2047,9 @@ typedef struct eddy_poller_item {
     uint64_t sent_ms;
     /** Queue: its first receive. Stream: 0. */
     uint64_t first_receive_ms;
+    /* Appended (growth): FIFO queue sources (NULL and "" otherwise). */
+    const char *group_id; /* MessageGroupId, NUL-ended */
+    char sequence_number[EDDY_QUEUE_SEQ_LEN + 1];
 } eddy_poller_item;
 
 /** A batch as the callback sees it. Lent for the callback only. */

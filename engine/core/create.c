@@ -148,3 +148,18 @@ int eddy__create(eddy_env *env, unsigned flags)
     close(fd); /* releases the lock */
     return rc;
 }
+
+int eddy__env_format_raise(struct eddy__wtx *w, uint32_t version)
+{
+    uint8_t fmt[4];
+    MDB_val v;
+    int rc =
+        eddy__get(w->env, w->txn, EDDY__T_META, EDDY__META_FORMAT, strlen(EDDY__META_FORMAT), &v);
+
+    if (rc != 0)
+        return rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("meta record: format version missing") : rc;
+    if (v.mv_size == 4 && eddy__be32_get(v.mv_data) >= version)
+        return 0;
+    eddy__be32_put(fmt, version);
+    return eddy__put(w, EDDY__T_META, EDDY__META_FORMAT, strlen(EDDY__META_FORMAT), fmt, 4, 0);
+}

@@ -168,6 +168,10 @@ void eddy__env_poison(eddy_env *env, const char *why);
 void eddy__env_fence(eddy_env *env, const char *why);
 /* eddy__env_enter for eddy_env_verify: a fenced environment may still be verified. */
 int eddy__env_enter_verify(eddy_env *env);
+/* Inside a write op: raise the database's format version to `version` if it is lower (a
+ * format-1 database gets its first FIFO queue). Never lowers it. */
+struct eddy__wtx;
+int eddy__env_format_raise(struct eddy__wtx *w, uint32_t version);
 /* scrub.c: start the background page check when eddy_env_options.scrub_interval_ms is set
  * (0 otherwise, or EDDY_ENOMEM); stop it (waits for a check in progress to cancel). */
 int eddy__scrub_start(eddy_env *env);

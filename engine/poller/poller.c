@@ -65,9 +65,11 @@ int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *in, eddy_poller
 
 /* ---- options ---- */
 
-static int opt_check(eddy_env *env, const eddy_poller_options *o, eddy_poller_options *r)
+static int opt_check(eddy_env *env, const eddy_poller_options *o, eddy_poller_options *r,
+                     const eddy__psrc_ops **src)
 {
     bool q = o->source == EDDY_POLLER_SOURCE_QUEUE;
+    const eddy__psrc_ops *ops = q ? &eddy__pq_ops : &eddy__ps_ops;
     size_t len;
     int rc;
 
@@ -75,7 +77,7 @@ static int opt_check(eddy_env *env, const eddy_poller_options *o, eddy_poller_op
     if (o->source != EDDY_POLLER_SOURCE_QUEUE && o->source != EDDY_POLLER_SOURCE_STREAM)
         return eddy__err(EDDY_EINVAL, "poller source %d is neither QUEUE nor STREAM", o->source);
     if (o->name == NULL)
-        return eddy__err(EDDY_EINVAL, "poller needs the name of its %s", q ? "queue" : "stream");
+        return eddy__err(EDDY_EINVAL, "poller needs the name of its %s", ops->what);
     rc = q ? eddy__q_name_check(o->name, &len) : eddy__s_name_check("stream", o->name, &len);
     if (rc != 0)
         return rc;
@@ -83,7 +85,7 @@ static int opt_check(eddy_env *env, const eddy_poller_options *o, eddy_poller_op
         ~(uint32_t)(EDDY_POLLER_MANUAL | EDDY_POLLER_BISECT | EDDY_POLLER_FAILURE_PAYLOAD))
         return eddy__err(EDDY_EINVAL, "unknown poller flags 0x%x", o->flags);
     if (r->batch_size == 0)
-        r->batch_size = q ? EDDY__P_Q_BATCH_DEFAULT : EDDY__P_S_BATCH_DEFAULT;
+        r->batch_size = ops->batch_default;
     if (r->batch_size > EDDY_POLLER_BATCH_MAX)
         return eddy__err(EDDY_EINVAL, "batch_size %u exceeds %u", r->batch_size,
                          EDDY_POLLER_BATCH_MAX);
@@ -96,85 +98,26 @@ static int opt_check(eddy_env *env, const eddy_poller_options *o, eddy_poller_op
         return eddy__err(EDDY_EINVAL, "payload_max %u exceeds %u", r->payload_max,
                          EDDY__P_PAYLOAD_MAX);
     if (r->max_concurrency == 0)
-        r->max_concurrency = q ? EDDY__P_Q_CONC_DEFAULT : EDDY__P_S_CONC_DEFAULT;
+        r->max_concurrency = ops->conc_default;
     if (r->max_concurrency > EDDY_POLLER_CONCURRENCY_MAX)
         return eddy__err(EDDY_EINVAL, "max_concurrency %u exceeds %u", r->max_concurrency,
                          EDDY_POLLER_CONCURRENCY_MAX);
     if (r->visibility_timeout_ms > EDDY__Q_VIS_MAX)
         return eddy__err(EDDY_EINVAL, "visibility_timeout_ms %u exceeds 12 h",
                          r->visibility_timeout_ms);
-    if (!q && r->visibility_timeout_ms != 0)
-        return eddy__err(EDDY_EINVAL, "visibility_timeout_ms applies to queue sources only");
     if (r->filter_count > EDDY_POLLER_FILTERS_MAX || (r->filter_count > 0 && r->filters == NULL))
         return eddy__err(EDDY_EINVAL, "filters: %zu patterns (at most %d, and not NULL)",
                          r->filter_count, EDDY_POLLER_FILTERS_MAX);
-    if (q) {
-        if (o->consumer != NULL || o->start != 0 || o->start_ms != 0 ||
-            o->max_retry_attempts != 0 || o->max_record_age_ms != 0 || o->retry_backoff_ms != 0 ||
-            o->on_failure_queue != NULL || o->parallelization != 0 ||
-            (o->flags & (EDDY_POLLER_BISECT | EDDY_POLLER_FAILURE_PAYLOAD)))
-            return eddy__err(EDDY_EINVAL, "a stream-only option was set on a queue poller");
-        return 0;
-    }
-    if (o->consumer == NULL)
-        return eddy__err(EDDY_EINVAL, "a stream poller needs a consumer name");
-    if ((rc = eddy__s_name_check("consumer", o->consumer, &len)) != 0)
-        return rc;
-    if (o->start < EDDY_POLLER_START_TRIM_HORIZON || o->start > EDDY_POLLER_START_AT_TIMESTAMP)
-        return eddy__err(EDDY_EINVAL, "unknown starting position %d", o->start);
-    if (o->start != EDDY_POLLER_START_AT_TIMESTAMP && o->start_ms != 0)
-        return eddy__err(EDDY_EINVAL, "start_ms is for AT_TIMESTAMP only");
-    if (o->start == EDDY_POLLER_START_AT_TIMESTAMP && o->start_ms > eddy__now_ms(env))
-        return eddy__err(EDDY_EINVAL, "start_ms is in the future");
-    if (o->max_retry_attempts != EDDY_POLLER_FOREVER &&
-        (o->max_retry_attempts < 0 || o->max_retry_attempts > EDDY__P_RETRY_MAX))
-        return eddy__err(EDDY_EINVAL, "max_retry_attempts %d out of range (-1, 1..%d)",
-                         (int)o->max_retry_attempts, EDDY__P_RETRY_MAX);
-    if (o->max_record_age_ms != EDDY_POLLER_FOREVER && o->max_record_age_ms != 0 &&
-        (o->max_record_age_ms < EDDY__P_AGE_MIN || o->max_record_age_ms > EDDY__P_AGE_MAX))
-        return eddy__err(EDDY_EINVAL, "max_record_age_ms %lld out of range (-1, %lld..%lld)",
-                         (long long)o->max_record_age_ms, EDDY__P_AGE_MIN, EDDY__P_AGE_MAX);
-    if (r->parallelization == 0)
-        r->parallelization = 1;
-    if (r->parallelization > EDDY__P_PAR_MAX)
-        return eddy__err(EDDY_EINVAL, "parallelization %u exceeds %u", r->parallelization,
-                         EDDY__P_PAR_MAX);
-    if (o->on_failure_queue != NULL && (rc = eddy__q_name_check(o->on_failure_queue, &len)) != 0)
-        return rc;
-    return 0;
-}
-
-/* The source (and the on-failure queue) must exist; remember the source's id. */
-static int source_check(eddy_poller *p)
-{
-    size_t len = strlen(p->name);
-    int rc;
-
-    if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE) {
-        eddy__q q;
-        if ((rc = eddy__q_get_read(p->env, p->name, len, &q)) != 0)
-            return rc;
-        p->source_id = q.id;
-        return 0;
-    }
-    eddy__s s;
-    if ((rc = eddy__s_read(p->env, p->name, len, &s)) != 0)
-        return rc;
-    p->source_id = s.id;
-    if (p->on_failure != NULL) {
-        eddy__q q;
-        if ((rc = eddy__q_get_read(p->env, p->on_failure, strlen(p->on_failure), &q)) != 0)
-            return rc;
-    }
-    return 0;
+    *src = ops;
+    return ops->check(env, r);
 }
 
 static void poller_free(eddy_poller *p)
 {
     eddy_env *env = p->env;
 
-    eddy__pq_fini(p);
-    eddy__ps_reset(p);
+    if (p->src != NULL)
+        p->src->fini(p);
     eddy__free(env, p->shards);
     eddy__filter_free(env, p->filter);
     eddy__free(env, p->name);
@@ -210,7 +153,7 @@ EDDY_API int eddy_poller_create(eddy_env *env, const eddy_poller_options *option
     pthread_cond_init(&p->cv, NULL);
     p->fn = fn;
     p->ctx = ctx;
-    if ((rc = opt_check(env, options, &p->opt)) != 0)
+    if ((rc = opt_check(env, options, &p->opt, &p->src)) != 0)
         goto fail;
     p->max_retry = options->max_retry_attempts == 0 ? -1 : options->max_retry_attempts;
     p->max_age_ms = options->max_record_age_ms == 0 ? -1 : options->max_record_age_ms;
@@ -232,9 +175,7 @@ EDDY_API int eddy_poller_create(eddy_env *env, const eddy_poller_options *option
     if (options->filter_count > 0 &&
         (rc = eddy__filter_compile(env, options->filters, options->filter_count, &p->filter)) != 0)
         goto fail;
-    if ((rc = source_check(p)) != 0)
-        goto fail;
-    if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE && (rc = eddy__pq_init(p)) != 0)
+    if ((rc = p->src->resolve(p)) != 0 || (rc = p->src->init(p)) != 0)
         goto fail;
     p->state = EDDY_POLLER_STATE_STOPPED;
     atomic_fetch_add(&env->children, 1);
@@ -253,15 +194,15 @@ typedef struct thread_arg {
 } thread_arg;
 
 /* Park while paused (after committing what this thread finished). 1 = go on, 0 = exit. */
-static int thread_gate(eddy_poller *p, eddy__pq_worker *w)
+static int thread_gate(eddy_poller *p, size_t idx)
 {
     int flushed = 0;
 
     pthread_mutex_lock(&p->mu);
     while (p->ctl == EDDY__PCTL_PAUSE) {
-        if (!flushed && w != NULL) {
+        if (!flushed) {
             pthread_mutex_unlock(&p->mu);
-            (void)eddy__pq_flush(p, w);
+            (void)p->src->flush(p, idx);
             flushed = 1;
             pthread_mutex_lock(&p->mu);
             continue;
@@ -306,28 +247,21 @@ static void *thread_main(void *arg)
 {
     thread_arg *ta = arg;
     eddy_poller *p = ta->p;
-    eddy__pq_worker *w = p->opt.source == EDDY_POLLER_SOURCE_QUEUE ? &p->qw[ta->idx] : NULL;
+    size_t idx = ta->idx;
     int rc = 0;
 
     eddy__free(p->env, ta);
-    while (thread_gate(p, w)) {
+    while (thread_gate(p, idx)) {
         size_t n = 0;
         bool did = false;
-        if (w != NULL) {
-            rc = eddy__pq_step(p, w, &n);
-            did = n > 0 || w->n_acks > 0;
-        } else {
-            rc = eddy__ps_pass(p, &n, &did);
-        }
-        if (rc != 0) {
+        if ((rc = p->src->step(p, idx, &n, &did)) != 0) {
             fail_stop(p, rc);
             break;
         }
         if (!did)
             idle_wait(p);
     }
-    if (w != NULL)
-        (void)eddy__pq_flush(p, w);
+    (void)p->src->flush(p, idx);
     pthread_mutex_lock(&p->mu);
     p->n_alive--;
     pthread_cond_broadcast(&p->cv);
@@ -412,8 +346,7 @@ EDDY_API int eddy_poller_pause(eddy_poller *p)
     int paused = p->state == EDDY_POLLER_STATE_PAUSED, err = p->last_error;
     pthread_mutex_unlock(&p->mu);
     if (p->opt.flags & EDDY_POLLER_MANUAL)
-        for (size_t i = 0; i < p->n_qw; i++)
-            (void)eddy__pq_flush(p, &p->qw[i]);
+        (void)p->src->flush(p, 0);
     return paused ? 0 : eddy__err(err, "poller on '%s' stopped while pausing", p->name);
 }
 
@@ -446,11 +379,7 @@ EDDY_API int eddy_poller_stop(eddy_poller *p)
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     threads_join(p); /* each thread commits its finished work as it exits */
-    for (size_t i = 0; i < p->n_qw; i++) {
-        int r = eddy__pq_flush(p, &p->qw[i]);
-        rc = rc != 0 ? rc : r;
-    }
-    eddy__ps_reset(p);
+    rc = p->src->stop(p);
     pthread_mutex_lock(&p->mu);
     if (p->state != EDDY_POLLER_STATE_FAILED)
         p->state = EDDY_POLLER_STATE_STOPPED;
@@ -471,19 +400,14 @@ EDDY_API int eddy_poller_run_once(eddy_poller *p, size_t *batches_out)
         return eddy__err(EDDY_EINVAL, "poller is NULL");
     if (!(p->opt.flags & EDDY_POLLER_MANUAL) || p->state != EDDY_POLLER_STATE_RUNNING)
         return eddy__err(EDDY_EINVAL, "poller on '%s' is not a running MANUAL poller", p->name);
-    if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE)
-        rc = eddy__pq_step(p, &p->qw[0], &n);
-    else
-        rc = eddy__ps_pass(p, &n, &did);
+    rc = p->src->step(p, 0, &n, &did);
     if (batches_out != NULL)
         *batches_out = n;
     if (rc != 0) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", eddy_last_error());
         fail_stop(p, rc);
-        if (p->opt.source == EDDY_POLLER_SOURCE_QUEUE)
-            (void)eddy__pq_flush(p, &p->qw[0]);
-        eddy__ps_reset(p);
+        (void)p->src->stop(p);
         return eddy__err(rc, "%s", msg);
     }
     return 0;
@@ -508,8 +432,7 @@ static int poller_status_get_impl(eddy_poller *p, eddy_poller_status *out)
     out->discarded = atomic_load(&p->discarded);
     out->on_failure_sent = atomic_load(&p->on_failure_sent);
     out->commits = atomic_load(&p->commits);
-    out->oldest_age_ms =
-        p->opt.source == EDDY_POLLER_SOURCE_QUEUE ? eddy__pq_oldest_age(p) : eddy__ps_oldest_age(p);
+    out->oldest_age_ms = p->src->oldest_age(p);
     eddy__err_clear();
     return 0;
 }

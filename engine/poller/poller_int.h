@@ -72,12 +72,15 @@ typedef struct eddy__pq_worker {
 /* ---- the stream source (poller_stream.c) ---- */
 typedef struct eddy__ps_shard eddy__ps_shard;
 
+typedef struct eddy__psrc_ops eddy__psrc_ops;
+
 /* ---- the poller ---- */
 enum { EDDY__PCTL_RUN = 0, EDDY__PCTL_PAUSE = 1, EDDY__PCTL_STOP = 2 };
 
 struct eddy_poller {
     eddy_env *env;
-    eddy_poller_options opt; /* defaults applied; strings point to the copies below */
+    const eddy__psrc_ops *src; /* the source's operations */
+    eddy_poller_options opt;   /* defaults applied; strings point to the copies below */
     char *name, *consumer, *on_failure;
     eddy__filter *filter;
     eddy_poller_fn fn;
@@ -118,18 +121,31 @@ struct eddy_poller {
 int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *b, eddy_poller_item *items,
                         eddy_poller_result *r);
 
-int eddy__pq_init(eddy_poller *p);
-void eddy__pq_fini(eddy_poller *p);
-/* One step of worker w: commit its acks with the next receive, invoke when the batch is due. */
-int eddy__pq_step(eddy_poller *p, eddy__pq_worker *w, size_t *batches);
-/* Commit w's acks and release its held messages (visible now), receiving nothing. */
-int eddy__pq_flush(eddy_poller *p, eddy__pq_worker *w);
-/* Age of the queue's oldest message (status). */
-uint64_t eddy__pq_oldest_age(eddy_poller *p);
+/*
+ * What a poller does with its source, one table per kind of source (poller_queue.c,
+ * poller_stream.c), so that poller.c never switches on the source. `idx` is a worker: a thread's
+ * index, or 0 for a MANUAL poller.
+ */
+struct eddy__psrc_ops {
+    const char *what;       /* "queue" or "stream": for messages */
+    uint32_t batch_default; /* batch_size when 0 */
+    uint32_t conc_default;  /* max_concurrency when 0 */
+    /* The source's own options in r (defaults applied): EDDY_EINVAL with the reason. */
+    int (*check)(eddy_env *env, eddy_poller_options *r);
+    /* The source (and what it names) must exist: sets p->source_id. */
+    int (*resolve)(eddy_poller *p);
+    int (*init)(eddy_poller *p);  /* at create, after resolve */
+    void (*fini)(eddy_poller *p); /* at destroy; also after a failed create */
+    /* One unit of work of worker idx: *batches delivered; *did when anything was done. */
+    int (*step)(eddy_poller *p, size_t idx, size_t *batches, bool *did);
+    /* Commit what worker idx finished and release what it holds (pause, exit). */
+    int (*flush)(eddy_poller *p, size_t idx);
+    /* After every thread ended (stop, failure): commit and release everything. */
+    int (*stop)(eddy_poller *p);
+    uint64_t (*oldest_age)(eddy_poller *p); /* status */
+};
 
-/* One pass over the shards (MANUAL), or one claimed shard's step (threads). */
-int eddy__ps_pass(eddy_poller *p, size_t *batches, bool *did);
-void eddy__ps_reset(eddy_poller *p); /* drop the shard table (stop) */
-uint64_t eddy__ps_oldest_age(eddy_poller *p);
+extern const eddy__psrc_ops eddy__pq_ops; /* poller_queue.c */
+extern const eddy__psrc_ops eddy__ps_ops; /* poller_stream.c */
 
 #endif /* EDDY_ENGINE_POLLER_INT_H */

@@ -2,22 +2,18 @@
  * poller_queue.c: the queue source of a poller (SQS event-source mapping). Each worker keeps
  * the receipts of its finished batch and commits their deletes in the same write op that
  * receives its next batch, so a draining poller pays one commit (one sync) per batch instead of
- * a receive/delete loop's two. The op follows eddy_queue_receive's rules exactly (lazy expiry,
- * dead-letter moves at max_receive_count, the in-flight limit, fresh nonces) and
- * eddy_queue_delete's (a stale receipt deletes nothing). Bodies are decompressed and checked
+ * a receive/delete loop's two. The op takes messages through the receive policy that
+ * eddy_queue_receive uses (queue_take.c: lazy expiry, dead-letter moves at max_receive_count, the
+ * in-flight limit, fresh nonces) and follows eddy_queue_delete's rules (a stale receipt deletes
+ * nothing). Bodies are decompressed and checked
  * after the commit, in the worker's thread. Never runs a callback inside a transaction.
  */
 #include <string.h>
 
 #include "error.h"
 #include "poller_int.h"
+#include "fifo_keys.h"
 #include "queue_int.h"
-
-typedef struct pq_rx {
-    uint64_t msg_id;
-    eddy__qstate s; /* its state after this receive */
-    eddy__loaded l;
-} pq_rx;
 
 typedef struct pq_op {
     const char *name;
@@ -27,23 +23,11 @@ typedef struct pq_op {
     size_t n_acks;
     const eddy__pq_held *rel; /* make these visible now (if still theirs) */
     size_t n_rel;
-    uint32_t max;    /* receive at most this many */
-    uint64_t budget; /* ... of at most this many body bytes (at least one if first) */
-    int first;       /* nothing gathered yet: the first message is taken whatever its size */
     uint32_t vis_ms; /* 0 = the queue's */
-    pq_rx *items;    /* max entries */
-    uint32_t n;      /* out */
-    int full;        /* out: the byte budget stopped the receive */
+    eddy__q_taker t; /* receive: max, budget, first; out: items[0..n), full, moved */
     int wake;        /* out: messages became visible now, or dead letters moved */
     eddy__q q;       /* out: the queue as the op saw it */
 } pq_op;
-
-static void op_release(eddy_env *env, pq_op *a)
-{
-    for (uint32_t i = 0; i < a->n; i++)
-        eddy__loaded_release(env, &a->items[i].l);
-    a->n = 0;
-}
 
 /* The message's state, if `r` still describes its latest receive. */
 static int ref_state(eddy__wtx *w, uint64_t qid, const eddy__pq_ref *r, eddy__qstate *s, int *ok)
@@ -60,92 +44,15 @@ static int ref_state(eddy__wtx *w, uint64_t qid, const eddy__pq_ref *r, eddy__qs
     return 0;
 }
 
-/* Take one visible message (as eddy_queue_receive does), within the byte budget; *left when it
- * stays where it is. */
-static int take(eddy__wtx *w, pq_op *a, eddy__qcounters *c, uint64_t msg_id, uint64_t *bytes,
-                int *left)
-{
-    uint8_t k[EDDY__QKEY_MSG_LEN];
-    pq_rx *it = &a->items[a->n];
-    eddy__qstate s;
-    MDB_val v;
-    int rc, moved = 0;
-
-    rc = eddy__q_state_get(w->env, w->txn, a->qid, msg_id, &s);
-    if (rc == EDDY_ENOTFOUND)
-        return EDDY__CORRUPT("queue '%s' message %llu is indexed but has no state", a->name,
-                             (unsigned long long)msg_id);
-    if (rc != 0)
-        return rc;
-    if (eddy__q_expired(&a->q, &s, w->now_ms))
-        return eddy__q_msg_remove(w, a->qid, msg_id, &s, c);
-    if (a->q.cfg.dlq[0] != '\0' && s.receive_count >= a->q.cfg.max_receive_count) {
-        if ((rc = eddy__q_dead_letter(w, &a->q, c, msg_id, &s, &moved)) != 0 || moved) {
-            a->wake |= moved;
-            return rc;
-        }
-    }
-    if (s.kind == EDDY__QSTATE_WAITING && c->n_inflight >= a->q.cfg.in_flight_max) {
-        *left = 1;
-        return 0;
-    }
-    eddy__qkey_msg(k, a->qid, msg_id);
-    if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v)) != 0)
-        return rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("queue '%s' message %llu has no record",
-                                                    a->name, (unsigned long long)msg_id)
-                                    : rc;
-    if ((rc = eddy__payload_load(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v, &it->l)) != 0)
-        return rc;
-    if (!(a->first && a->n == 0) && *bytes + it->l.rec.raw_len > a->budget) {
-        eddy__loaded_release(w->env, &it->l);
-        a->full = 1;
-        *left = 1;
-        return 0;
-    }
-    it->msg_id = msg_id;
-    it->s = s;
-    it->s.kind = EDDY__QSTATE_INFLIGHT;
-    it->s.receive_count = s.receive_count + 1;
-    it->s.received_ms = w->now_ms;
-    it->s.deadline_ms = w->now_ms + (a->vis_ms != 0 ? a->vis_ms : a->q.cfg.visibility_timeout_ms);
-    it->s.nonce = eddy__rand64(w->env);
-    if (it->s.first_receive_ms == 0)
-        it->s.first_receive_ms = w->now_ms;
-    if ((rc = eddy__q_state_set(w, a->qid, msg_id, &s, &it->s, c)) != 0) {
-        eddy__loaded_release(w->env, &it->l);
-        return rc;
-    }
-    *bytes += it->l.rec.raw_len;
-    a->n++;
-    return 0;
-}
-
-typedef struct pq_walk {
-    pq_op *a;
-    eddy__qcounters *c;
-    uint64_t bytes;
-} pq_walk;
-
-static int due(eddy__wtx *w, void *ctx, uint64_t msg_id, int *left)
-{
-    pq_walk *p = ctx;
-    if (p->a->n >= p->a->max || p->a->full) {
-        *left = 1;
-        return 0;
-    }
-    return take(w, p->a, p->c, msg_id, &p->bytes, left);
-}
-
 static int op_apply(eddy__wtx *w, void *arg)
 {
     pq_op *a = arg;
-    uint32_t expired = 0;
     eddy__qcounters c;
     eddy__qstate s, ns;
     int rc, ok;
 
-    op_release(w->env, a);
-    a->full = a->wake = 0;
+    eddy__q_taken_release(w->env, &a->t);
+    a->wake = 0;
     if ((rc = eddy__q_get_same(w, a->name, a->name_len, a->qid, &a->q)) != 0 ||
         (rc = eddy__q_counters_get(w->env, w->txn, a->qid, &c)) != 0)
         return rc;
@@ -168,11 +75,15 @@ static int op_apply(eddy__wtx *w, void *arg)
             return rc;
         a->wake = 1;
     }
-    if (a->max > 0) {
-        if ((rc = eddy__q_expire(w, &a->q, &c, EDDY__Q_LAZY_EXPIRE, &expired)) != 0)
-            return rc;
-        pq_walk p = {a, &c, 0};
-        if ((rc = eddy__q_due_walk(w, a->qid, &c, a->max * 2 + 16, due, &p)) != 0)
+    if (a->t.max > 0) {
+        a->t.q = &a->q;
+        a->t.c = &c;
+        a->t.vis_ms = a->vis_ms != 0 ? a->vis_ms : a->q.cfg.visibility_timeout_ms;
+        a->t.bytes = 0;
+        rc = eddy__q_take_due(w, &a->t);
+        a->t.c = NULL;
+        a->wake |= a->t.moved;
+        if (rc != 0)
             return rc;
     }
     return eddy__q_counters_put(w, a->qid, &c);
@@ -238,14 +149,14 @@ static void held_clear(eddy_env *env, eddy__pq_worker *w)
     w->window_start_ms = 0;
 }
 
-int eddy__pq_init(eddy_poller *p)
+static int pq_init(eddy_poller *p)
 {
     p->n_qw = (p->opt.flags & EDDY_POLLER_MANUAL) ? 1 : p->opt.max_concurrency;
     p->qw = eddy__calloc(p->env, p->n_qw, sizeof *p->qw);
     return p->qw != NULL ? 0 : eddy__err(EDDY_ENOMEM, "out of memory for a poller");
 }
 
-void eddy__pq_fini(eddy_poller *p)
+static void pq_fini(eddy_poller *p)
 {
     for (size_t i = 0; p->qw != NULL && i < p->n_qw; i++) {
         eddy__pq_worker *w = &p->qw[i];
@@ -259,8 +170,9 @@ void eddy__pq_fini(eddy_poller *p)
 }
 
 /* Turn one received record into a held item (attributes and body copied out). */
-static int held_fill(eddy_env *env, const eddy__q *q, const pq_rx *it, eddy__pq_held *h)
+static int held_fill(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, eddy__pq_held *h)
 {
+    const char *dedup;
     eddy__qmeta meta;
     eddy__ferr fe;
     int rc;
@@ -279,6 +191,9 @@ static int held_fill(eddy_env *env, const eddy__q *q, const pq_rx *it, eddy__pq_
     h->item.attr_count = meta.attr_count;
     if ((rc = eddy__q_attrs_copy(env, &meta, &h->item.attrs, &h->attr_block)) != 0)
         return rc;
+    eddy__q_fifo_ids(&meta, h->attr_block, &h->item.group_id, &dedup);
+    if (meta.group_len > 0)
+        eddy__qseq_to_dec(q->id, it->msg_id, h->item.sequence_number);
     return eddy__q_body_copy(env, q, it->msg_id, &it->l, meta.body_xxh3, &h->item.body,
                              &h->body_block);
 }
@@ -300,23 +215,23 @@ static int run_op(eddy_poller *p, eddy__pq_worker *w, uint32_t max, const eddy__
     a.n_acks = w->n_acks;
     a.rel = rel;
     a.n_rel = n_rel;
-    a.max = max;
-    a.first = w->n_held == 0;
-    a.budget = p->opt.payload_max > w->held_bytes ? p->opt.payload_max - w->held_bytes : 0;
+    a.t.max = max;
+    a.t.first = w->n_held == 0;
+    a.t.budget = p->opt.payload_max > w->held_bytes ? p->opt.payload_max - w->held_bytes : 0;
     a.vis_ms = p->opt.visibility_timeout_ms;
-    if (max > 0 && (a.items = eddy__calloc(env, max, sizeof *a.items)) == NULL)
+    if (max > 0 && (a.t.items = eddy__calloc(env, max, sizeof *a.t.items)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory receiving");
     rc = eddy__write(env, op_apply, op_after, &a);
     atomic_fetch_add(&p->commits, 1);
     if (rc == 0) {
         w->n_acks = 0;
-        *full = a.full;
-        rc = grow(env, (void **)&w->held, &w->cap_held, w->n_held + a.n, sizeof *w->held);
+        *full = a.t.full;
+        rc = grow(env, (void **)&w->held, &w->cap_held, w->n_held + a.t.n, sizeof *w->held);
     }
-    for (uint32_t i = 0; rc == 0 && i < a.n; i++) {
+    for (uint32_t i = 0; rc == 0 && i < a.t.n; i++) {
         eddy__pq_held *h = &w->held[w->n_held];
         bool match = true;
-        if ((rc = held_fill(env, &a.q, &a.items[i], h)) == 0 && p->filter != NULL)
+        if ((rc = held_fill(env, &a.q, &a.t.items[i], h)) == 0 && p->filter != NULL)
             rc = eddy__filter_match(p->filter, EDDY_POLLER_SOURCE_QUEUE, &h->item, &match);
         if (rc != 0) {
             /* Received but not delivered: it comes back after its timeout (at least once). */
@@ -334,12 +249,12 @@ static int run_op(eddy_poller *p, eddy__pq_worker *w, uint32_t max, const eddy__
         w->held_bytes += h->item.body.len;
         w->n_held++;
     }
-    op_release(env, &a);
-    eddy__free(env, a.items);
+    eddy__q_taken_release(env, &a.t);
+    eddy__free(env, a.t.items);
     return rc != 0 ? rc : rc2;
 }
 
-int eddy__pq_flush(eddy_poller *p, eddy__pq_worker *w)
+static int pq_flush_worker(eddy_poller *p, eddy__pq_worker *w)
 {
     int full = 0, rc = 0;
 
@@ -347,6 +262,23 @@ int eddy__pq_flush(eddy_poller *p, eddy__pq_worker *w)
         rc = run_op(p, w, 0, w->held, w->n_held, &full);
     held_clear(p->env, w);
     return rc;
+}
+
+/*
+ * FIFO (Lambda's rule for FIFO sources): a group stops at its first failed message, so every
+ * later message of that group in the batch counts as failed too. None of them is deleted: they
+ * stay in flight, which blocks the group, and come back in order after the timeout.
+ */
+static void fifo_fail_rest(const eddy_poller_item *items, size_t n, bool *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!bad[i] || items[i].group_id == NULL)
+            continue;
+        for (size_t j = i + 1; j < n; j++)
+            if (!bad[j] && items[j].group_id != NULL &&
+                strcmp(items[j].group_id, items[i].group_id) == 0)
+                bad[j] = true;
+    }
 }
 
 /* Deliver the held batch and turn its outcome into acks. */
@@ -381,6 +313,7 @@ static int deliver(eddy_poller *p, eddy__pq_worker *w)
         /* Success, or a partial response: every item not listed is finished. */
         for (size_t i = 0; i < r.n_failed; i++)
             bad[r.failed_idx[i]] = true;
+        fifo_fail_rest(items, n, bad);
         for (size_t i = 0; rc == 0 && i < n; i++)
             if (!bad[i])
                 rc = ack_push(env, w, &w->held[i].ref);
@@ -394,7 +327,7 @@ out:
     return rc;
 }
 
-int eddy__pq_step(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
+static int pq_step_worker(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
 {
     eddy_env *env = p->env;
     uint32_t need = 0;
@@ -420,7 +353,7 @@ int eddy__pq_step(eddy_poller *p, eddy__pq_worker *w, size_t *batches)
     return deliver(p, w);
 }
 
-uint64_t eddy__pq_oldest_age(eddy_poller *p)
+static uint64_t pq_oldest_age(eddy_poller *p)
 {
     eddy_queue_info qi = EDDY_QUEUE_INFO_INIT;
 
@@ -428,3 +361,64 @@ uint64_t eddy__pq_oldest_age(eddy_poller *p)
         return 0;
     return qi.oldest_age_ms;
 }
+
+/* ---- the source's operations (poller.c) ---- */
+
+static int pq_check(eddy_env *env, eddy_poller_options *o)
+{
+    (void)env;
+    if (o->consumer != NULL || o->start != 0 || o->start_ms != 0 || o->max_retry_attempts != 0 ||
+        o->max_record_age_ms != 0 || o->retry_backoff_ms != 0 || o->on_failure_queue != NULL ||
+        o->parallelization != 0 || (o->flags & (EDDY_POLLER_BISECT | EDDY_POLLER_FAILURE_PAYLOAD)))
+        return eddy__err(EDDY_EINVAL, "a stream-only option was set on a queue poller");
+    return 0;
+}
+
+static int pq_resolve(eddy_poller *p)
+{
+    eddy__q q;
+    int rc = eddy__q_get_read(p->env, p->name, strlen(p->name), &q);
+
+    if (rc == 0)
+        p->source_id = q.id;
+    return rc;
+}
+
+static int pq_step(eddy_poller *p, size_t idx, size_t *batches, bool *did)
+{
+    eddy__pq_worker *w = &p->qw[idx];
+    int rc = pq_step_worker(p, w, batches);
+
+    *did = *batches > 0 || w->n_acks > 0;
+    return rc;
+}
+
+static int pq_flush(eddy_poller *p, size_t idx)
+{
+    return idx < p->n_qw ? pq_flush_worker(p, &p->qw[idx]) : 0;
+}
+
+static int pq_stop(eddy_poller *p)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < p->n_qw; i++) {
+        int r = pq_flush_worker(p, &p->qw[i]);
+        rc = rc != 0 ? rc : r;
+    }
+    return rc;
+}
+
+const eddy__psrc_ops eddy__pq_ops = {
+    "queue",
+    EDDY__P_Q_BATCH_DEFAULT,
+    EDDY__P_Q_CONC_DEFAULT,
+    pq_check,
+    pq_resolve,
+    pq_init,
+    pq_fini,
+    pq_step,
+    pq_flush,
+    pq_stop,
+    pq_oldest_age,
+};

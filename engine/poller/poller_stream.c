@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "poller_int.h"
+#include "queue_int.h"
 #include "stream_int.h"
 
 struct eddy__ps_shard {
@@ -61,7 +62,7 @@ static void batch_drop(eddy_env *env, eddy__ps_shard *s)
     s->retry_at_ms = 0;
 }
 
-void eddy__ps_reset(eddy_poller *p)
+static void ps_reset(eddy_poller *p)
 {
     for (size_t i = 0; i < p->n_shards; i++) {
         batch_drop(p->env, p->shards[i]);
@@ -632,13 +633,14 @@ static void shard_status(eddy_poller *p, eddy__ps_shard *s)
     pthread_mutex_unlock(&p->mu);
 }
 
-int eddy__ps_pass(eddy_poller *p, size_t *batches, bool *did)
+static int ps_pass(eddy_poller *p, size_t idx, size_t *batches, bool *did)
 {
     uint64_t mono = eddy__mono_ms();
     bool do_refresh = false;
     size_t i = 0;
     int rc = 0;
 
+    (void)idx; /* any thread may step any shard it claims */
     *batches = 0;
     *did = false;
     pthread_mutex_lock(&p->mu);
@@ -683,7 +685,7 @@ int eddy__ps_pass(eddy_poller *p, size_t *batches, bool *did)
     return rc;
 }
 
-uint64_t eddy__ps_oldest_age(eddy_poller *p)
+static uint64_t ps_oldest_age(eddy_poller *p)
 {
     uint64_t now = eddy__now_ms(p->env), age = 0;
 
@@ -698,3 +700,90 @@ uint64_t eddy__ps_oldest_age(eddy_poller *p)
     pthread_mutex_unlock(&p->mu);
     return age;
 }
+
+/* ---- the source's operations (poller.c) ---- */
+
+static int ps_check(eddy_env *env, eddy_poller_options *o)
+{
+    size_t len;
+    int rc;
+
+    if (o->visibility_timeout_ms != 0)
+        return eddy__err(EDDY_EINVAL, "visibility_timeout_ms applies to queue sources only");
+    if (o->consumer == NULL)
+        return eddy__err(EDDY_EINVAL, "a stream poller needs a consumer name");
+    if ((rc = eddy__s_name_check("consumer", o->consumer, &len)) != 0)
+        return rc;
+    if (o->start < EDDY_POLLER_START_TRIM_HORIZON || o->start > EDDY_POLLER_START_AT_TIMESTAMP)
+        return eddy__err(EDDY_EINVAL, "unknown starting position %d", o->start);
+    if (o->start != EDDY_POLLER_START_AT_TIMESTAMP && o->start_ms != 0)
+        return eddy__err(EDDY_EINVAL, "start_ms is for AT_TIMESTAMP only");
+    if (o->start == EDDY_POLLER_START_AT_TIMESTAMP && o->start_ms > eddy__now_ms(env))
+        return eddy__err(EDDY_EINVAL, "start_ms is in the future");
+    if (o->max_retry_attempts != EDDY_POLLER_FOREVER &&
+        (o->max_retry_attempts < 0 || o->max_retry_attempts > EDDY__P_RETRY_MAX))
+        return eddy__err(EDDY_EINVAL, "max_retry_attempts %d out of range (-1, 1..%d)",
+                         (int)o->max_retry_attempts, EDDY__P_RETRY_MAX);
+    if (o->max_record_age_ms != EDDY_POLLER_FOREVER && o->max_record_age_ms != 0 &&
+        (o->max_record_age_ms < EDDY__P_AGE_MIN || o->max_record_age_ms > EDDY__P_AGE_MAX))
+        return eddy__err(EDDY_EINVAL, "max_record_age_ms %lld out of range (-1, %lld..%lld)",
+                         (long long)o->max_record_age_ms, EDDY__P_AGE_MIN, EDDY__P_AGE_MAX);
+    if (o->parallelization == 0)
+        o->parallelization = 1;
+    if (o->parallelization > EDDY__P_PAR_MAX)
+        return eddy__err(EDDY_EINVAL, "parallelization %u exceeds %u", o->parallelization,
+                         EDDY__P_PAR_MAX);
+    if (o->on_failure_queue != NULL && (rc = eddy__q_name_check(o->on_failure_queue, &len)) != 0)
+        return rc;
+    return 0;
+}
+
+/* The stream (and the on-failure queue) must exist; remember the stream's id. */
+static int ps_resolve(eddy_poller *p)
+{
+    eddy__s s;
+    eddy__q q;
+    int rc;
+
+    if ((rc = eddy__s_read(p->env, p->name, strlen(p->name), &s)) != 0)
+        return rc;
+    p->source_id = s.id;
+    if (p->on_failure != NULL &&
+        (rc = eddy__q_get_read(p->env, p->on_failure, strlen(p->on_failure), &q)) != 0)
+        return rc;
+    return 0;
+}
+
+static int ps_init(eddy_poller *p)
+{
+    (void)p;
+    return 0;
+}
+
+/* A shard's progress is committed as its batches finish: nothing held per worker. */
+static int ps_flush(eddy_poller *p, size_t idx)
+{
+    (void)p;
+    (void)idx;
+    return 0;
+}
+
+static int ps_stop(eddy_poller *p)
+{
+    ps_reset(p);
+    return 0;
+}
+
+const eddy__psrc_ops eddy__ps_ops = {
+    "stream",
+    EDDY__P_S_BATCH_DEFAULT,
+    EDDY__P_S_CONC_DEFAULT,
+    ps_check,
+    ps_resolve,
+    ps_init,
+    ps_reset,
+    ps_pass,
+    ps_flush,
+    ps_stop,
+    ps_oldest_age,
+};

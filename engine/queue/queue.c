@@ -63,6 +63,19 @@ int eddy__q_name_check(const char *name, size_t *len_out)
     if (name == NULL)
         return eddy__err(EDDY_EINVAL, "queue name is NULL");
     rc = eddy__name_check("queue", name, EDDY__QNAME_MAX, 0, len_out, &fe);
+    if (rc != 0) {
+        /* SQS: a FIFO queue's name ends in ".fifo", counted in the 80 characters. */
+        size_t n = strnlen(name, EDDY__QNAME_MAX + 1), m;
+        char base[EDDY__QNAME_MAX + 1];
+        if (n > 5 && n <= EDDY__QNAME_MAX && memcmp(name + n - 5, ".fifo", 5) == 0) {
+            memcpy(base, name, n - 5);
+            base[n - 5] = '\0';
+            if (eddy__name_check("queue", base, EDDY__QNAME_MAX, 0, &m, &fe) == 0) {
+                *len_out = n;
+                return 0;
+            }
+        }
+    }
     return rc != 0 ? eddy__err_ferr(rc, &fe) : 0;
 }
 
@@ -251,6 +264,10 @@ static void cfg_to_info(const eddy__qcfg *c, eddy_queue_info *o)
         memcpy(o->allow_sources[i], c->allow[i], sizeof o->allow_sources[i]);
     o->in_flight_max = c->in_flight_max;
     o->batch_max = c->batch_max;
+    o->fifo = c->fifo;
+    o->content_based_dedup = c->content_dedup;
+    o->dedup_scope = c->dedup_scope;
+    o->throughput_limit = c->throughput;
 }
 
 /* Inside a write: the dead-letter queue named by c must exist, differ from `name` and allow it. */
@@ -265,6 +282,10 @@ static int dlq_check(eddy__wtx *w, const char *name, const eddy__qcfg *c)
         return eddy__err(EDDY_EINVAL, "queue '%s' cannot be its own dead-letter queue", name);
     if ((rc = eddy__q_get(w->env, w->txn, c->dlq, strlen(c->dlq), &d)) != 0)
         return rc;
+    if (d.cfg.fifo != c->fifo)
+        return eddy__err(EDDY_EINVAL, "dead-letter queue '%s' of %s queue '%s' must be %s too",
+                         c->dlq, c->fifo ? "FIFO" : "standard", name,
+                         c->fifo ? "FIFO" : "standard");
     if (d.cfg.redrive_allow == EDDY_QUEUE_ALLOW_DENY_ALL)
         return eddy__err(EDDY_EINVAL, "queue '%s' allows no dead-letter sources", c->dlq);
     if (d.cfg.redrive_allow != EDDY_QUEUE_ALLOW_BY_QUEUE)
@@ -310,6 +331,10 @@ static int create_apply(eddy__wtx *w, void *arg)
         return rc;
     if ((rc = dlq_check(w, a->name, &a->cfg)) != 0)
         return rc;
+    /* A FIFO queue's records are format 2 (docs/FORMAT.md): raise an older database's version
+     * in the same commit, so that a library that cannot read them refuses the file. */
+    if (a->cfg.fifo && (rc = eddy__env_format_raise(w, 2)) != 0)
+        return rc;
     if ((rc = eddy__cat_create(w, EDDY__OBJ_QUEUE, a->name, a->name_len, buf, len, &id)) != 0)
         return rc;
     return eddy__q_counters_put(w, id, &c);
@@ -344,7 +369,8 @@ EDDY_API int eddy_queue_create(eddy_env *env, const char *name, const eddy_queue
     a.name = name;
     if ((rc = options_in(options, &o)) != 0)
         return rc;
-    if ((rc = cfg_apply(&a.cfg, &o, EDDY_QUEUE_SET_ALL)) != 0)
+    if ((rc = cfg_apply(&a.cfg, &o, EDDY_QUEUE_SET_ALL)) != 0 ||
+        (rc = eddy__q_fifo_cfg(name, a.name_len, NULL, &a.cfg, &o, EDDY_QUEUE_SET_ALL)) != 0)
         return rc;
     if (a.cfg.dlq[0] == '\0')
         a.cfg.max_receive_count = 10; /* not used without a dead-letter queue: canonical */
@@ -356,13 +382,16 @@ static int set_apply(eddy__wtx *w, void *arg)
     qcreate *a = arg;
     uint8_t buf[EDDY__QCFG_MAX_LEN];
     eddy__cat_entry e;
+    eddy__qcfg old;
     eddy__q q;
     size_t len;
     int rc;
 
     if ((rc = eddy__q_get(w->env, w->txn, a->name, a->name_len, &q)) != 0)
         return rc;
-    if ((rc = cfg_apply(&q.cfg, a->opt, a->mask)) != 0)
+    old = q.cfg;
+    if ((rc = cfg_apply(&q.cfg, a->opt, a->mask)) != 0 ||
+        (rc = eddy__q_fifo_cfg(a->name, a->name_len, &old, &q.cfg, a->opt, a->mask)) != 0)
         return rc;
     if (q.cfg.dlq[0] == '\0')
         q.cfg.max_receive_count = 10;
@@ -697,8 +726,9 @@ EDDY_API int eddy_queue_stat_get(eddy_env *env, const char *name, eddy_queue_sta
         return rc;
     if ((rc = eddy__q_get(env, txn, name, len, &q)) == 0 &&
         (rc = eddy__q_counts(env, txn, &q, now, &c)) == 0 &&
-        (rc = stat_scan(env, txn, &q, now, &st)) == 0)
-        rc = oldest_enq(env, txn, q.id, &enq);
+        (rc = stat_scan(env, txn, &q, now, &st)) == 0 &&
+        (rc = oldest_enq(env, txn, q.id, &enq)) == 0 && q.cfg.fifo)
+        rc = eddy__q_fifo_groups(env, txn, q.id, now, &st.groups, &st.groups_blocked);
     eddy__rtxn_end(env, txn);
     if (rc != 0)
         return rc;

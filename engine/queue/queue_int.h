@@ -155,6 +155,9 @@ void eddy__q_entries_release(eddy_env *env, eddy__qentry *e, size_t n);
  * holding the array and its strings; body: decompressed and checked against xxh3. */
 int eddy__q_attrs_copy(eddy_env *env, const eddy__qmeta *meta, const eddy_queue_attr **attrs_out,
                        void **block);
+/* The FIFO group and deduplication ids, NUL-ended in the block eddy__q_attrs_copy made (NULL
+ * for a standard message). */
+void eddy__q_fifo_ids(const eddy__qmeta *meta, void *block, const char **group, const char **dedup);
 int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const eddy__loaded *l,
                       uint64_t xxh3, eddy_slice *out, void **block);
 
@@ -171,10 +174,95 @@ typedef int (*eddy__q_due_fn)(eddy__wtx *w, void *ctx, uint64_t msg_id, int *lef
 /*
  * queue_receive.c: call fn on up to cap due messages of the queue, in (deadline, id) order:
  * the visibility index merged with the plain messages. Advances c->plain_lo past the plain
- * messages that fn did not leave; the caller writes the counters back.
+ * messages that fn did not leave; the caller writes the counters back. *seen: the messages it
+ * handed to fn (cap when there may be more).
  */
 int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t cap,
-                     eddy__q_due_fn fn, void *ctx);
+                     eddy__q_due_fn fn, void *ctx, uint32_t *seen);
+
+/*
+ * queue_take.c: the one receive policy, shared by eddy_queue_receive and the queue source of a
+ * poller. For each due message, in (deadline, id) order: remove it when past retention, move it
+ * to the dead-letter queue at max_receive_count, leave it when it would need an in-flight slot
+ * and none is left (limit_hit) or when its body would pass the byte budget (full), else take it:
+ * load its record into items[n] and give it a new in-flight state (receive count + 1, deadline
+ * now + vis_ms, a fresh nonce, first-receive time on its first receive).
+ */
+typedef struct eddy__q_taken {
+    uint64_t msg_id;
+    eddy__qstate s; /* its state after this receive */
+    eddy__loaded l; /* its record, copied out */
+} eddy__q_taken;
+
+typedef struct eddy__fifo_walk eddy__fifo_walk; /* queue_fifo.c: groups a receive met */
+
+typedef struct eddy__q_taker {
+    const eddy__q *q;
+    eddy__qcounters *c;
+    uint32_t vis_ms;       /* visibility timeout of what is taken */
+    eddy__q_taken *items;  /* max entries */
+    uint32_t max;          /* take at most this many */
+    uint32_t n;            /* out: items[0..n) were taken */
+    uint64_t budget;       /* body bytes the takes may add up to (UINT64_MAX: none) */
+    int first;             /* the first take ignores the budget */
+    uint64_t bytes;        /* body bytes taken so far */
+    int limit_hit;         /* out: a never-received message was left for in_flight_max */
+    int full;              /* out: the byte budget left a message */
+    int moved;             /* out: dead letters were moved (wake their queue's pollers) */
+    eddy__fifo_walk *fifo; /* FIFO queues: the groups this walk met (freed by take_due) */
+} eddy__q_taker;
+
+/* Lazy expiry (EDDY__Q_LAZY_EXPIRE messages), then the policy over the due messages. */
+int eddy__q_take_due(eddy__wtx *w, eddy__q_taker *t);
+/* The policy for one due message whose current state is *s. *left when it stays. */
+int eddy__q_take_one(eddy__wtx *w, eddy__q_taker *t, uint64_t msg_id, eddy__qstate *s, int *left);
+/* Release the records of items[0..n) and set n to 0. */
+void eddy__q_taken_release(eddy_env *env, eddy__q_taker *t);
+
+/*
+ * queue_fifo.c: message groups of FIFO queues (decision 0013).
+ */
+/* Check and set c's FIFO attributes from o (old: the stored configuration, NULL at create).
+ * EDDY_EINVAL with the reason. */
+int eddy__q_fifo_cfg(const char *name, size_t name_len, const eddy__qcfg *old, eddy__qcfg *c,
+                     const eddy_queue_options *o, uint32_t mask);
+/* A group, deduplication or attempt id: 1..128 bytes of ASCII 33..126 (EDDY_EINVAL). */
+int eddy__q_fifo_id_check(const char *what, const char *id, size_t *len);
+/* Store hook (eddy__q_msg_insert): count message msg_id (meta: its record meta) in its group;
+ * may raise s->deadline_ms to keep the group's deadlines in id order. No-op for standard
+ * messages. */
+int eddy__q_fifo_added(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const uint8_t *meta,
+                       size_t meta_len, eddy__qstate *s);
+/* The group id of a record meta (*glen 0 for a standard message). */
+int eddy__q_fifo_meta_group(uint64_t qid, uint64_t msg_id, const uint8_t *meta, size_t meta_len,
+                            uint8_t gid[EDDY__QFIFO_ID_MAX], uint8_t *glen);
+/* Removal hook (eddy__q_msg_remove): the message left group gid. No-op when glen is 0. */
+int eddy__q_fifo_removed(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const uint8_t *gid,
+                         size_t glen);
+/* The receive policy for a due message of a FIFO queue: group order and blocking, then
+ * eddy__q_take_one. */
+int eddy__q_fifo_take(eddy__wtx *w, eddy__q_taker *t, uint64_t msg_id, eddy__qstate *s, int *left);
+void eddy__q_fifo_walk_free(eddy_env *env, eddy__fifo_walk *fw);
+/* queue_dedup.c: FIFO deduplication (a message's meta names its group and id): is this send a
+ * duplicate within the interval (then *dup and r holds the first message's id, time and
+ * sequence number)? And record a stored message's id. */
+int eddy__q_dedup_check(eddy__wtx *w, const eddy__q *q, const uint8_t *meta, size_t meta_len,
+                        eddy_queue_send_result *r, int *dup);
+int eddy__q_dedup_put(eddy__wtx *w, const eddy__q *q, const uint8_t *meta, size_t meta_len,
+                      uint64_t msg_id);
+/* queue_dedup.c: receive request attempts. get: *found when an unexpired entry exists. put:
+ * fresh for a new entry (then stale ones nearby are swept). */
+struct eddy__qattempt;
+int eddy__q_attempt_get(eddy__wtx *w, const eddy__q *q, const char *id, struct eddy__qattempt *out,
+                        int *found);
+int eddy__q_attempt_put(eddy__wtx *w, const eddy__q *q, const char *id,
+                        const struct eddy__qattempt *a, int fresh);
+/* Replay an attempt's receive into t (*replayed), or record t's receive under the id. */
+int eddy__q_attempt_replay(eddy__wtx *w, eddy__q_taker *t, const char *id, int *replayed);
+int eddy__q_attempt_record(eddy__wtx *w, const eddy__q_taker *t, const char *id);
+/* Groups with messages, and those with a message in flight at `now`. */
+int eddy__q_fifo_groups(eddy_env *env, MDB_txn *txn, uint64_t qid, uint64_t now, uint64_t *groups,
+                        uint64_t *blocked);
 
 /* queue_receive.c: is anything visible (or, with retention_ms != 0, expired) in the queue now?
  * Read-only: an empty poll costs no write transaction. */

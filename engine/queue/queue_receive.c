@@ -15,24 +15,15 @@
 
 #include "abi.h"
 #include "error.h"
+#include "fifo_keys.h"
 #include "queue_int.h"
-
-typedef struct rx_item {
-    uint64_t msg_id;
-    eddy__qstate s;
-    eddy__loaded l;
-} rx_item;
 
 typedef struct qrecv {
     const char *name;
     size_t name_len;
     uint64_t qid;
-    uint32_t max;
-    uint32_t vis_ms;
-    rx_item *items; /* max entries */
-    uint32_t n;     /* out: items[0..n) hold loaded records */
-    int limit_hit;  /* out: a never-received message was skipped for the in-flight limit */
-    int moved;      /* out: dead letters were moved (wake their queue's pollers) */
+    eddy__q_taker t;     /* the policy's state; t.items[0..t.n) hold loaded records */
+    const char *attempt; /* FIFO ReceiveRequestAttemptId, or NULL */
 } qrecv;
 
 struct eddy_queue_batch {
@@ -41,13 +32,6 @@ struct eddy_queue_batch {
     eddy_queue_message *msgs;
     void **blocks; /* 2 per message: body and attribute block */
 };
-
-static void rx_release(eddy_env *env, qrecv *a)
-{
-    for (uint32_t i = 0; i < a->n; i++)
-        eddy__loaded_release(env, &a->items[i].l);
-    a->n = 0;
-}
 
 /* A message a receive may take: from the visibility index, or a plain one from QMSG. */
 typedef struct rx_cand {
@@ -90,8 +74,8 @@ static int rx_candidates(eddy__wtx *w, uint64_t qid, rx_cand *cs, uint32_t cap, 
 /*
  * Collect up to cap visible plain messages in id order from plain_lo (their deadlines, the
  * enqueue times, grow with the id). Messages with a state found on the way are skipped (the
- * index has them), at most RX_SKIP_MAX of them. *next: where the scan stopped; no plain message
- * lies between plain_lo and it except those collected.
+ * index has them), at most RX_SKIP_MAX of them (or cap, when larger: FIFO rounds). *next: where the
+ * scan stopped; no plain message lies between plain_lo and it except those collected.
  */
 #define RX_SKIP_MAX 1024u
 static int rx_plain(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c, rx_cand *cs, uint32_t cap,
@@ -135,7 +119,7 @@ static int rx_plain(eddy__wtx *w, uint64_t qid, const eddy__qcounters *c, rx_can
         rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, sk, sizeof sk, &sv);
         if (rc == 0) { /* it has a state: the index has it */
             *next = id + 1;
-            if (++skipped >= RX_SKIP_MAX)
+            if (++skipped >= (cap > RX_SKIP_MAX ? cap : RX_SKIP_MAX))
                 break;
             continue;
         }
@@ -173,72 +157,8 @@ static uint32_t rx_merge(const rx_cand *a, uint32_t na, const rx_cand *b, uint32
     return n;
 }
 
-/* Deliver one message: copy its record out and make it in flight with a fresh receipt. */
-static int rx_take(eddy__wtx *w, qrecv *a, eddy__qcounters *c, uint64_t msg_id,
-                   const eddy__qstate *s)
-{
-    uint8_t k[EDDY__QKEY_MSG_LEN];
-    rx_item *it = &a->items[a->n];
-    MDB_val v;
-    int rc;
-
-    eddy__qkey_msg(k, a->qid, msg_id);
-    if ((rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v)) != 0)
-        return rc == EDDY_ENOTFOUND ? EDDY__CORRUPT("queue '%s' message %llu has no record",
-                                                    a->name, (unsigned long long)msg_id)
-                                    : rc;
-    it->msg_id = msg_id;
-    it->s = *s;
-    it->s.kind = EDDY__QSTATE_INFLIGHT;
-    it->s.receive_count = s->receive_count + 1;
-    it->s.received_ms = w->now_ms;
-    it->s.deadline_ms = w->now_ms + a->vis_ms;
-    it->s.nonce = eddy__rand64(w->env);
-    if (it->s.first_receive_ms == 0)
-        it->s.first_receive_ms = w->now_ms;
-    /* Copy the record out before any write: a put may move the page `v` points into. */
-    if ((rc = eddy__payload_load(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v, &it->l)) != 0)
-        return rc;
-    if ((rc = eddy__q_state_set(w, a->qid, msg_id, s, &it->s, c)) != 0) {
-        eddy__loaded_release(w->env, &it->l);
-        return rc;
-    }
-    a->n++;
-    return 0;
-}
-
-/* Decide what happens to one visible message: expire, dead-letter, skip, or deliver. */
-static int rx_one(eddy__wtx *w, qrecv *a, const eddy__q *q, eddy__qcounters *c, uint64_t msg_id,
-                  int *skipped)
-{
-    eddy__qstate s;
-    int rc, moved = 0;
-
-    *skipped = 0;
-    rc = eddy__q_state_get(w->env, w->txn, a->qid, msg_id, &s);
-    if (rc == EDDY_ENOTFOUND)
-        return EDDY__CORRUPT("queue '%s' message %llu is indexed but has no state", a->name,
-                             (unsigned long long)msg_id);
-    if (rc != 0)
-        return rc;
-    if (eddy__q_expired(q, &s, w->now_ms))
-        return eddy__q_msg_remove(w, a->qid, msg_id, &s, c);
-    if (q->cfg.dlq[0] != '\0' && s.receive_count >= q->cfg.max_receive_count) {
-        if ((rc = eddy__q_dead_letter(w, q, c, msg_id, &s, &moved)) != 0 || moved) {
-            a->moved |= moved;
-            return rc;
-        }
-    }
-    if (s.kind == EDDY__QSTATE_WAITING && c->n_inflight >= q->cfg.in_flight_max) {
-        a->limit_hit = 1;
-        *skipped = 1;
-        return 0;
-    }
-    return rx_take(w, a, c, msg_id, &s);
-}
-
 int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t cap,
-                     eddy__q_due_fn fn, void *ctx)
+                     eddy__q_due_fn fn, void *ctx, uint32_t *seen)
 {
     uint32_t n = 0, na = 0, nb = 0, nb_used = 0;
     rx_cand *cs = NULL;
@@ -253,6 +173,7 @@ int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t ca
         rc = rx_plain(w, qid, c, cs + cap, cap, &nb, &next);
     if (rc == 0)
         n = rx_merge(cs, na, cs + cap, nb, cs + 2 * (size_t)cap, cap, &nb_used);
+    *seen = n;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         rx_cand *x = &cs[2 * (size_t)cap + i];
         left = 0;
@@ -273,40 +194,27 @@ int eddy__q_due_walk(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, uint32_t ca
     return rc;
 }
 
-typedef struct rx_walk {
-    qrecv *a;
-    const eddy__q *q;
-    eddy__qcounters *c;
-} rx_walk;
-
-static int rx_due(eddy__wtx *w, void *ctx, uint64_t msg_id, int *left)
-{
-    rx_walk *r = ctx;
-    if (r->a->n >= r->a->max) {
-        *left = 1;
-        return 0;
-    }
-    return rx_one(w, r->a, r->q, r->c, msg_id, left);
-}
-
 static int rx_apply(eddy__wtx *w, void *arg)
 {
     qrecv *a = arg;
-    uint32_t expired = 0;
     eddy__qcounters c;
     eddy__q q;
-    rx_walk r = {a, &q, &c};
-    int rc;
+    int rc, replayed = 0;
 
-    rx_release(w->env, a);
-    a->limit_hit = a->moved = 0;
+    eddy__q_taken_release(w->env, &a->t);
+    a->t.q = &q;
+    a->t.c = &c;
     if ((rc = eddy__q_get_same(w, a->name, a->name_len, a->qid, &q)) != 0 ||
         (rc = eddy__q_counters_get(w->env, w->txn, q.id, &c)) != 0)
         return rc;
-    if ((rc = eddy__q_expire(w, &q, &c, EDDY__Q_LAZY_EXPIRE, &expired)) != 0)
+    if (a->attempt != NULL && (rc = eddy__q_attempt_replay(w, &a->t, a->attempt, &replayed)) != 0)
         return rc;
-    if ((rc = eddy__q_due_walk(w, q.id, &c, a->max * 2 + 16, rx_due, &r)) == 0)
+    if (!replayed && (rc = eddy__q_take_due(w, &a->t)) == 0 && a->attempt != NULL)
+        rc = eddy__q_attempt_record(w, &a->t, a->attempt);
+    if (rc == 0)
         rc = eddy__q_counters_put(w, q.id, &c);
+    a->t.q = NULL;
+    a->t.c = NULL;
     return rc;
 }
 
@@ -371,7 +279,9 @@ int eddy__q_attrs_copy(eddy_env *env, const eddy__qmeta *meta, const eddy_queue_
     eddy_queue_attr *attrs;
     char *p;
 
-    *block = eddy__malloc(env, meta->attr_count * sizeof *attrs + 2 * meta->attrs_len + 1);
+    /* The FIFO ids go after the attributes' strings (eddy__q_fifo_ids). */
+    *block = eddy__malloc(env, meta->attr_count * sizeof *attrs + 2 * meta->attrs_len + 1 +
+                                   meta->group_len + 1 + meta->dedup_len + 1);
     if (*block == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory for message attributes");
     attrs = *block;
@@ -390,6 +300,20 @@ int eddy__q_attrs_copy(eddy_env *env, const eddy__qmeta *meta, const eddy_queue_
     }
     *attrs_out = meta->attr_count > 0 ? attrs : NULL;
     return 0;
+}
+
+void eddy__q_fifo_ids(const eddy__qmeta *meta, void *block, const char **group, const char **dedup)
+{
+    char *p = (char *)block + meta->attr_count * sizeof(eddy_queue_attr) + 2 * meta->attrs_len + 1;
+
+    *group = *dedup = NULL;
+    if (meta->group_len == 0)
+        return;
+    *group = memcpy(p, meta->group, meta->group_len);
+    p[meta->group_len] = '\0';
+    p += meta->group_len + 1;
+    *dedup = memcpy(p, meta->dedup, meta->dedup_len);
+    p[meta->dedup_len] = '\0';
 }
 
 int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const eddy__loaded *l,
@@ -411,12 +335,13 @@ int eddy__q_body_copy(eddy_env *env, const eddy__q *q, uint64_t msg_id, const ed
 }
 
 /* Lay out one received message: its attributes and their NUL-ended strings in one block. */
-static int msg_fill(eddy_env *env, const eddy__q *q, const rx_item *it, eddy_queue_message *m,
+static int msg_fill(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, eddy_queue_message *m,
                     void **block)
 {
     eddy__qmeta meta;
     eddy__ferr fe;
     eddy__receipt r = {q->id, it->msg_id, it->s.receive_count, it->s.nonce};
+    int rc;
 
     if (eddy__qmeta_decode(it->l.rec.meta, it->l.rec.meta_len, &meta, &fe) != 0)
         return EDDY__CORRUPT("queue '%s' message %llu: %s", q->name, (unsigned long long)it->msg_id,
@@ -431,10 +356,15 @@ static int msg_fill(eddy_env *env, const eddy__q *q, const rx_item *it, eddy_que
     m->origin_msg_id = meta.origin_msg_id;
     eddy__receipt_encode(m->receipt, &r);
     m->attr_count = meta.attr_count;
-    return eddy__q_attrs_copy(env, &meta, &m->attrs, block);
+    if (meta.group_len > 0)
+        eddy__qseq_to_dec(q->id, it->msg_id, m->sequence_number);
+    if ((rc = eddy__q_attrs_copy(env, &meta, &m->attrs, block)) != 0)
+        return rc;
+    eddy__q_fifo_ids(&meta, *block, &m->group_id, &m->dedup_id);
+    return 0;
 }
 
-static int msg_body(eddy_env *env, const eddy__q *q, const rx_item *it, eddy_queue_message *m,
+static int msg_body(eddy_env *env, const eddy__q *q, const eddy__q_taken *it, eddy_queue_message *m,
                     void **block)
 {
     return eddy__q_body_copy(env, q, it->msg_id, &it->l, m->body_xxh3, &m->body, block);
@@ -448,17 +378,17 @@ static int batch_build(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_bat
     if (b == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory for a batch");
     b->env = env;
-    if (a->n > 0) {
-        b->msgs = eddy__calloc(env, a->n, sizeof *b->msgs);
-        b->blocks = eddy__calloc(env, 2 * (size_t)a->n, sizeof *b->blocks);
+    if (a->t.n > 0) {
+        b->msgs = eddy__calloc(env, a->t.n, sizeof *b->msgs);
+        b->blocks = eddy__calloc(env, 2 * (size_t)a->t.n, sizeof *b->blocks);
         if (b->msgs == NULL || b->blocks == NULL)
             rc = eddy__err(EDDY_ENOMEM, "out of memory for a batch");
     }
-    for (uint32_t i = 0; rc == 0 && i < a->n; i++) {
+    for (uint32_t i = 0; rc == 0 && i < a->t.n; i++) {
         b->n = i + 1;
-        rc = msg_fill(env, q, &a->items[i], &b->msgs[i], &b->blocks[2 * i + 1]);
+        rc = msg_fill(env, q, &a->t.items[i], &b->msgs[i], &b->blocks[2 * i + 1]);
         if (rc == 0)
-            rc = msg_body(env, q, &a->items[i], &b->msgs[i], &b->blocks[2 * i]);
+            rc = msg_body(env, q, &a->t.items[i], &b->msgs[i], &b->blocks[2 * i]);
     }
     if (rc != 0) {
         eddy_queue_batch_free(b);
@@ -491,7 +421,7 @@ EDDY_API void eddy_queue_batch_free(eddy_queue_batch *batch)
 
 static void rx_after(eddy_env *env, void *arg)
 {
-    if (((qrecv *)arg)->moved)
+    if (((qrecv *)arg)->t.moved)
         eddy__q_wake(env, arg);
 }
 
@@ -502,16 +432,16 @@ static int rx_once(eddy_env *env, const eddy__q *q, qrecv *a, eddy_queue_batch *
 
     /* The peek reads committed data only; in relaxed mode a send may be acknowledged and not
      * committed yet, so there the write op itself looks (it is cheap: no sync of its own). */
-    if (env->opt.durability == EDDY_ENV_DURABILITY_RELAXED)
-        any = 1;
+    if (env->opt.durability == EDDY_ENV_DURABILITY_RELAXED || a->attempt != NULL)
+        any = 1; /* an attempt's retry returns messages that are in flight */
     else if ((rc = eddy__q_peek(env, q->id, q->cfg.retention_ms, eddy__now_ms(env), &any)) != 0)
         return rc;
     if (any)
         rc = eddy__write(env, rx_apply, rx_after, a);
     if (rc == 0)
         rc = batch_build(env, q, a, out);
-    rx_release(env, a);
-    if (rc == 0 && a->limit_hit && (*out)->n == 0) {
+    eddy__q_taken_release(env, &a->t);
+    if (rc == 0 && a->t.limit_hit && (*out)->n == 0) {
         eddy_queue_batch_free(*out);
         *out = NULL;
         rc = eddy__err(EDDY_ELIMIT, "queue '%s' has %u messages in flight (in_flight_max)", q->name,
@@ -565,20 +495,36 @@ static int rx_options(const eddy__q *q, const eddy_queue_receive_options *o, qre
                               "eddy_queue_receive_options")) != 0)
         return rc;
     o = &d;
-    a->max = o->max_messages == 0 ? 1 : o->max_messages;
-    a->vis_ms = o->visibility_timeout_ms == 0                    ? q->cfg.visibility_timeout_ms
-                : o->visibility_timeout_ms == EDDY_QUEUE_ZERO_MS ? 0
-                                                                 : o->visibility_timeout_ms;
+    a->t.max = o->max_messages == 0 ? 1 : o->max_messages;
+    a->t.vis_ms = o->visibility_timeout_ms == 0                    ? q->cfg.visibility_timeout_ms
+                  : o->visibility_timeout_ms == EDDY_QUEUE_ZERO_MS ? 0
+                                                                   : o->visibility_timeout_ms;
     *wait_ms = o->wait_ms == 0                    ? q->cfg.receive_wait_ms
                : o->wait_ms == EDDY_QUEUE_ZERO_MS ? 0
                                                   : o->wait_ms;
-    if (a->max > q->cfg.batch_max)
-        return eddy__err(EDDY_EINVAL, "max_messages %u exceeds batch_max %u of queue '%s'", a->max,
-                         q->cfg.batch_max, q->name);
-    if (a->vis_ms > EDDY__Q_VIS_MAX)
-        return eddy__err(EDDY_EINVAL, "visibility timeout %u ms exceeds 12 h", a->vis_ms);
+    if (a->t.max > q->cfg.batch_max)
+        return eddy__err(EDDY_EINVAL, "max_messages %u exceeds batch_max %u of queue '%s'",
+                         a->t.max, q->cfg.batch_max, q->name);
+    if (a->t.vis_ms > EDDY__Q_VIS_MAX)
+        return eddy__err(EDDY_EINVAL, "visibility timeout %u ms exceeds 12 h", a->t.vis_ms);
     if (*wait_ms > EDDY__Q_WAIT_MAX)
         return eddy__err(EDDY_EINVAL, "wait of %u ms exceeds %u", *wait_ms, EDDY__Q_WAIT_MAX);
+    if (o->attempt_id != NULL) {
+        size_t n;
+        if (!q->cfg.fifo)
+            return eddy__err(EDDY_EINVAL,
+                             "queue '%s' is not FIFO: a receive request attempt id "
+                             "does not apply",
+                             q->name);
+        if ((rc = eddy__q_fifo_id_check("receive request attempt id", o->attempt_id, &n)) != 0)
+            return rc;
+        if (a->t.max > EDDY_QUEUE_ATTEMPT_MESSAGES_MAX)
+            return eddy__err(EDDY_EINVAL,
+                             "a receive with an attempt id asks for at most %d "
+                             "messages, not %u",
+                             EDDY_QUEUE_ATTEMPT_MESSAGES_MAX, a->t.max);
+        a->attempt = o->attempt_id;
+    }
     return 0;
 }
 
@@ -603,7 +549,8 @@ EDDY_API int eddy_queue_receive(eddy_env *env, const char *name,
         return rc;
     a.name = name;
     a.qid = q.id;
-    if ((a.items = eddy__calloc(env, a.max, sizeof *a.items)) == NULL)
+    a.t.budget = UINT64_MAX;
+    if ((a.t.items = eddy__calloc(env, a.t.max, sizeof *a.t.items)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory receiving");
     end_ms = eddy__mono_ms() + wait_ms;
     for (;;) {
@@ -614,6 +561,6 @@ EDDY_API int eddy_queue_receive(eddy_env *env, const char *name,
         *out = NULL;
         rx_wait(env, seq, end_ms);
     }
-    eddy__free(env, a.items);
+    eddy__free(env, a.t.items);
     return rc;
 }

@@ -77,7 +77,7 @@ typedef int (*task_fn)(void *ctx, uint64_t task_id, const eddy__qtask *t);
 
 static int task_scan(eddy_env *env, MDB_txn *txn, uint64_t qid, task_fn fn, void *ctx)
 {
-    uint8_t pfx[EDDY__QKEY_PREFIX_LEN];
+    uint8_t pfx[EDDY__QKEY_PREFIX_LEN + 1];
     MDB_cursor *cur = NULL;
     uint64_t kq, task_id;
     eddy__qtask t;
@@ -85,7 +85,9 @@ static int task_scan(eddy_env *env, MDB_txn *txn, uint64_t qid, task_fn fn, void
     MDB_val k, v;
     int rc;
 
+    /* qid | 't': FIFO queues keep other kinds of entries in QAUX too (fifo_keys.h). */
     eddy__qkey_prefix(pfx, qid);
+    pfx[EDDY__QKEY_PREFIX_LEN] = EDDY__QKEY_TASK_TAG;
     if ((rc = eddy__cur_open(env, txn, EDDY__T_QAUX, &cur)) != 0)
         return rc;
     for (rc = eddy__cur_seek_prefix(cur, pfx, sizeof pfx, NULL, 0, &k, &v); rc == 0;
@@ -136,6 +138,12 @@ static int start_apply(eddy__wtx *w, void *arg)
         return rc;
     if (a->dest != NULL && (rc = eddy__q_get(w->env, w->txn, a->dest, a->dest_len, &d)) != 0)
         return rc;
+    if (a->dest != NULL && d.cfg.fifo != q.cfg.fifo)
+        return eddy__err(EDDY_EINVAL,
+                         "redrive from %s queue '%s' to %s queue '%s': the types "
+                         "must match (FIFO to FIFO, standard to standard)",
+                         q.cfg.fifo ? "FIFO" : "standard", a->src, d.cfg.fifo ? "FIFO" : "standard",
+                         a->dest);
     rc = task_scan(w->env, w->txn, q.id, find_running, &running);
     if (rc < 0)
         return rc;
@@ -290,6 +298,15 @@ static int step_dest(eddy__wtx *w, const eddy__qtask *t, uint64_t qid, uint64_t 
                  "no longer exists",
                  (unsigned long long)*dest, (unsigned long long)msg_id);
         eddy__err_clear();
+        *dest = 0;
+        return 0;
+    }
+    if (rc == 0 && t->dest_qid == 0 && d.cfg.fifo != (m.group_len > 0)) {
+        /* A queue re-created under the origin's name with the other type. */
+        snprintf(reason, EDDY__QTASK_REASON_MAX + 1,
+                 "destination queue %llu of message %llu is of the other type (%s)",
+                 (unsigned long long)*dest, (unsigned long long)msg_id,
+                 d.cfg.fifo ? "FIFO" : "standard");
         *dest = 0;
         return 0;
     }

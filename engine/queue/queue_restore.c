@@ -61,7 +61,9 @@ static int restore_prepare_one(eddy_env *env, const eddy__q *q, uint32_t dict, q
     m.body = r->body;
     m.attrs = r->attrs;
     m.attr_count = r->attr_count;
-    m.delay_ms = EDDY_QUEUE_ZERO_MS;
+    m.delay_ms = q->cfg.fifo ? 0 : EDDY_QUEUE_ZERO_MS; /* unused: visible_ms says when */
+    m.group_id = r->group_id;
+    m.dedup_id = r->dedup_id;
     if ((rc = eddy__q_entry_check(q, &m, &size, &area)) != 0 ||
         (rc = eddy__q_entry_prepare(env, q, dict, &m, area, &a->e[i])) != 0)
         return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fifo_keys.h"
 #include "queue_int.h"
 
 #define SCAN_BATCH     256u
@@ -133,7 +134,11 @@ static int scan_emit(eddy_env *env, const scan *x, const scan_item *it, eddy_que
     m.origin_queue_id = meta.origin_qid;
     m.origin_msg_id = meta.origin_msg_id;
     m.attr_count = meta.attr_count;
-    if ((rc = eddy__q_attrs_copy(env, &meta, &m.attrs, &attrs_block)) == 0 &&
+    if (meta.group_len > 0)
+        eddy__qseq_to_dec(x->q.id, it->msg_id, m.sequence_number);
+    if ((rc = eddy__q_attrs_copy(env, &meta, &m.attrs, &attrs_block)) == 0)
+        eddy__q_fifo_ids(&meta, attrs_block, &m.group_id, &m.dedup_id);
+    if (rc == 0 &&
         (rc = eddy__q_body_copy(env, &x->q, it->msg_id, &it->l, meta.body_xxh3, &m.body,
                                 &body_block)) == 0 &&
         fn(ctx, &m) != 0)

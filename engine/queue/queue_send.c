@@ -11,7 +11,9 @@
 
 #include "abi.h"
 #include "error.h"
+#include "fifo_keys.h"
 #include "queue_int.h"
+#include "sha256.h"
 
 typedef struct qsend {
     const char *name;
@@ -91,6 +93,37 @@ static int attrs_check(const eddy_queue_send_entry *m, size_t *size_out, size_t 
     return 0;
 }
 
+/* A FIFO queue's entries name a group (and may name a deduplication id); a standard queue's
+ * name neither. The rule that a send needs a deduplication id is send_prepare's (a restore
+ * brings messages that were already deduplicated). */
+static int fifo_check(const eddy__q *q, const eddy_queue_send_entry *m)
+{
+    size_t n;
+    int rc;
+
+    if (!q->cfg.fifo) {
+        if (m->group_id != NULL || m->dedup_id != NULL)
+            return eddy__err(EDDY_EINVAL,
+                             "queue '%s' is not FIFO: a message group or deduplication id "
+                             "does not apply",
+                             q->name);
+        return 0;
+    }
+    if (m->group_id == NULL)
+        return eddy__err(EDDY_EINVAL, "FIFO queue '%s' needs a message group id", q->name);
+    if ((rc = eddy__q_fifo_id_check("message group id", m->group_id, &n)) != 0)
+        return rc;
+    if (m->dedup_id != NULL &&
+        (rc = eddy__q_fifo_id_check("message deduplication id", m->dedup_id, &n)) != 0)
+        return rc;
+    if (m->delay_ms != 0)
+        return eddy__err(EDDY_EINVAL,
+                         "FIFO queue '%s': a message cannot have its own delay (SQS allows only "
+                         "the queue's delay_ms)",
+                         q->name);
+    return 0;
+}
+
 int eddy__q_entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t *size,
                         size_t *area_len)
 {
@@ -101,7 +134,7 @@ int eddy__q_entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t
     if (m->delay_ms != EDDY_QUEUE_ZERO_MS && m->delay_ms > EDDY__Q_DELAY_MAX)
         return eddy__err(EDDY_EINVAL, "delay_ms %u out of range 0..%u", m->delay_ms,
                          EDDY__Q_DELAY_MAX);
-    if ((rc = attrs_check(m, size, area_len)) != 0)
+    if ((rc = attrs_check(m, size, area_len)) != 0 || (rc = fifo_check(q, m)) != 0)
         return rc;
     *size += m->body.len;
     if (*size > q->cfg.body_len_max)
@@ -116,6 +149,7 @@ int eddy__q_entry_check(const eddy__q *q, const eddy_queue_send_entry *m, size_t
 int eddy__q_entry_prepare(eddy_env *env, const eddy__q *q, uint32_t dict_id,
                           const eddy_queue_send_entry *m, size_t area_len, eddy__qentry *e)
 {
+    char sha[2 * EDDY__SHA256_LEN + 1];
     eddy__qmeta meta;
     eddy__wr w;
     uint8_t *area;
@@ -127,11 +161,23 @@ int eddy__q_entry_prepare(eddy_env *env, const eddy__q *q, uint32_t dict_id,
     meta.body_xxh3 = XXH3_64bits(m->body.data, m->body.len);
     meta.attr_count = (uint8_t)m->attr_count;
     meta.attrs_len = (uint32_t)area_len;
+    if (q->cfg.fifo) {
+        /* SQS content-based deduplication: SHA-256 of the body only, in hex. */
+        const char *dedup = m->dedup_id;
+        if (dedup == NULL && q->cfg.content_dedup) {
+            eddy__sha256_hex(m->body.data, m->body.len, sha);
+            dedup = sha;
+        }
+        meta.group = (const uint8_t *)m->group_id;
+        meta.group_len = (uint8_t)strlen(m->group_id);
+        meta.dedup = (const uint8_t *)dedup;
+        meta.dedup_len = dedup != NULL ? (uint8_t)strlen(dedup) : 0;
+    }
     e->meta_len = eddy__qmeta_len(&meta);
     if ((e->meta = eddy__malloc(env, e->meta_len)) == NULL)
         return eddy__err(EDDY_ENOMEM, "out of memory encoding a message");
     /* The attribute area goes at the end of the meta: encode it there, then the fixed part. */
-    area = e->meta + EDDY__QMETA_FIXED_LEN;
+    area = e->meta + eddy__qmeta_attrs_off(&meta);
     w = eddy__wr_init(area, area_len);
     for (size_t i = 0; i < m->attr_count; i++) {
         eddy__qattr a;
@@ -169,7 +215,13 @@ static int send_apply(eddy__wtx *w, void *arg)
     for (size_t i = 0; i < a->n; i++) {
         eddy__qentry *e = &a->e[i];
         eddy_queue_send_result *r = &a->results[i];
+        int dup = 0;
         if (e->rc != 0)
+            continue;
+        /* FIFO: a deduplication id seen within the interval stores nothing (queue_dedup.c). */
+        if (q.cfg.fifo && (rc = eddy__q_dedup_check(w, &q, e->meta, e->meta_len, r, &dup)) != 0)
+            return rc;
+        if (dup)
             continue;
         memset(&s, 0, sizeof s);
         s.kind = EDDY__QSTATE_WAITING;
@@ -180,6 +232,11 @@ static int send_apply(eddy__wtx *w, void *arg)
         if (rc != 0)
             return rc;
         r->sent_ms = w->now_ms;
+        if (q.cfg.fifo) {
+            eddy__qseq_to_dec(q.id, r->msg_id, r->sequence_number);
+            if ((rc = eddy__q_dedup_put(w, &q, e->meta, e->meta_len, r->msg_id)) != 0)
+                return rc;
+        }
     }
     return eddy__q_counters_put(w, q.id, &c);
 }
@@ -219,6 +276,11 @@ static int send_prepare(eddy_env *env, const eddy__q *q, uint32_t dict,
         memset(&a->results[i], 0, sizeof a->results[i]);
         size = area = 0;
         rc = eddy__q_entry_check(q, &entries[i], &size, &area);
+        if (rc == 0 && q->cfg.fifo && entries[i].dedup_id == NULL && !q->cfg.content_dedup)
+            rc = eddy__err(EDDY_EINVAL,
+                           "FIFO queue '%s' has no content-based deduplication: the message "
+                           "needs a deduplication id",
+                           q->name);
         if (rc == 0)
             rc = eddy__q_entry_prepare(env, q, dict, &entries[i], area, &a->e[i]);
         if (rc == EDDY_ENOMEM || rc == EDDY_EINTERNAL)

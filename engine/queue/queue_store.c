@@ -177,6 +177,10 @@ int eddy__q_msg_insert(eddy__wtx *w, uint64_t qid, eddy__qcounters *c, const uin
      * plain_lo), so that a send touches QMSG only.
      */
     ns = *s;
+    /* FIFO: count it in its group (which may move its deadline: queue_fifo.c). */
+    if ((rc = eddy__q_fifo_added(w, qid, id, meta, meta_len, &ns)) != 0)
+        return rc;
+    s = &ns;
     ns.indexed = s->enq_ms < c->enq_floor;
     if (s->enq_ms > c->enq_floor)
         c->enq_floor = s->enq_ms;
@@ -207,7 +211,7 @@ int eddy__q_msg_remove(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__
                        eddy__qcounters *c)
 {
     uint8_t k[EDDY__QKEY_MSG_LEN], sk[EDDY__QKEY_STATE_LEN], vk[EDDY__QKEY_VIS_LEN];
-    uint8_t ek[EDDY__QKEY_EXPIRY_LEN];
+    uint8_t ek[EDDY__QKEY_EXPIRY_LEN], gid[EDDY__QFIFO_ID_MAX], glen = 0;
     eddy__rec rec;
     MDB_val v;
     int rc;
@@ -216,6 +220,9 @@ int eddy__q_msg_remove(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__
     rc = eddy__get(w->env, w->txn, EDDY__T_QMSG, k, sizeof k, &v);
     if (rc == 0)
         rc = eddy__payload_peek(EDDY__T_QMSG, k, sizeof k, &v, &rec);
+    /* FIFO: its group, read before the record goes (rec.meta points into the map). */
+    if (rc == 0)
+        rc = eddy__q_fifo_meta_group(qid, msg_id, rec.meta, rec.meta_len, gid, &glen);
     if (rc == 0)
         rc = eddy__payload_del(w, EDDY__T_QMSG, k, sizeof k);
     if (rc == EDDY_ENOTFOUND)
@@ -241,7 +248,7 @@ int eddy__q_msg_remove(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__
     if (s->kind == EDDY__QSTATE_INFLIGHT && EDDY_ALWAYS(c->n_inflight > 0))
         c->n_inflight--;
     c->bytes = c->bytes >= rec.raw_len ? c->bytes - rec.raw_len : 0;
-    return 0;
+    return eddy__q_fifo_removed(w, qid, msg_id, gid, glen);
 }
 
 /* Build the meta of a copied message from its source meta. */
@@ -257,6 +264,9 @@ static int copy_meta(eddy__wtx *w, const eddy__loaded *l, uint64_t qid, uint64_t
     if (dead_letter && m.origin_qid == 0) {
         m.origin_qid = qid;
         m.origin_msg_id = msg_id;
+    }
+    if (dead_letter && m.group_len > 0) {
+        m.enq_ms = w->now_ms; /* SQS FIFO: a dead letter's enqueue time restarts at the move */
     } else if (!dead_letter) {
         m.origin_qid = 0;
         m.origin_msg_id = 0;
@@ -304,7 +314,8 @@ int eddy__q_msg_copy(eddy__wtx *w, uint64_t qid, uint64_t msg_id, const eddy__qs
     if (dead_letter) {
         ns.receive_count = s->receive_count;
         ns.first_receive_ms = s->first_receive_ms;
-        ns.enq_ms = s->enq_ms;
+        if (meta[0] != EDDY__QMETA_VERSION_2) /* FIFO: restarts at the move (copy_meta) */
+            ns.enq_ms = s->enq_ms;
     }
     rc = eddy__q_msg_insert(w, dst_qid, dst_c, meta, meta_len, &p, &ns, &new_id);
 out_release:

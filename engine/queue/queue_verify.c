@@ -17,6 +17,7 @@
 #include "catalog.h"
 #include "error.h"
 #include "keys.h"
+#include "fifo_keys.h"
 #include "queue_int.h"
 #include "verify.h"
 
@@ -29,6 +30,7 @@ typedef struct vq {
     uint64_t msgs, states, vis, expiry, inflight, bytes;
     uint64_t plain, indexed; /* messages without a state; states with a retention entry */
     uint64_t enq_max;        /* largest enqueue time met so far in id order */
+    int fifo;                /* its configuration says FIFO */
 } vq;
 
 typedef struct vqs {
@@ -67,6 +69,9 @@ static int vq_add(void *ctx, const char *name, size_t name_len, const eddy__cat_
     memset(q, 0, sizeof *q);
     q->id = e->id;
     memcpy(q->name, name, name_len < EDDY__QNAME_MAX ? name_len : EDDY__QNAME_MAX);
+    eddy__qcfg cfg;
+    eddy__ferr fe;
+    q->fifo = eddy__qcfg_decode(e->cfg, e->cfg_len, &cfg, &fe) == 0 && cfg.fifo;
     return 0;
 }
 
@@ -276,12 +281,56 @@ static int v_vis(vqs *s, const MDB_val *k, const MDB_val *val)
     return 0;
 }
 
+/* A FIFO entry (group, deduplication, receive attempt): its value decodes and its queue exists
+ * and is FIFO; a group's received messages are stored and in flight. */
+static int v_fifo(vqs *s, const MDB_val *k, const MDB_val *val, uint64_t qid, uint8_t tag)
+{
+    eddy__qattempt at;
+    eddy__qdedup d;
+    eddy__qgroup g;
+    eddy__qstate st;
+    eddy__ferr fe;
+    int bad = 0, rc;
+
+    if (tag == EDDY__QKEY_GROUP_TAG)
+        bad = eddy__qgroup_decode(val->mv_data, val->mv_size, &g, &fe) != 0;
+    else if (tag == EDDY__QKEY_DEDUP_TAG)
+        bad = eddy__qdedup_decode(val->mv_data, val->mv_size, &d, &fe) != 0;
+    else
+        bad = eddy__qattempt_decode(val->mv_data, val->mv_size, &at, &fe) != 0;
+    if (bad)
+        return eddy__vreport(s->v, EDDY__T_QAUX, k->mv_data, k->mv_size, "%s", fe.msg);
+    if (vq_find(s, qid) == NULL)
+        return v_report_orphan(s->v, EDDY__T_QAUX, k, qid);
+    if (!vq_find(s, qid)->fifo)
+        return eddy__vreport(s->v, EDDY__T_QAUX, k->mv_data, k->mv_size,
+                             "FIFO entry of standard queue %llu", (unsigned long long)qid);
+    for (unsigned i = 0; tag == EDDY__QKEY_GROUP_TAG && i < g.n_recv; i++) {
+        rc = eddy__q_state_get(s->v->env, s->v->txn, qid, g.recv[i], &st);
+        if (rc == EDDY_ENOTFOUND || (rc == 0 && st.kind != EDDY__QSTATE_INFLIGHT))
+            return eddy__vreport(s->v, EDDY__T_QAUX, k->mv_data, k->mv_size,
+                                 "group lists message %llu as received, but it is %s",
+                                 (unsigned long long)g.recv[i], rc == 0 ? "waiting" : "not stored");
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int v_aux(vqs *s, const MDB_val *k, const MDB_val *val)
 {
     uint64_t qid, task_id;
+    const uint8_t *id;
+    size_t id_len;
     eddy__qtask t;
     eddy__ferr fe;
+    uint8_t tag;
+    int rc = eddy__qkey_fifo_decode(k->mv_data, k->mv_size, &qid, &tag, &id, &id_len, &fe);
 
+    if (rc == 0)
+        return v_fifo(s, k, val, qid, tag);
+    if (rc != EDDY_ENOTFOUND)
+        return eddy__vreport(s->v, EDDY__T_QAUX, k->mv_data, k->mv_size, "%s", fe.msg);
     if (eddy__qkey_task_decode(k->mv_data, k->mv_size, &qid, &task_id, &fe) != 0 ||
         eddy__qtask_decode(val->mv_data, val->mv_size, &t, &fe) != 0)
         return eddy__vreport(s->v, EDDY__T_QAUX, k->mv_data, k->mv_size, "%s", fe.msg);

@@ -13,7 +13,7 @@ for c in stat dump verify compact trim redrive queue stream checkpoint export im
     has out "^usage: eddy"
 done
 run 0 --version
-has out '^eddy [0-9]+\.[0-9]+\.[0-9]+ \(format 1\)( test build)?$'
+has out '^eddy [0-9]+\.[0-9]+\.[0-9]+ \(format 2\)( test build)?$'
 
 # Usage errors: exit 2, a message and a hint on stderr, nothing on stdout.
 run 2 frobnicate

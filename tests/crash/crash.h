@@ -44,8 +44,11 @@ enum crash_ack_kind {
     CRASH_ACK_DONE = 9,        /* a worker finished its operations */
     CRASH_ACK_TRY_DELETE = 10, /* about to delete token's message (its delete may be durable
                                 * without an ack, so the message may legitimately be gone) */
-    CRASH_ACK_TRY_CHECKPOINT = 11, /* about to write consumer `token`'s checkpoint of shard
-                                    * `worker` */
+    CRASH_ACK_TRY_CHECKPOINT = 11,  /* about to write consumer `token`'s checkpoint of shard
+                                     * `worker` */
+    CRASH_ACK_FIFO_SENT = 12,       /* FIFO queue (mod_fifo.c): as SENT; aux = msg id */
+    CRASH_ACK_FIFO_TRY_DELETE = 13, /* FIFO queue: as TRY_DELETE */
+    CRASH_ACK_FIFO_DELETED = 14,    /* FIFO queue: as DELETED */
 };
 
 /*
@@ -126,9 +129,10 @@ typedef struct crash_model {
     crash_set sent;      /* acknowledged sends */
     crash_set deleted;   /* acknowledged deletes */
     crash_set del_tried; /* every token a delete was attempted for */
-    uint64_t fails;      /* FAIL records: the workload saw a broken promise */
-    uint64_t fail_line;  /* source line of the first */
-    uint64_t acks;       /* records applied */
+    crash_set fifo_sent, fifo_deleted, fifo_del_tried; /* the same for the FIFO queue */
+    uint64_t fails;     /* FAIL records: the workload saw a broken promise */
+    uint64_t fail_line; /* source line of the first */
+    uint64_t acks;      /* records applied */
 } crash_model;
 
 void crash_model_init(crash_model *m);
@@ -147,6 +151,8 @@ struct crash_result;
 #define CRASH_QUEUE     "crash-main"
 #define CRASH_DLQ       "crash-dlq"
 #define CRASH_BATCH_MAX 100
+/* The FIFO queue (mod_fifo.c): groups "<worker hex>-<0..3>", deduplication id = token. */
+#define CRASH_FIFO "crash-fifo.fifo"
 /* Streams: records are put into CRASH_STREAM (2 shards); consumers checkpoint its shards and
  * may put one output record into CRASH_STREAM_OUT in the same transaction. */
 #define CRASH_STREAM     "crash-stream"
@@ -182,6 +188,12 @@ typedef struct crash_module {
 
 extern const crash_module crash_queue_module;
 extern const crash_module crash_stream_module;
+extern const crash_module crash_fifo_module;
+/* mod_fifo.c: 1 (default) to re-send recent tokens and fail a re-send within the interval that
+ * was not a duplicate. Two concurrent writer processes run with fake clocks 1000 s apart
+ * (CRASH_RUN_SPAN_MS), so one's sweep of expired deduplication entries may remove the other's
+ * live ones: such runs set 0 and make no re-sends. */
+extern int crash_fifo_strict_dedup;
 /* The modules the workload mixes and the checker checks, NULL-terminated (workload.c). */
 extern const crash_module *const crash_modules[];
 

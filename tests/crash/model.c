@@ -171,6 +171,9 @@ void crash_model_free(crash_model *m)
     crash_set_free(&m->sent);
     crash_set_free(&m->deleted);
     crash_set_free(&m->del_tried);
+    crash_set_free(&m->fifo_sent);
+    crash_set_free(&m->fifo_deleted);
+    crash_set_free(&m->fifo_del_tried);
     free(m->puts);
     free(m->cps);
     memset(m, 0, sizeof *m);
@@ -193,6 +196,15 @@ void crash_model_add(crash_model *m, const crash_ack *a)
         break;
     case CRASH_ACK_DELETED:
         crash_set_add(&m->deleted, a->token);
+        break;
+    case CRASH_ACK_FIFO_SENT:
+        crash_set_add(&m->fifo_sent, a->token);
+        break;
+    case CRASH_ACK_FIFO_TRY_DELETE:
+        crash_set_add(&m->fifo_del_tried, a->token);
+        break;
+    case CRASH_ACK_FIFO_DELETED:
+        crash_set_add(&m->fifo_deleted, a->token);
         break;
     case CRASH_ACK_PUT:
         if (m->n_puts == m->cap_puts) {

@@ -244,6 +244,7 @@ int main(int argc, char **argv)
     snprintf(scratch, sizeof scratch, "%s/check", root);
     crash_model_init(&model);
     rounds = writers == 2 ? (kills + 1) / 2 : kills;
+    crash_fifo_strict_dedup = writers == 1; /* crash.h: skewed fake clocks */
     for (int round = 1; round <= rounds; round++)
         if (one_round(dir, scratch, seed, &rng, writers, threads, &run, round) != 0)
             return 1;

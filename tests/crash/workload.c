@@ -13,7 +13,8 @@
 #include <string.h>
 
 /* Every module the workload mixes and the checker checks. */
-const crash_module *const crash_modules[] = {&crash_queue_module, &crash_stream_module, NULL};
+const crash_module *const crash_modules[] = {&crash_queue_module, &crash_stream_module,
+                                             &crash_fifo_module, NULL};
 
 /* ---- fake clock and rng shared by the env of this process ---- */
 

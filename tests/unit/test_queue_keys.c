@@ -185,6 +185,10 @@ static void cfg_and_task(void **state)
     c.n_allow = 10;
     for (int i = 0; i < 10; i++)
         memset(c.allow[i], 'a' + i, 80);
+    c.fifo = 1; /* version 2: the largest */
+    c.content_dedup = 1;
+    c.dedup_scope = EDDY__QDEDUP_SCOPE_GROUP;
+    c.throughput = EDDY__QTHROUGHPUT_GROUP;
     T_OK(eddy__qcfg_encode(buf, sizeof buf, &c, &len));
     assert_int_equal(len, sizeof buf); /* the bound is exact for the largest config */
     T_OK(eddy__qcfg_decode(buf, len, &o, NULL));

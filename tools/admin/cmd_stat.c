@@ -148,6 +148,10 @@ static int stat_queue(struct cli *cli, eddy_env *env, const char *name, json_t *
         json_object_set_new(o, "oldest_age_ms", json_integer((json_int_t)st.oldest_age_ms));
         json_object_set_new(o, "dlq", json_string(info.dlq_name));
         json_object_set_new(o, "max_receive_count", json_integer(info.max_receive_count));
+        if (info.fifo) {
+            json_object_set_new(o, "groups", json_integer((json_int_t)st.groups));
+            json_object_set_new(o, "groups_blocked", json_integer((json_int_t)st.groups_blocked));
+        }
         json_array_append_new(queues, o);
     } else {
         char age[40];
@@ -159,6 +163,9 @@ static int stat_queue(struct cli *cli, eddy_env *env, const char *name, json_t *
                (unsigned long long)st.expired, age);
         if (info.dlq_name[0] != '\0')
             printf(", dead letters to %s after %u receives", info.dlq_name, info.max_receive_count);
+        if (info.fifo)
+            printf(", FIFO groups %llu, blocked %llu", (unsigned long long)st.groups,
+                   (unsigned long long)st.groups_blocked);
         printf("\n");
     }
     for (i = 0; i < nt; i++) {

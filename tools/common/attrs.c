@@ -107,6 +107,10 @@ void cli_queue_options_of(const eddy_queue_info *a, const char *srcs[EDDY_QUEUE_
     o->allow_source_count = i;
     o->in_flight_max = a->in_flight_max;
     o->batch_max = a->batch_max;
+    o->fifo = a->fifo;
+    o->content_based_dedup = a->content_based_dedup;
+    o->dedup_scope = a->dedup_scope;
+    o->throughput_limit = a->throughput_limit;
 }
 
 eddy_stream_options cli_stream_options_of(const eddy_stream_info *i)
@@ -141,6 +145,19 @@ json_t *cli_queue_options_json(const eddy_queue_info *o)
     json_object_set_new(j, "allow_sources", allow);
     json_object_set_new(j, "in_flight_max", json_integer(o->in_flight_max));
     json_object_set_new(j, "batch_max", json_integer(o->batch_max));
+    if (o->fifo) { /* SQS's names and values; absent for a standard queue */
+        json_object_set_new(j, "fifo", json_true());
+        json_object_set_new(j, "content_based_dedup", json_boolean(o->content_based_dedup));
+        json_object_set_new(j, "dedup_scope",
+                            json_string(o->dedup_scope == EDDY_QUEUE_DEDUP_SCOPE_MESSAGE_GROUP
+                                            ? "messageGroup"
+                                            : "queue"));
+        json_object_set_new(
+            j, "throughput_limit",
+            json_string(o->throughput_limit == EDDY_QUEUE_THROUGHPUT_PER_MESSAGE_GROUP_ID
+                            ? "perMessageGroupId"
+                            : "perQueue"));
+    }
     return j;
 }
 
@@ -156,17 +173,46 @@ json_t *cli_stream_options_json(const eddy_stream_options *o)
     return j;
 }
 
+/* The FIFO attributes of an export header (all absent for a standard queue). */
+static bool cli_queue_fifo_from_json(json_t *j, eddy_queue_info *o, const char **why)
+{
+    json_t *f = json_object_get(j, "fifo"), *c = json_object_get(j, "content_based_dedup");
+    const char *scope = json_string_value(json_object_get(j, "dedup_scope"));
+    const char *limit = json_string_value(json_object_get(j, "throughput_limit"));
+    if (f == NULL && c == NULL && scope == NULL && limit == NULL)
+        return true;
+    *why = "fifo";
+    if (!json_is_boolean(f) || (c != NULL && !json_is_boolean(c)))
+        return false;
+    o->fifo = json_is_true(f);
+    o->content_based_dedup = json_is_true(c);
+    *why = "dedup_scope";
+    if (scope != NULL && strcmp(scope, "messageGroup") == 0)
+        o->dedup_scope = EDDY_QUEUE_DEDUP_SCOPE_MESSAGE_GROUP;
+    else if (scope != NULL && strcmp(scope, "queue") != 0)
+        return false;
+    *why = "throughput_limit";
+    if (limit != NULL && strcmp(limit, "perMessageGroupId") == 0)
+        o->throughput_limit = EDDY_QUEUE_THROUGHPUT_PER_MESSAGE_GROUP_ID;
+    else if (limit != NULL && strcmp(limit, "perQueue") != 0)
+        return false;
+    return true;
+}
+
 bool cli_queue_options_from_json(json_t *j, eddy_queue_info *o, const char **why)
 {
-    static const char *const keys[] = {"visibility_timeout_ms", "delay_ms",        "retention_ms",
-                                       "body_len_max",          "receive_wait_ms", "dlq",
-                                       "max_receive_count",     "redrive_allow",   "allow_sources",
-                                       "in_flight_max",         "batch_max",       NULL};
+    static const char *const keys[] = {
+        "visibility_timeout_ms", "delay_ms",      "retention_ms",      "body_len_max",
+        "receive_wait_ms",       "dlq",           "max_receive_count", "redrive_allow",
+        "allow_sources",         "in_flight_max", "batch_max",         "fifo",
+        "content_based_dedup",   "dedup_scope",   "throughput_limit",  NULL};
     *o = (eddy_queue_info)EDDY_QUEUE_INFO_INIT;
     if (!json_is_object(j)) {
         *why = "attributes";
         return false;
     }
+    if (!cli_queue_fifo_from_json(j, o, why))
+        return false;
     return only_keys(j, keys, why) &&
            attr_u32(j, "visibility_timeout_ms", &o->visibility_timeout_ms, why) &&
            attr_u32(j, "delay_ms", &o->delay_ms, why) &&

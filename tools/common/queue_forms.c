@@ -33,6 +33,16 @@ size_t cli_queue_entry_size(const eddy_queue_send_entry *e)
     return n;
 }
 
+/* FIFO: a message's group, deduplication id and sequence number (nothing on standard queues). */
+static void fifo_json(json_t *o, const char *group, const char *dedup, const char *seq)
+{
+    if (group == NULL)
+        return;
+    json_object_set_new(o, "group_id", json_string(group));
+    json_object_set_new(o, "dedup_id", json_string(dedup != NULL ? dedup : ""));
+    json_object_set_new(o, "sequence_number", json_string(seq));
+}
+
 /* The fields a received and a scanned message share: checksum, origin, body, attributes. */
 static void message_common_json(json_t *o, uint64_t xxh3, uint64_t origin_qid,
                                 uint64_t origin_msg_id, eddy_slice body,
@@ -67,6 +77,7 @@ json_t *cli_queue_message_json(const char *queue, const eddy_queue_message *m)
     json_object_set_new(o, "receive_count", json_integer((json_int_t)m->receive_count));
     json_object_set_new(o, "sent_ms", json_integer((json_int_t)m->sent_ms));
     json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
+    fifo_json(o, m->group_id, m->dedup_id, m->sequence_number);
     message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
                         m->attr_count);
     return o;
@@ -90,6 +101,7 @@ json_t *cli_queue_scan_json(const char *queue, const eddy_queue_scan_message *m)
     json_object_set_new(o, "enqueued_ms", json_integer((json_int_t)m->enqueued_ms));
     json_object_set_new(o, "first_receive_ms", json_integer((json_int_t)m->first_receive_ms));
     json_object_set_new(o, "visible_ms", json_integer((json_int_t)m->visible_ms));
+    fifo_json(o, m->group_id, m->dedup_id, m->sequence_number);
     message_common_json(o, m->body_xxh3, m->origin_queue_id, m->origin_msg_id, m->body, m->attrs,
                         m->attr_count);
     return o;

@@ -34,13 +34,14 @@ const struct cli_command cli_cmd_queue = {
     "  train-dict NAME [--samples N] [--dict-size SIZE]\n"
     "                               train a zstd dictionary for the queue's new messages\n"
     "  send NAME [BODY] [--file F] [--lines] [--delay DUR] [--attr NAME[:TYPE]=VALUE]... [-q]\n"
+    "       [--group ID] [--dedup-id ID]   (FIFO: MessageGroupId, MessageDeduplicationId)\n"
     "                               send a message: BODY, or the contents of F (- = stdin),\n"
     "                               or stdin; --lines sends each non-empty line as a message,\n"
     "                               in batches of at most batch_max messages and max-size\n"
     "                               bytes (a line that fails is named by its number). Prints\n"
     "                               {\"msg_id\":N,\"sent_ms\":T,\"body_xxh3\":\"...\"} per\n"
     "                               message sent (-q: nothing)\n"
-    "  receive NAME [--max N] [--visibility-timeout DUR] [--wait DUR]\n"
+    "  receive NAME [--max N] [--visibility-timeout DUR] [--wait DUR] [--attempt-id ID]\n"
     "                               receive messages; one JSON line each, with its receipt\n"
     "  peek NAME [--follow] [--limit N] [--interval DUR]\n"
     "                               show stored messages as JSON lines without receiving\n"
@@ -66,6 +67,10 @@ const struct cli_command cli_cmd_queue = {
     "                            which queues may use this one as their dlq\n"
     "  --in-flight-max N         default 120000\n"
     "  --batch-max N             most messages per batch or receive, default 10, at most 1000\n"
+    "  --fifo                    create a FIFO queue (name ends in .fifo; create only)\n"
+    "  --content-based-dedup on|off   FIFO: dedup id = SHA-256 of the body when none given\n"
+    "  --dedup-scope queue|messageGroup   FIFO DeduplicationScope, default queue\n"
+    "  --throughput-limit perQueue|perMessageGroupId   FIFO FifoThroughputLimit (stored)\n"
     "\n"
     "DUR is 250ms, 90s, 15m, 2h, 7d or a combination (1h30m); a plain number is seconds.\n"
     "SIZE is bytes or KiB/MiB/GiB. Attribute TYPE is String (default), Number or Binary\n"
@@ -97,6 +102,10 @@ enum {
     OPT_PREFIX,
     OPT_SAMPLES,
     OPT_DICTSIZE,
+    OPT_FIFO,
+    OPT_CONTENT_DEDUP,
+    OPT_DEDUP_SCOPE,
+    OPT_THROUGHPUT,
 };
 
 #define QUEUE_ATTR_LONGOPTS                                                                        \
@@ -109,7 +118,10 @@ enum {
         {"max-receive-count", required_argument, NULL, OPT_MAXRECV},                               \
         {"redrive-allow", required_argument, NULL, OPT_ALLOW},                                     \
         {"in-flight-max", required_argument, NULL, OPT_INFLIGHT},                                  \
-        {"batch-max", required_argument, NULL, OPT_BATCH},
+        {"batch-max", required_argument, NULL, OPT_BATCH}, {"fifo", no_argument, NULL, OPT_FIFO},  \
+        {"content-based-dedup", required_argument, NULL, OPT_CONTENT_DEDUP},                       \
+        {"dedup-scope", required_argument, NULL, OPT_DEDUP_SCOPE},                                 \
+        {"throughput-limit", required_argument, NULL, OPT_THROUGHPUT},
 
 static bool dur32(const char *arg, uint32_t *out, bool zero_explicit)
 {
@@ -197,6 +209,30 @@ static int queue_attr_option(int c, const char *arg, eddy_queue_info *o, uint32_
         if (!cli_parse_u64(arg, UINT32_MAX, &v))
             return -1;
         o->batch_max = (uint32_t)v;
+        return 1;
+    case OPT_FIFO: /* at creation only: no mask bit changes it */
+        o->fifo = 1;
+        return 1;
+    case OPT_CONTENT_DEDUP:
+        *mask |= EDDY_QUEUE_SET_FIFO;
+        if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+            return -1;
+        o->content_based_dedup = strcmp(arg, "on") == 0;
+        return 1;
+    case OPT_DEDUP_SCOPE:
+        *mask |= EDDY_QUEUE_SET_FIFO;
+        if (strcmp(arg, "queue") != 0 && strcmp(arg, "messageGroup") != 0)
+            return -1;
+        o->dedup_scope = strcmp(arg, "messageGroup") == 0 ? EDDY_QUEUE_DEDUP_SCOPE_MESSAGE_GROUP
+                                                          : EDDY_QUEUE_DEDUP_SCOPE_QUEUE;
+        return 1;
+    case OPT_THROUGHPUT:
+        *mask |= EDDY_QUEUE_SET_FIFO;
+        if (strcmp(arg, "perQueue") != 0 && strcmp(arg, "perMessageGroupId") != 0)
+            return -1;
+        o->throughput_limit = strcmp(arg, "perMessageGroupId") == 0
+                                  ? EDDY_QUEUE_THROUGHPUT_PER_MESSAGE_GROUP_ID
+                                  : EDDY_QUEUE_THROUGHPUT_PER_QUEUE;
         return 1;
     default:
         return 0;
@@ -397,6 +433,14 @@ static void print_info_text(const char *name, const eddy_queue_info *info)
                o->redrive_allow == EDDY_QUEUE_ALLOW_ALL ? "all" : "none");
     }
     printf("in-flight max       %u\nbatch max           %u\n", o->in_flight_max, o->batch_max);
+    if (o->fifo)
+        printf("fifo                yes\ncontent dedup       %s\ndedup scope         %s\n"
+               "throughput limit    %s\n",
+               o->content_based_dedup ? "on" : "off",
+               o->dedup_scope == EDDY_QUEUE_DEDUP_SCOPE_MESSAGE_GROUP ? "messageGroup" : "queue",
+               o->throughput_limit == EDDY_QUEUE_THROUGHPUT_PER_MESSAGE_GROUP_ID
+                   ? "perMessageGroupId"
+                   : "perQueue");
 }
 
 /* Merge the changed fields into the current options, keeping fields set together consistent. */
@@ -426,6 +470,11 @@ static void merge_attrs(eddy_queue_info *cur, const eddy_queue_info *chg, uint32
         cur->in_flight_max = chg->in_flight_max;
     if (mask & EDDY_QUEUE_SET_BATCH_MAX)
         cur->batch_max = chg->batch_max;
+    if (mask & EDDY_QUEUE_SET_FIFO) {
+        cur->content_based_dedup = chg->content_based_dedup;
+        cur->dedup_scope = chg->dedup_scope;
+        cur->throughput_limit = chg->throughput_limit;
+    }
     /* A visibility timeout of 0 read back is an explicit zero when written again. */
     if (cur->visibility_timeout_ms == 0)
         cur->visibility_timeout_ms = EDDY_QUEUE_ZERO_MS;

@@ -20,7 +20,19 @@
 #include "queue_forms.h"
 #include "cmd_queue.h"
 
-enum { OPT_FILE = 0x300, OPT_LINES, OPT_DELAY, OPT_ATTR, OPT_MAX, OPT_VIS, OPT_WAIT, OPT_TIMEOUT };
+enum {
+    OPT_FILE = 0x300,
+    OPT_LINES,
+    OPT_DELAY,
+    OPT_ATTR,
+    OPT_MAX,
+    OPT_VIS,
+    OPT_WAIT,
+    OPT_TIMEOUT,
+    OPT_GROUP,
+    OPT_DEDUP,
+    OPT_ATTEMPT
+};
 
 /* Message attributes given with --attr NAME[:TYPE]=VALUE. */
 struct attr_set {
@@ -84,6 +96,10 @@ static void print_sent(const eddy_queue_send_result *r)
     json_object_set_new(o, "msg_id", json_integer((json_int_t)r->msg_id));
     json_object_set_new(o, "sent_ms", json_integer((json_int_t)r->sent_ms));
     json_object_set_new(o, "body_xxh3", json_string(hex));
+    if (r->sequence_number[0] != '\0') { /* FIFO */
+        json_object_set_new(o, "sequence_number", json_string(r->sequence_number));
+        json_object_set_new(o, "duplicate", json_boolean(r->duplicate));
+    }
     cli_json_print_line(stdout, o);
 }
 
@@ -191,6 +207,8 @@ static int send_parse(struct cli *cli, int argc, char **argv, struct send_args *
         {"lines", no_argument, NULL, OPT_LINES},
         {"delay", required_argument, NULL, OPT_DELAY},
         {"attr", required_argument, NULL, OPT_ATTR},
+        {"group", required_argument, NULL, OPT_GROUP},
+        {"dedup-id", required_argument, NULL, OPT_DEDUP},
         {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0}};
     int c, ex;
@@ -209,6 +227,10 @@ static int send_parse(struct cli *cli, int argc, char **argv, struct send_args *
             if (!cli_parse_duration_ms(optarg, &ms) || ms >= UINT32_MAX)
                 return cli_usage(cli, "bad --delay '%s'", optarg);
             a->proto.delay_ms = ms == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)ms;
+        } else if (c == OPT_GROUP) {
+            a->proto.group_id = optarg;
+        } else if (c == OPT_DEDUP) {
+            a->proto.dedup_id = optarg;
         } else if (c == OPT_ATTR && !attr_add(&a->attrs, optarg)) {
             return cli_usage(cli, "bad --attr '%s' (NAME[:TYPE]=VALUE, at most %d)", optarg,
                              EDDY_QUEUE_ATTRS_MAX);
@@ -282,6 +304,7 @@ static int receive_parse(struct cli *cli, int argc, char **argv, uint64_t *max,
         CLI_COMMON_LONGOPTS{"max", required_argument, NULL, OPT_MAX},
         {"visibility-timeout", required_argument, NULL, OPT_VIS},
         {"wait", required_argument, NULL, OPT_WAIT},
+        {"attempt-id", required_argument, NULL, OPT_ATTEMPT},
         {NULL, 0, NULL, 0}};
     int c, ex;
     uint64_t ms;
@@ -292,6 +315,8 @@ static int receive_parse(struct cli *cli, int argc, char **argv, uint64_t *max,
         } else if (c == OPT_MAX || c == 'n') {
             if (!cli_parse_u64(optarg, 100000000, max) || *max == 0)
                 return cli_usage(cli, "bad --max '%s'", optarg);
+        } else if (c == OPT_ATTEMPT) {
+            ro->attempt_id = optarg;
         } else if (c == OPT_VIS || c == OPT_WAIT) {
             if (!cli_parse_duration_ms(optarg, &ms) || ms >= UINT32_MAX)
                 return cli_usage(cli, "bad duration '%s'", optarg);

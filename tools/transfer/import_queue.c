@@ -24,6 +24,7 @@ struct line_msg {
     char *names[EDDY_QUEUE_ATTRS_MAX];
     char *types[EDDY_QUEUE_ATTRS_MAX];
     size_t n_attrs;
+    char *group, *dedup; /* FIFO: "group_id", "dedup_id" */
 };
 
 struct queue_import {
@@ -42,6 +43,8 @@ static void msg_release(void *ctx, size_t i)
     struct line_msg *m = &((struct queue_import *)ctx)->msgs[i];
     size_t k;
     free(m->body);
+    free(m->group);
+    free(m->dedup);
     for (k = 0; k < m->n_attrs; k++) {
         free(m->values[k]);
         free(m->names[k]);
@@ -95,6 +98,16 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
     e->body.len = m->body_len;
     e->attrs = m->n_attrs != 0 ? m->attrs : NULL;
     e->attr_count = m->n_attrs;
+    /* FIFO messages carry their group (and deduplication id) along. */
+    const char *g = json_string_value(json_object_get(o, "group_id"));
+    const char *d = json_string_value(json_object_get(o, "dedup_id"));
+    if ((g != NULL && (m->group = strdup(g)) == NULL) ||
+        (d != NULL && d[0] != '\0' && (m->dedup = strdup(d)) == NULL)) {
+        *why = "out of memory";
+        return false;
+    }
+    e->group_id = m->group;
+    e->dedup_id = m->dedup;
     if (x->c.im->new_ids)
         return true;
     memset(r, 0, sizeof *r);
@@ -114,6 +127,8 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
     r->visible_ms = cli_import_json_u64(o, "visible_ms", NULL);
     r->origin_queue_id = cli_import_json_u64(o, "origin_queue_id", NULL);
     r->origin_msg_id = cli_import_json_u64(o, "origin_msg_id", NULL);
+    r->group_id = m->group;
+    r->dedup_id = m->dedup;
     return true;
 }
 

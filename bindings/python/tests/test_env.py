@@ -47,7 +47,7 @@ def test_stat_verify_copy_sync(env, tmp_path):
     env.create_queue("a")
     env.create_stream("s")
     st = env.stat()
-    assert st.queue_count == 1 and st.stream_count == 1 and st.format_version == 1
+    assert st.queue_count == 1 and st.stream_count == 1 and st.format_version == 2
     assert st.lmdb_version.startswith("LMDB")
     assert env.verify() == []
     env.sync()
