@@ -109,6 +109,8 @@ typedef struct pc {
     int ntables;
     uint64_t main_entries; /* entries met in LMDB's main table (the table directory) */
     int eddy_names;        /* how many of them bear the name of one of Eddy's tables */
+    int force_page;        /* 1 or 2: check the snapshot of meta page 0 or 1 (recover.c) */
+    uint64_t free_max;     /* the largest transaction id with a free-page record */
 } pc;
 
 static uint16_t u16at(const uint8_t *p)
@@ -394,6 +396,8 @@ static void free_entry(pc *c, pc_tree *t, uint64_t pgno, const uint8_t *k, unsig
         problem(c, t, "page %llu: key is not a committed transaction id", (unsigned long long)pgno);
         return;
     }
+    if (txn > c->free_max)
+        c->free_max = txn;
     if (ds < 8 || ds % 8 != 0 || (n = u64at(d)) != ds / 8 - 1) {
         problem(c, t, "page %llu: free list of txn %llu has %zu bytes, not 8 x (count + 1)",
                 (unsigned long long)pgno, (unsigned long long)txn, ds);
@@ -598,28 +602,53 @@ static void quick_plan(pc *c, pc_tree *free_t)
     }
 }
 
-/* Both meta pages: header, magic, version, page size; returns the txn ids (0 if unreadable). */
+/* One meta page's header, magic and version. */
+static int meta_ok(const uint8_t *m, int i)
+{
+    return u64at(m) == (uint64_t)i && (u16at(m + 10) & P_META) &&
+           u32at(m + M_MAGIC) == LMDB_MAGIC && u32at(m + M_VERSION) == 1;
+}
+
+static int psize_ok(uint32_t psize)
+{
+    return psize >= 512 && psize <= 32768 && (psize & (psize - 1)) == 0;
+}
+
+/*
+ * Both meta pages: header, magic, version, page size. When c->force_page names one page, only
+ * that one must be sound (recover.c checks the previous snapshot beside a damaged meta page); a
+ * damaged page 0 then gives no page size, and the system's (LMDB's choice at creation) is used.
+ */
 static int metas_read(pc *c, uint8_t m[2][META_END])
 {
     uint32_t psize = 0;
+    int r = read_at(c, m[0], META_END, 0);
+
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return problem(c, NULL, "the file is too short for its meta pages"), -1;
+    if (meta_ok(m[0], 0) && psize_ok(u32at(m[0] + M_FREE_DB)))
+        psize = u32at(m[0] + M_FREE_DB);
+    else if (c->force_page == 2)
+        psize = (uint32_t)sysconf(_SC_PAGESIZE);
+    else if (!meta_ok(m[0], 0))
+        return problem(c, NULL, "meta page 0 has a wrong header, magic or version"), -1;
+    else
+        return problem(c, NULL, "meta page 0 gives a page size of %u", u32at(m[0] + M_FREE_DB)), -1;
+    if ((r = read_at(c, m[1], META_END, psize)) < 0)
+        return -1;
+    if (r > 0)
+        return problem(c, NULL, "the file is too short for its meta pages"), -1;
     for (int i = 0; i < 2; i++) {
-        int r = read_at(c, m[i], META_END, i == 0 ? 0 : psize);
-        if (r < 0)
-            return -1;
-        if (r > 0)
-            return problem(c, NULL, "the file is too short for its meta pages"), -1;
-        if (u64at(m[i]) != (uint64_t)i || !(u16at(m[i] + 10) & P_META) ||
-            u32at(m[i] + M_MAGIC) != LMDB_MAGIC || u32at(m[i] + M_VERSION) != 1)
+        if (c->force_page != 0 && c->force_page != i + 1)
+            continue;
+        if (!meta_ok(m[i], i))
             return problem(c, NULL, "meta page %d has a wrong header, magic or version", i), -1;
-        if (i == 0) {
-            psize = u32at(m[0] + M_FREE_DB);
-            if (psize < 512 || psize > 32768 || (psize & (psize - 1)))
-                return problem(c, NULL, "meta page 0 gives a page size of %u", psize), -1;
-        } else if (u32at(m[1] + M_FREE_DB) != psize) {
+        if (u32at(m[i] + M_FREE_DB) != psize)
             return problem(c, NULL, "meta pages give page sizes %u and %u", psize,
-                           u32at(m[1] + M_FREE_DB)),
+                           u32at(m[i] + M_FREE_DB)),
                    -1;
-        }
     }
     c->psize = psize;
     return 0;
@@ -642,6 +671,8 @@ static int run(pc *c, uint64_t want)
             return EDDY__PC_AGAIN;
         pick = (int)(want & 1);
     }
+    if (c->force_page != 0)
+        pick = c->force_page - 1;
     meta = m[pick];
     c->txnid = u64at(meta + M_TXNID);
     c->npages = u64at(meta + M_LAST_PG) + 1;
@@ -845,4 +876,25 @@ int eddy__pagecheck_pinned(eddy_env *env, eddy__pc_report report, void *ctx, uin
 int eddy__pagecheck_full(eddy_env *env)
 {
     return eddy__pagecheck_pinned(env, NULL, NULL, NULL, NULL);
+}
+
+int eddy__pagecheck_snapshot(eddy_env *env, int fd, int page, eddy__pc_snap *out)
+{
+    pc c;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    memset(&c, 0, sizeof c);
+    c.env = env;
+    c.fd = fd;
+    c.full = 1;
+    c.force_page = page + 1;
+    rc = run(&c, 0);
+    pc_free(&c);
+    out->problems = c.problems;
+    out->free_max = c.free_max;
+    out->txnid = c.txnid;
+    out->last_pg = c.npages > 0 ? c.npages - 1 : 0;
+    out->psize = c.psize;
+    return rc != 0 ? rc : c.rc;
 }

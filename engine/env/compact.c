@@ -111,18 +111,6 @@ static void remove_tmp(const char *tmp)
     rmdir(tmp);
 }
 
-/* EDDY_EBUSY naming the processes that hold path/eddy.lock, where the system tells. */
-static int busy(const char *path)
-{
-    char lock[3100], who[EDDY__MSG_MAX];
-    snprintf(lock, sizeof lock, "%s/eddy.lock", path);
-    eddy__lock_holders(lock, who, sizeof who);
-    return eddy__err(EDDY_EBUSY,
-                     "database '%s' is open elsewhere (in this or another process%s%s); close it "
-                     "before compacting",
-                     path, who[0] != '\0' ? ": held by " : "", who);
-}
-
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
                               uint64_t *size_before, uint64_t *size_after)
 {
@@ -150,7 +138,7 @@ EDDY_API int eddy_test_env_compact(const char *path, const eddy_env_options *in,
     if (file_size(path) == 0)
         return eddy__err(EDDY_ENOTFOUND, "no database at '%s'", path);
     if ((rc = eddy__lock_take(path, 1, 1, &lock_fd)) != 0)
-        return rc == EDDY_EBUSY ? busy(path) : rc;
+        return rc == EDDY_EBUSY ? eddy__lock_busy(path, "compacting") : rc;
     if (size_before != NULL)
         *size_before = file_size(path);
     snprintf(tmp, sizeof tmp, "%s/compact.tmp", path);

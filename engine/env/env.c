@@ -108,7 +108,8 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
         o->durability != EDDY_ENV_DURABILITY_RELAXED)
         return eddy__err(EDDY_EINVAL, "durability %d is not an EDDY_ENV_DURABILITY_* value",
                          o->durability);
-    if ((o->flags & ~(uint32_t)(EDDY_ENV_READONLY | EDDY_ENV_NOCREATE | EDDY_ENV_CHECK)) != 0)
+    if ((o->flags & ~(uint32_t)(EDDY_ENV_READONLY | EDDY_ENV_NOCREATE | EDDY_ENV_CHECK |
+                                EDDY_ENV_RECOVER)) != 0)
         return eddy__err(EDDY_EINVAL, "unknown env flags 0x%x", o->flags);
     if (o->log_level < EDDY_LOG_NONE || o->log_level > EDDY_LOG_DEBUG)
         return eddy__err(EDDY_EINVAL, "log_level %d is not an EDDY_LOG_* value", o->log_level);
@@ -279,6 +280,17 @@ static int env_alloc(const char *path, const eddy_env_options *options,
     return 0;
 }
 
+int eddy__env_bare(const char *path, const eddy_env_options *options, eddy_env **out)
+{
+    return env_alloc(path, options, NULL, out);
+}
+
+void eddy__env_bare_free(eddy_env *env)
+{
+    if (env != NULL)
+        env_free(env);
+}
+
 /* ---- eddy.lock ---- */
 
 int eddy__lock_take(const char *dir, int exclusive_try, int create, int *fd_out)
@@ -357,6 +369,9 @@ static int env_open_impl(const char *path, const eddy_env_options *options,
         goto fail;
     /* A new database is built aside and renamed into place whole (create.c). */
     if (fresh && !env->readonly && (rc = eddy__create(env, eddy__lmdb_flags(env))) != 0)
+        goto fail;
+    if (!fresh && lock_fd == -1 && (env->opt.flags & EDDY_ENV_RECOVER) && !env->readonly &&
+        (rc = eddy__recover_at_open(env)) != 0)
         goto fail;
     if ((rc = check_quick(env)) != 0)
         goto fail;
