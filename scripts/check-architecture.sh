@@ -6,7 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FOLDERS="include format engine/core engine/queue engine/stream engine/poller engine/env"
+FOLDERS="include format engine/core engine/queue engine/stream engine/poller engine/env
+         tools tools/common tools/admin tools/queue tools/stream tools/transfer
+         tests/support tests/unit tests/api tests/model tests/golden tests/crash tests/reliability
+         tests/fuzz tests/cli tests/tools bench"
 
 doc=docs/ARCHITECTURE.md
 fail=0

@@ -6,7 +6,8 @@
 #
 # FOLDERS is ordered bottom-up: a folder may include from itself and from the folders listed
 # after its colon, which must all come earlier in the list, so no circle between folders can be
-# declared. A file belongs to the longest folder that holds it (tools/x/ counts as tools/).
+# declared. A file belongs to the longest folder that holds it. tools/: a command family (admin,
+# queue, stream, transfer) uses tools/common/ and itself, never another family (decision 0012).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,12 @@ FOLDERS=(
     "engine/stream:engine/core format include"
     "engine/poller:engine/queue engine/stream engine/core format include"
     "engine/env:engine/poller engine/queue engine/stream engine/core format include"
-    "tools:include"
+    "tools/common:include"
+    "tools/admin:tools/common include"
+    "tools/queue:tools/common include"
+    "tools/stream:tools/common include"
+    "tools/transfer:tools/common include"
+    "tools:tools/common include"
     "bench:include"
 )
 
@@ -92,9 +98,10 @@ done < <(awk '{ if (match($0, /^[ \t]*#[ \t]*include[ \t]*"[^"]*"/)) {
                    s = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", s); sub(/"$/, "", s);
                    print FILENAME "\t" s } }' "${files[@]}")
 
-# format/ is pure bytes: no LMDB, even through a system include.
-if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<lmdb\.h>' format/*.c format/*.h; then
-    echo "  (above) format/ includes <lmdb.h>"
+# format/ is pure bytes: no LMDB, even through a system include; tools/ is a client of eddy.h.
+if grep -lE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<lmdb\.h>' format/*.c format/*.h \
+    tools/*.c tools/*/*.c tools/*/*.h; then
+    echo "  (above) format/ or tools/ includes <lmdb.h>"
     fail=1
 fi
 

@@ -1,17 +1,19 @@
 /*
- * eddy.c: main of the `eddy` tool: global options (--db, --progress), the command table and
- * dispatch, help, and the helpers every command uses to open the database and report errors.
+ * eddy.c: main of the `eddy` tool: global options (--db, --progress, --check, --version), the
+ * command table and dispatch, help, and the test build's hooks. Nothing else: what commands
+ * share is in tools/common/ (docs/decisions/0012-tools-and-tests-layout.md).
  *
  * Uses include/eddy.h only. Never holds the database open longer than its command needs, and
  * never holds a transaction (the library's calls are short), so it is safe beside a live writer.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "args.h"
+#include "options.h"
 
 static const struct cli_command *const commands[] = {
     &cli_cmd_stat,       &cli_cmd_dump,    &cli_cmd_verify, &cli_cmd_compact,
@@ -41,136 +43,6 @@ static const char main_footer[] =
     "import, compact or export was stopped by SIGINT/SIGTERM.\n"
     "Example: eddy --db /var/lib/app/eddy stat --json\n";
 
-void cli_err(const struct cli *cli, const char *fmt, ...)
-{
-    va_list ap;
-    if (cli != NULL && cli->cmd != NULL)
-        fprintf(stderr, "eddy %s: ", cli->cmd);
-    else
-        fputs("eddy: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-int cli_fail(const struct cli *cli, int rc, const char *fmt, ...)
-{
-    /* Copy the detail first: the stderr writes below make no eddy_ call, but be safe. */
-    char detail[1024];
-    va_list ap;
-    snprintf(detail, sizeof detail, "%s", eddy_last_error());
-    if (cli != NULL && cli->cmd != NULL)
-        fprintf(stderr, "eddy %s: ", cli->cmd);
-    else
-        fputs("eddy: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, ": %s", eddy_errname(rc));
-    if (detail[0] != '\0')
-        fprintf(stderr, ": %s", detail);
-    else
-        fprintf(stderr, ": %s", eddy_strerror(rc));
-    fputc('\n', stderr);
-    return CLI_EXIT_FAIL;
-}
-
-int cli_usage(const struct cli *cli, const char *fmt, ...)
-{
-    va_list ap;
-    const char *name = cli != NULL && cli->cmd != NULL ? cli->cmd : NULL;
-    fprintf(stderr, name != NULL ? "eddy %s: " : "eddy: ", name);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    /* The hint names the top-level command ("queue" for "queue create"). */
-    fprintf(stderr, "\ntry 'eddy help%s%.*s'\n", name != NULL ? " " : "",
-            name != NULL ? (int)strcspn(name, " ") : 0, name != NULL ? name : "");
-    return CLI_EXIT_USAGE;
-}
-
-static uint64_t fixed_now(void *ctx)
-{
-    const struct cli *cli = ctx;
-    return cli->fixed_now_ms;
-}
-
-static uint64_t seeded_next(void *ctx)
-{
-    /* splitmix64: good enough for receipt nonces in tests. */
-    struct cli *cli = ctx;
-    uint64_t z = (cli->rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-void cli_env_options(struct cli *cli, eddy_env_options *opt)
-{
-    *opt = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
-    if (cli->fixed_clock) {
-        opt->clock.now_ms = fixed_now;
-        opt->clock.ctx = cli;
-    }
-    if (cli->seeded) {
-        opt->rng.next_u64 = seeded_next;
-        opt->rng.ctx = cli;
-    }
-    cli_lib_progress_options(cli, opt);
-}
-
-int cli_subcommand(struct cli *cli, const struct cli_command *cmd, int *argc, char ***argv,
-                   const char **sub)
-{
-    static char full[64];
-
-    if (*argc < 2)
-        return cli_usage(cli, "missing subcommand");
-    *sub = (*argv)[1];
-    snprintf(full, sizeof full, "%s %s", cmd->name, *sub);
-    cli->cmd = full;
-    (*argc)--;
-    (*argv)++;
-    optind = 0;
-    if (strcmp(*sub, "--help") == 0 || strcmp(*sub, "-h") == 0) {
-        fputs(cmd->help, stdout);
-        return CLI_EXIT_OK;
-    }
-    return -1;
-}
-
-int cli_open(struct cli *cli, int mode, eddy_env **out)
-{
-    eddy_env_options opt = EDDY_ENV_OPTIONS_INIT;
-    int rc;
-    cli_env_options(cli, &opt);
-    if (mode == CLI_OPEN_READ)
-        opt.flags = EDDY_ENV_READONLY | EDDY_ENV_NOCREATE;
-    else if (mode == CLI_OPEN_WRITE)
-        opt.flags = EDDY_ENV_NOCREATE;
-    if (cli->check)
-        opt.flags |= EDDY_ENV_CHECK;
-    rc = eddy_env_open(cli->db_path, &opt, out);
-    if (rc == EDDY_ENOTFOUND) {
-        cli_err(cli, "no database at '%s' (use --db PATH or $EDDY_DB)", cli->db_path);
-        return CLI_EXIT_FAIL;
-    }
-    if (rc != 0)
-        return cli_fail(cli, rc, "cannot open database '%s'", cli->db_path);
-    return CLI_EXIT_OK;
-}
-
-int cli_close(struct cli *cli, eddy_env *env, int exit_code)
-{
-    int rc = eddy_env_close(env);
-    if (rc != 0) {
-        cli_fail(cli, rc, "closing database '%s'", cli->db_path);
-        return CLI_EXIT_FAIL;
-    }
-    return exit_code;
-}
-
 static int print_help(const char *name)
 {
     size_t i;
@@ -189,59 +61,6 @@ static int print_help(const char *name)
     }
     fprintf(stderr, "eddy help: unknown command '%s'\ntry 'eddy help'\n", name);
     return CLI_EXIT_USAGE;
-}
-
-static bool set_progress(struct cli *cli, const char *arg)
-{
-    static const char *const modes[] = {"auto", "none", "json", "bar"};
-    int i;
-    for (i = 0; i < 4; i++) {
-        if (strcmp(arg, modes[i]) == 0) {
-            cli->progress = i;
-            return true;
-        }
-    }
-    return false;
-}
-
-int cli_common_option(struct cli *cli, const struct cli_command *cmd, int c, const char *arg,
-                      int *exit_out)
-{
-    *exit_out = -1;
-    switch (c) {
-    case 0x100:
-        cli->db_path = arg;
-        return 1;
-    case 0x101:
-        if (!set_progress(cli, arg))
-            *exit_out = cli_usage(cli, "--progress must be auto, none, json or bar, not '%s'", arg);
-        return 1;
-    case 0x102:
-        cli->check = true;
-        return 1;
-    case 'h':
-        fputs(cmd->help, stdout);
-        *exit_out = CLI_EXIT_OK;
-        return 1;
-    case '?':
-        *exit_out = cli_usage(cli, "bad option");
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-int cli_no_options(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
-{
-    static const struct option longopts[] = {CLI_COMMON_LONGOPTS{NULL, 0, NULL, 0}};
-    int c, ex;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (!cli_common_option(cli, cmd, c, optarg, &ex))
-            return cli_usage(cli, "bad option");
-        if (ex >= 0)
-            return ex;
-    }
-    return -1;
 }
 
 #ifdef EDDY_CLI_TEST_HOOKS
@@ -294,7 +113,7 @@ static int global_options(struct cli *cli, int argc, char **argv)
                 return -1 - cli_usage(cli, "%s needs an argument", a);
             if (a[2] == 'd')
                 cli->db_path = argv[i + 1];
-            else if (!set_progress(cli, argv[i + 1]))
+            else if (!cli_set_progress(cli, argv[i + 1]))
                 return -1 - cli_usage(cli, "bad --progress '%s'", argv[i + 1]);
             i += 2;
         } else if (strcmp(a, "--check") == 0) {
@@ -304,7 +123,7 @@ static int global_options(struct cli *cli, int argc, char **argv)
             cli->db_path = a + 5;
             i++;
         } else if (strncmp(a, "--progress=", 11) == 0) {
-            if (!set_progress(cli, a + 11))
+            if (!cli_set_progress(cli, a + 11))
                 return -1 - cli_usage(cli, "bad --progress '%s'", a + 11);
             i++;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -12,12 +12,9 @@
 
 #include "support.h"
 
-#define T0 1700000000000ull
+#define T0 T_T0
 
-typedef struct fx {
-    t_clock clk;
-    eddy_env *env;
-} fx;
+typedef t_fx fx;
 
 /* A scripted callback: records what it saw, answers as told. */
 typedef struct script {
@@ -64,20 +61,9 @@ static int cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
-    f->clk.now_ms = T0;
-    f->env = t_env_open(t_path("db"), &f->clk);
+    fx *f = t_fx_open();
     T_OK(eddy_queue_create(f->env, "q", NULL));
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
     return 0;
 }
 
@@ -623,18 +609,19 @@ static void stop_waits_for_callback_then_commits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(create_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(success_deletes_in_batches, setup, teardown),
-        cmocka_unit_test_setup_teardown(whole_failure_returns_after_visibility, setup, teardown),
-        cmocka_unit_test_setup_teardown(partial_batch_response, setup, teardown),
-        cmocka_unit_test_setup_teardown(poison_to_dead_letter_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(batching_window_and_payload_cap, setup, teardown),
-        cmocka_unit_test_setup_teardown(delete_and_receive_share_one_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(filter_deletes_non_matching, setup, teardown),
-        cmocka_unit_test_setup_teardown(callback_stop_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(max_concurrency_threads, setup, teardown),
-        cmocka_unit_test_setup_teardown(pause_resume_threads, setup, teardown),
-        cmocka_unit_test_setup_teardown(stop_waits_for_callback_then_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(create_validation, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(success_deletes_in_batches, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(whole_failure_returns_after_visibility, setup,
+                                        t_fx_teardown),
+        cmocka_unit_test_setup_teardown(partial_batch_response, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(poison_to_dead_letter_queue, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(batching_window_and_payload_cap, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(delete_and_receive_share_one_commit, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(filter_deletes_non_matching, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(callback_stop_request, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(max_concurrency_threads, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(pause_resume_threads, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(stop_waits_for_callback_then_commits, setup, t_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

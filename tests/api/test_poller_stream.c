@@ -16,10 +16,7 @@
 #define T0   1700000000000ull
 #define MAXR 4096
 
-typedef struct fx {
-    t_clock clk;
-    eddy_env *env;
-} fx;
+typedef t_fx fx;
 
 typedef struct script {
     pthread_mutex_t mu;
@@ -72,21 +69,10 @@ static int cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
-    f->clk.now_ms = T0;
-    f->env = t_env_open(t_path("db"), &f->clk);
+    fx *f = t_fx_open();
     T_OK(eddy_stream_create(f->env, "s", NULL));
     T_OK(eddy_queue_create(f->env, "fail", NULL));
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
     return 0;
 }
 
@@ -721,23 +707,23 @@ static void parallelization_keeps_key_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(create_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(checkpoint_and_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(fan_out_two_consumers, setup, teardown),
-        cmocka_unit_test_setup_teardown(starting_positions, setup, teardown),
-        cmocka_unit_test_setup_teardown(batching_window_and_status, setup, teardown),
-        cmocka_unit_test_setup_teardown(retries_block_shard_with_backoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(create_validation, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(checkpoint_and_restart, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(fan_out_two_consumers, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(starting_positions, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(batching_window_and_status, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(retries_block_shard_with_backoff, setup, t_fx_teardown),
         cmocka_unit_test_setup_teardown(bisect_isolates_poison_to_on_failure_queue, setup,
-                                        teardown),
+                                        t_fx_teardown),
         cmocka_unit_test_setup_teardown(partial_response_checkpoints_before_lowest_failure, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(max_record_age_skips, setup, teardown),
-        cmocka_unit_test_setup_teardown(retries_exhausted_without_bisect, setup, teardown),
-        cmocka_unit_test_setup_teardown(filter_skips_records, setup, teardown),
-        cmocka_unit_test_setup_teardown(children_after_parents, setup, teardown),
-        cmocka_unit_test_setup_teardown(callback_stop_keeps_checkpoint, setup, teardown),
-        cmocka_unit_test_setup_teardown(exactly_once_with_checkpoint_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(parallelization_keeps_key_order, setup, teardown),
+                                        t_fx_teardown),
+        cmocka_unit_test_setup_teardown(max_record_age_skips, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(retries_exhausted_without_bisect, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(filter_skips_records, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(children_after_parents, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(callback_stop_keeps_checkpoint, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(exactly_once_with_checkpoint_commit, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(parallelization_keeps_key_order, setup, t_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,32 +9,9 @@
 
 #include "support.h"
 
-#define T0 1700000000000ull
+#define T0 T_T0
 
-typedef struct fx {
-    t_clock clk;
-    eddy_env *env;
-    const char *dir;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->clk.now_ms = T0;
-    f->dir = t_path("db");
-    f->env = t_env_open(f->dir, &f->clk);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
-    return 0;
-}
+typedef t_fx fx;
 
 static uint64_t send_str(eddy_env *env, const char *q, const char *body)
 {
@@ -806,28 +783,28 @@ static void reopen_keeps_everything(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(create_defaults_and_idempotence, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_names_and_options, setup, teardown),
-        cmocka_unit_test_setup_teardown(send_receive_delete_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(visibility_timeout_and_stale_receipts, setup, teardown),
-        cmocka_unit_test_setup_teardown(change_visibility_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(late_change_visibility_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(malformed_receipts, setup, teardown),
-        cmocka_unit_test_setup_teardown(delays, setup, teardown),
-        cmocka_unit_test_setup_teardown(batches_per_entry_results, setup, teardown),
-        cmocka_unit_test_setup_teardown(attributes_and_stat_agree, setup, teardown),
-        cmocka_unit_test_setup_teardown(size_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(oversize_entry_fails_whole_batch, setup, teardown),
-        cmocka_unit_test_setup_teardown(dead_letter_move, setup, teardown),
-        cmocka_unit_test_setup_teardown(redrive_allow_policy, setup, teardown),
-        cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
-        cmocka_unit_test_setup_teardown(retention_trim_and_purge, setup, teardown),
-        cmocka_unit_test_setup_teardown(list_and_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(in_flight_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(delete_large_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(long_poll_wakes_on_send, setup, teardown),
-        cmocka_unit_test_setup_teardown(large_and_compressed_bodies, setup, teardown),
-        cmocka_unit_test_setup_teardown(reopen_keeps_everything, setup, teardown),
+        T_FX_TEST(create_defaults_and_idempotence),
+        T_FX_TEST(bad_names_and_options),
+        T_FX_TEST(send_receive_delete_roundtrip),
+        T_FX_TEST(visibility_timeout_and_stale_receipts),
+        T_FX_TEST(change_visibility_rules),
+        T_FX_TEST(late_change_visibility_is_refused),
+        T_FX_TEST(malformed_receipts),
+        T_FX_TEST(delays),
+        T_FX_TEST(batches_per_entry_results),
+        T_FX_TEST(attributes_and_stat_agree),
+        T_FX_TEST(size_limits),
+        T_FX_TEST(oversize_entry_fails_whole_batch),
+        T_FX_TEST(dead_letter_move),
+        T_FX_TEST(redrive_allow_policy),
+        T_FX_TEST(set_attributes_mask),
+        T_FX_TEST(retention_trim_and_purge),
+        T_FX_TEST(list_and_delete),
+        T_FX_TEST(in_flight_limit),
+        T_FX_TEST(delete_large_queue),
+        T_FX_TEST(long_poll_wakes_on_send),
+        T_FX_TEST(large_and_compressed_bodies),
+        T_FX_TEST(reopen_keeps_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,22 +15,7 @@
 
 #define T0 1700000000000ull
 
-typedef struct faults {
-    int armed;
-    int hit, fail_at;
-} faults;
-
-static int fault_fn(void *ctx, const char *point)
-{
-    faults *f = ctx;
-    if (!__atomic_load_n(&f->armed, __ATOMIC_SEQ_CST))
-        return 0;
-    if (__atomic_add_fetch(&f->hit, 1, __ATOMIC_SEQ_CST) != f->fail_at)
-        return 0;
-    if (strcmp(point, "alloc") == 0)
-        return ENOMEM;
-    return strcmp(point, "commit") == 0 ? ENOSPC : EIO;
-}
+typedef t_faults faults;
 
 typedef struct fx {
     t_clock clk;
@@ -159,7 +144,7 @@ static void every_operation_fails_cleanly(void **state)
     memset(&x, 0, sizeof x);
     opt = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     x.clk.now_ms = T0;
-    hooks.fault.fn = fault_fn;
+    hooks.fault.fn = t_fault_fn;
     hooks.fault.ctx = &x.f;
     x.env = t_env_open_hooks(t_path("db"), &x.clk, &opt, &hooks);
     T_OK(eddy_queue_create(x.env, "dlq", NULL));

@@ -6,32 +6,9 @@
 
 #include "support.h"
 
-#define T0 1700000000000ull
+#define T0 T_T0
 
-typedef struct fx {
-    t_clock clk;
-    eddy_env *env;
-    const char *dir;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->clk.now_ms = T0;
-    f->dir = t_path("db");
-    f->env = t_env_open(f->dir, &f->clk);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
-    return 0;
-}
+typedef t_fx fx;
 
 static void send_str(eddy_env *env, const char *q, const char *body)
 {
@@ -267,11 +244,9 @@ static void dictionary_training(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(redrive_to_origins, setup, teardown),
-        cmocka_unit_test_setup_teardown(redrive_rate_resume_and_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(redrive_fails_without_origin, setup, teardown),
-        cmocka_unit_test_setup_teardown(redrive_dead_letter_cycle, setup, teardown),
-        cmocka_unit_test_setup_teardown(dictionary_training, setup, teardown),
+        T_FX_TEST(redrive_to_origins),           T_FX_TEST(redrive_rate_resume_and_cancel),
+        T_FX_TEST(redrive_fails_without_origin), T_FX_TEST(redrive_dead_letter_cycle),
+        T_FX_TEST(dictionary_training),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

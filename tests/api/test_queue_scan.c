@@ -10,30 +10,9 @@
 
 #include "support.h"
 
-#define T0 1700000000000ull
+#define T0 T_T0
 
-typedef struct fx {
-    t_clock clock;
-    eddy_env *env;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->clock.now_ms = T0;
-    f->env = t_env_open(t_tmpdir(), &f->clock);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
-    return 0;
-}
+typedef t_fx fx;
 
 static uint64_t send(eddy_env *env, const char *q, const char *body, uint32_t delay)
 {
@@ -95,7 +74,7 @@ static void scan_reports_states_without_changing(void **state)
     send(f->env, "q", "three", EDDY_QUEUE_ZERO_MS);
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b)); /* takes message 1 */
     eddy_queue_batch_free(b);
-    f->clock.now_ms += 10;
+    f->clk.now_ms += 10;
 
     memset(&c, 0, sizeof c);
     T_OK(eddy_queue_scan(f->env, "q", 0, 0, on_msg, &c, &last));
@@ -283,7 +262,7 @@ static void restore_in_flight_stays_in_flight(void **state)
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
     assert_int_equal(eddy_queue_batch_count(b), 0);
     eddy_queue_batch_free(b);
-    f->clock.now_ms = T0 + 30000;
+    f->clk.now_ms = T0 + 30000;
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b));
     assert_int_equal(eddy_queue_batch_count(b), 1);
     assert_int_equal(eddy_queue_batch_message(b, 0)->receive_count, 2);
@@ -360,11 +339,11 @@ static void trim_before_cut(void **state)
 
     T_OK(eddy_queue_create(f->env, "q", NULL));
     send(f->env, "q", "a", EDDY_QUEUE_ZERO_MS);
-    f->clock.now_ms += 1000;
+    f->clk.now_ms += 1000;
     send(f->env, "q", "b", EDDY_QUEUE_ZERO_MS);
     T_OK(eddy_queue_receive(f->env, "q", &ro, &b)); /* a is in flight */
     eddy_queue_batch_free(b);
-    f->clock.now_ms += 1000;
+    f->clk.now_ms += 1000;
     send(f->env, "q", "c", EDDY_QUEUE_ZERO_MS);
     send(f->env, "q", "d", EDDY_QUEUE_ZERO_MS);
     /* The retention alone removes nothing. */
@@ -387,14 +366,14 @@ static void trim_before_cut(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(scan_reports_states_without_changing, setup, teardown),
-        cmocka_unit_test_setup_teardown(scan_resumes_limits_and_stops, setup, teardown),
-        cmocka_unit_test_setup_teardown(scan_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(restore_keeps_ids_and_history, setup, teardown),
-        cmocka_unit_test_setup_teardown(restore_in_flight_stays_in_flight, setup, teardown),
-        cmocka_unit_test_setup_teardown(restore_refuses_collisions_and_going_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(restore_expired_is_trimmed, setup, teardown),
-        cmocka_unit_test_setup_teardown(trim_before_cut, setup, teardown),
+        T_FX_TEST(scan_reports_states_without_changing),
+        T_FX_TEST(scan_resumes_limits_and_stops),
+        T_FX_TEST(scan_errors),
+        T_FX_TEST(restore_keeps_ids_and_history),
+        T_FX_TEST(restore_in_flight_stays_in_flight),
+        T_FX_TEST(restore_refuses_collisions_and_going_back),
+        T_FX_TEST(restore_expired_is_trimmed),
+        T_FX_TEST(trim_before_cut),
     };
     t_seed();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,30 +11,9 @@
 
 #include "support.h"
 
-#define T0 1700000000000ull
+#define T0 T_T0
 
-typedef struct fx {
-    t_clock clk;
-    eddy_env *env;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->clk.now_ms = T0;
-    f->env = t_env_open(t_path("db"), &f->clk);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
-    return 0;
-}
+typedef t_fx fx;
 
 /* The call returned `want`, and its message names `word`. */
 #define T_MSG(want, word, expr)                                                                    \
@@ -189,9 +168,9 @@ static void stream_refusals_carry_messages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(queue_refusals_carry_messages, setup, teardown),
-        cmocka_unit_test_setup_teardown(send_batch_entry_refusal_has_message, setup, teardown),
-        cmocka_unit_test_setup_teardown(stream_refusals_carry_messages, setup, teardown),
+        T_FX_TEST(queue_refusals_carry_messages),
+        T_FX_TEST(send_batch_entry_refusal_has_message),
+        T_FX_TEST(stream_refusals_carry_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

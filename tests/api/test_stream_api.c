@@ -10,52 +10,21 @@
 
 #include "support.h"
 
-#define T0 1700000000000ull
+#define T0 T_T0
 
-typedef struct fx {
-    t_clock clock;
-    eddy_env *env;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->clock.now_ms = T0;
-    f->env = t_env_open(t_tmpdir(), &f->clock);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
-    return 0;
-}
-
-static eddy_stream_put_entry ent(const char *pk, const char *data)
-{
-    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
-    e.partition_key.data = pk;
-    e.partition_key.len = strlen(pk);
-    e.data.data = data;
-    e.data.len = strlen(data);
-    return e;
-}
+typedef t_fx fx;
 
 static void put(eddy_env *env, const char *s, const char *pk, const char *data,
                 eddy_stream_put_result *r)
 {
-    eddy_stream_put_entry e = ent(pk, data);
+    eddy_stream_put_entry e = t_stream_entry(pk, data);
     T_OK(eddy_stream_put(env, s, &e, r));
 }
 
 static void put_hash(eddy_env *env, const char *s, const char *hk, const char *data,
                      eddy_stream_put_result *r)
 {
-    eddy_stream_put_entry e = ent("k", data);
+    eddy_stream_put_entry e = t_stream_entry("k", data);
     e.explicit_hash_key = hk;
     T_OK(eddy_stream_put(env, s, &e, r));
 }
@@ -142,7 +111,7 @@ static void put_and_read_back(void **state)
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
     put(f->env, "s", "a", "one", &r[0]);
-    f->clock.now_ms += 5;
+    f->clk.now_ms += 5;
     put(f->env, "s", "b", "two", &r[1]);
     put(f->env, "s", "a", "", &r[2]); /* empty data is allowed */
     assert_int_equal(strlen(r[0].seq), EDDY_STREAM_SEQ_LEN);
@@ -174,17 +143,17 @@ static void put_validation(void **state)
     size_t failed;
 
     T_OK(eddy_stream_create(f->env, "s", &o));
-    e[0] = ent("k", "ok");
-    e[1] = ent("", "empty pk");
-    e[2] = ent("k", "far too long data");
-    e[3] = ent("k", "x");
+    e[0] = t_stream_entry("k", "ok");
+    e[1] = t_stream_entry("", "empty pk");
+    e[2] = t_stream_entry("k", "far too long data");
+    e[3] = t_stream_entry("k", "x");
     /* an invalid entry fails alone */
     T_OK(eddy_stream_put_batch(f->env, "s", e, 2, r, &failed));
     assert_int_equal(failed, 1);
     assert_int_equal(r[0].rc, 0);
     assert_int_equal(r[1].rc, EDDY_EINVAL);
     /* an oversize entry fails the whole batch: nothing of it is stored (Kinesis rejects it) */
-    e[0] = ent("k", "ok2");
+    e[0] = t_stream_entry("k", "ok2");
     T_RC(EDDY_ETOOBIG, eddy_stream_put_batch(f->env, "s", e, 3, r, &failed));
     assert_int_equal(failed, 0);
     assert_int_equal(r[0].rc, EDDY_ETOOBIG);
@@ -201,9 +170,9 @@ static void put_validation(void **state)
     T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[2], r));
     memset(pk, 'p', sizeof pk);
     pk[257] = '\0';
-    e[0] = ent(pk, "");
+    e[0] = t_stream_entry(pk, "");
     T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
-    e[0] = ent("k", "x");
+    e[0] = t_stream_entry("k", "x");
     e[0].explicit_hash_key = "340282366920938463463374607431768211456"; /* 2^128 */
     T_RC(EDDY_EINVAL, eddy_stream_put(f->env, "s", &e[0], r));
     e[0].explicit_hash_key = "01";
@@ -251,14 +220,14 @@ static void seq_unique_and_ordering(void **state)
      * still gets a greater number. */
     for (int i = 0; i < 50; i++)
         put_hash(f->env, "s", "340282366920938463463374607431768211455", "y", &b);
-    e = ent("k", "z");
+    e = t_stream_entry("k", "z");
     e.explicit_hash_key = "0";
     e.seq_for_ordering = b.seq;
     T_OK(eddy_stream_put(f->env, "s", &e, &a));
     assert_int_equal(a.shard_id, 0);
     assert_true(strcmp(a.seq, b.seq) > 0);
     /* A clock going backwards keeps arrival times non-decreasing. */
-    f->clock.now_ms -= 1000;
+    f->clk.now_ms -= 1000;
     put_hash(f->env, "s", "0", "w", &b);
     assert_int_equal(b.arrival_ms, a.arrival_ms);
     assert_true(strcmp(b.seq, a.seq) > 0);
@@ -282,7 +251,7 @@ static void iter_types(void **state)
         char d[8];
         snprintf(d, sizeof d, "r%d", i);
         put(f->env, "s", "k", d, &r[i]);
-        f->clock.now_ms += 10;
+        f->clk.now_ms += 10;
     }
     /* The empty-shard iterators see what came after them. */
     assert_int_equal(drain(f->env, &it, out, sizeof out, &info), 4);
@@ -328,7 +297,7 @@ static void iter_token_checks(void **state)
     strcpy(it.token, "zz");
     T_RC(EDDY_EINVAL, eddy_stream_get_records(f->env, &it, NULL, &b));
     T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
-    f->clock.now_ms += 300001;
+    f->clk.now_ms += 300001;
     T_RC(EDDY_EEXPIRED, eddy_stream_get_records(f->env, &it, NULL, &b));
 }
 
@@ -344,7 +313,7 @@ static void read_limits_and_lag(void **state)
     T_OK(eddy_stream_create(f->env, "s", NULL));
     for (int i = 0; i < 5; i++) {
         put(f->env, "s", "k", "0123456789", &r);
-        f->clock.now_ms += 100;
+        f->clk.now_ms += 100;
     }
     T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_get_records(f->env, &it, &ro, &b));
@@ -379,9 +348,9 @@ static void iter_trimmed_resumes(void **state)
     put(f->env, "s", "k", "old1", &r);
     put(f->env, "s", "k", "old2", &r);
     T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &old));
-    f->clock.now_ms += 50000;
+    f->clk.now_ms += 50000;
     put(f->env, "s", "k", "new", &r);
-    f->clock.now_ms += 20000; /* old1/old2 are 70 s old, new is 20 s old */
+    f->clk.now_ms += 20000; /* old1/old2 are 70 s old, new is 20 s old */
     T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
     assert_int_equal(removed, 2);
     T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
@@ -406,7 +375,7 @@ static void iter_trimmed_resumes(void **state)
         ro.retention_ms = 60000 * 60;
         T_OK(eddy_stream_set_attributes(f->env, "s", &ro, EDDY_STREAM_SET_RETENTION));
     }
-    f->clock.now_ms += 60000 * 60;
+    f->clk.now_ms += 60000 * 60;
     T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
     assert_int_equal(removed, 1);
 }
@@ -430,12 +399,12 @@ static void retention_boundary_matches_queues(void **state)
     m.body.len = 1;
     T_OK(eddy_queue_send(f->env, "q", &m, NULL));
     put(f->env, "s", "k", "a", &r);
-    f->clock.now_ms = T0 + 59999;
+    f->clk.now_ms = T0 + 59999;
     T_OK(eddy_stream_trim(f->env, "s", 0, &removed));
     assert_int_equal(removed, 0);
     T_OK(eddy_queue_trim(f->env, "q", 0, &removed));
     assert_int_equal(removed, 0);
-    f->clock.now_ms = T0 + 60000;
+    f->clk.now_ms = T0 + 60000;
     T_OK(eddy_queue_trim(f->env, "q", 0, &removed));
     assert_int_equal(removed, 1);
     T_OK(eddy_queue_get_attributes(f->env, "q", &qi));
@@ -459,9 +428,9 @@ static void expired_records_are_not_served(void **state)
     T_OK(eddy_stream_create(f->env, "s", &o));
     put(f->env, "s", "k", "a", &ra);
     T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &old));
-    f->clock.now_ms = T0 + 30000;
+    f->clk.now_ms = T0 + 30000;
     put(f->env, "s", "k", "b", &rb);
-    f->clock.now_ms = T0 + 65000; /* a expired 5 s ago; nobody trimmed */
+    f->clk.now_ms = T0 + 65000; /* a expired 5 s ago; nobody trimmed */
     out[0] = '\0';
     assert_int_equal(drain(f->env, &old, out, sizeof out, &info), 1);
     assert_string_equal(out, "b");
@@ -483,7 +452,7 @@ static void expired_records_are_not_served(void **state)
         assert_true(eddy_stream_batch_info(b)->skipped_trimmed);
         eddy_stream_batch_free(b);
     }
-    f->clock.now_ms = T0 + 90000; /* both expired */
+    f->clk.now_ms = T0 + 90000; /* both expired */
     T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     assert_int_equal(drain(f->env, &it, NULL, 0, &info), 0);
 }
@@ -502,7 +471,7 @@ static void puts_trim_expired_records(void **state)
     T_OK(eddy_stream_create(f->env, "s", &o));
     for (int i = 0; i < 40; i++)
         put(f->env, "s", "k", "old", &r);
-    f->clock.now_ms = T0 + 60000;
+    f->clk.now_ms = T0 + 60000;
     put(f->env, "s", "k", "new", &r);
     T_OK(eddy_stream_list_shards(f->env, "s", sh, 1, &ns));
     assert_int_equal(sh[0].records, 40 + 1 - 16);
@@ -529,13 +498,13 @@ static void put_trims_by_current_retention(void **state)
     eo.durability = EDDY_ENV_DURABILITY_RELAXED;
     eo.relaxed_window_ms = 3600000;
     eo.relaxed_window_ops = 1000;
-    f->env = t_env_open_opts(t_tmpdir(), &f->clock, &eo);
+    f->env = t_env_open_opts(t_tmpdir(), &f->clk, &eo);
     o.retention_ms = 60000;
     T_OK(eddy_stream_create(f->env, "s", &o));
     for (int i = 0; i < 4; i++)
         put(f->env, "s", "k", "old", &r);
     T_OK(eddy_env_sync(f->env));
-    f->clock.now_ms = T0 + 120000; /* past the old retention, within the new one */
+    f->clk.now_ms = T0 + 120000; /* past the old retention, within the new one */
     o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
     o.retention_ms = 86400000;
     T_OK(eddy_stream_set_attributes(f->env, "s", &o, EDDY_STREAM_SET_RETENTION));
@@ -576,11 +545,11 @@ static void set_attributes_mask(void **state)
     assert_int_equal(b.hash, a.hash);
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    e[0] = ent("k", big);
+    e[0] = t_stream_entry("k", big);
     T_RC(EDDY_ETOOBIG, eddy_stream_put(f->env, "s", &e[0], &r[0]));
-    e[0] = ent("k", "a");
-    e[1] = ent("k", "b");
-    e[2] = ent("k", "c");
+    e[0] = t_stream_entry("k", "a");
+    e[1] = t_stream_entry("k", "b");
+    e[2] = t_stream_entry("k", "c");
     T_RC(EDDY_ELIMIT, eddy_stream_put_batch(f->env, "s", e, 3, r, NULL));
     T_OK(eddy_stream_put_batch(f->env, "s", e, 2, r, NULL));
     /* Refusals change nothing. */
@@ -701,7 +670,7 @@ static void trim_removes_closed_shards(void **state)
         put(f->env, "s", "k", "x", &r);
     T_OK(eddy_stream_get_iterator(f->env, "s", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_split_shard(f->env, "s", 0, "1000", kids));
-    f->clock.now_ms += 60001;
+    f->clk.now_ms += 60001;
     T_OK(eddy_stream_trim(f->env, "s", 10, &removed)); /* bounded batches */
     assert_int_equal(removed, 10);
     T_OK(eddy_stream_list_shards(f->env, "s", sh, 4, &n));
@@ -738,7 +707,7 @@ static void delete_and_list(void **state)
     T_OK(eddy_stream_list(f->env, "a", count_fn, &count));
     assert_int_equal(count, 2);
     for (int i = 0; i < 100; i++)
-        e[i] = ent("k", "some data");
+        e[i] = t_stream_entry("k", "some data");
     T_OK(eddy_stream_put_batch(f->env, "a1", e, 100, r, NULL));
     T_OK(eddy_stream_get_iterator(f->env, "a1", 0, EDDY_STREAM_ITER_TRIM_HORIZON, NULL, 0, &it));
     T_OK(eddy_stream_delete(f->env, "a1"));
@@ -761,7 +730,7 @@ static void large_and_compressed(void **state)
     for (size_t i = 0; i < len; i++)
         big[i] = (char)(i * 2654435761u >> 13);
     T_OK(eddy_stream_create(f->env, "s", NULL));
-    e = ent("k", "");
+    e = t_stream_entry("k", "");
     e.data.data = big;
     e.data.len = len;
     T_OK(eddy_stream_put(f->env, "s", &e, &r));
@@ -827,27 +796,27 @@ static void null_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(create_idempotent, setup, teardown),
-        cmocka_unit_test_setup_teardown(equal_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(put_and_read_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(put_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(md5_routing, setup, teardown),
-        cmocka_unit_test_setup_teardown(seq_unique_and_ordering, setup, teardown),
-        cmocka_unit_test_setup_teardown(iter_types, setup, teardown),
-        cmocka_unit_test_setup_teardown(iter_token_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(read_limits_and_lag, setup, teardown),
-        cmocka_unit_test_setup_teardown(iter_trimmed_resumes, setup, teardown),
-        cmocka_unit_test_setup_teardown(retention_boundary_matches_queues, setup, teardown),
-        cmocka_unit_test_setup_teardown(expired_records_are_not_served, setup, teardown),
-        cmocka_unit_test_setup_teardown(puts_trim_expired_records, setup, teardown),
-        cmocka_unit_test_setup_teardown(put_trims_by_current_retention, setup, teardown),
-        cmocka_unit_test_setup_teardown(set_attributes_mask, setup, teardown),
-        cmocka_unit_test_setup_teardown(split_read_in_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(merge_and_scale, setup, teardown),
-        cmocka_unit_test_setup_teardown(trim_removes_closed_shards, setup, teardown),
-        cmocka_unit_test_setup_teardown(delete_and_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(large_and_compressed, setup, teardown),
-        cmocka_unit_test_setup_teardown(null_arguments, setup, teardown),
+        T_FX_TEST(create_idempotent),
+        T_FX_TEST(equal_ranges),
+        T_FX_TEST(put_and_read_back),
+        T_FX_TEST(put_validation),
+        T_FX_TEST(md5_routing),
+        T_FX_TEST(seq_unique_and_ordering),
+        T_FX_TEST(iter_types),
+        T_FX_TEST(iter_token_checks),
+        T_FX_TEST(read_limits_and_lag),
+        T_FX_TEST(iter_trimmed_resumes),
+        T_FX_TEST(retention_boundary_matches_queues),
+        T_FX_TEST(expired_records_are_not_served),
+        T_FX_TEST(puts_trim_expired_records),
+        T_FX_TEST(put_trims_by_current_retention),
+        T_FX_TEST(set_attributes_mask),
+        T_FX_TEST(split_read_in_order),
+        T_FX_TEST(merge_and_scale),
+        T_FX_TEST(trim_removes_closed_shards),
+        T_FX_TEST(delete_and_list),
+        T_FX_TEST(large_and_compressed),
+        T_FX_TEST(null_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

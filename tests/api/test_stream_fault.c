@@ -10,22 +10,7 @@
 
 #include "support.h"
 
-typedef struct faults {
-    int armed;
-    int hit, fail_at;
-} faults;
-
-static int fault_fn(void *ctx, const char *point)
-{
-    faults *f = ctx;
-    if (!__atomic_load_n(&f->armed, __ATOMIC_SEQ_CST))
-        return 0;
-    if (__atomic_add_fetch(&f->hit, 1, __ATOMIC_SEQ_CST) != f->fail_at)
-        return 0;
-    if (strcmp(point, "alloc") == 0)
-        return ENOMEM;
-    return strcmp(point, "commit") == 0 ? ENOSPC : EIO;
-}
+typedef t_faults faults;
 
 /* What the API shows of the stream: records, shards, checkpoint and lease. */
 typedef struct seen {
@@ -101,7 +86,7 @@ static void each_failure_is_clean(void **state)
     (void)state;
     memset(&f, 0, sizeof f);
     o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
-    hooks.fault.fn = fault_fn;
+    hooks.fault.fn = t_fault_fn;
     hooks.fault.ctx = &f;
     env = t_env_open_hooks(t_tmpdir(), &clock, &o, &hooks);
     eddy_stream_options so = {

@@ -13,28 +13,14 @@
 #define T0  1700000000000ull
 #define DUR 10000
 
-typedef struct fx {
-    t_clock clock;
-    eddy_env *env;
-} fx;
+typedef t_fx fx;
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
     eddy_stream_options o = {.size = sizeof(eddy_stream_options), .shard_count = 4};
-    f->clock.now_ms = T0;
-    f->env = t_env_open(t_tmpdir(), &f->clock);
+    fx *f = t_fx_open();
     T_OK(eddy_stream_create(f->env, "s", &o));
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
     return 0;
 }
 
@@ -209,9 +195,9 @@ static void fenced_checkpoint(void **state)
     T_OK(eddy_checkpoint_set(f->env, &w));
     T_OK(eddy_checkpoint_get(f->env, "s", "app", 0, &c));
     assert_int_equal(c.lease_counter, l1.counter);
-    f->clock.now_ms += DUR - 1;
+    f->clk.now_ms += DUR - 1;
     T_RC(EDDY_EBUSY, eddy_lease_take(f->env, "s", "app", 0, "w2", DUR, &l2));
-    f->clock.now_ms += 1; /* w1 stopped renewing: the lease expired */
+    f->clk.now_ms += 1; /* w1 stopped renewing: the lease expired */
     T_OK(eddy_lease_take(f->env, "s", "app", 0, "w2", DUR, &l2));
     assert_int_equal(l2.counter, l1.counter + 1);
     put_on(f->env, "0", &r);
@@ -241,9 +227,9 @@ static void balance_two_workers(void **state)
     assert_int_equal(balance(f, "w2", h), 2);
     assert_int_equal(balance(f, "w2", h), 2); /* balanced: no more stealing */
     assert_int_equal(balance(f, "w1", h), 2);
-    f->clock.now_ms += DUR / 2;
+    f->clk.now_ms += DUR / 2;
     assert_int_equal(balance(f, "w2", h), 2); /* w2 renews; w1 does not */
-    f->clock.now_ms += DUR / 2;
+    f->clk.now_ms += DUR / 2;
     assert_int_equal(balance(f, "w2", h), 4); /* w1 expired: w2 takes over */
 }
 
@@ -273,13 +259,13 @@ static void balance_parents_first(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(checkpoint_basics, setup, teardown),
-        cmocka_unit_test_setup_teardown(checkpoint_shard_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(commit_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(lease_take_renew_release, setup, teardown),
-        cmocka_unit_test_setup_teardown(fenced_checkpoint, setup, teardown),
-        cmocka_unit_test_setup_teardown(balance_two_workers, setup, teardown),
-        cmocka_unit_test_setup_teardown(balance_parents_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(checkpoint_basics, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(checkpoint_shard_end, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(commit_atomic, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(lease_take_renew_release, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(fenced_checkpoint, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(balance_two_workers, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(balance_parents_first, setup, t_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,16 +40,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static eddy_stream_put_entry ent(const char *pk, const char *data)
-{
-    eddy_stream_put_entry e = EDDY_STREAM_PUT_ENTRY_INIT;
-    e.partition_key.data = pk;
-    e.partition_key.len = strlen(pk);
-    e.data.data = data;
-    e.data.len = strlen(data);
-    return e;
-}
-
 /* Every record of shard `shard`, copied: "seq arrival pk data" lines into out. */
 static size_t dump_shard(eddy_env *env, const char *s, uint32_t shard, char *out, size_t cap)
 {
@@ -132,11 +122,11 @@ static void restore_round_trip(void **state)
     o.shard_count = 2;
     T_OK(eddy_stream_create(f->env, "s", &o));
     T_OK(eddy_stream_create(f->env2, "s", &o));
-    e[0] = ent("a", "1");
-    e[1] = ent("b", "2");
-    e[2] = ent("c", "3");
-    e[3] = ent("a", "4");
-    e[4] = ent("d", "");
+    e[0] = t_stream_entry("a", "1");
+    e[1] = t_stream_entry("b", "2");
+    e[2] = t_stream_entry("c", "3");
+    e[3] = t_stream_entry("a", "4");
+    e[4] = t_stream_entry("d", "");
     for (int round = 0; round < 6; round++) {
         T_OK(eddy_stream_put_batch(f->env, "s", e, 5, r, NULL));
         T_OK(eddy_stream_put(f->env, "s", &e[round % 5], NULL));
@@ -210,8 +200,8 @@ static void restore_refusals(void **state)
     size_t n;
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
-    pe[0] = ent("k", "x");
-    pe[1] = ent("k", "y");
+    pe[0] = t_stream_entry("k", "x");
+    pe[1] = t_stream_entry("k", "y");
     T_OK(eddy_stream_put_batch(f->env, "s", pe, 2, p, NULL));
     /* p[0] and p[1] are stored: a collision. */
     e[0] = rent(p[1].seq, T0, "z");
@@ -277,9 +267,9 @@ static void trim_before_cut(void **state)
     size_t n;
 
     T_OK(eddy_stream_create(f->env, "s", NULL));
-    e[0] = ent("a", "1");
-    e[1] = ent("a", "2");
-    e[2] = ent("a", "3");
+    e[0] = t_stream_entry("a", "1");
+    e[1] = t_stream_entry("a", "2");
+    e[2] = t_stream_entry("a", "3");
     T_OK(eddy_stream_put_batch(f->env, "s", e, 3, r, NULL));
     f->clock.now_ms += 1000;
     T_OK(eddy_stream_put(f->env, "s", &e[0], NULL));
@@ -328,7 +318,7 @@ static void consumers_listed_once(void **state)
     eddy_stream_options o = EDDY_STREAM_OPTIONS_INIT;
     eddy_checkpoint_write cp = EDDY_CHECKPOINT_WRITE_INIT;
     eddy_stream_put_result r = EDDY_STREAM_PUT_RESULT_INIT;
-    eddy_stream_put_entry e = ent("k", "v");
+    eddy_stream_put_entry e = t_stream_entry("k", "v");
     names x;
 
     o = (eddy_stream_options)EDDY_STREAM_OPTIONS_INIT;
@@ -379,7 +369,7 @@ static void usage_counts_blocks_and_compression(void **state)
     assert_int_equal(u.stored_bytes, 0);
     memset(big, 'a', sizeof big - 1);
     for (int i = 0; i < 4; i++)
-        e[i] = ent(i % 2 ? "x" : "y", big);
+        e[i] = t_stream_entry(i % 2 ? "x" : "y", big);
     for (int round = 0; round < 3; round++)
         T_OK(eddy_stream_put_batch(f->env, "s", e, 4, r, NULL));
     T_OK(eddy_stream_get_attributes(f->env, "s", &info));

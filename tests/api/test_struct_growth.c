@@ -14,30 +14,9 @@
 
 #include "support.h"
 
-#define T0 1700000000000ull
+#define T0 T_T0
 
-typedef struct fx {
-    t_clock clock;
-    eddy_env *env;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->clock.now_ms = T0;
-    f->env = t_env_open(t_tmpdir(), &f->clock);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    t_verify_clean(f->env);
-    T_OK(eddy_env_close(f->env));
-    free(f);
-    return 0;
-}
+typedef t_fx fx;
 
 /* A newer caller's options: today's struct plus a field this library does not know. */
 typedef struct newer_queue_options {
@@ -289,16 +268,14 @@ static void lent_structs_carry_the_library_size(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(larger_input_zero_tail_accepted_nonzero_refused, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(size_zero_refused_with_the_macro_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(larger_output_written_up_to_library_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(input_array_sizes_must_agree, setup, teardown),
-        cmocka_unit_test_setup_teardown(array_stride_is_element_zero_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(lent_structs_carry_the_library_size, setup, teardown),
-        cmocka_unit_test_setup_teardown(garbage_size_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(large_capacity_output_needs_the_library_stride, setup,
-                                        teardown),
+        T_FX_TEST(larger_input_zero_tail_accepted_nonzero_refused),
+        T_FX_TEST(size_zero_refused_with_the_macro_named),
+        T_FX_TEST(larger_output_written_up_to_library_size),
+        T_FX_TEST(input_array_sizes_must_agree),
+        T_FX_TEST(array_stride_is_element_zero_size),
+        T_FX_TEST(lent_structs_carry_the_library_size),
+        T_FX_TEST(garbage_size_refused),
+        T_FX_TEST(large_capacity_output_needs_the_library_stride),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

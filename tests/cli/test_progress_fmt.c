@@ -1,8 +1,8 @@
 /*
- * test_progress_fmt.c: the progress bar of tools/progress.c (docs/cli.md "Progress"): the
+ * test_progress_fmt.c: the progress bar of tools/common/progress.c (docs/cli.md "Progress"): the
  * percentage never passes 100 even when `done` passes an estimated total (verify counts reads,
  * which may exceed the records stored), and byte rates are human-readable (KiB/s, MiB/s).
- * Links the tool's own progress.c, args.c and json.c; draws to a temporary stderr.
+ * Links the tool's own progress.c, args.c, json.c and clock.c; draws to a temporary stderr.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "args.h"
+#include "clock.h"
+#include "progress.h"
 
 static int fails;
 

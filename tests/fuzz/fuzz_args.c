@@ -1,6 +1,6 @@
 /*
  * fuzz_args.c: libFuzzer target for the eddy tool's value parsing and formatting
- * (tools/args.c). The input, as a string, goes to cli_parse_u64, cli_parse_duration_ms,
+ * (tools/common/args.c). The input, as a string, goes to cli_parse_u64, cli_parse_duration_ms,
  * cli_parse_size and cli_parse_time_ms; its first 8 bytes, as a number, to the cli_format_*
  * functions. Invariants:
  * - an accepted integer, duration or size has exactly the value of the text (checked against a
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "args.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_import.c: libFuzzer target for `eddy import` files (tools/cmd_import.c, tools/json.c):
+ * fuzz_import.c: libFuzzer target for `eddy import` files (tools/transfer/, tools/common/json.c):
  * JSON lines parsed and stored by cli_import_lines, the function the command runs, against a
  * temporary database opened once per process. The first input byte picks the mode (bit 0: a
  * stream, else a queue; bit 1: --new-ids; bit 2: --create, the target then being absent), the
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "import.h"
 #include "fuzz_db.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

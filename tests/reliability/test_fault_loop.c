@@ -29,27 +29,7 @@
 
 #include "rel.h"
 
-typedef struct faults {
-    int armed;
-    int hit, fail_at, expect;
-    char point[32];
-} faults;
-
-static int fault_fn(void *ctx, const char *point)
-{
-    faults *f = ctx;
-    int e;
-    if (!__atomic_load_n(&f->armed, __ATOMIC_SEQ_CST))
-        return 0;
-    if (__atomic_add_fetch(&f->hit, 1, __ATOMIC_SEQ_CST) != f->fail_at)
-        return 0;
-    snprintf(f->point, sizeof f->point, "%s", point);
-    e = strcmp(point, "alloc") == 0 ? ENOMEM : strcmp(point, "commit") == 0 ? ENOSPC : EIO;
-    f->expect = e == ENOMEM ? EDDY_ENOMEM : e == ENOSPC ? EDDY_EFULL : EDDY_EIO;
-    if (strcmp(point, "meta_write") == 0)
-        f->expect = EDDY_EPANIC;
-    return e;
-}
+typedef t_faults faults;
 
 /* ---- LMDB's system calls as fault points ---- */
 
@@ -86,7 +66,7 @@ static int io_fault(int fd, const char *point)
         return 0;
     for (int i = 0; i < n_io_fds; i++)
         if (io_fds[i] == fd)
-            return fault_fn(io_side, point);
+            return t_fault_fn(io_side, point);
     return 0;
 }
 
@@ -159,7 +139,7 @@ static void side_open(side *s)
 {
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
     eddy_test_hooks hooks = EDDY_TEST_HOOKS_INIT;
-    hooks.fault.fn = fault_fn;
+    hooks.fault.fn = t_fault_fn;
     hooks.fault.ctx = &s->f;
     s->env = t_env_open_hooks(s->dir, &clk, &o, &hooks);
     if (io_side == &s->f)
@@ -485,7 +465,7 @@ static void compact_under_every_fault(void **state)
     before = rel_dump(a.env, clk.now_ms);
     T_OK(eddy_env_close(a.env));
     o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
-    hooks.fault.fn = fault_fn;
+    hooks.fault.fn = t_fault_fn;
     hooks.fault.ctx = &a.f;
     o.clock = t_clock_of(&clk);
     for (n = 1; n < 2000 && rc != 0; n++) {

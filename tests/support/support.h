@@ -66,4 +66,47 @@ eddy_env *t_env_open_hooks(const char *dir, t_clock *clock, eddy_env_options *op
 /* Run eddy_env_verify and assert it finds nothing (printing each problem). */
 void t_verify_clean(eddy_env *env);
 
+/* ---- faults.c: a fault injector for eddy_test_hooks.fault. */
+
+/*
+ * Fails the fail_at-th fault point reached while armed (counting in hit), of every point or of
+ * `only`: ENOMEM at "alloc", ENOSPC at "commit", else EIO. Records the point's name, and in
+ * expect the code the library should return for it (EDDY_ENOMEM, EDDY_EFULL, EDDY_EIO, and
+ * EDDY_EPANIC for "meta_write"). Zero it before use; arm and disarm with __atomic stores, as
+ * the library's threads read it.
+ */
+typedef struct t_faults {
+    int armed;
+    int hit, fail_at, expect;
+    const char *only; /* restrict to one point name, or NULL for all */
+    char point[32];
+} t_faults;
+int t_fault_fn(void *ctx, const char *point);
+
+/* ---- fixture.c: the fixture most API tests share. */
+
+/* The fake clock's start in the API tests (November 2023). */
+#define T_T0 1700000000000ull
+
+/* An env in a fresh temp dir ("<tmp>/db"), on a fake clock at T_T0 and a seeded rng. */
+typedef struct t_fx {
+    t_clock clk;
+    eddy_env *env;
+    const char *dir;
+} t_fx;
+
+/* Open a t_fx (asserts success); close it: verify that the env is clean, close, free. */
+t_fx *t_fx_open(void);
+void t_fx_close(t_fx *f);
+
+/* The same as cmocka setup and teardown functions: *state is the t_fx. */
+int t_fx_setup(void **state);
+int t_fx_teardown(void **state);
+
+/* A test of a cmocka group run on its own fresh t_fx. */
+#define T_FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, t_fx_setup, t_fx_teardown)
+
+/* A stream put entry of two NUL-ended strings (the entry points into them). */
+eddy_stream_put_entry t_stream_entry(const char *partition_key, const char *data);
+
 #endif /* EDDY_TEST_SUPPORT_H */

@@ -11,29 +11,7 @@
 #include "payload.h"
 #include "support.h"
 
-typedef struct faults {
-    int armed;
-    int hit, fail_at;
-    const char *only; /* restrict to one point name, or NULL for all */
-    char failed_point[32];
-} faults;
-
-static int fault_fn(void *ctx, const char *point)
-{
-    faults *f = ctx;
-    if (!__atomic_load_n(&f->armed, __ATOMIC_SEQ_CST))
-        return 0;
-    if (f->only != NULL && strcmp(point, f->only) != 0)
-        return 0;
-    if (__atomic_add_fetch(&f->hit, 1, __ATOMIC_SEQ_CST) != f->fail_at)
-        return 0;
-    snprintf(f->failed_point, sizeof f->failed_point, "%s", point);
-    if (strcmp(point, "alloc") == 0)
-        return ENOMEM;
-    if (strcmp(point, "commit") == 0)
-        return ENOSPC;
-    return EIO;
-}
+typedef t_faults faults;
 
 typedef struct put_arg {
     const char *key;
@@ -82,21 +60,21 @@ static void each_failure_of_a_write_is_clean(void **state)
         body[i] = (uint8_t)t_rand(&seed);
     memset(&f, 0, sizeof f);
     o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
-    hooks.fault.fn = fault_fn;
+    hooks.fault.fn = t_fault_fn;
     hooks.fault.ctx = &f;
     env = t_env_open_hooks(t_path("db"), NULL, &o, &hooks);
     T_OK(do_put(env, "before", "x", 1));
     for (n = 1; n < 1000; n++) {
         f.hit = 0;
         f.fail_at = n;
-        f.failed_point[0] = '\0';
+        f.point[0] = '\0';
         __atomic_store_n(&f.armed, 1, __ATOMIC_SEQ_CST);
         rc = do_put(env, "k", body, sizeof body); /* chunked: 8 chunk puts + the value */
         __atomic_store_n(&f.armed, 0, __ATOMIC_SEQ_CST);
         if (rc == 0)
             break;
         assert_true(rc == EDDY_ENOMEM || rc == EDDY_EIO || rc == EDDY_EFULL);
-        assert_true(f.failed_point[0] != '\0');
+        assert_true(f.point[0] != '\0');
         assert_false(key_exists(env, "k"));
         assert_true(key_exists(env, "before"));
         t_verify_clean(env);
@@ -123,7 +101,7 @@ static void each_failure_of_open_is_clean(void **state)
     T_OK(eddy_env_close(env));
     memset(&f, 0, sizeof f);
     o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
-    hooks.fault.fn = fault_fn;
+    hooks.fault.fn = t_fault_fn;
     hooks.fault.ctx = &f;
     for (n = 1; n < 200 && rc != 0; n++) {
         f.hit = 0;
@@ -154,7 +132,7 @@ static void map_grow_failure_fails_the_write_alone(void **state)
     memset(&f, 0, sizeof f);
     o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.map_size_initial = 1u << 20;
-    hooks.fault.fn = fault_fn;
+    hooks.fault.fn = t_fault_fn;
     hooks.fault.ctx = &f;
     f.only = "map_grow";
     f.fail_at = 1;
@@ -168,7 +146,7 @@ static void map_grow_failure_fails_the_write_alone(void **state)
         rc = do_put(env, k, body, sizeof body);
     }
     assert_int_equal(rc, EDDY_EIO);
-    assert_string_equal(f.failed_point, "map_grow");
+    assert_string_equal(f.point, "map_grow");
     /* The next hit succeeds: writing goes on. */
     T_OK(do_put(env, "after", "z", 1));
     t_verify_clean(env);
