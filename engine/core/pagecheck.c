@@ -654,6 +654,76 @@ static int metas_read(pc *c, uint8_t m[2][META_END])
     return 0;
 }
 
+/*
+ * The largest key of the free-page list rooted at meta `m` into *key (0: empty), by the
+ * rightmost path alone: depth pages, each checked for its number, type and last node's bounds.
+ * -1 when that path is unreadable (the whole check reports why).
+ */
+static int free_last_key(pc *c, const uint8_t *m, uint8_t *pg, uint64_t *key)
+{
+    uint64_t pgno = u64at(m + M_FREE_DB + 40);
+    unsigned depth = u16at(m + M_FREE_DB + 6);
+
+    *key = 0;
+    if (pgno == P_INVALID)
+        return 0;
+    for (unsigned d = 1; d <= depth && d <= MAXDEPTH; d++) {
+        uint16_t flags, lower, upper, off;
+        if (pgno < 2 || pgno >= c->file_pages || read_at(c, pg, c->psize, pgno * c->psize) != 0)
+            return -1;
+        flags = u16at(pg + 10);
+        lower = u16at(pg + 12);
+        upper = u16at(pg + 14);
+        if (u64at(pg) != pgno || lower <= PAGEHDR || lower > upper || upper > c->psize)
+            return -1;
+        off = u16at(pg + lower - 2);
+        if (off < upper || off + NODEHDR + 8u > c->psize)
+            return -1;
+        if (flags == P_LEAF && d == depth && u16at(pg + off + 6) == 8) {
+            *key = u64at(pg + off + NODEHDR);
+            return 0;
+        }
+        if (flags != P_BRANCH)
+            return -1;
+        pgno = (uint64_t)u16at(pg + off) | (uint64_t)u16at(pg + off + 2) << 16 |
+               (uint64_t)u16at(pg + off + 4) << 32;
+    }
+    return -1;
+}
+
+/*
+ * A meta page torn with its transaction id new and its roots old names txn t over t - 2's
+ * trees, which may pass every other check: LMDB would open two commits back, dropping the
+ * acknowledged t - 1 without a word. Two facts of LMDB 0.9.24 catch it against t - 1's meta:
+ * the last page number never falls, and txn t cannot reclaim t - 1's free-page record
+ * (mdb_find_oldest is at most txnid - 1), so snapshot t holds it whenever t - 1 wrote one.
+ * `newer`, `older`: the two meta pages. Reports the problem; recover.c rolls back to t - 1.
+ */
+static void stale_check(pc *c, int pick, const uint8_t *newer, const uint8_t *older)
+{
+    uint64_t t = u64at(newer + M_TXNID), p = u64at(older + M_TXNID), nk, ok;
+
+    if (p + 1 != t || c->buf[0] == NULL)
+        return;
+    if (u64at(newer + M_LAST_PG) < u64at(older + M_LAST_PG)) {
+        problem(c, NULL,
+                "meta page %d (txn %llu) ends at page %llu, before txn %llu's page %llu: a new "
+                "transaction id over older roots (eddy recover rolls back to txn %llu)",
+                pick, (unsigned long long)t, (unsigned long long)u64at(newer + M_LAST_PG),
+                (unsigned long long)p, (unsigned long long)u64at(older + M_LAST_PG),
+                (unsigned long long)p);
+        return;
+    }
+    if (free_last_key(c, older, c->buf[0], &ok) != 0 || ok != p ||
+        free_last_key(c, newer, c->buf[0], &nk) != 0)
+        return;
+    if (nk < p)
+        problem(c, NULL,
+                "meta page %d (txn %llu) lacks txn %llu's free-page record: a new transaction "
+                "id over older roots (eddy recover rolls back to txn %llu)",
+                pick, (unsigned long long)t, (unsigned long long)p, (unsigned long long)p);
+}
+
 /* Check the meta of txn `want` (0: the newest, LMDB's choice) and the trees it roots. */
 static int run(pc *c, uint64_t want)
 {
@@ -711,6 +781,10 @@ static int run(pc *c, uint64_t want)
         return 0;
     }
     c->freed = c->used + (c->mapped + 7) / 8;
+    if (want == 0 && c->force_page == 0)
+        stale_check(c, pick, meta, m[1 - pick]);
+    if (c->stop)
+        return 0;
     if (c->full && c->env->opt.progress.fn != NULL) {
         eddy__progress_reads_begin(c->env, "check", c->mapped);
         c->progress = 1;

@@ -202,9 +202,18 @@ static int prepare_dir(eddy_env *env, int *fresh)
  */
 static int check_quick(eddy_env *env)
 {
-    char file[3100];
+    char file[3100], why[EDDY__MSG_MAX];
+    int rc;
     snprintf(file, sizeof file, "%s/data.mdb", env->path);
-    return eddy__pagecheck_quick(env, file);
+    rc = eddy__pagecheck_quick(env, file);
+    if (rc != EDDY_ECORRUPT || strstr(eddy_last_error(), "eddy recover") != NULL)
+        return rc;
+    /* The way out when the damage is a torn last commit (decision 0016). */
+    snprintf(why, sizeof why, "%s", eddy_last_error());
+    return eddy__err(rc,
+                     "%s; if only the newest snapshot is damaged, `eddy recover` (or "
+                     "EDDY_ENV_RECOVER) rolls back to the previous one",
+                     why);
 }
 
 /* ---- open / close ---- */

@@ -67,6 +67,8 @@ static int stale_roots(const snaps *v, char *why, size_t why_cap)
 {
     const eddy__pc_snap *n = &v->s[v->newest], *p = &v->s[1 - v->newest];
 
+    if (p->txnid + 1 != n->txnid)
+        return 0; /* not t - 1 beside t: the rules below do not apply */
     if (n->last_pg < p->last_pg) {
         snprintf(why, why_cap,
                  "meta page %d (txn %llu) ends at page %llu, before the previous snapshot's %llu: "

@@ -213,11 +213,18 @@ static void torn_txn_new_roots_old(void **state)
     uint64_t t = newest_txn();
     uint8_t page[PSIZE];
     const char *dir = t_path("a");
+    eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
+    eddy_env *env = NULL;
     (void)state;
     cp_file(orig, dir);
     memcpy(page, meta_of(t - 2), PSIZE);
     set_txn(page, t);
     write_page(dir, (int)(t & 1), page);
+    /* Every page of t - 2's trees is intact: only the stale-roots rule keeps LMDB from opening
+     * two commits back, silently without the acknowledged t - 1. */
+    o.flags = EDDY_ENV_NOCREATE;
+    T_RC(EDDY_ECORRUPT, eddy_env_open(dir, &o, &env));
+    assert_non_null(strstr(eddy_last_error(), "eddy recover"));
     recover_expect(dir, EDDY_RECOVER_ROLLED_BACK);
     check_db(dir, t - 1);
 }
