@@ -281,12 +281,14 @@ enum eddy_env_flags {
      */
     EDDY_ENV_CHECK = 1u << 2,
     /**
-     * Before opening, check every page of the newest snapshot; when it fails and the previous
-     * snapshot passes, roll back to the previous one as eddy_env_recover does (the damaged file
-     * is kept as data.mdb.damaged-N, and the rollback is logged at EDDY_LOG_WARN). Costs one
-     * read of the whole file, twice when it recovers. Skipped when another handle or process
-     * has the database open (it then opened, so it needs no rollback), and with
-     * EDDY_ENV_READONLY. Not the default: docs/decisions/0016-recover-and-salvage.md says why.
+     * Before opening, check every page of both snapshots; when the newest is damaged and the
+     * previous passes, roll back to the previous one as eddy_env_recover does (the damaged file
+     * is kept as data.mdb.damaged-N, and the rollback is logged at EDDY_LOG_WARN). Costs two
+     * reads of the whole file at every open, and a copy of it when it rolls back. Skipped when
+     * another handle or process has the database open (it then opened, so it needs no
+     * rollback), and with EDDY_ENV_READONLY. When both snapshots are damaged the open fails
+     * with EDDY_ECORRUPT as eddy_env_recover does. Not the default:
+     * docs/decisions/0016-recover-and-salvage.md says why.
      */
     EDDY_ENV_RECOVER = 1u << 3,
 };
