@@ -694,9 +694,11 @@ static int free_last_key(pc *c, const uint8_t *m, uint8_t *pg, uint64_t *key)
 /*
  * A meta page torn with its transaction id new and its roots old names txn t over t - 2's
  * trees, which may pass every other check: LMDB would open two commits back, dropping the
- * acknowledged t - 1 without a word. Two facts of LMDB 0.9.24 catch it against t - 1's meta:
- * the last page number never falls, and txn t cannot reclaim t - 1's free-page record
- * (mdb_find_oldest is at most txnid - 1), so snapshot t holds it whenever t - 1 wrote one.
+ * acknowledged t - 1 without a word. A fact of LMDB 0.9.24 catches it against t - 1's meta:
+ * txn t cannot reclaim t - 1's free-page record (mdb_find_oldest is at most txnid - 1), so
+ * snapshot t holds it whenever t - 1 wrote one. (The last page number is no witness: a tear
+ * can leave t's roots with t - 2's last page, a snapshot that is whole, and
+ * crash/powerloss_torn_meta found such states.)
  * `newer`, `older`: the two meta pages. Reports the problem; recover.c rolls back to t - 1.
  */
 static void stale_check(pc *c, int pick, const uint8_t *newer, const uint8_t *older)
@@ -705,15 +707,6 @@ static void stale_check(pc *c, int pick, const uint8_t *newer, const uint8_t *ol
 
     if (p + 1 != t || c->buf[0] == NULL)
         return;
-    if (u64at(newer + M_LAST_PG) < u64at(older + M_LAST_PG)) {
-        problem(c, NULL,
-                "meta page %d (txn %llu) ends at page %llu, before txn %llu's page %llu: a new "
-                "transaction id over older roots (eddy recover rolls back to txn %llu)",
-                pick, (unsigned long long)t, (unsigned long long)u64at(newer + M_LAST_PG),
-                (unsigned long long)p, (unsigned long long)u64at(older + M_LAST_PG),
-                (unsigned long long)p);
-        return;
-    }
     if (free_last_key(c, older, c->buf[0], &ok) != 0 || ok != p ||
         free_last_key(c, newer, c->buf[0], &nk) != 0)
         return;

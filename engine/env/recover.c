@@ -58,10 +58,10 @@ static int examine(eddy_env *env, int fd, snaps *v)
 }
 
 /*
- * Whether the newest snapshot claims a later transaction than its roots hold. LMDB 0.9.24 never
- * lowers the last page number, and a transaction can reuse only pages freed before its
- * predecessor (mdb_find_oldest: txnid - 1), so snapshot t still holds the free-page record of
- * t - 1 when t - 1 wrote one. A meta page with t's id over t - 2's roots breaks one of these.
+ * Whether the newest snapshot claims a later transaction than its roots hold. A transaction can
+ * reclaim only free-page records older than its predecessor (mdb_find_oldest: txnid - 1), so
+ * snapshot t still holds the record of t - 1 when t - 1 wrote one; a meta page with t's id
+ * over t - 2's roots lacks it. pagecheck.c applies the same rule at every open.
  */
 static int stale_roots(const snaps *v, char *why, size_t why_cap)
 {
@@ -69,14 +69,6 @@ static int stale_roots(const snaps *v, char *why, size_t why_cap)
 
     if (p->txnid + 1 != n->txnid)
         return 0; /* not t - 1 beside t: the rules below do not apply */
-    if (n->last_pg < p->last_pg) {
-        snprintf(why, why_cap,
-                 "meta page %d (txn %llu) ends at page %llu, before the previous snapshot's %llu: "
-                 "a new transaction id over older roots",
-                 v->newest, (unsigned long long)n->txnid, (unsigned long long)n->last_pg,
-                 (unsigned long long)p->last_pg);
-        return 1;
-    }
     if (p->free_max == p->txnid && n->free_max < p->txnid) {
         snprintf(why, why_cap,
                  "meta page %d (txn %llu) lacks the free-page record of txn %llu that the "

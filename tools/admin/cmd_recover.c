@@ -66,8 +66,11 @@ static void print_text(const struct cli *cli, const eddy_recover_info *in)
                (unsigned long long)in->newest_txn);
         return;
     }
-    printf("newest snapshot (txn %llu) is damaged: %s\n", (unsigned long long)in->newest_txn,
-           in->reason);
+    if (in->newest_txn == 0) /* its meta page's header is unreadable */
+        printf("newest snapshot (meta page unreadable) is damaged: %s\n", in->reason);
+    else
+        printf("newest snapshot (txn %llu) is damaged: %s\n", (unsigned long long)in->newest_txn,
+               in->reason);
     if (in->action == EDDY_RECOVER_WOULD_ROLL_BACK) {
         printf("would roll back to txn %llu, losing txn %llu (dry run: nothing written)\n",
                (unsigned long long)in->previous_txn, (unsigned long long)in->lost_txn);
