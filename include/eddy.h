@@ -607,8 +607,8 @@ typedef struct eddy_recover_info {
  * (its transaction id new, its roots old, or the reverse, or garbage) can leave the newest
  * snapshot unreadable while the previous one is whole. This call checks every page of both
  * snapshots through pread (decision 0006). It refuses the newest when its check fails, or when
- * it is older than it claims (its last page or its free-page records behind the previous
- * snapshot's: a new transaction id over old roots). When the newest is refused and the previous
+ * it is older than it claims (it lacks the free-page record of the previous transaction: a new
+ * transaction id over old roots). When the newest is refused and the previous
  * passes, it builds the rolled-back file aside (path/recover.tmp/data.mdb: a copy whose damaged
  * meta page is rewritten from the previous one with a lower transaction id, so LMDB picks the
  * previous), verifies it with eddy_env_verify, fsyncs it, keeps the original as
