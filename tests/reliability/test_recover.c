@@ -229,18 +229,24 @@ static void torn_txn_new_roots_old(void **state)
     check_db(dir, t - 1);
 }
 
+/* A copy of the database whose newest meta page (txn t) is `page`, rolled back to t - 1. */
+static void tear_and_recover(const char *name, const uint8_t *page, uint64_t t)
+{
+    const char *dir = t_path(name);
+    cp_file(orig, dir);
+    write_page(dir, (int)(t & 1), page);
+    recover_expect(dir, EDDY_RECOVER_ROLLED_BACK);
+    check_db(dir, t - 1);
+}
+
 static void torn_free_new_main_old(void **state)
 {
     uint64_t t = newest_txn();
     uint8_t page[PSIZE];
-    const char *dir = t_path("b");
     (void)state;
-    cp_file(orig, dir);
     memcpy(page, meta_of(t), PSIZE);
     splice_bytes(page, meta_of(t - 2), MAIN_DB, TXNID); /* the table root and last page old */
-    write_page(dir, (int)(t & 1), page);
-    recover_expect(dir, EDDY_RECOVER_ROLLED_BACK);
-    check_db(dir, t - 1);
+    tear_and_recover("b", page, t);
 }
 
 static void torn_roots_new_txn_old(void **state)
@@ -274,14 +280,10 @@ static void torn_garbage(void **state)
     (void)state;
     for (int trial = 0; trial < 8; trial++) {
         uint8_t page[PSIZE];
-        const char *dir = t_path("d");
-        cp_file(orig, dir);
         memcpy(page, meta_of(t), PSIZE);
         garbage(page, W_OFF, W_END, &rng);
         set_txn(page, t + 1 + (t_rand(&rng) >> 8)); /* LMDB picks it */
-        write_page(dir, (int)(t & 1), page);
-        recover_expect(dir, EDDY_RECOVER_ROLLED_BACK);
-        check_db(dir, t - 1);
+        tear_and_recover("d", page, t);
     }
 }
 
