@@ -346,8 +346,15 @@ int eddy__recover_at_open(eddy_env *env)
     eddy_recover_info info;
     int rc;
 
-    if (env->lock_fd < 0 || flock(env->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    if (env->lock_fd < 0)
+        return 0;
+    /* flock converts a lock by dropping it first: a refused upgrade may have left none, so the
+     * shared lock is taken again either way (waiting out a compaction that slipped in). */
+    if (flock(env->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        while (flock(env->lock_fd, LOCK_SH) != 0 && errno == EINTR)
+            continue;
         return 0; /* open elsewhere: that handle opened it, so it needs no rollback */
+    }
     memset(&info, 0, sizeof info);
     rc = recover_locked(env, 0, &info);
     if (rc == 0 && info.action == EDDY_RECOVER_ROLLED_BACK)
