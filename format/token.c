@@ -4,6 +4,7 @@
  */
 #include "token.h"
 
+#include <assert.h>
 #include <string.h>
 
 #define XXH_INLINE_ALL
@@ -11,8 +12,10 @@
 
 #include "bytes.h"
 
+/* Every token ends in its 4 check digits: a shorter length is the caller's bug. */
 static uint32_t check_digits(const uint8_t *raw, size_t len)
 {
+    assert(len >= 4);
     return (uint32_t)XXH3_64bits(raw, len - 4);
 }
 
@@ -20,6 +23,7 @@ void eddy__token_encode(char *dst, uint8_t *raw, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
 
+    assert(dst != NULL && raw != NULL && len >= 4);
     eddy__be32_put(raw + len - 4, check_digits(raw, len));
     for (size_t i = 0; i < len; i++) {
         dst[2 * i] = hex[raw[i] >> 4];
@@ -41,6 +45,7 @@ int eddy__token_decode(const char *src, uint8_t *raw, size_t len, size_t *n_char
 {
     size_t n = src != NULL ? strnlen(src, 2 * len + 1) : 0;
 
+    assert(raw != NULL && n_chars != NULL && len >= 4);
     *n_chars = n;
     if (n != 2 * len)
         return EDDY__TOKEN_BAD_LEN;

@@ -1082,6 +1082,24 @@ EDDY_API int eddy_queue_train_dict(eddy_env *env, const char *name, uint32_t sam
 EDDY_API int eddy_queue_trim_before(eddy_env *env, const char *name, uint64_t before_ms,
                                     uint32_t max_n, uint64_t *removed_out);
 
+/**
+ * A file descriptor that becomes readable when a queue of `env` may have become non-empty through
+ * this process: a send, a restore, a dead-letter or redrive move, or a change or receive that made
+ * messages visible again (the same events that wake a waiting eddy_queue_receive). It is for
+ * event loops that park long polls without a thread each (`eddy serve`): poll it for POLLIN, drain
+ * it with read() of 8 bytes (an eventfd counter; EAGAIN means nothing new), then retry the
+ * receives that wait. It names no queue, and readable means "may": a retry can find nothing.
+ * Not signalled: writes by other processes and visibility timeouts running out; an event loop
+ * notices those with a timer, as eddy_queue_receive polls every 50 ms. Every call returns the
+ * same descriptor, created on the first call; it is owned by `env` and closed by eddy_env_close
+ * (do not close it yourself).
+ * @param[out] fd_out  the descriptor, or -1 on failure.
+ * @return 0, EDDY_EINVAL (NULL env or fd_out), EDDY_ENOMEM or EDDY_EIO (eventfd failed; errno in
+ *   the detail message).
+ * Thread rule: any thread. Test: tests/api/test_queue_ready.c.
+ */
+EDDY_API int eddy_queue_ready_fd(eddy_env *env, int *fd_out);
+
 /* ---- Scanning and restoring: a queue's messages read without receiving them, and written back
  * with their ids and times (export and import between databases). ---- */
 

@@ -1,38 +1,72 @@
 #!/usr/bin/env bash
 # check-architecture.sh: docs/ARCHITECTURE.md is the map of the tree. For every folder of
-# FOLDERS it has a section headed "### `FOLDER/`" whose table names every .c and .h file of the
-# folder (in backquotes, e.g. `txn.c`), and names no file the folder does not have. Run by ctest
-# (walls/architecture_map). Add a folder here when it gets its own table.
+# FOLDERS it has a section headed "### `FOLDER/`" whose table names every .c, .h, .py and .sh
+# file of the folder (in backquotes, e.g. `txn.c`), and whose first column names no such file
+# the folder does not have. Run by ctest (walls/architecture_map). Add a folder here when it
+# gets its own table. One awk pass over the document and the file list (no process per file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FOLDERS="include format engine/core engine/queue engine/stream engine/poller engine/env
-         tools tools/common tools/admin tools/queue tools/stream tools/transfer
+         tools tools/common tools/admin tools/queue tools/stream tools/transfer tools/serve
          tests/support tests/unit tests/api tests/model tests/golden tests/crash tests/reliability
-         tests/fuzz tests/cli tests/tools bench"
+         tests/fuzz tests/cli tests/tools tests/serve tests/install bench
+         bindings/python bindings/python/eddy bindings/python/tests docs/examples scripts"
 
 doc=docs/ARCHITECTURE.md
-fail=0
+shopt -s nullglob
+files=()
 for dir in $FOLDERS; do
-    # The section: from its heading to the next heading of any level.
-    section=$(awk -v h="### \`$dir/\`" 'index($0, h) == 1 {on = 1; next} on && /^#/ {exit} on' "$doc")
-    if [ -z "$section" ]; then
-        echo "$doc: no section \"### \`$dir/\`\""
-        fail=1
-        continue
-    fi
-    for f in "$dir"/*.c "$dir"/*.h; do
-        [ -e "$f" ] || continue
-        name=${f##*/}
-        if ! grep -qF "\`$name\`" <<<"$section"; then
-            echo "$doc: section $dir/ does not name $name"
-            fail=1
-        fi
-    done
-    # Files the table names in its first column must exist.
-    while IFS= read -r name; do
-        [ -e "$dir/$name" ] || { echo "$doc: section $dir/ names $name, which is not in $dir/"; fail=1; }
-    done < <(sed -n 's/^| *`\([^`]*\.[ch]\)`.*/\1/p' <<<"$section")
+    for f in "$dir"/*.c "$dir"/*.h "$dir"/*.py "$dir"/*.sh; do files+=("$f"); done
 done
-if [ $fail -eq 0 ]; then echo "check-architecture: $doc names every file of: $FOLDERS"; fi
+
+printf '%s\n' "${files[@]}" | awk -v folders="$FOLDERS" -v doc="$doc" '
+    BEGIN { n = split(folders, d, /[ \t\n]+/); for (i = 1; i <= n; i++) if (d[i] != "") want[d[i]] = 1 }
+    FILENAME == "-" {
+        if ($0 == "") next
+        dir = $0; sub(/\/[^\/]*$/, "", dir)
+        name = substr($0, length(dir) + 2)
+        has[dir, name] = 1; nfiles[dir] = nfiles[dir] " " name
+        next
+    }
+    /^#/ {
+        sec = ""
+        if (match($0, /^### `[^`]*\/`/)) {
+            s = substr($0, 6, RLENGTH - 7)
+            if (s in want) { sec = s; seen[s] = 1 }
+        }
+        next
+    }
+    sec == "" { next }
+    {
+        text[sec] = text[sec] "\n" $0
+        if (substr($0, 1, 1) != "|") next
+        cell = substr($0, 2); cell = substr(cell, 1, index(cell, "|") - 1)
+        while (match(cell, /`[^`]*`/)) {
+            name = substr(cell, RSTART + 1, RLENGTH - 2)
+            cell = substr(cell, RSTART + RLENGTH)
+            if (name ~ /^[^\/ ]+\.(c|h|py|sh)$/ && !((sec, name) in has)) {
+                print doc ": section " sec "/ names " name ", which is not in " sec "/"
+                bad = 1
+            }
+        }
+    }
+    END {
+        for (dir in want) {
+            if (!(dir in seen)) {
+                print doc ": no section \"### `" dir "/`\""
+                bad = 1
+                continue
+            }
+            m = split(nfiles[dir], names, " ")
+            for (i = 1; i <= m; i++)
+                if (index(text[dir], "`" names[i] "`") == 0) {
+                    print doc ": section " dir "/ does not name " names[i]
+                    bad = 1
+                }
+        }
+        exit bad
+    }' - "$doc" && fail=0 || fail=1
+read -r -d '' -a list <<<"$FOLDERS" || true
+if [ $fail -eq 0 ]; then echo "check-architecture: $doc names every file of: ${list[*]}"; fi
 exit $fail

@@ -51,4 +51,5 @@ try stream stream_int.h ok
 try poller queue_int.h ok
 try poller stream_int.h ok
 try env poller_int.h ok
+# What the compiler cannot refuse (`..` includes, LMDB calls): scripts/check-includes-probes.sh.
 exit $fail

@@ -4,8 +4,15 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblmdb-dev libzstd-dev libxxhash-dev libcmocka-dev
-          libjansson-dev clang libclang-rt-14-dev clang-format lmdb-utils abigail-tools jq
-          python3-dev python3-cffi python3-pytest python3-setuptools python3-venv python3-pip)
+          libjansson-dev clang libclang-rt-14-dev clang-format lmdb-utils abigail-tools jq gnuplot-nox
+          python3-dev python3-cffi python3-pytest python3-setuptools python3-venv python3-pip
+          libmicrohttpd-dev nettle-dev awscli python3-boto3)
+# `eddy serve` (tools/serve/): libmicrohttpd for HTTP, Nettle for MD5/SHA-256/HMAC; its tests
+# drive it with Debian's aws CLI and boto3, and with the AWS SDK for JavaScript, which the tests
+# install with npm (tests/serve/setup_npm.sh): Node.js from Debian only when none is installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

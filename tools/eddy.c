@@ -16,9 +16,9 @@
 #include "options.h"
 
 static const struct cli_command *const commands[] = {
-    &cli_cmd_stat,       &cli_cmd_dump,    &cli_cmd_verify, &cli_cmd_compact,
-    &cli_cmd_trim,       &cli_cmd_redrive, &cli_cmd_queue,  &cli_cmd_stream,
-    &cli_cmd_checkpoint, &cli_cmd_export,  &cli_cmd_import, &cli_cmd_recover,
+    &cli_cmd_stat,    &cli_cmd_dump,  &cli_cmd_verify, &cli_cmd_compact,    &cli_cmd_trim,
+    &cli_cmd_redrive, &cli_cmd_queue, &cli_cmd_stream, &cli_cmd_checkpoint, &cli_cmd_export,
+    &cli_cmd_import,  &cli_cmd_serve, &cli_cmd_top,    &cli_cmd_recover,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -25,18 +25,18 @@ import tempfile
 import cffi
 
 # Helpers compiled into the module: a clock the tests set from Python without taking the GIL on
-# every read by Eddy's threads, a view of a stream batch's records taken in one C call, and the
-# filling of batch entries from packed bytes.
+# every read by Eddy's threads, a stream batch's records copied out as columns in one C call,
+# and the filling of batch entries from packed bytes.
 HELPERS_CDEF = """
 typedef struct eddy_py_clock { uint64_t now_ms; } eddy_py_clock;
 uint64_t eddy_py_clock_now(void *ctx);
 void eddy_py_clock_set(eddy_py_clock *c, uint64_t now_ms);
 uint64_t eddy_py_clock_get(eddy_py_clock *c);
-typedef struct eddy_py_rec {
-    const char *data; size_t data_len; const char *pk; size_t pk_len;
-    const char *seq; uint64_t arrival_ms; uint32_t shard_id;
-} eddy_py_rec;
-size_t eddy_py_stream_records(const eddy_stream_batch *b, eddy_py_rec *out, size_t cap);
+typedef struct eddy_py_cols { size_t n, data_len, pk_len, seq_len; } eddy_py_cols;
+void eddy_py_stream_cols_size(const eddy_stream_batch *b, eddy_py_cols *c);
+void eddy_py_stream_cols(const eddy_stream_batch *b, char *data, size_t *dlens, char *pks,
+                         size_t *plens, char *seqs, uint64_t *arrival, uint32_t *shard);
+void eddy_py_fill_ptrs(const char **out, size_t n, const char *buf);
 void eddy_py_fill_send(eddy_queue_send_entry *e, size_t n, const char *buf, const size_t *lens);
 void eddy_py_fill_put(eddy_stream_put_entry *e, size_t n, const char *data, const size_t *dlens,
                       const char *keys, const size_t *klens);
@@ -57,26 +57,50 @@ static uint64_t eddy_py_clock_get(eddy_py_clock *c)
 {
     return __atomic_load_n(&c->now_ms, __ATOMIC_ACQUIRE);
 }
-typedef struct eddy_py_rec {
-    const char *data; size_t data_len; const char *pk; size_t pk_len;
-    const char *seq; uint64_t arrival_ms; uint32_t shard_id;
-} eddy_py_rec;
-/* A batch's records as plain views in one call (the GIL is released once, not per record);
- * empty slices point at "" so Python copies them without a NULL check. */
-static size_t eddy_py_stream_records(const eddy_stream_batch *b, eddy_py_rec *out, size_t cap)
+/* A batch's records as columns, so Python makes each column's objects with a few C-level calls
+ * instead of several attribute reads per record: data end to end, partition keys end to end
+ * (with their lengths), sequence numbers each followed by a space, arrival and shard arrays.
+ * eddy_py_stream_cols_size gives the sizes the caller allocates for eddy_py_stream_cols. */
+typedef struct eddy_py_cols { size_t n, data_len, pk_len, seq_len; } eddy_py_cols;
+static void eddy_py_stream_cols_size(const eddy_stream_batch *b, eddy_py_cols *c)
+{
+    c->n = eddy_stream_batch_count(b);
+    c->data_len = c->pk_len = c->seq_len = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const eddy_stream_record *r = eddy_stream_batch_record(b, i);
+        c->data_len += r->data.len;
+        c->pk_len += r->partition_key.len;
+        c->seq_len += strlen(r->seq) + 1;
+    }
+}
+static void eddy_py_stream_cols(const eddy_stream_batch *b, char *data, size_t *dlens, char *pks,
+                                size_t *plens, char *seqs, uint64_t *arrival, uint32_t *shard)
 {
     size_t n = eddy_stream_batch_count(b);
-    for (size_t i = 0; i < n && i < cap; i++) {
+    for (size_t i = 0; i < n; i++) {
         const eddy_stream_record *r = eddy_stream_batch_record(b, i);
-        out[i].data = r->data.len ? (const char *)r->data.data : "";
-        out[i].data_len = r->data.len;
-        out[i].pk = r->partition_key.len ? (const char *)r->partition_key.data : "";
-        out[i].pk_len = r->partition_key.len;
-        out[i].seq = r->seq;
-        out[i].arrival_ms = r->arrival_ms;
-        out[i].shard_id = r->shard_id;
+        size_t sl = strlen(r->seq);
+        if (r->data.len)
+            memcpy(data, r->data.data, r->data.len);
+        data += dlens[i] = r->data.len;
+        if (r->partition_key.len)
+            memcpy(pks, r->partition_key.data, r->partition_key.len);
+        pks += plens[i] = r->partition_key.len;
+        memcpy(seqs, r->seq, sl);
+        seqs[sl] = ' ';
+        seqs += sl + 1;
+        arrival[i] = r->arrival_ms;
+        shard[i] = r->shard_id;
     }
-    return n < cap ? n : cap;
+}
+/* Pointers to n NUL-terminated strings packed end to end (a delete batch's receipts): one
+ * buffer per batch instead of a char[] per receipt. */
+static void eddy_py_fill_ptrs(const char **out, size_t n, const char *buf)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = buf;
+        buf += strlen(buf) + 1;
+    }
 }
 /* Batch entries from bodies packed end to end (the common case: plain bodies, no options), so
  * Python makes two objects per batch instead of several per entry. */
@@ -201,7 +225,7 @@ def make_ffi(module_name="eddy._eddy_cffi"):
     ffi.cdef(derive_cdef(header) + HELPERS_CDEF + CALLBACKS_CDEF)
     ffi.set_source(
         module_name,
-        "#include <eddy.h>\n" + HELPERS_SRC,
+        "#include <string.h>\n#include <eddy.h>\n" + HELPERS_SRC,
         include_dirs=include_dirs,
         library_dirs=library_dirs,
         libraries=libraries,

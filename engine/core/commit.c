@@ -48,23 +48,28 @@ struct eddy__committer {
 
 int eddy__map_grow(eddy_env *env, uint64_t need)
 {
-    uint64_t cur = env->map_size, next = cur * 2;
+    uint64_t cur, next;
     int rc;
 
+    /* Read under the lock: a reader thread may have adopted a larger size meanwhile. */
+    pthread_rwlock_wrlock(&env->map_lock);
+    cur = atomic_load(&env->map_size);
+    next = cur * 2;
     if (next < need)
         next = need;
     next = (next + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
     if (env->opt.map_size_max != 0 && next > env->opt.map_size_max)
         next = env->opt.map_size_max;
-    if (next <= cur)
+    if (next <= cur) {
+        pthread_rwlock_unlock(&env->map_lock);
         return eddy__err(EDDY_EFULL, "database reached map_size_max of %llu bytes",
                          (unsigned long long)env->opt.map_size_max);
-    pthread_rwlock_wrlock(&env->map_lock);
+    }
     rc = eddy__fault(env, "map_grow");
     if (rc == 0)
         rc = mdb_env_set_mapsize(env->mdb, next);
     if (rc == 0)
-        env->map_size = next;
+        atomic_store(&env->map_size, next);
     pthread_rwlock_unlock(&env->map_lock);
     if (rc != 0)
         return eddy__err_mdb(rc, "growing the map");
@@ -77,16 +82,19 @@ static int grow_if_tight(eddy_env *env)
 {
     MDB_envinfo info;
     MDB_stat st;
+    uint64_t size = atomic_load(&env->map_size);
 
     if (mdb_env_info(env->mdb, &info) != 0 || mdb_env_stat(env->mdb, &st) != 0)
         return 0;
-    if (info.me_mapsize > env->map_size)
-        env->map_size = info.me_mapsize; /* another process grew it */
-    if ((uint64_t)(info.me_last_pgno + 1) * st.ms_psize < env->map_size / 4 * 3)
+    /* A reader thread may be adopting another process's growth right now (txn.c records it
+     * under the lock): judge by the larger size, record nothing here. */
+    if (info.me_mapsize > size)
+        size = info.me_mapsize;
+    if ((uint64_t)(info.me_last_pgno + 1) * st.ms_psize < size / 4 * 3)
         return 0;
-    if (env->opt.map_size_max != 0 && env->map_size >= env->opt.map_size_max)
+    if (env->opt.map_size_max != 0 && size >= env->opt.map_size_max)
         return 0; /* at the cap: let the write fail with EDDY_EFULL when it must */
-    return eddy__map_grow(env, env->map_size * 2);
+    return eddy__map_grow(env, size * 2);
 }
 
 /* Clear reader slots of dead processes now and then, so a process that died inside a read
@@ -426,13 +434,11 @@ static size_t run_batch(eddy_env *env, struct eddy__committer *c, group *g, eddy
 static void wait_until(struct eddy__committer *c, uint64_t deadline_mono)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    if (deadline_mono <= now)
+    if (deadline_mono <= eddy__mono_ms())
         return;
-    uint64_t ns = (uint64_t)ts.tv_nsec + (deadline_mono - now) * 1000000u;
-    ts.tv_sec += (time_t)(ns / 1000000000u);
-    ts.tv_nsec = (long)(ns % 1000000000u);
+    /* c->work waits on CLOCK_MONOTONIC (committer_start), eddy__mono_ms's clock. */
+    ts.tv_sec = (time_t)(deadline_mono / 1000u);
+    ts.tv_nsec = (long)(deadline_mono % 1000u) * 1000000L;
     pthread_cond_timedwait(&c->work, &c->m, &ts);
 }
 

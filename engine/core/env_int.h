@@ -71,7 +71,10 @@ struct eddy_env {
      * transaction is active in the process while the map size changes.
      */
     pthread_rwlock_t map_lock;
-    uint64_t map_size;    /* guarded by map_lock */
+    /* The map's size: changed only with map_lock held exclusive (commit.c's growth, txn.c's
+     * adoption; lmdb_env.c at open, alone); atomic so that the writer's growth check may read
+     * it between transactions without the lock. */
+    atomic_uint_fast64_t map_size;
     uint64_t file_len_ok; /* data.mdb is allocated at least this long (filelen.c) */
     /* The disk could not hold the reserve (eddy_env_options.disk_reserve, filelen.c): writes
      * that add data fail with EDDY_EFULL. Read and written by the opener and committer only. */

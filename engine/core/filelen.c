@@ -83,12 +83,15 @@ static int room_inside(eddy_env *env, uint64_t need, uint64_t len, uint64_t rese
     uint64_t free_pages = 0, room = len > need ? len - need : 0;
     int rc = mdb_env_stat(env->mdb, &ms);
 
-    if (rc == 0 && (rc = mdb_txn_begin(env->mdb, NULL, MDB_RDONLY, &txn)) == 0) {
+    /* Through the shared begin: it holds map_lock (a reader thread may be adopting another
+     * process's growth) and adopts MDB_MAP_RESIZED itself. The committer calls this between
+     * transactions, so it holds no map_lock here. */
+    if (rc == 0 && (rc = eddy__rtxn_begin(env, &txn)) == 0) {
         rc = eddy__free_pages(env, txn, &free_pages);
-        mdb_txn_abort(txn);
+        eddy__rtxn_end(env, txn);
     }
     if (rc != 0)
-        return 0;
+        return 0; /* cannot tell: count no room, so adds stop rather than fill the disk */
     room += free_pages * ms.ms_psize;
     return room >= reserve;
 }

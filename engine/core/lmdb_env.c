@@ -47,7 +47,7 @@ int eddy__lmdb_open(eddy_env *env)
         return eddy__err_mdb(rc, "opening the LMDB files");
     if ((rc = mdb_env_info(env->mdb, &info)) != 0)
         return eddy__err_mdb(rc, "reading the LMDB environment's info");
-    env->map_size = info.me_mapsize;
+    atomic_store(&env->map_size, info.me_mapsize);
     if ((rc = eddy__pad_tail(env, 1)) != 0)
         return rc;
     /* Readers left by dead processes pin old pages: clear them now. */

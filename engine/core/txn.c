@@ -24,7 +24,7 @@ static int adopt_resize(eddy_env *env)
     pthread_rwlock_wrlock(&env->map_lock);
     rc = mdb_env_set_mapsize(env->mdb, 0);
     if (rc == 0 && mdb_env_info(env->mdb, &info) == 0)
-        env->map_size = info.me_mapsize;
+        atomic_store(&env->map_size, info.me_mapsize);
     pthread_rwlock_unlock(&env->map_lock);
     return rc == 0 ? 0 : eddy__err_mdb(rc, "adopting a map size grown by another process");
 }

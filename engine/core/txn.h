@@ -89,12 +89,14 @@ int eddy__committer_stop(eddy_env *env);
  * Begin an LMDB transaction (flags 0 or MDB_RDONLY) holding env->map_lock shared, the one place
  * that adopts another process's growth. `prepare` (may be NULL) runs before each attempt with no
  * lock held (the writer grows a tight map there); `fault_point` names the test fault. Errors:
- * EDDY_EPANIC, EDDY_ELIMIT (reader slots), EDDY_EINTERNAL (map kept changing), EDDY_EIO.
+ * EDDY_EPANIC, EDDY_ELIMIT (reader slots), EDDY_EINTERNAL (map kept changing), EDDY_EIO, and
+ * whatever `prepare` returns (the writer's: eddy__map_grow's EDDY_EFULL and LMDB's errors).
  */
 int eddy__txn_begin_shared(eddy_env *env, unsigned flags, const char *fault_point,
                            int (*prepare)(eddy_env *env), MDB_txn **out);
 
-/* Grow the map to at least `need` bytes (commit.c; writer thread only, no txn open). */
+/* Grow the map to at least `need` bytes (commit.c; writer thread only, no txn open). Errors:
+ * EDDY_EFULL (eddy_env_options.map_size_max reached), EDDY_EIO or EDDY_ENOMEM from LMDB. */
 int eddy__map_grow(eddy_env *env, uint64_t need);
 
 /* ---- data access (any transaction; write ones through eddy__wtx) ---- */

@@ -36,6 +36,7 @@ void eddy__queue_env_fini(eddy_env *env)
 
     if (qe == NULL)
         return;
+    eddy__q_ready_fini(qe);
     pthread_cond_destroy(&qe->cv);
     pthread_mutex_destroy(&qe->mu);
     eddy__free(env, qe);
@@ -50,6 +51,7 @@ void eddy__q_wake(eddy_env *env, void *arg)
     pthread_mutex_lock(&qe->mu);
     qe->seq++;
     pthread_cond_broadcast(&qe->cv);
+    eddy__q_ready_signal(qe);
     pthread_mutex_unlock(&qe->mu);
 }
 

@@ -45,6 +45,7 @@ struct eddy__queue_env {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t seq;
+    int ready_fd; /* eddy_queue_ready_fd's eventfd + 1 (0: none yet); under mu (queue_ready.c) */
 };
 
 /* A queue resolved from the catalog. */
@@ -73,6 +74,10 @@ int eddy__q_get_same(eddy__wtx *w, const char *name, size_t name_len, uint64_t q
 int eddy__q_get_by_id(eddy_env *env, MDB_txn *txn, uint64_t qid, eddy__q *out);
 /* after_fn of every write that makes messages receivable: wake long-pollers. */
 void eddy__q_wake(eddy_env *env, void *arg);
+/* Signal eddy_queue_ready_fd's descriptor, if one was asked for; called with qe->mu held. */
+void eddy__q_ready_signal(struct eddy__queue_env *qe);
+/* Close that descriptor (env close). */
+void eddy__q_ready_fini(struct eddy__queue_env *qe);
 
 /* queue_store.c: message store primitives. All take the queue's counters, loaded once per op
  * with eddy__q_counters_get and stored once at its end with eddy__q_counters_put. */

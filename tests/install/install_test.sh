@@ -13,6 +13,8 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 pc=$(find "$prefix" -name eddy.pc | head -n 1)
 [ -n "$pc" ] || { echo "eddy.pc was not installed"; exit 1; }
+[ -f "$prefix/share/bash-completion/completions/eddy" ] ||
+    { echo "the bash completion was not installed"; exit 1; }
 export PKG_CONFIG_PATH=$(dirname "$pc")
 libdir=$(pkg-config --variable=libdir eddy)
 

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "names.h"
 #include "options.h"
+#include "prometheus.h"
 #include "stream_forms.h"
 #include "task_forms.h"
 
@@ -23,7 +24,7 @@ static int run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cli_cmd_stat = {
     "stat", "database, queue and redrive statistics",
-    "usage: eddy stat [--json] [--queue NAME] [--consumer NAME]\n"
+    "usage: eddy stat [--json | --format text|json|prometheus] [--queue NAME] [--consumer NAME]\n"
     "\n"
     "Prints the database's format version, file and map size, page counts, free pages and\n"
     "reader slots, and each process in LMDB's reader table (\"reader pid P thread T txn N\",\n"
@@ -37,8 +38,13 @@ const struct cli_command cli_cmd_stat = {
     "  --json           one JSON object {\"env\",\"queues\",\"redrive_tasks\",\"streams\"}\n"
     "  --queue NAME     only this queue (and no streams)\n"
     "  --consumer NAME  checkpoints of this consumer only, on every stream\n"
+    "  --format prometheus\n"
+    "                   the live figures (eddy top's) in the Prometheus text format:\n"
+    "                   every queue, stream, shard and consumer (--queue, --consumer ignored)\n"
     "\n"
-    "Example: eddy --db ./eddy-data stat\n",
+    "Examples:\n"
+    "  eddy --db ./eddy-data stat\n"
+    "  eddy stat --format prometheus\n",
     run};
 
 static json_t *env_json(const char *path, const eddy_env_stat *st)
@@ -280,13 +286,29 @@ static int stat_streams(struct cli *cli, eddy_env *env, const char *consumer, js
     return result;
 }
 
+/* --format prometheus: the live snapshot (common/live_stats.c), as eddy serve's /metrics. */
+static int stat_prometheus(struct cli *cli, eddy_env *env)
+{
+    struct cli_live snap;
+    int ex = CLI_EXIT_OK;
+    if (cli_live_collect(cli, env, &snap) != 0)
+        return CLI_EXIT_FAIL;
+    if (cli_prometheus_write(stdout, &snap) != 0) {
+        cli_err(cli, "cannot write the metrics to stdout");
+        ex = CLI_EXIT_FAIL;
+    }
+    cli_live_free(&snap);
+    return ex;
+}
+
 static int run(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS{"json", no_argument, NULL, 'j'},
                                              {"queue", required_argument, NULL, 'q'},
                                              {"consumer", required_argument, NULL, 'c'},
+                                             {"format", required_argument, NULL, 'f'},
                                              {NULL, 0, NULL, 0}};
-    bool json = false;
+    bool json = false, prom = false;
     const char *only = NULL, *consumer = NULL;
     eddy_env *env;
     eddy_env_stat st = EDDY_ENV_STAT_INIT;
@@ -305,12 +327,19 @@ static int run(struct cli *cli, int argc, char **argv)
             only = optarg;
         } else if (c == 'c') {
             consumer = optarg;
+        } else if (c == 'f') {
+            json = strcmp(optarg, "json") == 0;
+            prom = strcmp(optarg, "prometheus") == 0;
+            if (!json && !prom && strcmp(optarg, "text") != 0)
+                return cli_usage(cli, "bad --format '%s' (text, json, prometheus)", optarg);
         }
     }
     if (optind != argc)
         return cli_usage(cli, "unexpected argument '%s'", argv[optind]);
     if ((ex = cli_open(cli, CLI_OPEN_READ, &env)) != 0)
         return ex;
+    if (prom)
+        return cli_close(cli, env, stat_prometheus(cli, env));
     if ((rc = eddy_env_stat_get(env, &st)) != 0) {
         cli_fail(cli, rc, "cannot read the statistics of '%s'", cli->db_path);
         return cli_close(cli, env, CLI_EXIT_FAIL);

@@ -75,6 +75,8 @@ extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_export;
 extern const struct cli_command cli_cmd_stream;
 extern const struct cli_command cli_cmd_checkpoint;
+extern const struct cli_command cli_cmd_serve;
+extern const struct cli_command cli_cmd_top;
 
 /* ---- report.c: messages. */
 

@@ -42,6 +42,10 @@ const struct cli_command cli_cmd_queue = {
     "                               message sent (-q: nothing)\n"
     "  receive NAME [--max N] [--visibility-timeout DUR] [--wait DUR]\n"
     "                               receive messages; one JSON line each, with its receipt\n"
+    "  peek NAME [--follow] [--limit N] [--interval DUR]\n"
+    "                               show stored messages as JSON lines without receiving\n"
+    "                               them (nothing changes); --follow: then new ones, until\n"
+    "                               interrupted\n"
     "  delete-message NAME [RECEIPT...]\n"
     "                               delete messages by receipt; without RECEIPT, reads\n"
     "                               receipts or `receive` JSON lines from stdin; prints\n"
@@ -72,6 +76,7 @@ const struct cli_command cli_cmd_queue = {
     "  eddy queue create orders --visibility-timeout 90s --dlq orders-dlq --max-receive-count 5\n"
     "  eddy queue send orders '{\"id\":1}' --attr source=web --attr n:Number=3\n"
     "  seq 1 100 | eddy queue send orders --lines -q\n"
+    "  eddy queue peek orders --limit 5\n"
     "  eddy queue receive orders --max 10 | eddy queue delete-message orders\n",
     run};
 
@@ -563,6 +568,8 @@ static int run(struct cli *cli, int argc, char **argv)
         return q_train(cli, argc, argv);
     if (strcmp(sub, "send") == 0)
         return cli_queue_send(cli, argc, argv);
+    if (strcmp(sub, "peek") == 0)
+        return cli_queue_peek(cli, argc, argv);
     if (strcmp(sub, "receive") == 0)
         return cli_queue_receive(cli, argc, argv);
     if (strcmp(sub, "delete-message") == 0)

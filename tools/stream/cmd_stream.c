@@ -12,6 +12,7 @@
 
 #include "arrays.h"
 #include "args.h"
+#include "cmd_stream.h"
 #include "db.h"
 #include "files.h"
 #include "json.h"
@@ -39,6 +40,10 @@ const struct cli_command cli_cmd_stream = {
     "  get NAME [--shard ID] [--from SEQ | --after SEQ | --at TIME | --latest] [--limit N]\n"
     "                               records as JSON lines, shard by shard, up to now;\n"
     "                               --from/--after need --shard\n"
+    "  tail NAME [--from latest|trim-horizon|at-timestamp --at TIME] [--shard N] [--json]\n"
+    "       [--limit N] [--interval DUR]\n"
+    "                               print records as they arrive, across shards and\n"
+    "                               resharding (children after parents), until interrupted\n"
     "  shards NAME [--json]         shards with state, hash range, lineage and counts\n"
     "  split NAME SHARD [HASH-KEY]  split a shard (at the middle of its range by default)\n"
     "  merge NAME SHARD ADJACENT    merge two adjacent shards\n"
@@ -50,7 +55,8 @@ const struct cli_command cli_cmd_stream = {
     "  seq 1 100 | eddy stream put clicks --lines --key batch -q\n"
     "  seq=$(eddy stream get clicks --shard 0 --limit 1 | jq -r .seq)\n"
     "  eddy stream get clicks --shard 0 --after \"$seq\" --limit 10\n"
-    "  eddy stream split clicks 0\n",
+    "  eddy stream split clicks 0\n"
+    "  eddy stream tail clicks --from trim-horizon --limit 3 --json\n",
     run};
 
 enum {
@@ -554,6 +560,8 @@ static int run(struct cli *cli, int argc, char **argv)
         return s_put(cli, argc, argv);
     if (strcmp(sub, "get") == 0)
         return s_get(cli, argc, argv);
+    if (strcmp(sub, "tail") == 0)
+        return cli_stream_tail(cli, argc, argv);
     if (strcmp(sub, "shards") == 0)
         return s_shards(cli, argc, argv);
     if (strcmp(sub, "split") == 0 || strcmp(sub, "merge") == 0 || strcmp(sub, "scale") == 0)

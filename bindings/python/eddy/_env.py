@@ -6,6 +6,7 @@ import datetime as _dt
 import logging
 import os
 import threading
+import time
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, List, NamedTuple, Optional, Set, Union
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from ._queue import Queue
     from ._stream import Stream
 
+_log = logging.getLogger("eddy")
 _LOG_LEVELS = {lib.EDDY_LOG_ERROR: logging.ERROR, lib.EDDY_LOG_WARN: logging.WARNING,
                lib.EDDY_LOG_INFO: logging.INFO, lib.EDDY_LOG_DEBUG: logging.DEBUG}
 
@@ -44,8 +46,20 @@ class ManualClock:
         return _dt.datetime.fromtimestamp(lib.eddy_py_clock_get(self._c) / 1000, _dt.timezone.utc)
 
 
-@ffi.def_extern(onerror=lambda *a: None)
-def eddy_py_clock_cb(ctx):  # a Python callable clock; an exception reads as 0 (Eddy: "now")
+def _clock_error(exc_type: Any, exc: Any, tb: Any) -> int:
+    # A raising clock must not read as 0: Eddy takes the value as the time itself (epoch 0
+    # makes every message look ancient or due). Fall back to the system clock, and say so.
+    now = int(time.time() * 1000)
+    try:
+        _log.error("eddy: the clock callable raised; using the system clock",
+                   exc_info=(exc_type, exc, tb))
+    except BaseException:  # noqa: BLE001 - a raising handler must not turn the time into 0
+        pass
+    return now
+
+
+@ffi.def_extern(onerror=_clock_error)
+def eddy_py_clock_cb(ctx):  # a Python callable clock; an exception reads as the system time
     t = ffi.from_handle(ctx)()
     return timestamp_ms(t, "clock()")
 
@@ -55,26 +69,48 @@ def eddy_py_log_cb(ctx, level, msg):
     ffi.from_handle(ctx)(level, ffi.string(msg).decode("utf-8", "replace"))
 
 
+class _Collected(list):
+    """What a list/verify callback gathers, and the exception that stopped it (re-raised by
+    the caller instead of the generic eddy.UserStop that the stop code would give)."""
+    error: Optional[BaseException] = None
+
+
+def _collect(ctx, make: Callable[[], Any]) -> int:
+    out: _Collected = ffi.from_handle(ctx)
+    try:
+        out.append(make())
+        return 0
+    except BaseException as e:  # noqa: BLE001 - kept and re-raised on the caller's thread
+        out.error = e
+        return 1
+
+
+def _reraise(out: _Collected, rc: int) -> None:
+    if out.error is not None:
+        e, out.error = out.error, None
+        raise e
+    check(rc)
+
+
+# onerror=1 (stop) only if even _collect's bookkeeping raised.
 @ffi.def_extern(onerror=lambda *a: 1)
 def eddy_py_list_cb(ctx, name):
-    ffi.from_handle(ctx).append(ffi.string(name).decode("utf-8", "replace"))
-    return 0
+    return _collect(ctx, lambda: ffi.string(name).decode("utf-8", "replace"))
 
 
 @ffi.def_extern(onerror=lambda *a: 1)
 def eddy_py_verify_cb(ctx, table, key, what):
-    ffi.from_handle(ctx).append(Problem(
+    return _collect(ctx, lambda: Problem(
         ffi.string(table).decode("utf-8", "replace"),
         bytes(ffi.buffer(key.data, key.len)) if key.data != ffi.NULL else b"",
         ffi.string(what).decode("utf-8", "replace")))
-    return 0
 
 
 def collect_names(list_fn, *args: Any) -> List[str]:
     """The names an eddy_*_list call passes to its callback, in order."""
-    names: List[str] = []
-    check(list_fn(*args, lib.eddy_py_list_cb, ffi.new_handle(names)))
-    return names
+    names = _Collected()
+    _reraise(names, list_fn(*args, lib.eddy_py_list_cb, ffi.new_handle(names)))
+    return list(names)
 
 
 class Problem(NamedTuple):
@@ -169,11 +205,11 @@ class Env:
     def verify(self) -> List[Problem]:
         """Check the whole database deeply (eddy_env_verify): the list of problems, empty when
         it is sound. Raises eddy.Corrupt only when verify could not run to the end."""
-        problems: List[Problem] = []
+        problems = _Collected()
         h = ffi.new_handle(problems)
         n = ffi.new("uint64_t *")
-        check(lib.eddy_env_verify(self._p, lib.eddy_py_verify_cb, h, n))
-        return problems
+        _reraise(problems, lib.eddy_env_verify(self._p, lib.eddy_py_verify_cb, h, n))
+        return list(problems)
 
     def copy(self, dst_dir: Union[str, os.PathLike], *, compact: bool = False) -> None:
         """Write a consistent copy of the database into dst_dir, which must not hold one

@@ -4,7 +4,10 @@ The callback is entered through cffi's def_extern, which takes the GIL on the li
 every Eddy call from Python releases the GIL, so callbacks and other Python threads run while a
 call waits. An exception in the callback fails its batch (the poller goes on; the exception is
 logged to the "eddy" logger and kept in Poller.last_exception); raising eddy.StopPoller stops
-the poller instead (EDDY_EUSER).
+the poller instead (EDDY_EUSER), and so do KeyboardInterrupt and SystemExit (the batch failed;
+run_once raises them again). The batch counts as failed until the outcome was read in full: an
+exception escaping the binding's own code (a raising log handler, MemoryError) stops the poller
+with nothing of the batch processed, never "all succeeded".
 """
 from __future__ import annotations
 
@@ -78,7 +81,14 @@ Outcome = Union[None, bool, Iterable[Union[Item, int]]]
 Callback = Callable[[Batch], Outcome]
 
 
-@ffi.def_extern(onerror=lambda *a: 0)
+def _poller_cb_error(*exc: Any) -> int:
+    # Reached only when an exception escaped _invoke itself (its logging raised, MemoryError,
+    # KeyboardInterrupt in its finally). _invoke set result.failed first, but stop anyway: 1 is
+    # the stop code (EDDY_EUSER), so nothing of the batch counts as processed.
+    return 1
+
+
+@ffi.def_extern(onerror=_poller_cb_error)
 def eddy_py_poller_cb(ctx, batch, result):
     poller: Poller = ffi.from_handle(ctx)
     return poller._invoke(batch, result)
@@ -119,6 +129,7 @@ class Poller:
         self.env, self.source, self.name, self.fn = env, source, name, fn
         self.last_exception: Optional[BaseException] = None
         self.exceptions = 0
+        self._interrupt: Optional[BaseException] = None  # KeyboardInterrupt/SystemExit to re-raise
         keep: List[Any] = []
 
         def cstr(v: Optional[str], what: str):
@@ -172,6 +183,11 @@ class Poller:
 
     # -- the callback, on Eddy's thread with the GIL --------------------------------------------
     def _invoke(self, batch, result) -> int:
+        # Fail closed: the batch counts as failed until the callback's outcome was fully read,
+        # so any exception that escapes from here (see _poller_cb_error) deletes nothing and
+        # moves no checkpoint.
+        result.failed = True
+        prev = getattr(_in_callback, "poller", None)  # a nested run_once of another poller
         _in_callback.poller = self
         try:
             items = Batch([Item(i, lib.eddy_poller_batch_item(batch, i)) for i in range(batch.n)],
@@ -179,21 +195,21 @@ class Poller:
                           self.name, batch.shard_id, batch.attempt)
             outcome = self.fn(items)
             if outcome is None or outcome is True:
+                result.failed = False
                 return 0
             if outcome is False:
-                result.failed = True
                 return 0
             k = 0
             for f in outcome:
                 idx = f.index if isinstance(f, Item) else int(f)
                 if not 0 <= idx < batch.n:
-                    result.failed = True  # as the C rule: an index out of range fails the batch
-                    return 0
+                    return 0  # as the C rule: an index out of range fails the batch
                 result.failed_idx[k] = idx
                 k += 1
                 if k == batch.n:
                     break
             result.n_failed = k
+            result.failed = False
             return 0
         except StopPoller:
             return 1
@@ -202,10 +218,14 @@ class Poller:
             self.exceptions += 1
             _log.exception("eddy poller on %s %r: callback raised; batch failed",
                            self.source, self.name)
-            result.failed = True
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                # Ctrl-C / exit is not a failed batch to retry: the batch stays failed, the
+                # poller stops (EDDY_EUSER), and run_once raises it again on the caller's thread.
+                self._interrupt = e
+                return 1
             return 0
         finally:
-            _in_callback.poller = None
+            _in_callback.poller = prev
 
     # -- control --------------------------------------------------------------------------------
     @property
@@ -241,9 +261,15 @@ class Poller:
 
     def run_once(self) -> int:
         """manual=True pollers: one step on this thread; returns the callbacks it ran. Raises
-        eddy.UserStop when the callback raised StopPoller, or the error that stopped it."""
+        eddy.UserStop when the callback raised StopPoller, KeyboardInterrupt or SystemExit when
+        the callback raised those (its batch failed and the poller stopped), or the error that
+        stopped it."""
         n = ffi.new("size_t *")
-        check(lib.eddy_poller_run_once(self._p, n))
+        rc = lib.eddy_poller_run_once(self._p, n)
+        interrupt, self._interrupt = self._interrupt, None
+        if interrupt is not None:
+            raise interrupt
+        check(rc)
         return int(n[0])
 
     def status(self) -> PollerStatus:

@@ -280,7 +280,9 @@ class Queue(Named):
         keep: List[Any] = []
         arr = ffi.new("eddy_queue_send_entry[]", n)
         if all(type(x) is bytes for x in entries):  # fast path: bodies packed, one C loop
-            packed = b"".join(entries)  # type: ignore[arg-type]
+            # from_buffer: the entries point into it until the batch call below, so it is a
+            # cdata kept alive in keep (a bytes argument is valid only during fill_send).
+            packed = ffi.from_buffer(b"".join(entries))  # type: ignore[arg-type]
             keep.append(packed)
             lib.eddy_py_fill_send(arr, n, packed, [len(x) for x in entries])
         else:
@@ -336,8 +338,11 @@ class Queue(Named):
         if n == 0:
             raise error_for(lib.EDDY_EINVAL, "delete_batch needs at least one receipt")
         keep: List[Any] = []
-        cs = [ffi.new("char[]", _receipt(r, keep)) for r in receipts]
-        arr = ffi.new("const char *[]", cs)
+        # one buffer of NUL-terminated receipts (each checked NUL-free by _receipt), kept in
+        # `packed` until the call returns
+        packed = ffi.from_buffer(b"\0".join([_receipt(r, keep) for r in receipts]) + b"\0")
+        arr = ffi.new("const char *[]", n)
+        lib.eddy_py_fill_ptrs(arr, n, packed)
         res = ffi.new("int[]", n)
         check(lib.eddy_queue_delete_batch(self.env._p, self._cname, arr, n, res))
         return [error_for(rc, _entry_message(rc, "delete", i)) if rc else None

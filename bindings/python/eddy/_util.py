@@ -7,6 +7,7 @@ duration whose C zero means "default" is sent as EDDY_QUEUE_ZERO_MS.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Optional, Union
 
 from ._errors import InvalidArgument
@@ -80,6 +81,9 @@ def timestamp_ms(value: Union[_dt.datetime, int, float], what: str) -> int:
     raise TypeError(f"{what} must be datetime or epoch seconds, not {type(value).__name__}")
 
 
+# Cached: a batch's entries share their timestamp, datetimes are immutable, and making one
+# (timedelta + add) costs more than the rest of a batch entry's conversion.
+@functools.lru_cache(maxsize=4096)
 def to_datetime(ms_value: int) -> Optional[_dt.datetime]:
     """Eddy's milliseconds since the epoch as an aware UTC datetime; 0 (never) is None."""
     if ms_value == 0:

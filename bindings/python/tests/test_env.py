@@ -109,3 +109,40 @@ def test_manual_clock_set(tmp_path):
     with eddy.open(tmp_path / "db", clock=c) as env:
         c.set(dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc))
         assert env.create_queue("q").attributes().created.year == 2031
+
+
+def test_raising_clock_reads_as_system_time_not_epoch_0(tmp_path, caplog):
+    broken = []
+
+    def clock():
+        if broken:
+            raise RuntimeError("clock bug")
+        return 1_700_000_000.0
+
+    with eddy.open(tmp_path / "db", clock=clock) as env:
+        q = env.create_queue("q")
+        broken.append(True)
+        r = q.send(b"acknowledged")
+        assert r.sent_at.year >= 2026  # the system clock, not 1970
+        assert len(q) == 1
+    assert any("clock callable raised" in rec.getMessage() for rec in caplog.records)
+
+
+class _StringFails:
+    """ffi with string() raising MemoryError, as if memory ran out in the list callback."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def string(self, *a):
+        raise MemoryError("out of memory in the callback")
+
+
+def test_list_callback_error_is_reraised_not_userstop(env, monkeypatch):
+    env.create_queue("q")
+    monkeypatch.setattr(eddy._env, "ffi", _StringFails(eddy._env.ffi))
+    with pytest.raises(MemoryError):
+        env.queues()

@@ -1,4 +1,5 @@
 """Pollers with Python callables: outcomes, partial failures, a raising callback, threads."""
+import logging
 import threading
 import time
 
@@ -81,6 +82,15 @@ def test_stop_poller_from_callback(env):
     assert q.attributes().visible == 1  # not processed: visible again at once
 
 
+def _error_of(control):
+    """The eddy.Error a control call raised (None if it returned)."""
+    try:
+        control()
+    except eddy.Error as e:
+        return e
+    return None
+
+
 def test_control_from_own_callback_refused(env):
     q = env.create_queue("q")
     q.send(b"x")
@@ -88,10 +98,7 @@ def test_control_from_own_callback_refused(env):
 
     def handle(batch):
         errors.append(p.status().state)  # status is allowed from the poller's own callback
-        try:
-            p.stop()
-        except eddy.InvalidArgument as e:
-            errors.append(e)
+        errors.append(_error_of(p.stop))
 
     p = q.poller(handle, manual=True)
     p.start()
@@ -198,3 +205,69 @@ def test_pause_resume_stop_start(env):
     p.start()  # may be started again
     p.close()
     p.close()  # idempotent
+
+
+class _RaisingHandler(logging.Handler):
+    def emit(self, record):
+        raise RuntimeError("log handler bug")
+
+
+def test_exception_escaping_invoke_keeps_the_batch(env):
+    # The callback raises and so does the "eddy" logger's handler: the exception escapes the
+    # binding's own except block. The batch must count as not processed (poller stopped,
+    # message kept), never as "all succeeded" (deleted).
+    q = env.create_queue("q")
+    q.send(b"keep me")
+
+    def handle(batch):
+        raise RuntimeError("handler bug")
+
+    log = logging.getLogger("eddy")
+    h = _RaisingHandler()
+    log.addHandler(h)
+    try:
+        p = q.poller(handle, manual=True)
+        p.start()
+        with pytest.raises(eddy.UserStop):
+            p.run_once()
+        p.close()
+    finally:
+        log.removeHandler(h)
+    assert len(q) == 1 and q.attributes().visible == 1
+
+
+def test_keyboard_interrupt_fails_the_batch_and_is_raised(env):
+    q = env.create_queue("q")
+    q.send(b"x")
+
+    def handle(batch):
+        raise KeyboardInterrupt()
+
+    p = q.poller(handle, manual=True)
+    p.start()
+    with pytest.raises(KeyboardInterrupt):
+        p.run_once()
+    assert p.status().state == "failed"  # stopped, not a failed batch to retry forever
+    p.close()
+    assert len(q) == 1 and q.attributes().visible == 1
+
+
+def test_nested_run_once_restores_the_outer_poller(env):
+    qa, qb = env.create_queue("a"), env.create_queue("b")
+    qa.send(b"x")
+    qb.send(b"y")
+    seen = []
+    pb = qb.poller(lambda b: None, manual=True)
+    pb.start()
+
+    def outer(batch):
+        pb.run_once()  # another poller's callback runs nested in this one
+        seen.append(getattr(eddy._poller._in_callback, "poller", None))
+        seen.append(_error_of(pa.pause))  # still refused: this is pa's own callback
+
+    pa = qa.poller(outer, manual=True)
+    pa.start()
+    pa.run_once()
+    pa.close()
+    pb.close()
+    assert seen[0] is pa and isinstance(seen[1], eddy.InvalidArgument)

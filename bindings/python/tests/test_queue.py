@@ -212,3 +212,40 @@ def test_queue_object_identity(env, queue):
         env.queue(5)
     with pytest.raises(eddy.InvalidArgument):
         env.queue("a\0b")
+
+
+class _RecordingLib:
+    """lib with fill_* recording the buffers they get (the entries keep pointers into them)."""
+
+    def __init__(self, real, seen):
+        self._real, self._seen = real, seen
+
+    def __getattr__(self, name):
+        fn = getattr(self._real, name)
+        if not name.startswith("eddy_py_fill_"):
+            return fn
+
+        def spy(arr, n, *bufs):
+            self._seen.extend(bufs[0::2])
+            return fn(arr, n, *bufs)
+        return spy
+
+
+def test_packed_batch_bodies_are_kept_cdata(queue, monkeypatch):
+    # A bytes argument is valid only during the fill call, but the entries are read by the
+    # batch call after it: the packed bodies must be a cdata buffer kept alive, not bytes.
+    seen = []
+    monkeypatch.setattr(eddy._queue, "lib", _RecordingLib(eddy._queue.lib, seen))
+    res = queue.send_batch([b"one", b"two", b"three"])
+    assert seen and all(isinstance(b, eddy._queue.ffi.CData) for b in seen)
+    assert all(r.error is None for r in res)
+    assert sorted(m.body for m in queue.receive(10)) == [b"one", b"three", b"two"]
+
+
+def test_packed_put_batch_is_kept_cdata(stream, monkeypatch):
+    import eddy._stream
+    seen = []
+    monkeypatch.setattr(eddy._stream, "lib", _RecordingLib(eddy._stream.lib, seen))
+    res = stream.put_batch([(b"d1", "k1"), (b"d2", b"k2")])
+    assert len(seen) == 2 and all(isinstance(b, eddy._queue.ffi.CData) for b in seen)
+    assert all(r.error is None for r in res)

@@ -1,0 +1,139 @@
+/*
+ * park.c: long polls that wait without a thread. A ReceiveMessage that finds nothing and may
+ * wait suspends its connection (MHD_suspend_connection) and joins a list; one thread watches
+ * eddy_queue_ready_fd (sends in this process) and a SRV_RECHECK_MS tick (other processes'
+ * writes, visibility timeouts running out, deadlines), and resumes every parked request, whose
+ * handler then retries its receive and answers or parks again. The same thread advances redrive
+ * tasks (StartMessageMoveTask) once a second. Never answers a request itself.
+ */
+#include <microhttpd.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+struct srv_park {
+    pthread_mutex_t mu;
+    struct req *head;
+    pthread_t thread;
+    int ready_fd;
+    int stop_pipe[2];
+    bool running;
+};
+
+/* Resume every parked request; called with p->mu held. */
+static void resume_all(struct srv_park *p)
+{
+    struct req *r = p->head;
+    p->head = NULL;
+    while (r != NULL) {
+        struct req *next = r->park_next;
+        r->park_next = NULL;
+        MHD_resume_connection(r->conn);
+        r = next;
+    }
+}
+
+static void *park_main(void *arg)
+{
+    struct srv *s = arg;
+    struct srv_park *p = s->park;
+    uint64_t last_redrive = srv_mono_ms();
+
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = p->ready_fd, .events = POLLIN},
+                                {.fd = p->stop_pipe[0], .events = POLLIN}};
+        uint64_t v, now;
+        int n = poll(fds, 2, (int)SRV_RECHECK_MS);
+        ssize_t rd;
+
+        if (n > 0 && (fds[1].revents & POLLIN) != 0)
+            break;
+        if (n > 0 && (fds[0].revents & POLLIN) != 0)
+            rd = read(p->ready_fd, &v, sizeof v); /* drain; EAGAIN is fine */
+        (void)rd;
+        pthread_mutex_lock(&p->mu);
+        resume_all(p);
+        pthread_mutex_unlock(&p->mu);
+        now = srv_mono_ms();
+        if (now - last_redrive >= 1000) {
+            last_redrive = now;
+            (void)eddy_queue_redrive_run(s->env, 0, NULL);
+        }
+    }
+    return NULL;
+}
+
+int srv_park_init(struct srv *s)
+{
+    struct srv_park *p = calloc(1, sizeof *p);
+    int rc;
+
+    if (p == NULL)
+        return EDDY_ENOMEM;
+    pthread_mutex_init(&p->mu, NULL);
+    if ((rc = eddy_queue_ready_fd(s->env, &p->ready_fd)) != 0)
+        goto fail;
+    if (pipe(p->stop_pipe) != 0) {
+        rc = EDDY_EIO;
+        goto fail;
+    }
+    s->park = p;
+    if (pthread_create(&p->thread, NULL, park_main, s) != 0) {
+        rc = EDDY_ENOMEM;
+        goto fail_pipe;
+    }
+    p->running = true;
+    return 0;
+
+fail_pipe:
+    close(p->stop_pipe[0]);
+    close(p->stop_pipe[1]);
+    s->park = NULL;
+fail:
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+    return rc;
+}
+
+void srv_park_fini(struct srv *s)
+{
+    struct srv_park *p = s->park;
+    ssize_t n;
+
+    if (p == NULL)
+        return;
+    if (p->running) {
+        n = write(p->stop_pipe[1], "x", 1);
+        (void)n;
+        pthread_join(p->thread, NULL);
+    }
+    close(p->stop_pipe[0]);
+    close(p->stop_pipe[1]);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+    s->park = NULL;
+}
+
+void srv_park(struct req *r)
+{
+    struct srv_park *p = r->srv->park;
+
+    r->parked = true;
+    MHD_suspend_connection(r->conn);
+    pthread_mutex_lock(&p->mu);
+    r->park_next = p->head;
+    p->head = r;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void srv_park_wake_all(struct srv *s)
+{
+    struct srv_park *p = s->park;
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    resume_all(p);
+    pthread_mutex_unlock(&p->mu);
+}
