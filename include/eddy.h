@@ -280,6 +280,17 @@ enum eddy_env_flags {
      * open checks the meta pages and each table's root page only, in constant time.
      */
     EDDY_ENV_CHECK = 1u << 2,
+    /**
+     * Before opening, check every page of both snapshots; when the newest is damaged and the
+     * previous passes, roll back to the previous one as eddy_env_recover does (the damaged file
+     * is kept as data.mdb.damaged-N, and the rollback is logged at EDDY_LOG_WARN). Costs two
+     * reads of the whole file at every open, and a copy of it when it rolls back. Skipped when
+     * another handle or process has the database open (it then opened, so it needs no
+     * rollback), and with EDDY_ENV_READONLY. When both snapshots are damaged the open fails
+     * with EDDY_ECORRUPT as eddy_env_recover does. Not the default:
+     * docs/decisions/0016-recover-and-salvage.md says why.
+     */
+    EDDY_ENV_RECOVER = 1u << 3,
 };
 
 /**
@@ -554,6 +565,79 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags);
  */
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
                               uint64_t *size_before, uint64_t *size_after);
+
+/** Flags for eddy_env_recover. */
+enum eddy_recover_flags {
+    /** Check and report only: nothing is written. */
+    EDDY_RECOVER_DRY_RUN = 1u << 0,
+    /** Do not keep the damaged original as data.mdb.damaged-N. */
+    EDDY_RECOVER_DISCARD_DAMAGED = 1u << 1,
+};
+
+/** What eddy_env_recover found and did (eddy_recover_info.action). */
+enum eddy_recover_action {
+    /** The newest snapshot passed the check: nothing to do, nothing was written. */
+    EDDY_RECOVER_NONE = 0,
+    /** The database was rolled back to the previous snapshot. */
+    EDDY_RECOVER_ROLLED_BACK = 1,
+    /** EDDY_RECOVER_DRY_RUN: it would roll back (nothing was written). */
+    EDDY_RECOVER_WOULD_ROLL_BACK = 2,
+};
+
+/** The report of eddy_env_recover. */
+typedef struct eddy_recover_info {
+    uint32_t size;           /* sizeof: set by EDDY_RECOVER_INFO_INIT (CONVENTIONS, Growth) */
+    uint32_t action;         /* an eddy_recover_action */
+    uint64_t newest_txn;     /* transaction id of the newest meta page, as LMDB would pick it */
+    uint64_t previous_txn;   /* transaction id of the other meta page */
+    uint64_t lost_txn;       /* the transaction rolled back (previous_txn + 1), or 0 */
+    uint64_t newest_pages;   /* last page + 1 of the newest snapshot, as its meta page says */
+    uint64_t previous_pages; /* last page + 1 of the previous snapshot */
+    char reason[256];        /* why the newest snapshot was refused ("" when it was not) */
+    char damaged_file[64];   /* file in the database directory holding the original, or "" */
+} eddy_recover_info;
+
+#define EDDY_RECOVER_INFO_INIT EDDY__INIT(eddy_recover_info)
+
+/**
+ * Roll the database at `path` back to its previous snapshot when the newest one is damaged.
+ *
+ * LMDB keeps two meta pages, for the newest commit and the one before, and opens at the newest;
+ * LMDB 0.9.24 cannot be told to open at the other. A meta page write torn below a disk sector
+ * (its transaction id new, its roots old, or the reverse, or garbage) can leave the newest
+ * snapshot unreadable while the previous one is whole. This call checks every page of both
+ * snapshots through pread (decision 0006). It refuses the newest when its check fails, or when
+ * it is older than it claims (it lacks the free-page record of the previous transaction: a new
+ * transaction id over old roots). When the newest is refused and the previous
+ * passes, it builds the rolled-back file aside (path/recover.tmp/data.mdb: a copy whose damaged
+ * meta page is rewritten from the previous one with a lower transaction id, so LMDB picks the
+ * previous), verifies it with eddy_env_verify, fsyncs it, keeps the original as
+ * path/data.mdb.damaged-N (a hard link; N = lost_txn) unless EDDY_RECOVER_DISCARD_DAMAGED,
+ * renames the copy over data.mdb and fsyncs the directory. A power cut at any point leaves the
+ * old data.mdb or the rolled-back one, both complete. The original's bytes are never changed.
+ * At most one transaction is lost: the one whose meta page write was torn, which Eddy never
+ * acknowledged (an acknowledgement follows the meta write's sync).
+ *
+ * The database must not be open anywhere: the call holds path/eddy.lock exclusively, and
+ * eddy_env_open elsewhere waits until it is done. Progress goes to options->progress ("check").
+ *
+ * @param[in]  path     database directory; borrowed.
+ * @param[in]  options  as for eddy_env_open (NULL for defaults); READONLY is refused.
+ * @param[in]  flags    EDDY_RECOVER_* flags.
+ * @param[out] info     what was found and done (may be NULL; else initialise it with
+ *                      EDDY_RECOVER_INFO_INIT). Filled also when the call fails after checking.
+ * @return 0 when the newest snapshot is sound or was rolled back (info->action tells), or
+ *   EDDY_EINVAL    NULL/empty path, unknown flags, READONLY options, an uninitialised info;
+ *   EDDY_ENOTFOUND no database at path;
+ *   EDDY_EBUSY     the database is open in this or another process (the message names them);
+ *   EDDY_ECORRUPT  the newest snapshot is damaged and so is the previous one (the message names
+ *                  the first damage of each; salvage with `eddy export --salvage`), or the
+ *                  rolled-back copy failed eddy_env_verify (nothing was renamed);
+ *   EDDY_EEXIST    100 files data.mdb.damaged-N* exist already;
+ *   EDDY_EFULL     no room for the copy; EDDY_EIO, EDDY_ENOMEM.
+ */
+EDDY_API int eddy_env_recover(const char *path, const eddy_env_options *options, uint32_t flags,
+                              eddy_recover_info *info);
 
 /* ---------------------------------------------------------------------------------------------
  * Queues (SQS semantics).

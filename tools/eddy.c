@@ -18,7 +18,7 @@
 static const struct cli_command *const commands[] = {
     &cli_cmd_stat,    &cli_cmd_dump,  &cli_cmd_verify, &cli_cmd_compact,    &cli_cmd_trim,
     &cli_cmd_redrive, &cli_cmd_queue, &cli_cmd_stream, &cli_cmd_checkpoint, &cli_cmd_export,
-    &cli_cmd_import,  &cli_cmd_serve, &cli_cmd_top,
+    &cli_cmd_import,  &cli_cmd_serve, &cli_cmd_top,    &cli_cmd_recover,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -26,7 +26,7 @@ static const char main_usage[] =
     "usage: eddy [--db PATH] [--progress auto|none|json|bar] [--check] COMMAND [ARGS]\n"
     "       eddy --version\n"
     "\n"
-    "Inspect, verify, compact and script an Eddy database.\n"
+    "Inspect, verify, compact, recover and script an Eddy database.\n"
     "The database is --db PATH, else $EDDY_DB, else ./eddy-data.\n"
     "--check reads every page of the file before the command runs (dump, export and\n"
     "verify always do), so a damaged file gives an error, never a crash.\n"

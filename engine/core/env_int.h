@@ -187,6 +187,15 @@ void eddy__dctx_put(eddy_env *env, ZSTD_DCtx *d);
 int eddy__env_open_locked(const char *path, const eddy_env_options *options,
                           const eddy_test_hooks *hooks, eddy_env **out);
 
+/* A handle for work on the files alone (recover.c): options resolved, path set, nothing opened,
+ * no eddy.lock taken. Free it with eddy__env_bare_free. */
+int eddy__env_bare(const char *path, const eddy_env_options *options, eddy_env **out);
+void eddy__env_bare_free(eddy_env *env);
+/* recover.c: EDDY_ENV_RECOVER at open, before LMDB reads the file; env holds eddy.lock shared.
+ * Rolls back when the newest snapshot is damaged and the previous sound, and nobody else has
+ * the database open. */
+int eddy__recover_at_open(eddy_env *env);
+
 /* Log `fmt` at `level` through eddy_env_options.log, when set and level <= log_level. */
 void eddy__log(eddy_env *env, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

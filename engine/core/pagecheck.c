@@ -109,6 +109,8 @@ typedef struct pc {
     int ntables;
     uint64_t main_entries; /* entries met in LMDB's main table (the table directory) */
     int eddy_names;        /* how many of them bear the name of one of Eddy's tables */
+    int force_page;        /* 1 or 2: check the snapshot of meta page 0 or 1 (recover.c) */
+    uint64_t free_max;     /* the largest transaction id with a free-page record */
 } pc;
 
 static uint16_t u16at(const uint8_t *p)
@@ -394,6 +396,8 @@ static void free_entry(pc *c, pc_tree *t, uint64_t pgno, const uint8_t *k, unsig
         problem(c, t, "page %llu: key is not a committed transaction id", (unsigned long long)pgno);
         return;
     }
+    if (txn > c->free_max)
+        c->free_max = txn;
     if (ds < 8 || ds % 8 != 0 || (n = u64at(d)) != ds / 8 - 1) {
         problem(c, t, "page %llu: free list of txn %llu has %zu bytes, not 8 x (count + 1)",
                 (unsigned long long)pgno, (unsigned long long)txn, ds);
@@ -598,31 +602,119 @@ static void quick_plan(pc *c, pc_tree *free_t)
     }
 }
 
-/* Both meta pages: header, magic, version, page size; returns the txn ids (0 if unreadable). */
+/* One meta page's header, magic and version. */
+static int meta_ok(const uint8_t *m, int i)
+{
+    return u64at(m) == (uint64_t)i && (u16at(m + 10) & P_META) &&
+           u32at(m + M_MAGIC) == LMDB_MAGIC && u32at(m + M_VERSION) == 1;
+}
+
+static int psize_ok(uint32_t psize)
+{
+    return psize >= 512 && psize <= 32768 && (psize & (psize - 1)) == 0;
+}
+
+/*
+ * Both meta pages: header, magic, version, page size. When c->force_page names one page, only
+ * that one must be sound (recover.c checks the previous snapshot beside a damaged meta page); a
+ * damaged page 0 then gives no page size, and the system's (LMDB's choice at creation) is used.
+ */
 static int metas_read(pc *c, uint8_t m[2][META_END])
 {
     uint32_t psize = 0;
+    int r = read_at(c, m[0], META_END, 0);
+
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        return problem(c, NULL, "the file is too short for its meta pages"), -1;
+    if (meta_ok(m[0], 0) && psize_ok(u32at(m[0] + M_FREE_DB)))
+        psize = u32at(m[0] + M_FREE_DB);
+    else if (c->force_page == 2)
+        psize = (uint32_t)sysconf(_SC_PAGESIZE);
+    else if (!meta_ok(m[0], 0))
+        return problem(c, NULL, "meta page 0 has a wrong header, magic or version"), -1;
+    else
+        return problem(c, NULL, "meta page 0 gives a page size of %u", u32at(m[0] + M_FREE_DB)), -1;
+    if ((r = read_at(c, m[1], META_END, psize)) < 0)
+        return -1;
+    if (r > 0)
+        return problem(c, NULL, "the file is too short for its meta pages"), -1;
     for (int i = 0; i < 2; i++) {
-        int r = read_at(c, m[i], META_END, i == 0 ? 0 : psize);
-        if (r < 0)
-            return -1;
-        if (r > 0)
-            return problem(c, NULL, "the file is too short for its meta pages"), -1;
-        if (u64at(m[i]) != (uint64_t)i || !(u16at(m[i] + 10) & P_META) ||
-            u32at(m[i] + M_MAGIC) != LMDB_MAGIC || u32at(m[i] + M_VERSION) != 1)
+        if (c->force_page != 0 && c->force_page != i + 1)
+            continue;
+        if (!meta_ok(m[i], i))
             return problem(c, NULL, "meta page %d has a wrong header, magic or version", i), -1;
-        if (i == 0) {
-            psize = u32at(m[0] + M_FREE_DB);
-            if (psize < 512 || psize > 32768 || (psize & (psize - 1)))
-                return problem(c, NULL, "meta page 0 gives a page size of %u", psize), -1;
-        } else if (u32at(m[1] + M_FREE_DB) != psize) {
+        if (u32at(m[i] + M_FREE_DB) != psize)
             return problem(c, NULL, "meta pages give page sizes %u and %u", psize,
-                           u32at(m[1] + M_FREE_DB)),
+                           u32at(m[i] + M_FREE_DB)),
                    -1;
-        }
     }
     c->psize = psize;
     return 0;
+}
+
+/*
+ * The largest key of the free-page list rooted at meta `m` into *key (0: empty), by the
+ * rightmost path alone: depth pages, each checked for its number, type and last node's bounds.
+ * -1 when that path is unreadable (the whole check reports why).
+ */
+static int free_last_key(pc *c, const uint8_t *m, uint8_t *pg, uint64_t *key)
+{
+    uint64_t pgno = u64at(m + M_FREE_DB + 40);
+    unsigned depth = u16at(m + M_FREE_DB + 6);
+
+    *key = 0;
+    if (pgno == P_INVALID)
+        return 0;
+    for (unsigned d = 1; d <= depth && d <= MAXDEPTH; d++) {
+        uint16_t flags, lower, upper, off;
+        if (pgno < 2 || pgno >= c->file_pages || read_at(c, pg, c->psize, pgno * c->psize) != 0)
+            return -1;
+        flags = u16at(pg + 10);
+        lower = u16at(pg + 12);
+        upper = u16at(pg + 14);
+        if (u64at(pg) != pgno || lower <= PAGEHDR || lower > upper || upper > c->psize)
+            return -1;
+        off = u16at(pg + lower - 2);
+        if (off < upper || off + NODEHDR + 8u > c->psize)
+            return -1;
+        if (flags == P_LEAF && d == depth && u16at(pg + off + 6) == 8) {
+            *key = u64at(pg + off + NODEHDR);
+            return 0;
+        }
+        if (flags != P_BRANCH)
+            return -1;
+        pgno = (uint64_t)u16at(pg + off) | (uint64_t)u16at(pg + off + 2) << 16 |
+               (uint64_t)u16at(pg + off + 4) << 32;
+    }
+    return -1;
+}
+
+/*
+ * A meta page torn with its transaction id new and its roots old names txn t over t - 2's
+ * trees, which may pass every other check: LMDB would open two commits back, dropping the
+ * acknowledged t - 1 without a word. A fact of LMDB 0.9.24 catches it against t - 1's meta:
+ * txn t cannot reclaim t - 1's free-page record (mdb_find_oldest is at most txnid - 1), so
+ * snapshot t holds it whenever t - 1 wrote one. (The last page number is no witness: a tear
+ * can leave t's roots with t - 2's last page, a snapshot that is whole, and
+ * crash/powerloss_torn_meta found such states.)
+ * `newer`, `older`: the two meta pages. Reports the problem; recover.c rolls back to t - 1.
+ */
+static void stale_check(pc *c, int pick, const uint8_t *newer, const uint8_t *older)
+{
+    uint64_t t = u64at(newer + M_TXNID), p = u64at(older + M_TXNID), nk, ok;
+
+    if (p + 1 != t || c->buf[0] == NULL)
+        return;
+    if (free_last_key(c, older, c->buf[0], &ok) != 0 || ok != p ||
+        free_last_key(c, newer, c->buf[0], &nk) != 0)
+        return;
+    if (nk < p)
+        problem(c, NULL,
+                "meta page %d (txn %llu) lacks txn %llu's free-page record: a new transaction "
+                "id over older roots (eddy recover rolls back to txn %llu)",
+                pick, (unsigned long long)t, (unsigned long long)p, (unsigned long long)p);
 }
 
 /* Check the meta of txn `want` (0: the newest, LMDB's choice) and the trees it roots. */
@@ -642,6 +734,8 @@ static int run(pc *c, uint64_t want)
             return EDDY__PC_AGAIN;
         pick = (int)(want & 1);
     }
+    if (c->force_page != 0)
+        pick = c->force_page - 1;
     meta = m[pick];
     c->txnid = u64at(meta + M_TXNID);
     c->npages = u64at(meta + M_LAST_PG) + 1;
@@ -680,6 +774,10 @@ static int run(pc *c, uint64_t want)
         return 0;
     }
     c->freed = c->used + (c->mapped + 7) / 8;
+    if (want == 0 && c->force_page == 0)
+        stale_check(c, pick, meta, m[1 - pick]);
+    if (c->stop)
+        return 0;
     if (c->full && c->env->opt.progress.fn != NULL) {
         eddy__progress_reads_begin(c->env, "check", c->mapped);
         c->progress = 1;
@@ -845,4 +943,25 @@ int eddy__pagecheck_pinned(eddy_env *env, eddy__pc_report report, void *ctx, uin
 int eddy__pagecheck_full(eddy_env *env)
 {
     return eddy__pagecheck_pinned(env, NULL, NULL, NULL, NULL);
+}
+
+int eddy__pagecheck_snapshot(eddy_env *env, int fd, int page, eddy__pc_snap *out)
+{
+    pc c;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    memset(&c, 0, sizeof c);
+    c.env = env;
+    c.fd = fd;
+    c.full = 1;
+    c.force_page = page + 1;
+    rc = run(&c, 0);
+    pc_free(&c);
+    out->problems = c.problems;
+    out->free_max = c.free_max;
+    out->txnid = c.txnid;
+    out->last_pg = c.npages > 0 ? c.npages - 1 : 0;
+    out->psize = c.psize;
+    return rc != 0 ? rc : c.rc;
 }

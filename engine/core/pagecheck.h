@@ -54,4 +54,21 @@ int eddy__pagecheck_pinned(eddy_env *env, eddy__pc_report report, void *ctx, uin
 int eddy__pagecheck_path(eddy_env *env, const char *path, eddy__pc_report report, void *ctx,
                          uint64_t *problems);
 
+/* What eddy__pagecheck_snapshot saw of one meta page's snapshot. */
+typedef struct eddy__pc_snap {
+    uint64_t txnid;    /* the meta page's transaction id (0 when its header is unreadable) */
+    uint64_t last_pg;  /* its last page number */
+    uint64_t free_max; /* the largest transaction id with a free-page record in it (0: none) */
+    uint64_t problems; /* 0: the snapshot passed the full check */
+    uint32_t psize;    /* the page size (0 when the meta pages did not give it) */
+} eddy__pc_snap;
+
+/*
+ * The full check of the snapshot meta page `page` (0 or 1) of the file open as fd roots,
+ * whichever LMDB would pick (recover.c). Only that meta page must be sound. Stops at the first
+ * problem, whose sentence is the thread's detail message (eddy_last_error). Returns 0 when the
+ * check ran (out->problems says how it went), else EDDY_EIO or EDDY_ENOMEM.
+ */
+int eddy__pagecheck_snapshot(eddy_env *env, int fd, int page, eddy__pc_snap *out);
+
 #endif /* EDDY_ENGINE_PAGECHECK_H */

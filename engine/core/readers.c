@@ -95,3 +95,14 @@ void eddy__lock_holders(const char *lock_file, char *dst, size_t dst_cap)
     }
     fclose(f);
 }
+
+int eddy__lock_busy(const char *dir, const char *doing)
+{
+    char lock[3100], who[EDDY__MSG_MAX];
+    snprintf(lock, sizeof lock, "%s/eddy.lock", dir);
+    eddy__lock_holders(lock, who, sizeof who);
+    return eddy__err(EDDY_EBUSY,
+                     "database '%s' is open elsewhere (in this or another process%s%s); close it "
+                     "before %s",
+                     dir, who[0] != '\0' ? ": held by " : "", who, doing);
+}

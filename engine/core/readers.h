@@ -13,4 +13,8 @@
  */
 void eddy__lock_holders(const char *lock_file, char *dst, size_t dst_cap);
 
+/* EDDY_EBUSY: "database '<dir>' is open elsewhere (...: held by pid 123); close it before
+ * <doing>", naming the processes that hold dir/eddy.lock where the system tells. */
+int eddy__lock_busy(const char *dir, const char *doing);
+
 #endif /* EDDY_ENGINE_READERS_H */

@@ -55,15 +55,6 @@ EDDY_API int eddy_env_copy(eddy_env *env, const char *dst_dir, uint32_t flags)
     return eddy__fsync_path(dst_dir, 1);
 }
 
-static int count_problems(void *ctx, const char *table, eddy_slice key, const char *what)
-{
-    (void)table;
-    (void)key;
-    (void)what;
-    (void)ctx;
-    return 0;
-}
-
 /* Close env; a failure's code and message survive the close (which clears the message). */
 static int close_keeping(eddy_env *env, int rc)
 {
@@ -91,7 +82,7 @@ static int copy_and_check(eddy_env *env, const char *tmp, const eddy_env_options
     o.flags = EDDY_ENV_READONLY;
     if ((rc = eddy_test_env_open(tmp, &o, hooks, &copy)) != 0)
         return rc;
-    rc = close_keeping(copy, eddy_env_verify(copy, count_problems, NULL, &problems));
+    rc = close_keeping(copy, eddy_env_verify(copy, NULL, NULL, &problems));
     if (rc == 0 && problems != 0)
         rc = EDDY__CORRUPT("the compacted copy failed verify with %llu problems; the original "
                            "is unchanged",
@@ -109,18 +100,6 @@ static void remove_tmp(const char *tmp)
     snprintf(p, sizeof p, "%s/eddy.lock", tmp);
     unlink(p);
     rmdir(tmp);
-}
-
-/* EDDY_EBUSY naming the processes that hold path/eddy.lock, where the system tells. */
-static int busy(const char *path)
-{
-    char lock[3100], who[EDDY__MSG_MAX];
-    snprintf(lock, sizeof lock, "%s/eddy.lock", path);
-    eddy__lock_holders(lock, who, sizeof who);
-    return eddy__err(EDDY_EBUSY,
-                     "database '%s' is open elsewhere (in this or another process%s%s); close it "
-                     "before compacting",
-                     path, who[0] != '\0' ? ": held by " : "", who);
 }
 
 EDDY_API int eddy_env_compact(const char *path, const eddy_env_options *options,
@@ -150,7 +129,7 @@ EDDY_API int eddy_test_env_compact(const char *path, const eddy_env_options *in,
     if (file_size(path) == 0)
         return eddy__err(EDDY_ENOTFOUND, "no database at '%s'", path);
     if ((rc = eddy__lock_take(path, 1, 1, &lock_fd)) != 0)
-        return rc == EDDY_EBUSY ? busy(path) : rc;
+        return rc == EDDY_EBUSY ? eddy__lock_busy(path, "compacting") : rc;
     if (size_before != NULL)
         *size_before = file_size(path);
     snprintf(tmp, sizeof tmp, "%s/compact.tmp", path);

@@ -108,7 +108,8 @@ static int resolve_options(const eddy_env_options *in, eddy_env_options *o)
         o->durability != EDDY_ENV_DURABILITY_RELAXED)
         return eddy__err(EDDY_EINVAL, "durability %d is not an EDDY_ENV_DURABILITY_* value",
                          o->durability);
-    if ((o->flags & ~(uint32_t)(EDDY_ENV_READONLY | EDDY_ENV_NOCREATE | EDDY_ENV_CHECK)) != 0)
+    if ((o->flags & ~(uint32_t)(EDDY_ENV_READONLY | EDDY_ENV_NOCREATE | EDDY_ENV_CHECK |
+                                EDDY_ENV_RECOVER)) != 0)
         return eddy__err(EDDY_EINVAL, "unknown env flags 0x%x", o->flags);
     if (o->log_level < EDDY_LOG_NONE || o->log_level > EDDY_LOG_DEBUG)
         return eddy__err(EDDY_EINVAL, "log_level %d is not an EDDY_LOG_* value", o->log_level);
@@ -201,9 +202,18 @@ static int prepare_dir(eddy_env *env, int *fresh)
  */
 static int check_quick(eddy_env *env)
 {
-    char file[3100];
+    char file[3100], why[EDDY__MSG_MAX];
+    int rc;
     snprintf(file, sizeof file, "%s/data.mdb", env->path);
-    return eddy__pagecheck_quick(env, file);
+    rc = eddy__pagecheck_quick(env, file);
+    if (rc != EDDY_ECORRUPT || strstr(eddy_last_error(), "eddy recover") != NULL)
+        return rc;
+    /* The way out when the damage is a torn last commit (decision 0016). */
+    snprintf(why, sizeof why, "%s", eddy_last_error());
+    return eddy__err(rc,
+                     "%s; if only the newest snapshot is damaged, `eddy recover` (or "
+                     "EDDY_ENV_RECOVER) rolls back to the previous one",
+                     why);
 }
 
 /* ---- open / close ---- */
@@ -277,6 +287,17 @@ static int env_alloc(const char *path, const eddy_env_options *options,
     }
     *out = env;
     return 0;
+}
+
+int eddy__env_bare(const char *path, const eddy_env_options *options, eddy_env **out)
+{
+    return env_alloc(path, options, NULL, out);
+}
+
+void eddy__env_bare_free(eddy_env *env)
+{
+    if (env != NULL)
+        env_free(env);
 }
 
 /* ---- eddy.lock ---- */
@@ -357,6 +378,9 @@ static int env_open_impl(const char *path, const eddy_env_options *options,
         goto fail;
     /* A new database is built aside and renamed into place whole (create.c). */
     if (fresh && !env->readonly && (rc = eddy__create(env, eddy__lmdb_flags(env))) != 0)
+        goto fail;
+    if (!fresh && lock_fd == -1 && (env->opt.flags & EDDY_ENV_RECOVER) && !env->readonly &&
+        (rc = eddy__recover_at_open(env)) != 0)
         goto fail;
     if ((rc = check_quick(env)) != 0)
         goto fail;

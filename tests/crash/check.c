@@ -105,6 +105,28 @@ static int worst(int a, int b)
     return a > b ? a : b;
 }
 
+int crash_check_recover;
+
+/* A refused open's way back (crash_check_recover): roll back to the previous snapshot. */
+static int open_recovering(const char *dir, const eddy_env_options *o, eddy_env **env,
+                           crash_result *out)
+{
+    eddy_recover_info info = EDDY_RECOVER_INFO_INIT;
+    int rc = eddy_env_open(dir, o, env);
+
+    if (rc != EDDY_ECORRUPT || !crash_check_recover)
+        return rc;
+    crash_append(out->why, sizeof out->why, "open: %s (%s); ", eddy_errname(rc), eddy_last_error());
+    if ((rc = eddy_env_recover(dir, NULL, 0, &info)) != 0 ||
+        info.action != EDDY_RECOVER_ROLLED_BACK) {
+        crash_append(out->why, sizeof out->why, "recover: %s (%s); ", eddy_errname(rc),
+                     eddy_last_error());
+        return rc != 0 ? rc : EDDY_ECORRUPT;
+    }
+    out->recovered = 1;
+    return eddy_env_open(dir, o, env);
+}
+
 void crash_check(const char *dir, const crash_model *m, uint64_t clock_ms, crash_result *out)
 {
     eddy_env_options o = EDDY_ENV_OPTIONS_INIT;
@@ -120,7 +142,7 @@ void crash_check(const char *dir, const crash_model *m, uint64_t clock_ms, crash
     o.clock.now_ms = check_now;
     o.rng.next_u64 = check_rng;
     t0 = crash_now_ms();
-    rc = eddy_env_open(dir, &o, &env);
+    rc = open_recovering(dir, &o, &env, out);
     out->open_ms = crash_now_ms() - t0;
     if (rc != 0) {
         crash_append(out->why, sizeof out->why, "open: %s (%s)", eddy_errname(rc),

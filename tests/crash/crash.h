@@ -240,8 +240,13 @@ typedef struct crash_result {
     uint64_t present; /* messages and records found */
     uint64_t missing; /* acknowledged and not found */
     double open_ms;   /* eddy_env_open */
+    int recovered; /* the open was refused and eddy_env_recover rolled back (crash_check_recover) */
     char why[512];
 } crash_result;
+
+/* When set, an open refused with EDDY_ECORRUPT runs eddy_env_recover once and opens again: the
+ * torn-meta states of crash/powerloss_torn_meta (decision 0016). Off: a refused open is CORRUPT. */
+extern int crash_check_recover;
 
 const char *crash_verdict_name(int verdict);
 

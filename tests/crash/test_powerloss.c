@@ -13,6 +13,9 @@
  *   torn    the same with 512-byte sectors, so one 4 KiB page write can persist in part;
  *   exhaustive  with --exhaustive N, a point with at most N combinations of block versions (and
  *           directory prefixes) gets every combination instead of the random states.
+ *   torn-8  with --torn-meta T, T states torn in 8-byte pieces, below a sector: a meta page
+ *           write can persist its transaction id without its roots, or the reverse. The checker
+ *           then runs eddy_env_recover on an open refused with EDDY_ECORRUPT (decision 0016).
  *
  * A write is durable once fsync/fdatasync of its file returned after it, or at once when made
  * through an O_DSYNC descriptor (logged as write + barrier, which also covers that file's
@@ -21,7 +24,8 @@
  * state keeps a random prefix of the pending directory operations (ext4 journals them in order).
  *
  * Usage: crash_powerloss --workload PATH --recorder PATH [--ops N] [--points P] [--random K]
- *        [--torn T] [--exhaustive N] [--compact-at N] [--nosync --expect-fail] [--point P]
+ *        [--torn T] [--torn-meta T] [--exhaustive N] [--compact-at N] [--nosync --expect-fail]
+ * [--point P]
  *        [--fresh] [--dump]
  * --compact-at N compacts the database in place (copy, verify, rename) after N operations.
  * --fresh records from an empty directory and checks every point before the first ack.
@@ -69,8 +73,9 @@ typedef struct dirmap {
     int n;
 } dirmap;
 
-enum mode { M_NONE, M_ALL, M_RANDOM, M_TORN, M_EXHAUSTIVE };
-static const char *const mode_names[] = {"none", "all", "random-4k", "torn-512", "exhaustive-4k"};
+enum mode { M_NONE, M_ALL, M_RANDOM, M_TORN, M_EXHAUSTIVE, M_TORN_META };
+static const char *const mode_names[] = {"none",     "all",           "random-4k",
+                                         "torn-512", "exhaustive-4k", "torn-8"};
 
 static ev *evs;
 static size_t n_evs;
@@ -416,7 +421,7 @@ static uint64_t count_combos(uint64_t cap)
 static void build_file(uint32_t ino, int m, uint8_t **out, size_t *len, size_t *cap)
 {
     const file *f = &files[ino];
-    size_t g = m == M_TORN ? 512 : 4096, nb;
+    size_t g = m == M_TORN ? 512 : m == M_TORN_META ? 8 : 4096, nb;
     uint32_t *cnt, *pick, *seen;
 
     *len = 0;
@@ -519,14 +524,14 @@ static int write_state(const char *dir)
 
 typedef struct opts {
     const char *workload, *recorder, *ops, *compact_at;
-    int points, random, torn, exhaustive;
+    int points, random, torn, exhaustive, torn_meta;
     long only_point;
     bool nosync, expect_fail, dump, fresh;
 } opts;
 
 static void parse_args(int argc, char **argv, opts *o)
 {
-    *o = (opts){NULL, NULL, "300", "0", 300, 5, 2, 0, -1, false, false, false, false};
+    *o = (opts){NULL, NULL, "300", "0", 300, 5, 2, 0, 0, -1, false, false, false, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (strcmp(a, "--workload") == 0)
@@ -543,6 +548,8 @@ static void parse_args(int argc, char **argv, opts *o)
             o->random = atoi(v), i++;
         else if (strcmp(a, "--torn") == 0)
             o->torn = atoi(v), i++;
+        else if (strcmp(a, "--torn-meta") == 0)
+            o->torn_meta = atoi(v), i++;
         else if (strcmp(a, "--exhaustive") == 0)
             o->exhaustive = atoi(v), i++;
         else if (strcmp(a, "--point") == 0)
@@ -575,6 +582,7 @@ typedef struct slot {
 
 static slot slots[JOBS];
 static double open_ms_sum, open_ms_max;
+static uint64_t recovered; /* states whose open was refused and rolled back (--torn-meta) */
 
 /* Collect a slot's verdict; returns 1 if it was a failure (printed for the first few). */
 static int finish(slot *sl, uint64_t *count)
@@ -584,6 +592,7 @@ static int finish(slot *sl, uint64_t *count)
 
     crash_check_finish(&sl->job, &r);
     count[r.verdict]++;
+    recovered += (uint64_t)r.recovered;
     open_ms_sum += r.open_ms;
     open_ms_max = r.open_ms > open_ms_max ? r.open_ms : open_ms_max;
     if (r.verdict == CRASH_OK)
@@ -764,10 +773,11 @@ static void replay_point(const opts *o, uint64_t seed, size_t p, crash_set *seen
     uint64_t combos = o->exhaustive > 0 ? count_combos((uint64_t)o->exhaustive) : UINT64_MAX;
     uint64_t n_mid = combos != UINT64_MAX ? combos : (uint64_t)o->random;
 
-    for (uint64_t k = 0; k < 2 + n_mid + (uint64_t)o->torn; k++) {
+    for (uint64_t k = 0; k < 2 + n_mid + (uint64_t)o->torn + (uint64_t)o->torn_meta; k++) {
         int m = k < 2           ? (int)k
                 : k < 2 + n_mid ? (combos != UINT64_MAX ? M_EXHAUSTIVE : M_RANDOM)
-                                : M_TORN;
+                : k < 2 + n_mid + (uint64_t)o->torn ? M_TORN
+                                                    : M_TORN_META;
         /* Each state's draws depend only on (seed, p, k), so --point replays it alone. */
         rng = seed ^ ((uint64_t)p * 0x9e3779b97f4a7c15ull) ^ (k << 48);
         combo = k - 2;
@@ -788,6 +798,7 @@ int main(int argc, char **argv)
     double t0 = crash_now_ms();
 
     parse_args(argc, argv, &o);
+    crash_check_recover = o.torn_meta > 0;
     memset(&t, 0, sizeof t);
     sroot = state_root(root);
     for (int j = 0; j < JOBS; j++)
@@ -822,6 +833,9 @@ int main(int argc, char **argv)
     printf("exhaustive states built: %" PRIu64 "; eddy_env_open on the crash states: mean %.2f ms,"
            " max %.2f ms\n",
            t.exhaustive, t.states ? open_ms_sum / (double)t.states : 0.0, open_ms_max);
+    if (o.torn_meta > 0)
+        printf("torn-8 states: opens refused and rolled back by eddy_env_recover: %" PRIu64 "\n",
+               recovered);
     crash_set_free(&seen);
     crash_model_free(&model);
     free(pts);

@@ -89,7 +89,7 @@ static void env_calls(void **state)
     o.disk_reserve = (1ull << 40) + 1;
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
     o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
-    o.flags = 1u << 3; /* not an EDDY_ENV_* flag */
+    o.flags = 1u << 4; /* not an EDDY_ENV_* flag */
     T_RC(EDDY_EINVAL, eddy_env_open(t_path("other"), &o, &e2));
     o = (eddy_env_options)EDDY_ENV_OPTIONS_INIT;
     o.alloc.malloc_fn = NULL;

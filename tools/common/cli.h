@@ -67,6 +67,7 @@ extern const struct cli_command cli_cmd_stat;
 extern const struct cli_command cli_cmd_dump;
 extern const struct cli_command cli_cmd_verify;
 extern const struct cli_command cli_cmd_compact;
+extern const struct cli_command cli_cmd_recover;
 extern const struct cli_command cli_cmd_trim;
 extern const struct cli_command cli_cmd_redrive;
 extern const struct cli_command cli_cmd_queue;
