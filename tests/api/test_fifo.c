@@ -249,7 +249,7 @@ static void batch_send_keeps_order(void **state)
     int nx = 0, ny = 0;
     for (size_t i = 0; i < 10; i++) {
         const eddy_queue_message *m = eddy_queue_batch_message(b, i);
-        char want[8];
+        char want[16];
         int x = strcmp(m->group_id, "X") == 0;
         snprintf(want, sizeof want, "%c%d", x ? 'x' : 'y', x ? 2 * nx++ : 2 * ny++ + 1);
         body_is(m, want);
