@@ -35,7 +35,7 @@ typedef struct mmsg {
 } mmsg;
 
 typedef struct mdedup {
-    char key[48];
+    char key[160];
     uint64_t id, expires;
 } mdedup;
 
@@ -125,7 +125,7 @@ static void do_send(int batch)
     else
         T_OK(eddy_queue_send(env, "m.fifo", e, r));
     for (size_t i = 0; i < n; i++) {
-        char key[48];
+        char key[160];
         const char *id = e[i].dedup_id != NULL ? e[i].dedup_id : body[i];
         snprintf(key, sizeof key, "%s|%s|%s", M.scope_group ? gid[i] : "",
                  e[i].dedup_id != NULL ? "x" : "c", id);
