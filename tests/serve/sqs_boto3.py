@@ -97,7 +97,7 @@ err(sqs.send_message_batch, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", Q
 err(sqs.send_message_batch, "AWS.SimpleQueueService.InvalidBatchEntryId", QueueUrl=u,
     Entries=[{"Id": "a b", "MessageBody": "x"}])
 err(sqs.send_message_batch, "AWS.SimpleQueueService.BatchRequestTooLong", QueueUrl=u,
-    Entries=[{"Id": str(i), "MessageBody": "x" * 1000} for i in range(3)])
+    Entries=[{"Id": str(i), "MessageBody": "x" * 250000} for i in range(5)])
 err(sqs.delete_message_batch, "AWS.SimpleQueueService.EmptyBatchRequest", QueueUrl=u, Entries=[])
 ms = sqs.receive_message(QueueUrl=u, MaxNumberOfMessages=10)["Messages"]
 ok(len(ms) == 3, "three visible (cap message and the batch)")

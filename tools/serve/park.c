@@ -97,7 +97,7 @@ fail:
     return rc;
 }
 
-void srv_park_fini(struct srv *s)
+void srv_park_stop(struct srv *s)
 {
     struct srv_park *p = s->park;
     ssize_t n;
@@ -109,6 +109,19 @@ void srv_park_fini(struct srv *s)
         (void)n;
         pthread_join(p->thread, NULL);
     }
+    pthread_mutex_lock(&p->mu);
+    p->running = false;
+    resume_all(p);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void srv_park_fini(struct srv *s)
+{
+    struct srv_park *p = s->park;
+
+    if (p == NULL)
+        return;
+    srv_park_stop(s);
     close(p->stop_pipe[0]);
     close(p->stop_pipe[1]);
     pthread_mutex_destroy(&p->mu);
@@ -123,6 +136,11 @@ void srv_park(struct req *r)
     r->parked = true;
     MHD_suspend_connection(r->conn);
     pthread_mutex_lock(&p->mu);
+    if (!p->running) { /* stopped: nobody would resume it; run the handler again at once */
+        pthread_mutex_unlock(&p->mu);
+        MHD_resume_connection(r->conn);
+        return;
+    }
     r->park_next = p->head;
     p->head = r;
     pthread_mutex_unlock(&p->mu);

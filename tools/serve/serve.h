@@ -46,13 +46,14 @@ struct srv {
     uint32_t conn_max;
     uint32_t threads;
     uint32_t idle_timeout_s;
-    bool auth_on; /* --auth FILE: verify SigV4 against keys */
+    bool auth_on;      /* --auth FILE: verify SigV4 against keys */
+    bool metrics_open; /* --metrics-open: GET /metrics needs no signature even with --auth */
     struct srv_key keys[SRV_KEYS_MAX];
     size_t key_count;
     struct srv_tags *tags;
     struct srv_park *park;
-    volatile int stopping; /* set at SIGINT/SIGTERM: parked polls answer at once */
-    void *daemon;          /* struct MHD_Daemon */
+    _Atomic int stopping; /* set at SIGINT/SIGTERM: parked polls answer at once */
+    void *daemon;         /* struct MHD_Daemon */
     uint16_t port;
 };
 
@@ -93,6 +94,9 @@ int srv_http_start(struct srv *s, const char *host, uint16_t port);
 void srv_http_stop(struct srv *s);
 /* Monotonic milliseconds. */
 uint64_t srv_mono_ms(void);
+/* The client of r closed or reset its connection (checked without reading: a parked request
+ * has nothing more to read but a possible pipelined next request). */
+bool srv_conn_gone(struct req *r);
 
 /* ---- metrics.c: GET /metrics, the Prometheus text of `eddy stat --format prometheus`. */
 void srv_metrics(struct req *r);
@@ -105,6 +109,9 @@ void srv_park_fini(struct srv *s);
 void srv_park(struct req *r);
 /* Wake every parked request (shutdown). */
 void srv_park_wake_all(struct srv *s);
+/* Stop the park thread and resume what is parked; later srv_park calls resume at once. Call
+ * before MHD_stop_daemon, which frees the connections a resume would touch. */
+void srv_park_stop(struct srv *s);
 
 /* ---- form.c: application/x-www-form-urlencoded bodies. */
 /* Decode the form into a JSON object of string values ("A.1.B" keys kept flat). NULL on a

@@ -11,6 +11,9 @@
 #include "sqs.h"
 
 #define SQS_BATCH_MAX 10
+/* SendMessageBatch request total: fixed by SQS (1 MiB since 2025, aws-semantics.md section 0),
+ * independent of the queue's MaximumMessageSize, which limits each entry. */
+#define SQS_BATCH_BYTES_MAX 1048576u
 
 /* One message's attributes, decoded (binary values are owned here). */
 struct attrs_in {
@@ -230,13 +233,52 @@ static void failed_entry(json_t *failed, const char *id, const struct sqs_err *e
                                             "Code", e->json_type, "Message", msg));
 }
 
+/* Send e[0..n) in entry order, in commits the engine accepts. The engine limits a batch's
+ * total to the queue's body_len_max (SQS's rule while both were 256 KiB); SQS now allows 1 MiB
+ * per request whatever the queue's limit, so a larger batch goes in several commits (FIFO
+ * groups keep their order). A chunk the engine still finds too large (its sizes count a little
+ * more than len[]) is sent one entry at a time. 0, or the error of the first commit (nothing
+ * stored); a later commit's error becomes its entries' results, as the earlier ones stand. */
+static int send_chunks(struct sqs_ctx *c, eddy_queue_send_entry *e, eddy_queue_send_result *res,
+                       const size_t *len, size_t n, uint32_t max)
+{
+    size_t i = 0, j, k, sum;
+    int rc;
+
+    while (i < n) {
+        for (j = i, sum = 0; j < n && (j == i || sum + len[j] <= max); j++)
+            sum += len[j];
+        rc = eddy_queue_send_batch(c->s->env, c->qname, e + i, j - i, res + i);
+        for (k = i; rc == EDDY_ETOOBIG && k < j; k++) {
+            int one = eddy_queue_send_batch(c->s->env, c->qname, e + k, 1, res + k);
+            res[k].rc = one == EDDY_ETOOBIG ? EDDY_ETOOBIG : res[k].rc;
+            if (one != 0 && one != EDDY_ETOOBIG) {
+                if (k == 0)
+                    return one;
+                for (; k < n; k++)
+                    res[k].rc = one;
+                return 0;
+            }
+        }
+        if (rc != 0 && rc != EDDY_ETOOBIG) {
+            if (i == 0)
+                return rc;
+            for (k = i; k < n; k++)
+                res[k].rc = rc;
+            return 0;
+        }
+        i = j;
+    }
+    return 0;
+}
+
 int sqs_send_message_batch(struct sqs_ctx *c)
 {
     json_t *entries = p_list(c->in, "Entries"), *ok = json_array(), *failed = json_array();
     eddy_queue_send_entry e[SQS_BATCH_MAX];
     eddy_queue_send_result res[SQS_BATCH_MAX];
     struct attrs_in ai[SQS_BATCH_MAX];
-    size_t idx[SQS_BATCH_MAX], i, n, good = 0, total = 0;
+    size_t idx[SQS_BATCH_MAX], lens[SQS_BATCH_MAX], i, n, good = 0, total = 0;
     struct sqs_qinfo qi;
     int rc = -1;
 
@@ -255,29 +297,42 @@ int sqs_send_message_batch(struct sqs_ctx *c)
             failed_entry(failed, p_str(ej, "Id"), ec.err, ec.msg);
             continue;
         }
-        total += x->body.len;
+        size_t len = x->body.len;
         for (size_t k = 0; k < x->attr_count; k++)
-            total += strlen(x->attrs[k].name) + strlen(x->attrs[k].type) + x->attrs[k].value.len;
+            len += strlen(x->attrs[k].name) + strlen(x->attrs[k].type) + x->attrs[k].value.len;
+        total += len;
+        if (len > qi.body_len_max) { /* each entry against the queue's own limit */
+            too_long(&ec, &qi);
+            attrs_free(&ai[good]);
+            failed_entry(failed, p_str(ej, "Id"), ec.err, ec.msg);
+            continue;
+        }
+        lens[good] = len;
         idx[good++] = i;
     }
-    if (total > qi.body_len_max) {
+    /* The request total has a fixed limit, whatever the queue's MaximumMessageSize. */
+    if (total > SQS_BATCH_BYTES_MAX) {
         sqs_fail(c, &SQS_BATCH_TOO_LONG,
                  "Batch requests cannot be longer than %u bytes. You have sent %zu bytes.",
-                 qi.body_len_max, total);
+                 (unsigned)SQS_BATCH_BYTES_MAX, total);
         goto out;
     }
     if (good > 0) {
-        rc = eddy_queue_send_batch(c->s->env, c->qname, e, good, res);
+        rc = send_chunks(c, e, res, lens, good, qi.body_len_max);
         if (rc != 0) {
             if (rc == EDDY_ENOTFOUND)
                 sqs_qcache_drop(c->qname);
-            rc = rc == EDDY_ETOOBIG ? too_long(c, &qi) : sqs_fail_rc(c, rc);
+            rc = sqs_fail_rc(c, rc);
             goto out;
         }
     }
     for (i = 0; i < good; i++) {
         const char *id = p_str(json_array_get(entries, idx[i]), "Id");
-        if (res[i].rc != 0) {
+        if (res[i].rc == EDDY_ETOOBIG) {
+            struct sqs_ctx ec = *c;
+            too_long(&ec, &qi);
+            failed_entry(failed, id, ec.err, ec.msg);
+        } else if (res[i].rc != 0) {
             failed_entry(failed, id, sqs_err_of(res[i].rc), eddy_strerror(res[i].rc));
         } else {
             json_t *o = json_pack("{s:s}", "Id", id);
@@ -406,6 +461,12 @@ int sqs_receive_message(struct sqs_ctx *c)
     ro.visibility_timeout_ms =
         has_vis == 0 ? (vis == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)vis * 1000) : 0;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;
+    if (c->r->parked && srv_conn_gone(c->r)) {
+        /* The client left mid-poll: receiving now would hide messages from everyone for a
+         * visibility timeout and count a receive nobody saw. The empty answer goes nowhere. */
+        json_decref(sys);
+        return 0;
+    }
     rc = eddy_queue_receive(c->s->env, c->qname, &ro, &batch);
     n = eddy_queue_batch_count(batch);
     if (rc == EDDY_ELIMIT && c->r->deadline_ms > srv_mono_ms())
@@ -540,7 +601,18 @@ static int ack_batch(struct sqs_ctx *c, bool visibility)
             json_array_append_new(ok, json_pack("{s:s}", "Id", id));
             continue;
         }
-        receipt_fail(&ec, results[i], receipts[i], false);
+        if (visibility && results[i] == EDDY_EEXPIRED) {
+            /* EEXPIRED covers "received again" and "not in flight"; eddy_last_error() names
+             * only the batch's last one. Asking again for this entry alone changes nothing
+             * (both are refusals) and leaves its own reason in eddy_last_error(). */
+            results[i] =
+                eddy_queue_change_visibility(c->s->env, c->qname, ve[i].receipt, ve[i].timeout_ms);
+            if (results[i] == 0) {
+                json_array_append_new(ok, json_pack("{s:s}", "Id", id));
+                continue;
+            }
+        }
+        receipt_fail(&ec, results[i], receipts[i], visibility);
         failed_entry(failed, id, ec.err, ec.msg);
     }
     json_object_set(c->out, "Successful", ok);
