@@ -115,17 +115,34 @@ static bool body_chars_ok(const char *s, size_t n)
     return true;
 }
 
-/* The FIFO-only parameters on a standard queue (every queue until FIFO exists). */
-static int no_fifo_params(struct sqs_ctx *c, json_t *in)
+/* MessageGroupId and MessageDeduplicationId: required group and no per-message delay on a FIFO
+ * queue, neither id on a standard one. The ids' characters and lengths are the engine's check. */
+static int fifo_params(struct sqs_ctx *c, json_t *in, bool fifo, int has_delay, int64_t delay,
+                       eddy_queue_send_entry *e)
 {
-    if (p_str(in, "MessageGroupId") != NULL || p_str(in, "MessageDeduplicationId") != NULL)
+    const char *group = p_str(in, "MessageGroupId"), *dedup = p_str(in, "MessageDeduplicationId");
+    if (!fifo) {
+        if (group != NULL || dedup != NULL)
+            return sqs_fail(c, &SQS_INVALID_PARAM,
+                            "The request include parameter that is not valid for this queue type");
+        return 0;
+    }
+    if (group == NULL)
+        return sqs_fail(c, &SQS_MISSING_PARAM,
+                        "The request must contain the parameter MessageGroupId.");
+    if (has_delay == 0)
         return sqs_fail(c, &SQS_INVALID_PARAM,
-                        "The request include parameter that is not valid for this queue type");
+                        "Value %lld for parameter DelaySeconds is invalid. Reason: The request "
+                        "include parameter that is not valid for this queue type.",
+                        (long long)delay);
+    e->group_id = group;
+    e->dedup_id = dedup;
     return 0;
 }
 
 /* Validate and fill one send entry from `in` (a request or a batch entry). */
-static int entry_parse(struct sqs_ctx *c, json_t *in, eddy_queue_send_entry *e, struct attrs_in *ai)
+static int entry_parse(struct sqs_ctx *c, json_t *in, bool fifo, eddy_queue_send_entry *e,
+                       struct attrs_in *ai)
 {
     const char *body;
     int64_t delay = 0;
@@ -142,7 +159,8 @@ static int entry_parse(struct sqs_ctx *c, json_t *in, eddy_queue_send_entry *e, 
                         "characters in the SQS documentation.");
     if ((has_delay = p_int(c, in, "DelaySeconds", 0, 900, &delay)) < 0)
         return -1;
-    if (no_fifo_params(c, in) != 0 || attrs_parse(c, json_object_get(in, "MessageAttributes"), ai))
+    if (fifo_params(c, in, fifo, has_delay, delay, e) != 0 ||
+        attrs_parse(c, json_object_get(in, "MessageAttributes"), ai))
         return -1;
     e->body.data = body;
     e->body.len = strlen(body);
@@ -162,8 +180,11 @@ static void send_result(struct sqs_ctx *c, json_t *o, const struct sqs_qinfo *qi
         md5_attrs_hex(e->attrs, e->attr_count, md5);
         json_object_set_new(o, "MD5OfMessageAttributes", json_string(md5));
     }
+    /* A duplicate FIFO send answers with the first message's id and sequence number. */
     sqs_message_id(qi->id, res->msg_id, id);
     json_object_set_new(o, "MessageId", json_string(id));
+    if (qi->fifo)
+        json_object_set_new(o, "SequenceNumber", json_string(res->sequence_number));
     (void)c;
 }
 
@@ -185,7 +206,7 @@ int sqs_send_message(struct sqs_ctx *c)
 
     if (p_queue(c) != 0 || sqs_qcache_get(c, &qi) != 0)
         return -1;
-    if (entry_parse(c, c->in, &e, &ai) != 0)
+    if (entry_parse(c, c->in, qi.fifo, &e, &ai) != 0)
         goto out;
     rc = eddy_queue_send(c->s->env, c->qname, &e, &res);
     if (rc == EDDY_ETOOBIG) {
@@ -292,7 +313,7 @@ int sqs_send_message_batch(struct sqs_ctx *c)
         eddy_queue_send_entry *x = &e[good];
         *x = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         res[good] = (eddy_queue_send_result)EDDY_QUEUE_SEND_RESULT_INIT;
-        if (entry_parse(&ec, ej, x, &ai[good]) != 0) {
+        if (entry_parse(&ec, ej, qi.fifo, x, &ai[good]) != 0) {
             attrs_free(&ai[good]);
             failed_entry(failed, p_str(ej, "Id"), ec.err, ec.msg);
             continue;
@@ -402,6 +423,12 @@ static json_t *message_json(struct sqs_ctx *c, const struct sqs_qinfo *qi,
         put_num(sa, "ApproximateReceiveCount", m->receive_count);
     if (selected(sys, "ApproximateFirstReceiveTimestamp", false))
         put_num(sa, "ApproximateFirstReceiveTimestamp", m->first_receive_ms);
+    if (qi->fifo && selected(sys, "MessageGroupId", false))
+        json_object_set_new(sa, "MessageGroupId", json_string(m->group_id));
+    if (qi->fifo && selected(sys, "MessageDeduplicationId", false))
+        json_object_set_new(sa, "MessageDeduplicationId", json_string(m->dedup_id));
+    if (qi->fifo && selected(sys, "SequenceNumber", false))
+        json_object_set_new(sa, "SequenceNumber", json_string(m->sequence_number));
     if (json_object_size(sa) > 0)
         json_object_set_new(o, "Attributes", sa);
     else
@@ -461,6 +488,8 @@ int sqs_receive_message(struct sqs_ctx *c)
     ro.visibility_timeout_ms =
         has_vis == 0 ? (vis == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)vis * 1000) : 0;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;
+    if ((ro.attempt_id = p_str(c->in, "ReceiveRequestAttemptId")) != NULL && !qi.fifo)
+        ro.attempt_id = NULL; /* SQS ignores it on a standard queue */
     if (c->r->parked && srv_conn_gone(c->r)) {
         /* The client left mid-poll: receiving now would hide messages from everyone for a
          * visibility timeout and count a receive nobody saw. The empty answer goes nowhere. */

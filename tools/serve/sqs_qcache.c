@@ -18,7 +18,7 @@
 #define QCACHE_TTL_MS 1000
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static json_t *cache;  /* name -> [id, wait, body_len_max, expires_ms] */
+static json_t *cache;  /* name -> [id, wait, body_len_max, expires_ms, fifo] */
 static uint64_t drops; /* generation: bumped by every drop, under mu */
 
 int sqs_qcache_get(struct sqs_ctx *c, struct sqs_qinfo *out)
@@ -37,6 +37,7 @@ int sqs_qcache_get(struct sqs_ctx *c, struct sqs_qinfo *out)
         out->id = (uint64_t)json_integer_value(json_array_get(e, 0));
         out->receive_wait_ms = (uint32_t)json_integer_value(json_array_get(e, 1));
         out->body_len_max = (uint32_t)json_integer_value(json_array_get(e, 2));
+        out->fifo = json_integer_value(json_array_get(e, 4)) != 0;
         pthread_mutex_unlock(&mu);
         return 0;
     }
@@ -46,12 +47,14 @@ int sqs_qcache_get(struct sqs_ctx *c, struct sqs_qinfo *out)
     out->id = info.id;
     out->receive_wait_ms = info.receive_wait_ms;
     out->body_len_max = info.body_len_max;
+    out->fifo = info.fifo != 0;
     pthread_mutex_lock(&mu);
     if (drops == gen)
-        json_object_set_new(
-            cache, c->qname,
-            json_pack("[I,I,I,I]", (json_int_t)info.id, (json_int_t)info.receive_wait_ms,
-                      (json_int_t)info.body_len_max, (json_int_t)(now + QCACHE_TTL_MS)));
+        json_object_set_new(cache, c->qname,
+                            json_pack("[I,I,I,I,I]", (json_int_t)info.id,
+                                      (json_int_t)info.receive_wait_ms,
+                                      (json_int_t)info.body_len_max,
+                                      (json_int_t)(now + QCACHE_TTL_MS), (json_int_t)info.fifo));
     pthread_mutex_unlock(&mu);
     return 0;
 }
