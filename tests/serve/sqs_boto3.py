@@ -38,7 +38,7 @@ err(sqs.set_queue_attributes, "InvalidAttributeValue", QueueUrl=u,
 err(sqs.get_queue_attributes, "InvalidAttributeName", QueueUrl=u, AttributeNames=["Nope"])
 err(sqs.create_queue, "InvalidParameterValue", QueueName="a/../b")
 err(sqs.create_queue, "InvalidParameterValue", QueueName="x" * 81)
-err(sqs.create_queue, "InvalidAttributeName", QueueName="f", Attributes={"FifoQueue": "true"})
+err(sqs.create_queue, "InvalidParameterValue", QueueName="f", Attributes={"FifoQueue": "true"})  # .fifo rule
 
 # Tags and permissions (no-ops).
 ok(sqs.list_queue_tags(QueueUrl=u)["Tags"] == {"team": "a"}, "tags from create")
