@@ -1,7 +1,7 @@
 # fifo_boto3.py PORT: FIFO queues through boto3 (Query protocol): the .fifo naming rule, the
 # FIFO attributes, group order, deduplication answering with the first message's id, a
 # ReceiveRequestAttemptId retry returning the same messages, and SQS's FIFO errors.
-import sys
+import sys, threading, time
 
 from awslib import client, err, ok
 import awslib
@@ -57,4 +57,20 @@ ok([m["ReceiptHandle"] for m in r2["Messages"]] == [m["ReceiptHandle"] for m in 
    "the attempt id's retry returns the same messages and receipts")
 ok("Messages" not in sqs.receive_message(QueueUrl=u, MaxNumberOfMessages=10),
    "groups locked while in flight")
+
+# A delete unblocks the group: a poll parked on the locked queue gets the next message at once.
+w = sqs.create_queue(QueueName="wake.fifo", Attributes={"FifoQueue": "true",
+                                                        "ContentBasedDeduplication": "true"})["QueueUrl"]
+for body in ("w1", "w2"):
+    sqs.send_message(QueueUrl=w, MessageBody=body, MessageGroupId="g")
+held = sqs.receive_message(QueueUrl=w)["Messages"][0]
+got = []
+t = threading.Thread(target=lambda: got.extend(
+    client("sqs", sys.argv[1]).receive_message(QueueUrl=w, WaitTimeSeconds=10).get("Messages", [])))
+t.start()
+time.sleep(0.5)  # parked behind the locked group
+t0 = time.time()
+sqs.delete_message(QueueUrl=w, ReceiptHandle=held["ReceiptHandle"])
+t.join()
+ok([m["Body"] for m in got] == ["w2"] and time.time() - t0 < 2, "woken by the delete: %s" % got)
 print("fifo_boto3: %d checks passed" % awslib.checks)

@@ -86,6 +86,7 @@ struct req {
     char path[256];
     char method[8];
     struct req *park_next;
+    char park_queue[EDDY_QUEUE_NAME_MAX + 1]; /* the queue a parked poll waits on */
     struct reply reply;
 };
 
@@ -104,9 +105,13 @@ void srv_metrics(struct req *r);
 /* ---- park.c: long polls that wait without a thread. */
 int srv_park_init(struct srv *s);
 void srv_park_fini(struct srv *s);
-/* Suspend r's connection until a send may have made a queue non-empty, a recheck tick, or
+/* Suspend r's connection until a write noted for `queue` wakes it, a recheck tick, or
  * r->deadline_ms; the handler then runs again with r->parked set. */
-void srv_park(struct req *r);
+void srv_park(struct req *r, const char *queue);
+/* Note that this server is about to write queue `queue` in a way that may let a parked receive
+ * get a message (send, delete, visibility change). Call before the engine call: its readiness
+ * signal must find the note. The engine's signal does not say which queue; see park.c. */
+void srv_park_note(struct srv *s, const char *queue);
 /* Wake every parked request (shutdown). */
 void srv_park_wake_all(struct srv *s);
 /* Stop the park thread and resume what is parked; later srv_park calls resume at once. Call

@@ -208,6 +208,7 @@ int sqs_send_message(struct sqs_ctx *c)
         return -1;
     if (entry_parse(c, c->in, qi.fifo, &e, &ai) != 0)
         goto out;
+    srv_park_note(c->s, c->qname);
     rc = eddy_queue_send(c->s->env, c->qname, &e, &res);
     if (rc == EDDY_ETOOBIG) {
         rc = too_long(c, &qi);
@@ -266,6 +267,7 @@ static int send_chunks(struct sqs_ctx *c, eddy_queue_send_entry *e, eddy_queue_s
     size_t i = 0, j, k, sum;
     int rc;
 
+    srv_park_note(c->s, c->qname);
     while (i < n) {
         for (j = i, sum = 0; j < n && (j == i || sum + len[j] <= max); j++)
             sum += len[j];
@@ -509,7 +511,7 @@ int sqs_receive_message(struct sqs_ctx *c)
     if (n == 0 && !c->s->stopping && srv_mono_ms() < c->r->deadline_ms) {
         eddy_queue_batch_free(batch);
         json_decref(sys);
-        srv_park(c->r);
+        srv_park(c->r, c->qname);
         return SQS_PARKED;
     }
     msgs = json_array();
@@ -559,6 +561,7 @@ int sqs_delete_message(struct sqs_ctx *c)
     int rc;
     if (p_queue(c) != 0 || p_need(c, c->in, "ReceiptHandle", &receipt) != 0)
         return -1;
+    srv_park_note(c->s, c->qname); /* a delete unblocks a FIFO group */
     rc = eddy_queue_delete_message(c->s->env, c->qname, receipt);
     if (rc == EDDY_ENOTFOUND && queue_exists(c))
         return 0; /* already deleted: SQS deletes idempotently */
@@ -577,6 +580,7 @@ int sqs_change_visibility(struct sqs_ctx *c)
         return rc < 0 ? -1
                       : sqs_fail(c, &SQS_MISSING_PARAM,
                                  "The request must contain the parameter VisibilityTimeout.");
+    srv_park_note(c->s, c->qname);
     rc = eddy_queue_change_visibility(c->s->env, c->qname, receipt, (uint32_t)vis * 1000);
     if (rc == EDDY_ENOTFOUND && !queue_exists(c))
         return sqs_fail_rc(c, rc);
@@ -616,6 +620,7 @@ static int ack_batch(struct sqs_ctx *c, bool visibility)
         idx[good++] = i;
     }
     if (good > 0) {
+        srv_park_note(c->s, c->qname); /* a delete unblocks a FIFO group */
         rc = visibility ? eddy_queue_change_visibility_batch(c->s->env, c->qname, ve, good, results)
                         : eddy_queue_delete_batch(c->s->env, c->qname, receipts, good, results);
         if (rc != 0) {
