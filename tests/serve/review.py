@@ -35,6 +35,17 @@ if MODE == "metrics-open":
     sys.exit(0)
 
 sqs = client("sqs", PORT)
+if MODE.startswith("ttl-"):
+    q = sqs.create_queue(QueueName="ttlq")["QueueUrl"]
+    t0 = time.time()
+    sqs.receive_message(QueueUrl=q)
+    took = time.time() - t0
+    if MODE == "ttl-before":
+        ok(took < 1.0, "no default wait yet: %.2f s" % took)
+    else:
+        ok(took >= 1.5, "the other process's 2 s default wait is used: %.2f s" % took)
+    print("review %s: %d checks passed" % (MODE, awslib.checks))
+    sys.exit(0)
 
 # D: each entry against the queue's MaximumMessageSize, the request total against SQS's fixed
 # 1 MiB, not the queue's limit.
