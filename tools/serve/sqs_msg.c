@@ -635,14 +635,24 @@ static int ack_batch(struct sqs_ctx *c, bool visibility)
             json_array_append_new(ok, json_pack("{s:s}", "Id", id));
             continue;
         }
-        if (visibility && results[i] == EDDY_EEXPIRED) {
-            /* EEXPIRED covers "received again" and "not in flight"; eddy_last_error() names
-             * only the batch's last one. Asking again for this entry alone changes nothing
-             * (both are refusals) and leaves its own reason in eddy_last_error(). */
+        if (visibility && (results[i] == EDDY_EEXPIRED || results[i] == EDDY_EINVAL)) {
+            /* EEXPIRED covers "received again" and "not in flight", EINVAL a bad receipt and
+             * the 12 h cap; eddy_last_error() names only the batch's last failure. Asking again
+             * for this entry alone changes nothing (all are refusals) and leaves its own
+             * reason in eddy_last_error(). */
             results[i] =
                 eddy_queue_change_visibility(c->s->env, c->qname, ve[i].receipt, ve[i].timeout_ms);
             if (results[i] == 0) {
                 json_array_append_new(ok, json_pack("{s:s}", "Id", id));
+                continue;
+            }
+            if (results[i] == EDDY_EINVAL &&
+                strstr(eddy_last_error(), "after its receive") != NULL) {
+                sqs_fail(&ec, &SQS_INVALID_PARAM,
+                         "Value %u for parameter VisibilityTimeout is invalid. Reason: Total "
+                         "VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+                         ve[i].timeout_ms / 1000);
+                failed_entry(failed, id, ec.err, ec.msg);
                 continue;
             }
         }
