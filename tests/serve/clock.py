@@ -38,6 +38,11 @@ elif step == "t6m":  # 6 minutes later: past the 5-minute iterator life
     c = code(sqs.change_message_visibility, QueueUrl=st["u"], ReceiptHandle=st["rh2"],
              VisibilityTimeout=43200)
     assert c == "InvalidParameterValue", "12 h cap from the receive: %s" % c
+    b = sqs.change_message_visibility_batch(QueueUrl=st["u"], Entries=[
+        {"Id": "cap", "ReceiptHandle": st["rh2"], "VisibilityTimeout": 43200}])
+    f = b["Failed"][0]
+    assert f["Code"] == "InvalidParameterValue" and "43200 seconds" in f["Message"], \
+        "12 h cap in a batch entry: %s" % f
     c = code(k.get_records, ShardIterator=st["it"])
     assert c == "ExpiredIteratorException", c
     print("t+6m: visibility capped at 12 h from the receive; the iterator expired")

@@ -38,7 +38,7 @@ err(sqs.set_queue_attributes, "InvalidAttributeValue", QueueUrl=u,
 err(sqs.get_queue_attributes, "InvalidAttributeName", QueueUrl=u, AttributeNames=["Nope"])
 err(sqs.create_queue, "InvalidParameterValue", QueueName="a/../b")
 err(sqs.create_queue, "InvalidParameterValue", QueueName="x" * 81)
-err(sqs.create_queue, "InvalidAttributeName", QueueName="f", Attributes={"FifoQueue": "true"})
+err(sqs.create_queue, "InvalidParameterValue", QueueName="f", Attributes={"FifoQueue": "true"})  # .fifo rule
 
 # Tags and permissions (no-ops).
 ok(sqs.list_queue_tags(QueueUrl=u)["Tags"] == {"team": "a"}, "tags from create")
@@ -97,7 +97,7 @@ err(sqs.send_message_batch, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", Q
 err(sqs.send_message_batch, "AWS.SimpleQueueService.InvalidBatchEntryId", QueueUrl=u,
     Entries=[{"Id": "a b", "MessageBody": "x"}])
 err(sqs.send_message_batch, "AWS.SimpleQueueService.BatchRequestTooLong", QueueUrl=u,
-    Entries=[{"Id": str(i), "MessageBody": "x" * 1000} for i in range(3)])
+    Entries=[{"Id": str(i), "MessageBody": "x" * 250000} for i in range(5)])
 err(sqs.delete_message_batch, "AWS.SimpleQueueService.EmptyBatchRequest", QueueUrl=u, Entries=[])
 ms = sqs.receive_message(QueueUrl=u, MaxNumberOfMessages=10)["Messages"]
 ok(len(ms) == 3, "three visible (cap message and the batch)")

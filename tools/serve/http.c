@@ -6,17 +6,21 @@
  * Kinesis semantics; never calls the eddy_ API itself.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "serve.h"
 
 /* Requests between their first byte and their completion (on_done): shutdown waits for them. */
 static _Atomic int live_requests;
+/* The largest body buffer allocated from a declared Content-Length alone. */
+#define HTTP_PREALLOC_MAX ((size_t)1 << 20)
 
 uint64_t srv_mono_ms(void)
 {
@@ -104,13 +108,32 @@ static enum MHD_Result arg_add(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
+bool srv_conn_gone(struct req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char b;
+    ssize_t n;
+
+    if (ci == NULL)
+        return false;
+    /* A request is complete before it parks, so a readable socket holds at most a pipelined
+     * next request (left unread by MSG_PEEK); only EOF or a reset means the client left. */
+    n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN));
+}
+
 static void dispatch(struct req *r)
 {
     struct MHD_Connection *c = r->conn;
     const char *target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Target");
 
     if (strcmp(r->method, "GET") == 0 && strcmp(r->path, "/metrics") == 0) {
-        srv_metrics(r); /* a scrape carries no AWS signature */
+        /* With --auth a scrape is signed like any request (it reads every queue and stream),
+         * unless --metrics-open leaves it to the network to restrict. */
+        if (r->srv->auth_on && !r->srv->metrics_open && sigv4_check(r) != 0)
+            return;
+        srv_metrics(r);
         return;
     }
     if (!r->parked && sigv4_check(r) != 0)
@@ -154,8 +177,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         live_requests++;
         r->srv = s;
         r->conn = c;
-        /* One allocation of the declared size: no doubling and copying of large bodies. */
+        /* One allocation of the declared size, up to HTTP_PREALLOC_MAX: no doubling and
+         * copying of ordinary bodies, and a client that declares a large body and sends none
+         * holds no more than that (doubling takes over past it). */
         if (cl != NULL && (r->cap = (size_t)strtoull(cl, NULL, 10) + 1) > 1 &&
+            (r->cap = r->cap < HTTP_PREALLOC_MAX ? r->cap : HTTP_PREALLOC_MAX) > 0 &&
             (r->body = malloc(r->cap)) == NULL)
             r->cap = 0;
         if (r->body == NULL)
@@ -253,6 +279,9 @@ void srv_http_stop(struct srv *s)
             break;
         nanosleep(&ts, NULL);
     }
+    /* No resume may run once MHD_stop_daemon frees the connections: stop the park thread and
+     * resume whatever is still parked while the daemon still owns them. */
+    srv_park_stop(s);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
 }

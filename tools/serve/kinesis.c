@@ -41,8 +41,11 @@ int kin_fail_rc(struct kin_ctx *c, int rc)
         return kin_fail(c, "ResourceInUseException", "Stream %s under account %s already exists.",
                         c->stream, c->s->account);
     case EDDY_EBUSY:
-    case EDDY_EFULL:
         return kin_fail(c, "LimitExceededException", "%s", detail);
+    case EDDY_EFULL:
+        /* The disk or map is full: not throttling (SDKs retry LimitExceeded as such), and
+         * Kinesis has no 503 code; InternalFailure is its server-side error. */
+        return kin_fail(c, "InternalFailure", "%s", detail);
     default:
         return kin_fail(c, "InternalFailure", "%s", detail);
     }

@@ -223,6 +223,11 @@ int kin_get_shard_iterator(struct kin_ctx *c)
             return kin_fail(c, "InvalidArgumentException",
                             "Must specify timestampInMillis parameter for iterator of type "
                             "AT_TIMESTAMP.");
+        /* Range-check before the conversion: a negative, NaN or huge double is UB as
+         * uint64_t. Up to 2^53 ms keeps every millisecond exact. */
+        if (!(json_number_value(ts) >= 0.0 && json_number_value(ts) * 1000.0 < 9007199254740992.0))
+            return kin_fail(c, "InvalidArgumentException",
+                            "The timestampInMillis parameter is out of range.");
         ts_ms = (uint64_t)(json_number_value(ts) * 1000.0 + 0.5);
     }
     rc = eddy_stream_get_iterator(c->s->env, c->stream, shard, t, seq, ts_ms, &it);

@@ -46,13 +46,14 @@ struct srv {
     uint32_t conn_max;
     uint32_t threads;
     uint32_t idle_timeout_s;
-    bool auth_on; /* --auth FILE: verify SigV4 against keys */
+    bool auth_on;      /* --auth FILE: verify SigV4 against keys */
+    bool metrics_open; /* --metrics-open: GET /metrics needs no signature even with --auth */
     struct srv_key keys[SRV_KEYS_MAX];
     size_t key_count;
     struct srv_tags *tags;
     struct srv_park *park;
-    volatile int stopping; /* set at SIGINT/SIGTERM: parked polls answer at once */
-    void *daemon;          /* struct MHD_Daemon */
+    _Atomic int stopping; /* set at SIGINT/SIGTERM: parked polls answer at once */
+    void *daemon;         /* struct MHD_Daemon */
     uint16_t port;
 };
 
@@ -85,6 +86,7 @@ struct req {
     char path[256];
     char method[8];
     struct req *park_next;
+    char park_queue[EDDY_QUEUE_NAME_MAX + 1]; /* the queue a parked poll waits on */
     struct reply reply;
 };
 
@@ -93,6 +95,9 @@ int srv_http_start(struct srv *s, const char *host, uint16_t port);
 void srv_http_stop(struct srv *s);
 /* Monotonic milliseconds. */
 uint64_t srv_mono_ms(void);
+/* The client of r closed or reset its connection (checked without reading: a parked request
+ * has nothing more to read but a possible pipelined next request). */
+bool srv_conn_gone(struct req *r);
 
 /* ---- metrics.c: GET /metrics, the Prometheus text of `eddy stat --format prometheus`. */
 void srv_metrics(struct req *r);
@@ -100,11 +105,18 @@ void srv_metrics(struct req *r);
 /* ---- park.c: long polls that wait without a thread. */
 int srv_park_init(struct srv *s);
 void srv_park_fini(struct srv *s);
-/* Suspend r's connection until a send may have made a queue non-empty, a recheck tick, or
+/* Suspend r's connection until a write noted for `queue` wakes it, a recheck tick, or
  * r->deadline_ms; the handler then runs again with r->parked set. */
-void srv_park(struct req *r);
+void srv_park(struct req *r, const char *queue);
+/* Note that this server is about to write queue `queue` in a way that may let a parked receive
+ * get a message (send, delete, visibility change). Call before the engine call: its readiness
+ * signal must find the note. The engine's signal does not say which queue; see park.c. */
+void srv_park_note(struct srv *s, const char *queue);
 /* Wake every parked request (shutdown). */
 void srv_park_wake_all(struct srv *s);
+/* Stop the park thread and resume what is parked; later srv_park calls resume at once. Call
+ * before MHD_stop_daemon, which frees the connections a resume would touch. */
+void srv_park_stop(struct srv *s);
 
 /* ---- form.c: application/x-www-form-urlencoded bodies. */
 /* Decode the form into a JSON object of string values ("A.1.B" keys kept flat). NULL on a

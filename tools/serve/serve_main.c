@@ -22,7 +22,7 @@ static int run(struct cli *cli, int argc, char **argv);
 const struct cli_command cli_cmd_serve = {
     "serve", "serve an SQS- and Kinesis-compatible HTTP endpoint (AWS SDKs, AWS CLI)",
     "usage: eddy serve [--listen HOST:PORT] [--region R] [--account ID] [--auth FILE]\n"
-    "                  [--threads N] [--max-body BYTES] [--max-connections N]\n"
+    "                  [--metrics-open] [--threads N] [--max-body BYTES] [--max-connections N]\n"
     "                  [--idle-timeout S] [--port-file FILE]\n"
     "\n"
     "Serves the database (--db PATH or $EDDY_DB; created when missing) to unchanged AWS\n"
@@ -39,7 +39,9 @@ const struct cli_command cli_cmd_serve = {
     "  --account ID           account id in URLs and ARNs, 12 digits (default 000000000000)\n"
     "  --auth FILE            verify SigV4 signatures against the keys in FILE, one\n"
     "                         'ACCESS_KEY_ID SECRET_KEY' per line (default: any credentials;\n"
-    "                         a malformed Authorization header is refused either way)\n"
+    "                         a malformed Authorization header is refused either way;\n"
+    "                         the scope must name --region, the service and the day)\n"
+    "  --metrics-open         with --auth, serve GET /metrics without a signature\n"
     "  --threads N            HTTP worker threads, 1..64 (default 8)\n"
     "  --max-body BYTES       largest request body (default 16777216)\n"
     "  --max-connections N    open connections at most (default 4096); more wait in the\n"
@@ -63,14 +65,31 @@ static int load_keys(struct cli *cli, struct srv *s, const char *path)
     }
     while (fgets(line, sizeof line, f) != NULL) {
         struct srv_key *k = &s->keys[s->key_count];
+        char *save = NULL, *id, *secret;
+        bool long_line = strlen(line) == sizeof line - 1 && line[sizeof line - 2] != '\n';
         if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
             continue;
-        if (s->key_count == SRV_KEYS_MAX || sscanf(line, "%128s %128s", k->id, k->secret) != 2) {
+        id = strtok_r(line, " \t\r\n", &save);
+        secret = strtok_r(NULL, " \t\r\n", &save);
+        /* A key longer than the table holds is refused, never cut: a cut secret would make
+         * every signature of that key fail with no hint why. */
+        if (long_line || (secret != NULL &&
+                          (strlen(id) >= sizeof k->id || strlen(secret) >= sizeof k->secret))) {
+            fclose(f);
+            cli_err(cli,
+                    "--auth file '%s': an access key id or secret is longer than %zu characters",
+                    path, sizeof k->secret - 1);
+            return -1;
+        }
+        if (s->key_count == SRV_KEYS_MAX || secret == NULL ||
+            strtok_r(NULL, " \t\r\n", &save) != NULL) {
             fclose(f);
             cli_err(cli, "--auth file '%s': expected 'ACCESS_KEY_ID SECRET' lines (at most %u)",
                     path, SRV_KEYS_MAX);
             return -1;
         }
+        memcpy(k->id, id, strlen(id) + 1);
+        memcpy(k->secret, secret, strlen(secret) + 1);
         s->key_count++;
     }
     fclose(f);
@@ -145,6 +164,7 @@ static int run(struct cli *cli, int argc, char **argv)
         {"max-connections", required_argument, NULL, 'c'},
         {"port-file", required_argument, NULL, 'p'},
         {"idle-timeout", required_argument, NULL, 'i'},
+        {"metrics-open", no_argument, NULL, 'M'},
         {NULL, 0, NULL, 0}};
     static struct srv s; /* large (keys); one server per process */
     const char *listen = "127.0.0.1:4566", *port_file = NULL;
@@ -180,6 +200,8 @@ static int run(struct cli *cli, int argc, char **argv)
         } else if (c == 'A') {
             if (load_keys(cli, &s, optarg) != 0)
                 return CLI_EXIT_USAGE;
+        } else if (c == 'M') {
+            s.metrics_open = true;
         } else if (c == 't') {
             if (!cli_parse_u64(optarg, 64, &v) || v == 0)
                 return cli_usage(cli, "--threads: expected 1..64");

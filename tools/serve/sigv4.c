@@ -2,11 +2,15 @@
  * sigv4.c: the Authorization header. By default any credentials pass (as the emulators do), but
  * a header that is present must be a well-formed AWS4-HMAC-SHA256 header, or the request is
  * refused as AWS refuses it (IncompleteSignature). With --auth FILE the signature is verified:
- * canonical request, string to sign and HMAC-SHA256 key chain (Nettle), against the listed keys.
+ * canonical request, string to sign and HMAC-SHA256 key chain (Nettle), against the listed keys,
+ * compared in constant time; the credential scope must name --region, the service of the request
+ * (sqs, or kinesis for Kinesis_20131202.*) and X-Amz-Date's day. Not checked: the request time's
+ * skew from the server clock (AWS allows 15 minutes), so a captured request can be replayed.
  */
 #include <ctype.h>
 #include <microhttpd.h>
 #include <nettle/hmac.h>
+#include <nettle/memops.h>
 #include <nettle/nettle-meta.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
@@ -140,7 +144,8 @@ static void expected(struct req *r, const struct sigv4_auth *a, const char *secr
     struct buf cr = {0}, sts = {0};
     struct qargs q = {.n = 0};
     const char *amz_date = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Date");
-    char hs[65], names[1024], *save = NULL, *h, kstr[160];
+    char hs[65], names[1024], *save = NULL, *h,
+                              kstr[4 + sizeof((struct srv_key *)0)->secret]; /* "AWS4" + secret */
     uint8_t k1[32], k2[32], k3[32], k4[32], sig[32];
     size_t i;
 
@@ -215,6 +220,35 @@ static int refuse(struct req *r, unsigned status, const char *kin_type, const ch
     return -1;
 }
 
+/* The credential scope must name this server's region, the service of the request and the
+ * date of X-Amz-Date (as AWS requires); NULL when it does, else the reason. */
+static const char *scope_check(struct req *r, const struct sigv4_auth *a)
+{
+    static _Thread_local char why[200];
+    const char *target = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Amz-Target");
+    const char *amz_date = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Amz-Date");
+    const char *service =
+        target != NULL && strncmp(target, "Kinesis_20131202.", 17) == 0 ? "kinesis" : "sqs";
+
+    if (strcmp(a->region, r->srv->region) != 0) {
+        snprintf(why, sizeof why, "Credential should be scoped to a valid region, not '%.40s'.",
+                 a->region);
+        return why;
+    }
+    if (strcmp(a->service, service) != 0) {
+        snprintf(why, sizeof why, "Credential should be scoped to correct service: '%s'.", service);
+        return why;
+    }
+    if (amz_date == NULL || strncmp(amz_date, a->date, 8) != 0) {
+        snprintf(why, sizeof why,
+                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                 "date from HTTP: '%s' != '%.8s', from '%.40s'.",
+                 a->date, amz_date != NULL ? amz_date : "", amz_date != NULL ? amz_date : "");
+        return why;
+    }
+    return NULL;
+}
+
 int sigv4_check(struct req *r)
 {
     struct srv *s = r->srv;
@@ -239,8 +273,12 @@ int sigv4_check(struct req *r)
     if (i == s->key_count)
         return refuse(r, 403, "UnrecognizedClientException", "InvalidClientTokenId",
                       "The security token included in the request is invalid.");
+    if ((why = scope_check(r, &a)) != NULL)
+        return refuse(r, 403, "InvalidSignatureException", "SignatureDoesNotMatch", why);
     expected(r, &a, s->keys[i].secret, want);
-    if (strcmp(want, a.signature) != 0)
+    /* Constant time: a byte-by-byte early exit would time how much of a guess is right.
+     * sigv4_parse checked that the signature is 64 hex digits. */
+    if (!memeql_sec(want, a.signature, 64))
         return refuse(r, 403, "InvalidSignatureException", "SignatureDoesNotMatch",
                       "The request signature we calculated does not match the signature you "
                       "provided. Check your AWS Secret Access Key and signing method.");

@@ -60,7 +60,7 @@ void sqs_queue_url(struct srv *s, const char *name, char *out, size_t cap);
 void sqs_queue_arn(struct srv *s, const char *name, char *out, size_t cap);
 /* The queue name of an ARN arn:aws:sqs:REGION:ACCOUNT:NAME, false when malformed. */
 bool sqs_arn_name(const char *arn, char *out, size_t cap);
-/* A queue name check that reports SQS's error (and FIFO names as unsupported). */
+/* A queue name check that reports SQS's error: 1..80 of [A-Za-z0-9_-], ".fifo" counted. */
 int sqs_name_check(struct sqs_ctx *c, const char *name);
 
 /* sqs_qcache.c: a queue's id and default wait, cached by name (a receive and a send need them
@@ -70,6 +70,7 @@ struct sqs_qinfo {
     uint64_t id;
     uint32_t receive_wait_ms;
     uint32_t body_len_max;
+    bool fifo;
 };
 int sqs_qcache_get(struct sqs_ctx *c, struct sqs_qinfo *out);
 /* Forget `name` (deleted, re-created or changed through this server). */

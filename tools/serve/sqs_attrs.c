@@ -1,8 +1,8 @@
 /*
  * sqs_attrs.c: SQS queue attributes (strings in seconds, JSON policies) to and from Eddy's
  * eddy_queue_options / eddy_queue_info (milliseconds, names). Attributes Eddy has no field for
- * (Policy, KMS, SqsManagedSseEnabled) are accepted and ignored; FIFO attributes are refused
- * until FIFO queues exist (docs/endpoint.md).
+ * (Policy, KMS, SqsManagedSseEnabled) are accepted and ignored. FIFO attributes map to the
+ * engine's FIFO queues (decision 0013); FifoQueue is set at creation only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +99,18 @@ bad:
                     "Value %.200s for parameter RedriveAllowPolicy is invalid.", v);
 }
 
+/* One of two words: *out 0 for `no`, 1 for `yes`. */
+static int choice(struct sqs_ctx *c, const char *name, const char *v, const char *no,
+                  const char *yes, long long *out)
+{
+    if (strcmp(v, no) != 0 && strcmp(v, yes) != 0)
+        return sqs_fail(c, &SQS_INVALID_ATTR_VALUE,
+                        "Invalid value for the parameter %s. Reason: must be %s or %s.", name, no,
+                        yes);
+    *out = strcmp(v, yes) == 0;
+    return 0;
+}
+
 static uint32_t ms_or_zero(long long s)
 {
     return s == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)(s * 1000);
@@ -151,15 +163,27 @@ int sqs_attrs_parse(struct sqs_ctx *c, json_t *attrs, eddy_queue_options *o,
             if (redrive_allow(c, v, o, sc) != 0)
                 return -1;
             mask |= EDDY_QUEUE_SET_REDRIVE_ALLOW;
-        } else if (strcmp(k, "FifoQueue") == 0 || strcmp(k, "ContentBasedDeduplication") == 0 ||
-                   strcmp(k, "DeduplicationScope") == 0 || strcmp(k, "FifoThroughputLimit") == 0) {
-            if (strcmp(k, "FifoQueue") == 0 && strcmp(v, "false") == 0)
-                continue;
-            /* TODO(fifo): map these once the engine has FIFO queues (docs/endpoint.md). */
-            return sqs_fail(c, &SQS_INVALID_ATTR_NAME,
-                            "Unknown Attribute %s: FIFO queues are not supported by this "
-                            "endpoint yet.",
-                            k);
+        } else if (strcmp(k, "FifoQueue") == 0) {
+            if (choice(c, k, v, "false", "true", &x) != 0)
+                return -1;
+            o->fifo = (uint32_t)x;
+        } else if (strcmp(k, "ContentBasedDeduplication") == 0) {
+            if (choice(c, k, v, "false", "true", &x) != 0)
+                return -1;
+            o->content_based_dedup = (uint32_t)x;
+            mask |= EDDY_QUEUE_SET_FIFO;
+        } else if (strcmp(k, "DeduplicationScope") == 0) {
+            if (choice(c, k, v, "queue", "messageGroup", &x) != 0)
+                return -1;
+            o->dedup_scope =
+                x ? EDDY_QUEUE_DEDUP_SCOPE_MESSAGE_GROUP : EDDY_QUEUE_DEDUP_SCOPE_QUEUE;
+            mask |= EDDY_QUEUE_SET_FIFO;
+        } else if (strcmp(k, "FifoThroughputLimit") == 0) {
+            if (choice(c, k, v, "perQueue", "perMessageGroupId", &x) != 0)
+                return -1;
+            o->throughput_limit =
+                x ? EDDY_QUEUE_THROUGHPUT_PER_MESSAGE_GROUP_ID : EDDY_QUEUE_THROUGHPUT_PER_QUEUE;
+            mask |= EDDY_QUEUE_SET_FIFO;
         } else if (strcmp(k, "Policy") == 0 || strcmp(k, "KmsMasterKeyId") == 0 ||
                    strcmp(k, "KmsDataKeyReusePeriodSeconds") == 0 ||
                    strcmp(k, "SqsManagedSseEnabled") == 0) {
@@ -223,6 +247,22 @@ json_t *sqs_attrs_render(struct sqs_ctx *c, const eddy_queue_info *in, json_t *n
         sqs_queue_arn(c->s, c->qname, buf, sizeof buf);
         json_object_set_new(o, "QueueArn", json_string(buf));
     }
+    if (in->fifo && W("FifoQueue"))
+        json_object_set_new(o, "FifoQueue", json_string("true"));
+    if (in->fifo && W("ContentBasedDeduplication"))
+        json_object_set_new(o, "ContentBasedDeduplication",
+                            json_string(in->content_based_dedup ? "true" : "false"));
+    if (in->fifo && W("DeduplicationScope"))
+        json_object_set_new(o, "DeduplicationScope",
+                            json_string(in->dedup_scope == EDDY_QUEUE_DEDUP_SCOPE_MESSAGE_GROUP
+                                            ? "messageGroup"
+                                            : "queue"));
+    if (in->fifo && W("FifoThroughputLimit"))
+        json_object_set_new(
+            o, "FifoThroughputLimit",
+            json_string(in->throughput_limit == EDDY_QUEUE_THROUGHPUT_PER_MESSAGE_GROUP_ID
+                            ? "perMessageGroupId"
+                            : "perQueue"));
     if (W("SqsManagedSseEnabled"))
         json_object_set_new(o, "SqsManagedSseEnabled", json_string("false"));
     if (W("RedrivePolicy") && in->dlq_name[0] != '\0') {

@@ -11,6 +11,9 @@
 #include "sqs.h"
 
 #define SQS_BATCH_MAX 10
+/* SendMessageBatch request total: fixed by SQS (1 MiB since 2025, aws-semantics.md section 0),
+ * independent of the queue's MaximumMessageSize, which limits each entry. */
+#define SQS_BATCH_BYTES_MAX 1048576u
 
 /* One message's attributes, decoded (binary values are owned here). */
 struct attrs_in {
@@ -112,17 +115,34 @@ static bool body_chars_ok(const char *s, size_t n)
     return true;
 }
 
-/* The FIFO-only parameters on a standard queue (every queue until FIFO exists). */
-static int no_fifo_params(struct sqs_ctx *c, json_t *in)
+/* MessageGroupId and MessageDeduplicationId: required group and no per-message delay on a FIFO
+ * queue, neither id on a standard one. The ids' characters and lengths are the engine's check. */
+static int fifo_params(struct sqs_ctx *c, json_t *in, bool fifo, int has_delay, int64_t delay,
+                       eddy_queue_send_entry *e)
 {
-    if (p_str(in, "MessageGroupId") != NULL || p_str(in, "MessageDeduplicationId") != NULL)
+    const char *group = p_str(in, "MessageGroupId"), *dedup = p_str(in, "MessageDeduplicationId");
+    if (!fifo) {
+        if (group != NULL || dedup != NULL)
+            return sqs_fail(c, &SQS_INVALID_PARAM,
+                            "The request include parameter that is not valid for this queue type");
+        return 0;
+    }
+    if (group == NULL)
+        return sqs_fail(c, &SQS_MISSING_PARAM,
+                        "The request must contain the parameter MessageGroupId.");
+    if (has_delay == 0)
         return sqs_fail(c, &SQS_INVALID_PARAM,
-                        "The request include parameter that is not valid for this queue type");
+                        "Value %lld for parameter DelaySeconds is invalid. Reason: The request "
+                        "include parameter that is not valid for this queue type.",
+                        (long long)delay);
+    e->group_id = group;
+    e->dedup_id = dedup;
     return 0;
 }
 
 /* Validate and fill one send entry from `in` (a request or a batch entry). */
-static int entry_parse(struct sqs_ctx *c, json_t *in, eddy_queue_send_entry *e, struct attrs_in *ai)
+static int entry_parse(struct sqs_ctx *c, json_t *in, bool fifo, eddy_queue_send_entry *e,
+                       struct attrs_in *ai)
 {
     const char *body;
     int64_t delay = 0;
@@ -139,7 +159,8 @@ static int entry_parse(struct sqs_ctx *c, json_t *in, eddy_queue_send_entry *e, 
                         "characters in the SQS documentation.");
     if ((has_delay = p_int(c, in, "DelaySeconds", 0, 900, &delay)) < 0)
         return -1;
-    if (no_fifo_params(c, in) != 0 || attrs_parse(c, json_object_get(in, "MessageAttributes"), ai))
+    if (fifo_params(c, in, fifo, has_delay, delay, e) != 0 ||
+        attrs_parse(c, json_object_get(in, "MessageAttributes"), ai))
         return -1;
     e->body.data = body;
     e->body.len = strlen(body);
@@ -159,8 +180,11 @@ static void send_result(struct sqs_ctx *c, json_t *o, const struct sqs_qinfo *qi
         md5_attrs_hex(e->attrs, e->attr_count, md5);
         json_object_set_new(o, "MD5OfMessageAttributes", json_string(md5));
     }
+    /* A duplicate FIFO send answers with the first message's id and sequence number. */
     sqs_message_id(qi->id, res->msg_id, id);
     json_object_set_new(o, "MessageId", json_string(id));
+    if (qi->fifo)
+        json_object_set_new(o, "SequenceNumber", json_string(res->sequence_number));
     (void)c;
 }
 
@@ -182,8 +206,9 @@ int sqs_send_message(struct sqs_ctx *c)
 
     if (p_queue(c) != 0 || sqs_qcache_get(c, &qi) != 0)
         return -1;
-    if (entry_parse(c, c->in, &e, &ai) != 0)
+    if (entry_parse(c, c->in, qi.fifo, &e, &ai) != 0)
         goto out;
+    srv_park_note(c->s, c->qname);
     rc = eddy_queue_send(c->s->env, c->qname, &e, &res);
     if (rc == EDDY_ETOOBIG) {
         rc = too_long(c, &qi);
@@ -230,13 +255,53 @@ static void failed_entry(json_t *failed, const char *id, const struct sqs_err *e
                                             "Code", e->json_type, "Message", msg));
 }
 
+/* Send e[0..n) in entry order, in commits the engine accepts. The engine limits a batch's
+ * total to the queue's body_len_max (SQS's rule while both were 256 KiB); SQS now allows 1 MiB
+ * per request whatever the queue's limit, so a larger batch goes in several commits (FIFO
+ * groups keep their order). A chunk the engine still finds too large (its sizes count a little
+ * more than len[]) is sent one entry at a time. 0, or the error of the first commit (nothing
+ * stored); a later commit's error becomes its entries' results, as the earlier ones stand. */
+static int send_chunks(struct sqs_ctx *c, eddy_queue_send_entry *e, eddy_queue_send_result *res,
+                       const size_t *len, size_t n, uint32_t max)
+{
+    size_t i = 0, j, k, sum;
+    int rc;
+
+    srv_park_note(c->s, c->qname);
+    while (i < n) {
+        for (j = i, sum = 0; j < n && (j == i || sum + len[j] <= max); j++)
+            sum += len[j];
+        rc = eddy_queue_send_batch(c->s->env, c->qname, e + i, j - i, res + i);
+        for (k = i; rc == EDDY_ETOOBIG && k < j; k++) {
+            int one = eddy_queue_send_batch(c->s->env, c->qname, e + k, 1, res + k);
+            res[k].rc = one == EDDY_ETOOBIG ? EDDY_ETOOBIG : res[k].rc;
+            if (one != 0 && one != EDDY_ETOOBIG) {
+                if (k == 0)
+                    return one;
+                for (; k < n; k++)
+                    res[k].rc = one;
+                return 0;
+            }
+        }
+        if (rc != 0 && rc != EDDY_ETOOBIG) {
+            if (i == 0)
+                return rc;
+            for (k = i; k < n; k++)
+                res[k].rc = rc;
+            return 0;
+        }
+        i = j;
+    }
+    return 0;
+}
+
 int sqs_send_message_batch(struct sqs_ctx *c)
 {
     json_t *entries = p_list(c->in, "Entries"), *ok = json_array(), *failed = json_array();
     eddy_queue_send_entry e[SQS_BATCH_MAX];
     eddy_queue_send_result res[SQS_BATCH_MAX];
     struct attrs_in ai[SQS_BATCH_MAX];
-    size_t idx[SQS_BATCH_MAX], i, n, good = 0, total = 0;
+    size_t idx[SQS_BATCH_MAX], lens[SQS_BATCH_MAX], i, n, good = 0, total = 0;
     struct sqs_qinfo qi;
     int rc = -1;
 
@@ -250,34 +315,47 @@ int sqs_send_message_batch(struct sqs_ctx *c)
         eddy_queue_send_entry *x = &e[good];
         *x = (eddy_queue_send_entry)EDDY_QUEUE_SEND_ENTRY_INIT;
         res[good] = (eddy_queue_send_result)EDDY_QUEUE_SEND_RESULT_INIT;
-        if (entry_parse(&ec, ej, x, &ai[good]) != 0) {
+        if (entry_parse(&ec, ej, qi.fifo, x, &ai[good]) != 0) {
             attrs_free(&ai[good]);
             failed_entry(failed, p_str(ej, "Id"), ec.err, ec.msg);
             continue;
         }
-        total += x->body.len;
+        size_t len = x->body.len;
         for (size_t k = 0; k < x->attr_count; k++)
-            total += strlen(x->attrs[k].name) + strlen(x->attrs[k].type) + x->attrs[k].value.len;
+            len += strlen(x->attrs[k].name) + strlen(x->attrs[k].type) + x->attrs[k].value.len;
+        total += len;
+        if (len > qi.body_len_max) { /* each entry against the queue's own limit */
+            too_long(&ec, &qi);
+            attrs_free(&ai[good]);
+            failed_entry(failed, p_str(ej, "Id"), ec.err, ec.msg);
+            continue;
+        }
+        lens[good] = len;
         idx[good++] = i;
     }
-    if (total > qi.body_len_max) {
+    /* The request total has a fixed limit, whatever the queue's MaximumMessageSize. */
+    if (total > SQS_BATCH_BYTES_MAX) {
         sqs_fail(c, &SQS_BATCH_TOO_LONG,
                  "Batch requests cannot be longer than %u bytes. You have sent %zu bytes.",
-                 qi.body_len_max, total);
+                 (unsigned)SQS_BATCH_BYTES_MAX, total);
         goto out;
     }
     if (good > 0) {
-        rc = eddy_queue_send_batch(c->s->env, c->qname, e, good, res);
+        rc = send_chunks(c, e, res, lens, good, qi.body_len_max);
         if (rc != 0) {
             if (rc == EDDY_ENOTFOUND)
                 sqs_qcache_drop(c->qname);
-            rc = rc == EDDY_ETOOBIG ? too_long(c, &qi) : sqs_fail_rc(c, rc);
+            rc = sqs_fail_rc(c, rc);
             goto out;
         }
     }
     for (i = 0; i < good; i++) {
         const char *id = p_str(json_array_get(entries, idx[i]), "Id");
-        if (res[i].rc != 0) {
+        if (res[i].rc == EDDY_ETOOBIG) {
+            struct sqs_ctx ec = *c;
+            too_long(&ec, &qi);
+            failed_entry(failed, id, ec.err, ec.msg);
+        } else if (res[i].rc != 0) {
             failed_entry(failed, id, sqs_err_of(res[i].rc), eddy_strerror(res[i].rc));
         } else {
             json_t *o = json_pack("{s:s}", "Id", id);
@@ -347,6 +425,12 @@ static json_t *message_json(struct sqs_ctx *c, const struct sqs_qinfo *qi,
         put_num(sa, "ApproximateReceiveCount", m->receive_count);
     if (selected(sys, "ApproximateFirstReceiveTimestamp", false))
         put_num(sa, "ApproximateFirstReceiveTimestamp", m->first_receive_ms);
+    if (qi->fifo && selected(sys, "MessageGroupId", false))
+        json_object_set_new(sa, "MessageGroupId", json_string(m->group_id));
+    if (qi->fifo && selected(sys, "MessageDeduplicationId", false))
+        json_object_set_new(sa, "MessageDeduplicationId", json_string(m->dedup_id));
+    if (qi->fifo && selected(sys, "SequenceNumber", false))
+        json_object_set_new(sa, "SequenceNumber", json_string(m->sequence_number));
     if (json_object_size(sa) > 0)
         json_object_set_new(o, "Attributes", sa);
     else
@@ -406,6 +490,14 @@ int sqs_receive_message(struct sqs_ctx *c)
     ro.visibility_timeout_ms =
         has_vis == 0 ? (vis == 0 ? EDDY_QUEUE_ZERO_MS : (uint32_t)vis * 1000) : 0;
     ro.wait_ms = EDDY_QUEUE_ZERO_MS;
+    if ((ro.attempt_id = p_str(c->in, "ReceiveRequestAttemptId")) != NULL && !qi.fifo)
+        ro.attempt_id = NULL; /* SQS ignores it on a standard queue */
+    if (c->r->parked && srv_conn_gone(c->r)) {
+        /* The client left mid-poll: receiving now would hide messages from everyone for a
+         * visibility timeout and count a receive nobody saw. The empty answer goes nowhere. */
+        json_decref(sys);
+        return 0;
+    }
     rc = eddy_queue_receive(c->s->env, c->qname, &ro, &batch);
     n = eddy_queue_batch_count(batch);
     if (rc == EDDY_ELIMIT && c->r->deadline_ms > srv_mono_ms())
@@ -419,7 +511,7 @@ int sqs_receive_message(struct sqs_ctx *c)
     if (n == 0 && !c->s->stopping && srv_mono_ms() < c->r->deadline_ms) {
         eddy_queue_batch_free(batch);
         json_decref(sys);
-        srv_park(c->r);
+        srv_park(c->r, c->qname);
         return SQS_PARKED;
     }
     msgs = json_array();
@@ -469,6 +561,7 @@ int sqs_delete_message(struct sqs_ctx *c)
     int rc;
     if (p_queue(c) != 0 || p_need(c, c->in, "ReceiptHandle", &receipt) != 0)
         return -1;
+    srv_park_note(c->s, c->qname); /* a delete unblocks a FIFO group */
     rc = eddy_queue_delete_message(c->s->env, c->qname, receipt);
     if (rc == EDDY_ENOTFOUND && queue_exists(c))
         return 0; /* already deleted: SQS deletes idempotently */
@@ -487,6 +580,7 @@ int sqs_change_visibility(struct sqs_ctx *c)
         return rc < 0 ? -1
                       : sqs_fail(c, &SQS_MISSING_PARAM,
                                  "The request must contain the parameter VisibilityTimeout.");
+    srv_park_note(c->s, c->qname);
     rc = eddy_queue_change_visibility(c->s->env, c->qname, receipt, (uint32_t)vis * 1000);
     if (rc == EDDY_ENOTFOUND && !queue_exists(c))
         return sqs_fail_rc(c, rc);
@@ -526,6 +620,7 @@ static int ack_batch(struct sqs_ctx *c, bool visibility)
         idx[good++] = i;
     }
     if (good > 0) {
+        srv_park_note(c->s, c->qname); /* a delete unblocks a FIFO group */
         rc = visibility ? eddy_queue_change_visibility_batch(c->s->env, c->qname, ve, good, results)
                         : eddy_queue_delete_batch(c->s->env, c->qname, receipts, good, results);
         if (rc != 0) {
@@ -540,7 +635,28 @@ static int ack_batch(struct sqs_ctx *c, bool visibility)
             json_array_append_new(ok, json_pack("{s:s}", "Id", id));
             continue;
         }
-        receipt_fail(&ec, results[i], receipts[i], false);
+        if (visibility && (results[i] == EDDY_EEXPIRED || results[i] == EDDY_EINVAL)) {
+            /* EEXPIRED covers "received again" and "not in flight", EINVAL a bad receipt and
+             * the 12 h cap; eddy_last_error() names only the batch's last failure. Asking again
+             * for this entry alone changes nothing (all are refusals) and leaves its own
+             * reason in eddy_last_error(). */
+            results[i] =
+                eddy_queue_change_visibility(c->s->env, c->qname, ve[i].receipt, ve[i].timeout_ms);
+            if (results[i] == 0) {
+                json_array_append_new(ok, json_pack("{s:s}", "Id", id));
+                continue;
+            }
+            if (results[i] == EDDY_EINVAL &&
+                strstr(eddy_last_error(), "after its receive") != NULL) {
+                sqs_fail(&ec, &SQS_INVALID_PARAM,
+                         "Value %u for parameter VisibilityTimeout is invalid. Reason: Total "
+                         "VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+                         ve[i].timeout_ms / 1000);
+                failed_entry(failed, id, ec.err, ec.msg);
+                continue;
+            }
+        }
+        receipt_fail(&ec, results[i], receipts[i], visibility);
         failed_entry(failed, id, ec.err, ec.msg);
     }
     json_object_set(c->out, "Successful", ok);

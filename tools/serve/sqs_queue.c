@@ -81,6 +81,11 @@ int sqs_create_queue(struct sqs_ctx *c)
     snprintf(c->qname, sizeof c->qname, "%s", name);
     if (attrs != NULL && sqs_attrs_parse(c, attrs, &o, &sc, &mask) != 0)
         return -1;
+    if ((o.fifo != 0) != (strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".fifo") == 0))
+        return sqs_fail(c, &SQS_INVALID_PARAM,
+                        "The name of a FIFO queue can only include alphanumeric characters, "
+                        "hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in "
+                        "length. A queue whose name ends with .fifo needs FifoQueue=true.");
     for (tries = 0; tries < 3; tries++) {
         rc = eddy_queue_get_attributes(c->s->env, name, &info);
         if (rc == 0) {
@@ -286,6 +291,7 @@ int sqs_get_queue_attributes(struct sqs_ctx *c)
 int sqs_set_queue_attributes(struct sqs_ctx *c)
 {
     eddy_queue_options o = EDDY_QUEUE_OPTIONS_INIT;
+    eddy_queue_info info = EDDY_QUEUE_INFO_INIT;
     struct sqs_attr_scratch sc;
     json_t *attrs = json_object_get(c->in, "Attributes");
     uint32_t mask = 0;
@@ -296,6 +302,15 @@ int sqs_set_queue_attributes(struct sqs_ctx *c)
     if (!json_is_object(attrs))
         return sqs_fail(c, &SQS_MISSING_PARAM,
                         "The request must contain the parameter Attributes.");
+    if (json_object_get(attrs, "FifoQueue") != NULL)
+        return sqs_fail(c, &SQS_INVALID_ATTR_NAME,
+                        "Invalid attribute name FifoQueue: a queue's type is set at creation.");
+    /* The engine sets the three FIFO attributes together: start from the queue's values. */
+    if ((rc = eddy_queue_get_attributes(c->s->env, c->qname, &info)) != 0)
+        return sqs_fail_rc(c, rc);
+    o.content_based_dedup = info.content_based_dedup;
+    o.dedup_scope = info.dedup_scope;
+    o.throughput_limit = info.throughput_limit;
     if (sqs_attrs_parse(c, attrs, &o, &sc, &mask) != 0)
         return -1;
     if (mask == 0)

@@ -179,18 +179,14 @@ bool sqs_arn_name(const char *arn, char *out, size_t cap)
 
 int sqs_name_check(struct sqs_ctx *c, const char *name)
 {
-    size_t n = strlen(name), i;
-    if (n > 5 && strcmp(name + n - 5, ".fifo") == 0)
-        return sqs_fail(c, &SQS_INVALID_PARAM,
-                        "FIFO queues are not supported by this endpoint yet (queue name %s).",
-                        name);
-    for (i = 0; i < n; i++) {
+    size_t n = strlen(name), i, base = n > 5 && strcmp(name + n - 5, ".fifo") == 0 ? n - 5 : n;
+    for (i = 0; i < base; i++) {
         char ch = name[i];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
               ch == '-' || ch == '_'))
             break;
     }
-    if (n == 0 || n > EDDY_QUEUE_NAME_MAX || i < n)
+    if (base == 0 || n > EDDY_QUEUE_NAME_MAX || i < base)
         return sqs_fail(c, &SQS_INVALID_PARAM,
                         "Can only include alphanumeric characters, hyphens, or underscores. 1 to "
                         "80 in length");
