@@ -45,6 +45,54 @@ run 0 top --frames 2 --interval 100ms
 [ "$(grep -c '^eddy top' out)" -eq 2 ] || fail "expected 2 frames"
 lacks out "$(printf '\033')"
 has out '^q +4 +1 +0 '
+# IN counts messages stored between frames even when they are gone by the next frame (purged
+# here); a queue deleted and re-created between frames shows no rate, not the old queue's.
+run 0 queue create fast
+run 0 queue create re
+seq 1 3 | "$EDDY" queue send re --lines -q || fail "send re"
+"$EDDY" top --frames 2 --interval 1s >rates.out 2>rates.err &
+toppid=$!
+sleep 0.4
+seq 1 5 | "$EDDY" queue send fast --lines -q || fail "send fast"
+"$EDDY" queue purge fast >/dev/null || fail "purge fast"
+"$EDDY" queue delete re >/dev/null && "$EDDY" queue create re >/dev/null || fail "re-create re"
+wait $toppid || fail "top exited $? ($(cat rates.err))"
+[ "$(grep -c '^fast ' rates.out)" -eq 2 ] || fail "expected 2 frames of queue fast"
+grep '^fast ' rates.out | tail -n 1 | grep -Eq ' 0 +[0-9.]+s +[1-9][0-9.]*/s +[1-9][0-9.]*/s +- *$' ||
+    fail "fast: in and out not counted: $(grep '^fast ' rates.out | tail -n 1)"
+grep '^re ' rates.out | tail -n 1 | grep -Eq ' - +- +- *$' ||
+    fail "re-created re shows a rate: $(grep '^re ' rates.out | tail -n 1)"
+
+# A terminal of 8 rows: the frame fits it (the header stays) and says what did not fit.
+for i in 1 2 3 4 5 6; do "$EDDY" queue create "more$i" >/dev/null || fail "create more$i"; done
+/usr/bin/python3 - "$EDDY" >small.out <<'PY' || fail "top in a small terminal failed"
+import fcntl, os, pty, struct, sys, termios
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 8, 100, 0, 0))
+    os.execv(sys.argv[1], [sys.argv[1], "top", "--frames", "2", "--interval", "100ms"])
+out = b""
+while True:
+    try:
+        b = os.read(fd, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, status = os.waitpid(pid, 0)
+text = out.decode("utf-8", "replace").replace("\r", "")
+frames = [f for f in text.split("\033[H\033[2J") if f]
+assert len(frames) == 2, len(frames)
+for f in frames:
+    assert f.startswith("eddy top"), f
+    assert f.count("\n") <= 7, "frame of %d lines in 8 rows" % (f.count("\n") + 1)
+    assert "more rows" in f, f
+sys.stdout.write(text)
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+has small.out 'more rows: enlarge the terminal'
+
 run 2 top --interval 1ms
 has err "bad --interval"
 run 2 top --frames 0
