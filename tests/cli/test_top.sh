@@ -1,7 +1,8 @@
 # test_top.sh: `eddy top` under a pseudo-terminal (python3's pty) redraws a few frames with the
 # right counts for a scripted workload (4 visible, 1 in flight, 2 delayed; a stream's records
 # and a consumer's lag); not on a terminal it prints each frame after the last, without escape
-# sequences. The test clock fixes the ages.
+# sequences. The test clock fixes the ages. IN counts messages stored and gone between frames
+# (next_msg_id), a re-created queue shows no rate, and a small terminal keeps the header.
 . "$(dirname "$0")/lib.sh"
 
 run 0 queue create q
@@ -14,11 +15,16 @@ seq 1 7 | "$EDDY" stream put s --lines --key k >put.txt || fail "put"
 seq=$(head -n 1 put.txt | sed 's/.*"seq":"\([0-9]*\)".*/\1/')
 run 0 checkpoint set s app 0 "$seq"
 
-/usr/bin/python3 - "$EDDY" >tty.out <<'PY' || fail "top under a pty failed"
-import os, pty, sys
+# ontty.py ROWS EDDY ARGS...: run under a pseudo-terminal of ROWS rows (0: the default), print
+# what it wrote.
+cat >ontty.py <<'PY'
+import fcntl, os, pty, struct, sys, termios
+rows = int(sys.argv[1])
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "top", "--frames", "3", "--interval", "100ms"])
+    if rows:
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
+    os.execv(sys.argv[2], sys.argv[2:])
 out = b""
 while True:
     try:
@@ -32,6 +38,7 @@ _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode("utf-8", "replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 PY
+/usr/bin/python3 ontty.py 0 "$EDDY" top --frames 3 --interval 100ms >tty.out || fail "top under a pty failed"
 [ "$(grep -c 'eddy top' tty.out)" -eq 3 ] || fail "expected 3 frames on the terminal"
 [ "$(grep -c "$(printf '\033')\[2J" tty.out)" -eq 3 ] || fail "no screen redraw on the terminal"
 has tty.out '^q +4 +1 +0 '
@@ -65,31 +72,17 @@ grep '^re ' rates.out | tail -n 1 | grep -Eq ' - +- +- *$' ||
 
 # A terminal of 8 rows: the frame fits it (the header stays) and says what did not fit.
 for i in 1 2 3 4 5 6; do "$EDDY" queue create "more$i" >/dev/null || fail "create more$i"; done
-/usr/bin/python3 - "$EDDY" >small.out <<'PY' || fail "top in a small terminal failed"
-import fcntl, os, pty, struct, sys, termios
-pid, fd = pty.fork()
-if pid == 0:
-    fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 8, 100, 0, 0))
-    os.execv(sys.argv[1], [sys.argv[1], "top", "--frames", "2", "--interval", "100ms"])
-out = b""
-while True:
-    try:
-        b = os.read(fd, 65536)
-    except OSError:
-        break
-    if not b:
-        break
-    out += b
-_, status = os.waitpid(pid, 0)
-text = out.decode("utf-8", "replace").replace("\r", "")
+/usr/bin/python3 ontty.py 8 "$EDDY" top --frames 2 --interval 100ms >small.out ||
+    fail "top in a small terminal failed"
+/usr/bin/python3 - small.out <<'PY' || fail "top's frames do not fit 8 rows"
+import sys
+text = open(sys.argv[1]).read().replace("\r", "")
 frames = [f for f in text.split("\033[H\033[2J") if f]
 assert len(frames) == 2, len(frames)
 for f in frames:
     assert f.startswith("eddy top"), f
     assert f.count("\n") <= 7, "frame of %d lines in 8 rows" % (f.count("\n") + 1)
     assert "more rows" in f, f
-sys.stdout.write(text)
-sys.exit(os.waitstatus_to_exitcode(status))
 PY
 has small.out 'more rows: enlarge the terminal'
 
