@@ -136,8 +136,8 @@ static void lag_family(FILE *f, const struct cli_live *s, enum lag_kind kind)
                                         "eddy_consumer_lag_records_exact",
                                         "eddy_consumer_lag_seconds"};
     static const char *const helps[] = {
-        "Records after a consumer's checkpoint in a shard, counted in one bounded read (at most "
-        "10000 records or 1 MiB of data); see eddy_consumer_lag_records_exact.",
+        ("Records after a consumer's checkpoint in a shard, counted in one bounded read (at most "
+         "10000 records or 1 MiB of data); see eddy_consumer_lag_records_exact."),
         "1 when eddy_consumer_lag_records is the whole lag, 0 when more records are behind.",
         "Age of the oldest record a consumer has not checkpointed in a shard."};
     char shard[16];
