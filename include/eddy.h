@@ -827,6 +827,13 @@ typedef struct eddy_queue_info {
     uint32_t content_based_dedup;
     int dedup_scope;      /* EDDY_QUEUE_DEDUP_SCOPE_* */
     int throughput_limit; /* EDDY_QUEUE_THROUGHPUT_* */
+    /**
+     * Appended (growth): the id the queue's next stored message will get (ids start at 1 and
+     * only grow, sends, redrives and imports alike), so the difference between two reads is the
+     * number of messages stored meanwhile however fast they were consumed. Restarts with a
+     * re-created queue (a new `id`).
+     */
+    uint64_t next_msg_id;
 } eddy_queue_info;
 
 #define EDDY_QUEUE_INFO_INIT EDDY__INIT(eddy_queue_info)

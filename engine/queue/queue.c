@@ -581,6 +581,7 @@ int eddy__q_counts(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now, 
         (rc = count_plain_delayed(env, txn, q, &c, now, out)) != 0)
         return rc;
     out->messages = c.n_msgs;
+    out->next_msg_id = c.next_msg_id;
     if (out->in_flight + out->delayed > c.n_msgs)
         return EDDY__CORRUPT("queue '%s': %llu in flight and %llu delayed, but %llu messages",
                              q->name, (unsigned long long)out->in_flight,
@@ -625,6 +626,7 @@ EDDY_API int eddy_queue_get_attributes(eddy_env *env, const char *name, eddy_que
     info.visible = c.visible;
     info.oldest_age_ms = age(now, enq);
     info.delayed = c.delayed;
+    info.next_msg_id = c.next_msg_id;
     eddy__struct_out(out, &info, sizeof info);
     return 0;
 }

@@ -114,6 +114,7 @@ static inline int eddy__q_expired(const eddy__q *q, const eddy__qstate *s, uint6
 /* A queue's counts at one instant (queue.c: eddy__q_counts is their one definition). */
 typedef struct eddy__qcounts {
     uint64_t messages, visible, in_flight, delayed;
+    uint64_t next_msg_id; /* the id the next stored message gets (counters, as read) */
 } eddy__qcounts;
 int eddy__q_counts(eddy_env *env, MDB_txn *txn, const eddy__q *q, uint64_t now, eddy__qcounts *out);
 /* Copy a message from (qid, msg_id) into queue dst as a new message; used by dead-letter moves

@@ -346,6 +346,35 @@ static void attributes_and_stat_agree(void **state)
     assert_int_equal(info.delayed, st.delayed);
 }
 
+/* next_msg_id counts every message stored, however fast it left, and restarts with the queue. */
+static void next_msg_id_counts_sends(void **state)
+{
+    fx *f = *state;
+    eddy_queue_send_entry m = EDDY_QUEUE_SEND_ENTRY_INIT;
+    eddy_queue_info a = EDDY_QUEUE_INFO_INIT, b = EDDY_QUEUE_INFO_INIT;
+    eddy_queue_batch *got;
+
+    T_OK(eddy_queue_create(f->env, "q", NULL));
+    T_OK(eddy_queue_get_attributes(f->env, "q", &a));
+    assert_int_equal(a.next_msg_id, 1);
+    m.body.data = "x";
+    m.body.len = 1;
+    for (int i = 0; i < 7; i++)
+        T_OK(eddy_queue_send(f->env, "q", &m, NULL));
+    got = recv_n(f->env, "q", 7, 30000, 7);
+    for (size_t i = 0; i < 7; i++)
+        T_OK(eddy_queue_delete_message(f->env, "q", eddy_queue_batch_message(got, i)->receipt));
+    eddy_queue_batch_free(got);
+    T_OK(eddy_queue_get_attributes(f->env, "q", &b));
+    assert_int_equal(b.messages, 0);
+    assert_int_equal(b.next_msg_id - a.next_msg_id, 7);
+    T_OK(eddy_queue_delete(f->env, "q"));
+    T_OK(eddy_queue_create(f->env, "q", NULL));
+    T_OK(eddy_queue_get_attributes(f->env, "q", &a));
+    assert_int_not_equal(a.id, b.id);
+    assert_int_equal(a.next_msg_id, 1);
+}
+
 static void batches_per_entry_results(void **state)
 {
     fx *f = *state;
@@ -793,6 +822,7 @@ int main(void)
         T_FX_TEST(delays),
         T_FX_TEST(batches_per_entry_results),
         T_FX_TEST(attributes_and_stat_agree),
+        T_FX_TEST(next_msg_id_counts_sends),
         T_FX_TEST(size_limits),
         T_FX_TEST(oversize_entry_fails_whole_batch),
         T_FX_TEST(dead_letter_move),

@@ -22,10 +22,14 @@ t eddy stream tail ""
 t eddy checkpoint ""
 t eddy stat --format p
 t eddy --db db queue create x --dlq o
+t eddy --db '~/db' queue peek o
+t eddy --db=~/db stream tail ""
+t eddy --db '~nosuchuser/db' queue peek o
 EOS
-EDDY_DB=db bash c.sh >out 2>err || fail "bash c.sh failed"
+# A leading ~ in --db is the home directory (here the test's directory); ~USER of no user stays.
+HOME=$PWD EDDY_DB=db bash c.sh >out 2>err || fail "bash c.sh failed"
 printf '%s\n' "stat stream" "peek" "--from" "orders orders-dlq" "orders-dlq" "clicks" \
-    "get set leases" "prometheus" "orders orders-dlq" >want
+    "get set leases" "prometheus" "orders orders-dlq" "orders orders-dlq" "clicks" "" >want
 diff -u want out >&2 || fail "completions differ"
 lacks err .
 finish

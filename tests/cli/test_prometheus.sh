@@ -1,7 +1,8 @@
 # test_prometheus.sh: `eddy stat --format prometheus` passes a parser of the text exposition
 # format (0.0.4): every sample's family has one # HELP and one # TYPE before its samples, names
-# and label names match the grammar, label values are escaped strings, values are floats, no
-# series repeats; and the figures are right for a scripted workload.
+# and label names match the grammar, label values are escaped strings, values are floats (counts
+# and sizes exact integers, never exponent form), no series repeats; and the figures are right for
+# a scripted workload.
 . "$(dirname "$0")/lib.sh"
 
 run 0 queue create 'orders'
@@ -40,7 +41,10 @@ for n, line in enumerate(open(sys.argv[1]), 1):
     assert m, "line %d does not parse: %r" % (n, line)
     name = m.group(1)
     assert name == seen_families[-1], "line %d: sample outside its family" % n
-    float(m.group(m.lastindex))
+    value = m.group(m.lastindex)
+    float(value)
+    if not name.endswith("_seconds"):
+        assert re.fullmatch(r"[0-9]+", value), "line %d: not an integer: %r" % (n, line)
     labels = tuple(re.findall(LABEL, m.group(2) or ""))
     assert (name, labels) not in series, "line %d repeats a series" % n
     series.add((name, labels))
@@ -51,8 +55,13 @@ has metrics.txt '^eddy_queue_messages\{queue="orders",state="in_flight"\} 1$'
 has metrics.txt '^eddy_queue_oldest_message_age_seconds\{queue="orders"\} 0$'
 has metrics.txt '^eddy_stream_shards\{stream="s",state="open"\} 2$'
 has metrics.txt "^eddy_consumer_lag_records\\{stream=\"s\",consumer=\"app\",shard=\"$shard\"\\} 3$"
+has metrics.txt "^eddy_consumer_lag_records_exact\\{stream=\"s\",consumer=\"app\",shard=\"$shard\"\\} 1$"
+has metrics.txt '^# HELP eddy_consumer_lag_records .*at most 10000 records or 1 MiB'
 has metrics.txt '^eddy_env_file_size_bytes [0-9]+$'
 has metrics.txt '^# TYPE eddy_env_readers gauge$'
+# Capacity is its own family: summing eddy_env_readers adds only slots in use.
+has metrics.txt '^eddy_env_readers_max [0-9]+$'
+lacks metrics.txt 'state="max"'
 # An empty database: the environment's families only, still valid.
 EDDY_DB=empty "$EDDY" queue create x >/dev/null && EDDY_DB=empty "$EDDY" queue delete x >/dev/null
 EDDY_DB=empty "$EDDY" stat --format prometheus >empty.txt || fail "stat of an empty database"

@@ -75,4 +75,21 @@ run 2 stream tail
 has err "one stream NAME"
 run 1 stream tail nosuch --limit 1
 has err "EDDY_ENOTFOUND"
+
+# An iterator that expires between rounds (TTL 1 s; the test clock moves by --interval) resumes
+# where --from latest began, not at a new "latest": records put meanwhile are all printed.
+run 0 stream create ttl --shards 1 --iterator-ttl 1s
+seq 1 3 | "$EDDY" stream put ttl --lines --key k >/dev/null || fail "put ttl before"
+"$EDDY" stream tail ttl --json --interval 1500ms --limit 5 >ttl.out 2>ttl.err &
+ttlpid=$!
+sleep 0.5
+seq 1 5 | "$EDDY" stream put ttl --lines --key k >/dev/null || fail "put ttl"
+i=0
+while kill -0 $ttlpid 2>/dev/null && [ $i -lt 60 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+kill -INT $ttlpid 2>/dev/null || true
+wait $ttlpid || fail "tail across an expiry exited $? ($(cat ttl.err))"
+[ "$(wc -l <ttl.out)" -eq 5 ] || fail "tail across an expiry printed $(wc -l <ttl.out) of 5"
 finish

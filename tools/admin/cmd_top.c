@@ -5,15 +5,16 @@
  * per shard, and the environment's size, free pages and readers. On a terminal the screen is
  * redrawn; otherwise each frame is printed after the last, so it can be logged.
  *
- * Rates are differences between two snapshots over the monotonic clock. The database keeps no
- * send counter, so "in/s" counts message ids issued since the last frame (ids only grow; a scan
- * after the last id seen reads only new messages) and "out/s" is in minus the growth of the
- * stored count (deletes, expiry and dead-letter moves). Nothing is held between frames
- * (decision 0017).
+ * Rates are differences between two snapshots over the monotonic clock. "in/s" is the growth
+ * of the queue's next_msg_id (every message stored gets the next id, however fast it is then
+ * consumed) and "out/s" is in minus the growth of the stored count (deletes, expiry and
+ * dead-letter moves). A queue re-created between frames (a new id) shows no rate for that
+ * frame. Nothing is held between frames (decision 0017).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -45,59 +46,58 @@ const struct cli_command cli_cmd_top = {
 /* What a queue looked like at the previous frame. */
 struct top_prev {
     char *name;
-    uint64_t high_id;  /* highest message id seen */
-    uint64_t messages; /* stored */
-    uint64_t in;       /* ids issued since the previous frame */
-    bool seen;         /* present at the previous frame */
+    uint64_t id;          /* eddy_queue_info.id: a re-created queue is another queue */
+    uint64_t next_msg_id; /* the id its next message would get */
+    uint64_t messages;    /* stored */
 };
 
 struct top {
     struct cli *cli;
     eddy_env *env;
-    struct top_prev *prev;
+    struct top_prev *prev; /* the previous frame's queues, sorted by name */
     size_t n_prev;
     struct cli_live last; /* the previous snapshot (streams' rates) */
     bool have_last;
+    /* On a terminal, body rows the frame still has room for (the header stays on screen). */
+    bool fit;
+    size_t rows_left, hidden;
 };
 
-static int count_msg(void *ctx, const eddy_queue_scan_message *m)
+/* Room for one more body row? Counts the rows left out when not. */
+static bool row(struct top *t)
 {
-    (void)m;
-    (*(uint64_t *)ctx)++;
-    return 0;
+    if (!t->fit)
+        return true;
+    if (t->rows_left == 0) {
+        t->hidden++;
+        return false;
+    }
+    t->rows_left--;
+    return true;
 }
 
-static struct top_prev *prev_of(struct top *t, const char *name)
+static int prev_cmp(const void *a, const void *b)
 {
-    size_t i;
-    struct top_prev *p;
-    for (i = 0; i < t->n_prev; i++)
-        if (strcmp(t->prev[i].name, name) == 0)
-            return &t->prev[i];
-    p = realloc(t->prev, (t->n_prev + 1) * sizeof *p);
-    if (p == NULL)
-        return NULL;
-    t->prev = p;
-    p = &t->prev[t->n_prev];
-    memset(p, 0, sizeof *p);
-    if ((p->name = strdup(name)) == NULL)
-        return NULL;
-    t->n_prev++;
-    return p;
+    return strcmp(((const struct top_prev *)a)->name, ((const struct top_prev *)b)->name);
 }
 
-/* Messages issued to queue q since the previous frame (all of them at the first frame). */
-static void queue_in(struct top *t, const struct cli_live_queue *q)
+/* Queue q at the previous frame, when it was the same queue (same id) then. */
+static const struct top_prev *prev_of(const struct top *t, const struct cli_live_queue *q)
 {
-    struct top_prev *p = prev_of(t, q->name);
-    uint64_t n = 0, high;
-    if (p == NULL)
-        return;
-    high = p->high_id;
-    if (eddy_queue_scan(t->env, q->name, p->high_id, 0, count_msg, &n, &high) != 0)
-        n = 0;
-    p->in = n;
-    p->high_id = high;
+    struct top_prev key = {.name = (char *)q->name};
+    const struct top_prev *p =
+        t->n_prev == 0 ? NULL : bsearch(&key, t->prev, t->n_prev, sizeof key, prev_cmp);
+    return p != NULL && p->id == q->info.id ? p : NULL;
+}
+
+/* Messages stored into q since the previous frame; false when there is no previous frame. */
+static bool queue_in(const struct top *t, const struct cli_live_queue *q, uint64_t *in)
+{
+    const struct top_prev *p = prev_of(t, q);
+    if (p == NULL || !t->have_last)
+        return false;
+    *in = q->info.next_msg_id > p->next_msg_id ? q->info.next_msg_id - p->next_msg_id : 0;
+    return true;
 }
 
 static void print_rate(double v, double dt, bool bytes, bool valid)
@@ -119,22 +119,25 @@ static void draw_queues(struct top *t, const struct cli_live *s, double dt)
     printf("\n%-24s %9s %9s %9s %10s %11s %11s %11s\n", "QUEUE", "VISIBLE", "INFLIGHT", "DELAYED",
            "OLDEST", "IN", "OUT", "DLQ-IN");
     for (i = 0; i < s->n_queues; i++) {
-        const struct cli_live_queue *q = &s->queues[i];
-        struct top_prev *p = prev_of(t, q->name), *d = NULL;
+        const struct cli_live_queue *q = &s->queues[i], *d = NULL;
+        const struct top_prev *p = prev_of(t, q);
+        uint64_t in = 0, d_in = 0;
         char age[40];
-        bool valid = p != NULL && p->seen && t->have_last;
+        bool valid = queue_in(t, q, &in), d_valid = false;
+        if (!row(t))
+            continue;
         cli_format_duration(q->info.oldest_age_ms, age, sizeof age);
         printf("%-24s %9llu %9llu %9llu %10s", q->name, (unsigned long long)q->info.visible,
                (unsigned long long)q->info.in_flight, (unsigned long long)q->info.delayed, age);
-        print_rate(valid ? (double)p->in : 0, dt, false, valid);
-        /* out = in - growth of the stored count (never below 0: an import adds without ids) */
-        print_rate(valid && p->in + p->messages > q->info.messages
-                       ? (double)(p->in + p->messages - q->info.messages)
+        print_rate((double)in, dt, false, valid);
+        /* out = in - growth of the stored count (never below 0) */
+        print_rate(valid && in + p->messages > q->info.messages
+                       ? (double)(in + p->messages - q->info.messages)
                        : 0,
                    dt, false, valid);
-        if (q->info.dlq_name[0] != '\0' && cli_live_queue_find(s, q->info.dlq_name) != NULL)
-            d = prev_of(t, q->info.dlq_name);
-        print_rate(d != NULL ? (double)d->in : 0, dt, false, valid && d != NULL && d->seen);
+        if (q->info.dlq_name[0] != '\0' && (d = cli_live_queue_find(s, q->info.dlq_name)) != NULL)
+            d_valid = queue_in(t, d, &d_in);
+        print_rate((double)d_in, dt, false, d_valid);
         printf("\n");
     }
 }
@@ -151,6 +154,8 @@ static void draw_streams(struct top *t, const struct cli_live *s, double dt)
         const struct cli_live_stream *old =
             t->have_last ? cli_live_stream_find(&t->last, st->name) : NULL;
         char shards[24], bytes[40];
+        if (!row(t))
+            continue;
         snprintf(shards, sizeof shards, "%u/%u", st->info.open_shards, st->info.shards);
         cli_format_size(st->info.bytes, bytes, sizeof bytes);
         printf("%-24s %9s %10llu %10s", st->name, shards, (unsigned long long)st->info.records,
@@ -170,6 +175,8 @@ static void draw_streams(struct top *t, const struct cli_live *s, double dt)
             for (k = 0; k < c->n; k++) {
                 const struct cli_live_lag *l = &c->lag[k];
                 char behind[40];
+                if (!row(t))
+                    continue;
                 cli_format_duration(l->ms, behind, sizeof behind);
                 printf("  consumer %-14s shard %-5u behind %llu%s records, %s  lease %s\n", c->name,
                        l->shard_id, (unsigned long long)l->records, l->records_exact ? "" : "+",
@@ -193,25 +200,59 @@ static void draw(struct top *t, const struct cli_live *s, bool tty, uint64_t int
     printf("file %s  map %s  pages %llu used, %llu free  readers %u/%u (%u holding a snapshot)\n",
            size, map, (unsigned long long)s->env.pages_used, (unsigned long long)s->env.pages_free,
            s->env.readers_used, s->env.readers_max, s->readers_active);
+    /*
+     * On a terminal the frame fits its rows, asked each frame (it may be resized): the header
+     * and the column titles (2 + 2 + 2 lines) and a last line saying how many rows did not fit.
+     */
+    t->fit = false;
+    t->hidden = 0;
+    if (tty) {
+        struct winsize ws;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row != 0) {
+            size_t fixed = 2 + (s->n_queues != 0 ? 2 : 0) + (s->n_streams != 0 ? 2 : 0) + 1;
+            t->fit = true;
+            t->rows_left = ws.ws_row > fixed ? ws.ws_row - fixed : 0;
+        }
+    }
     draw_queues(t, s, dt);
     draw_streams(t, s, dt);
+    if (t->hidden != 0)
+        printf("(%zu more rows: enlarge the terminal)", t->hidden);
     if (!tty)
         printf("\n");
     fflush(stdout);
 }
 
-/* After a frame: remember each queue's stored count and who was present. */
-static void remember(struct top *t, struct cli_live *s)
+static void prev_free(struct top *t)
 {
     size_t i;
     for (i = 0; i < t->n_prev; i++)
-        t->prev[i].seen = false;
-    for (i = 0; i < s->n_queues; i++) {
-        struct top_prev *p = prev_of(t, s->queues[i].name);
-        if (p != NULL) {
-            p->messages = s->queues[i].info.messages;
-            p->seen = true;
+        free(t->prev[i].name);
+    free(t->prev);
+    t->prev = NULL;
+    t->n_prev = 0;
+}
+
+/*
+ * After a frame: remember each queue present now (only those: a deleted queue's entry goes)
+ * and the snapshot. Without memory for it the next frame shows no queue rates.
+ */
+static void remember(struct top *t, struct cli_live *s)
+{
+    size_t i;
+    prev_free(t);
+    if (s->n_queues != 0 && (t->prev = calloc(s->n_queues, sizeof *t->prev)) != NULL) {
+        for (i = 0; i < s->n_queues; i++) {
+            struct top_prev *p = &t->prev[t->n_prev];
+            const eddy_queue_info *q = &s->queues[i].info;
+            if ((p->name = strdup(s->queues[i].name)) == NULL)
+                break;
+            p->id = q->id;
+            p->next_msg_id = q->next_msg_id;
+            p->messages = q->messages;
+            t->n_prev++;
         }
+        qsort(t->prev, t->n_prev, sizeof *t->prev, prev_cmp);
     }
     cli_live_free(&t->last);
     t->last = *s;
@@ -228,7 +269,6 @@ static int run(struct cli *cli, int argc, char **argv)
     uint64_t interval_ms = 1000, frames = 0, frame;
     struct top t;
     struct cli_live snap;
-    size_t i;
     int c, ex, rc = 0;
     bool tty = isatty(STDOUT_FILENO) != 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -258,15 +298,11 @@ static int run(struct cli *cli, int argc, char **argv)
             cli_sleep_ms(interval_ms);
         if (cli_interrupted != 0 || (rc = cli_live_collect(cli, t.env, &snap)) != 0)
             break;
-        for (i = 0; i < snap.n_queues; i++)
-            queue_in(&t, &snap.queues[i]);
         draw(&t, &snap, tty, interval_ms);
         remember(&t, &snap);
     }
     cli_live_free(&t.last);
-    for (i = 0; i < t.n_prev; i++)
-        free(t.prev[i].name);
-    free(t.prev);
+    prev_free(&t);
     /* Interruption is how top normally ends: exit 0. */
     return cli_close(cli, t.env, rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
 }

@@ -29,3 +29,10 @@ void cli_sleep_ms(uint64_t ms)
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     nanosleep(&ts, NULL);
 }
+
+void cli_wait_ms(struct cli *cli, uint64_t ms)
+{
+    cli_sleep_ms(ms);
+    if (cli->fixed_clock)
+        cli->fixed_now_ms += ms;
+}

@@ -16,4 +16,10 @@ uint64_t cli_mono_ms(void);
 /* Sleep for ms milliseconds. */
 void cli_sleep_ms(uint64_t ms);
 
+/*
+ * Sleep for ms milliseconds between rounds of a long-running command; the test clock, when set,
+ * moves on by ms, so what depends on time passing (an iterator's TTL) is testable.
+ */
+void cli_wait_ms(struct cli *cli, uint64_t ms);
+
 #endif /* EDDY_CLI_CLOCK_H */

@@ -19,21 +19,29 @@ int cli_stream_shards(eddy_env *env, const char *name, eddy_stream_shard **out, 
 {
     size_t need = 0;
     eddy_stream_shard *s;
-    int rc = eddy_stream_list_shards(env, name, NULL, 0, &need);
+    int rc = eddy_stream_list_shards(env, name, NULL, 0, &need), tries;
     if (rc != 0 && rc != EDDY_EBUFS)
         return rc;
-    /* Shards may be added between the two calls: leave room and retry once on EBUFS. */
-    need += 8;
-    CLI_ARRAY_NEW(s, need);
-    if (s == NULL)
-        return EDDY_ENOMEM;
-    rc = eddy_stream_list_shards(env, name, s, need, n);
-    if (rc != 0) {
+    /*
+     * Shards may be added between two calls (a reshard beside a tail): leave room, and on
+     * EDDY_EBUFS retry with the count it reported, a few times before giving up.
+     */
+    for (tries = 0; tries < 8; tries++) {
+        need += 8 + need / 4;
+        CLI_ARRAY_NEW(s, need);
+        if (s == NULL)
+            return EDDY_ENOMEM;
+        rc = eddy_stream_list_shards(env, name, s, need, n);
+        if (rc == 0) {
+            *out = s;
+            return 0;
+        }
         free(s);
-        return rc;
+        if (rc != EDDY_EBUFS)
+            return rc;
+        need = *n;
     }
-    *out = s;
-    return 0;
+    return rc;
 }
 
 json_t *cli_stream_record_json(const char *stream, const eddy_stream_record *r)

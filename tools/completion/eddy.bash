@@ -42,6 +42,16 @@ _eddy()
             else pos=$((pos + 1)); fi ;;
         esac
     done
+    # The word is as typed: the shell expands a leading ~ only when it runs the command, so do
+    # it here too (never with eval: the word is the user's text, not code).
+    case "$db" in
+    "~" | "~/"*) db=$HOME${db#"~"} ;;
+    "~"*)
+        local user=${db%%/*} home
+        user=${user#"~"}
+        home=$(getent passwd -- "$user" 2>/dev/null | cut -d: -f6)
+        [ -n "$home" ] && db=$home${db#"~$user"} ;;
+    esac
     [ -n "$db" ] && words_db=(--db "$db")
     case "$prev" in
     --db | --output | --file | --state-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;

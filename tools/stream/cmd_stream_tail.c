@@ -28,6 +28,12 @@ struct tail_shard {
     bool existed; /* listed at the start: begins at --from; later shards at their start */
     eddy_stream_iterator it;
     char last_seq[EDDY_STREAM_SEQ_LEN + 1]; /* last printed; "" before the first */
+    /*
+     * --from latest pins the start: the shard's newest sequence number when it was adopted ("" for
+     * an empty shard), so an expired iterator resumes there instead of at a later "latest" that
+     * would skip what was put meanwhile (a long --interval, a stopped process).
+     */
+    char pin_seq[EDDY_STREAM_SEQ_LEN + 1];
 };
 
 struct tail {
@@ -39,7 +45,11 @@ struct tail {
     uint32_t only_shard; /* --shard, else EDDY_STREAM_NO_SHARD */
     bool json;
     uint64_t limit, shown; /* --limit (0 = none), records printed */
-    struct tail_shard *sh; /* known shards, EDDY_STREAM_SHARDS_MAX at most */
+    /*
+     * Known shards, EDDY_STREAM_SHARDS_MAX at most: an expired shard leaves once no listed shard
+     * names it as a parent, so resharding forever never fills the table.
+     */
+    struct tail_shard *sh;
     size_t n;
 };
 
@@ -61,14 +71,54 @@ static bool parent_pending(struct tail *t, uint32_t parent)
     return p != NULL && !p->done;
 }
 
-/* Give shard s an iterator: its first read position, or after the last record printed. */
-static int start(struct tail *t, struct tail_shard *s, int type)
+/* Whether a listed shard names id as a parent. */
+static bool listed_parent(const eddy_stream_shard *list, size_t n, uint32_t id)
 {
+    size_t j;
+    for (j = 0; j < n; j++)
+        if (list[j].parent_id == id || list[j].adjacent_parent_id == id)
+            return true;
+    return false;
+}
+
+/*
+ * A followed shard gone from the listing expired: it holds no child back any more, and once no
+ * listed shard names it as a parent (for --shard's descendants) the tail forgets it.
+ */
+static void forget_expired(struct tail *t, const eddy_stream_shard *list, size_t n)
+{
+    size_t i, j, kept = 0;
+    for (i = 0; i < t->n; i++) {
+        for (j = 0; j < n && list[j].shard_id != t->sh[i].id; j++)
+            ;
+        if (j == n) {
+            t->sh[i].done = true;
+            if (!listed_parent(list, n, t->sh[i].id))
+                continue;
+        }
+        t->sh[kept++] = t->sh[i];
+    }
+    t->n = kept;
+}
+
+/*
+ * Give shard s an iterator: its first read position, or after the last record printed. On a
+ * restart (after EDDY_EEXPIRED) a shard begun at latest resumes at its pin: nothing put since the
+ * tail started is skipped.
+ */
+static int start(struct tail *t, struct tail_shard *s, int type, bool restart)
+{
+    const char *after = s->last_seq[0] != '\0' ? s->last_seq : NULL;
     int rc;
-    if (s->last_seq[0] != '\0')
+    if (after == NULL && restart && type == EDDY_STREAM_ITER_LATEST) {
+        if (s->pin_seq[0] != '\0')
+            after = s->pin_seq;
+        else
+            type = EDDY_STREAM_ITER_TRIM_HORIZON; /* empty when pinned: all is new */
+    }
+    if (after != NULL)
         rc = eddy_stream_get_iterator(t->env, t->stream, s->id,
-                                      EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER, s->last_seq, 0,
-                                      &s->it);
+                                      EDDY_STREAM_ITER_AFTER_SEQUENCE_NUMBER, after, 0, &s->it);
     else
         rc = eddy_stream_get_iterator(t->env, t->stream, s->id, type, NULL, t->at_ms, &s->it);
     if (rc == 0)
@@ -103,7 +153,7 @@ static int drain(struct tail *t, struct tail_shard *s)
         }
         rc = eddy_stream_get_records(t->env, &s->it, &ro, &b);
         if (rc == EDDY_EEXPIRED) /* the iterator outlived iterator_ttl_ms: resume after */
-            rc = start(t, s, s->existed ? t->type : EDDY_STREAM_ITER_TRIM_HORIZON);
+            rc = start(t, s, s->existed ? t->type : EDDY_STREAM_ITER_TRIM_HORIZON, true);
         if (rc != 0)
             return rc;
         if (b == NULL)
@@ -145,15 +195,8 @@ static int round_once(struct tail *t, bool first)
             return EDDY_ENOTFOUND;
         }
     }
-    /* A followed shard gone from the listing expired: it holds no child back any more. */
-    for (i = 0; i < t->n; i++) {
-        size_t j;
-        for (j = 0; j < n && list[j].shard_id != t->sh[i].id; j++)
-            ;
-        if (j == n)
-            t->sh[i].done = true;
-    }
-    for (i = 0; i < n && t->n < EDDY_STREAM_SHARDS_MAX; i++) {
+    forget_expired(t, list, n);
+    for (i = 0; i < n; i++) {
         const eddy_stream_shard *l = &list[i];
         struct tail_shard *s = find(t, l->shard_id);
         if (s == NULL) {
@@ -162,10 +205,17 @@ static int round_once(struct tail *t, bool first)
                             find(t, l->parent_id) != NULL || find(t, l->adjacent_parent_id) != NULL;
             if (!followed)
                 continue;
+            if (t->n == EDDY_STREAM_SHARDS_MAX) {
+                rc = EDDY_ELIMIT;
+                cli_fail(t->cli, rc, "stream '%s': cannot follow shard %u, %u shards followed",
+                         t->stream, l->shard_id, (unsigned)EDDY_STREAM_SHARDS_MAX);
+                break;
+            }
             s = &t->sh[t->n++];
             memset(s, 0, sizeof *s);
             s->id = l->shard_id;
             s->existed = first;
+            memcpy(s->pin_seq, l->last_seq, sizeof s->pin_seq);
             /* At the start, --from latest has nothing to read in a closed shard. */
             if (first && t->type == EDDY_STREAM_ITER_LATEST && l->state == EDDY_STREAM_SHARD_CLOSED)
                 s->done = true;
@@ -176,7 +226,7 @@ static int round_once(struct tail *t, bool first)
             if (parent_pending(t, l->parent_id) || parent_pending(t, l->adjacent_parent_id))
                 continue;
             /* Shards born after the start are read from their beginning: none is missed. */
-            rc = start(t, s, s->existed ? t->type : EDDY_STREAM_ITER_TRIM_HORIZON);
+            rc = start(t, s, s->existed ? t->type : EDDY_STREAM_ITER_TRIM_HORIZON, false);
         }
         if (rc == 0)
             rc = drain(t, s);
@@ -281,7 +331,7 @@ int cli_stream_tail(struct cli *cli, int argc, char **argv)
         first = false;
         if (t.limit != 0 && t.shown >= t.limit)
             break;
-        cli_sleep_ms(interval_ms);
+        cli_wait_ms(cli, interval_ms);
     }
     free(t.sh);
     return cli_close(cli, t.env, rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL);
