@@ -110,12 +110,23 @@ int eddy__lmdb_bootstrap(eddy_env *env)
     MDB_txn *txn = NULL;
     unsigned dbflags = env->readonly ? 0 : MDB_CREATE;
     size_t before = 0;
+    MDB_envinfo info;
     int rc = mdb_txn_begin(env->mdb, NULL, env->readonly ? MDB_RDONLY : 0, &txn);
 
     if (rc != 0)
         return eddy__err_mdb(rc, "beginning the bootstrap transaction");
     if ((rc = main_entries(txn, &before)) != 0)
         goto fail_abort;
+    /* Only a file LMDB just created (txn 0) may be given tables: an existing one with an empty
+     * table directory is a torn meta page over empty trees, and initializing it would commit
+     * over the good snapshot (decision 0016, addendum). */
+    if (before == 0 && mdb_env_info(env->mdb, &info) == 0 && info.me_last_txnid != 0) {
+        rc = eddy__err(EDDY_ECORRUPT,
+                       "'%s': snapshot txn %llu has an empty table directory (a torn meta page?); "
+                       "run `eddy recover` to roll back to the previous snapshot",
+                       env->path, (unsigned long long)info.me_last_txnid);
+        goto fail_abort;
+    }
     for (int t = 0; t < EDDY__T_COUNT; t++) {
         int r = mdb_dbi_open(txn, eddy__table_names[t], dbflags, &env->dbi[t]);
         if (r == MDB_NOTFOUND && before > 0 && t == EDDY__T_META) {

@@ -45,6 +45,7 @@ enum {
     MAXKEY = 511,         /* MDB_MAXKEYSIZE */
     MAXDEPTH = 32,        /* CURSOR_STACK: LMDB cannot descend deeper */
     DBSIZE = 48,          /* sizeof(MDB_db) */
+    DB_ENTRIES = 32,      /* offset of md_entries in an MDB_db */
     /* MDB_meta, after the page header */
     M_MAGIC = 16,
     M_VERSION = 20,
@@ -93,6 +94,7 @@ typedef struct pc {
     uint64_t file_pages; /* whole pages in the file */
     uint64_t mapped;     /* pages the bitmaps cover: min(npages, file_pages) */
     uint64_t txnid;
+    uint64_t dir_entries;  /* md_entries of the table directory in the meta checked */
     uint8_t *used, *freed; /* pages reached by a tree, pages on the free list */
     uint8_t *buf[MAXDEPTH + 2];
     span *spans; /* a page's nodes, sorted by offset */
@@ -705,6 +707,15 @@ static void stale_check(pc *c, int pick, const uint8_t *newer, const uint8_t *ol
 {
     uint64_t t = u64at(newer + M_TXNID), p = u64at(older + M_TXNID), nk, ok;
 
+    /* Eddy never drops its last table, so a newer snapshot with an empty table directory over
+     * an older one with tables is a torn meta page (LMDB's compacting copy writes page 0 blank:
+     * a tear of the first commit after it leaves txn 2 over those empty trees). */
+    if (u64at(newer + M_MAIN_DB + DB_ENTRIES) == 0 && u64at(older + M_MAIN_DB + DB_ENTRIES) != 0)
+        problem(c, NULL,
+                "meta page %d (txn %llu) has an empty table directory where txn %llu has "
+                "tables: a new transaction id over empty roots (eddy recover rolls back to "
+                "txn %llu)",
+                pick, (unsigned long long)t, (unsigned long long)p, (unsigned long long)p);
     if (p + 1 != t || c->buf[0] == NULL)
         return;
     if (free_last_key(c, older, c->buf[0], &ok) != 0 || ok != p ||
@@ -758,6 +769,7 @@ static int run(pc *c, uint64_t want)
     if (db_decode(c, &free_t, meta + M_FREE_DB, DB_INTEGERKEY, &free_t.db, "meta's record") != 0 ||
         db_decode(c, &main_t, meta + M_MAIN_DB, 0, &main_t.db, "meta's record") != 0)
         return 0;
+    c->dir_entries = main_t.db.entries;
     /* Pages past the file's end are never read, so the bitmaps stop there (a damaged last
      * page number must not size an allocation). calloc maps large zeroed blocks lazily. */
     c->mapped = c->npages < c->file_pages ? c->npages : c->file_pages;
@@ -962,6 +974,7 @@ int eddy__pagecheck_snapshot(eddy_env *env, int fd, int page, eddy__pc_snap *out
     out->free_max = c.free_max;
     out->txnid = c.txnid;
     out->last_pg = c.npages > 0 ? c.npages - 1 : 0;
+    out->tables = c.dir_entries;
     out->psize = c.psize;
     return rc != 0 ? rc : c.rc;
 }

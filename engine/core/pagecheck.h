@@ -58,6 +58,7 @@ int eddy__pagecheck_path(eddy_env *env, const char *path, eddy__pc_report report
 typedef struct eddy__pc_snap {
     uint64_t txnid;    /* the meta page's transaction id (0 when its header is unreadable) */
     uint64_t last_pg;  /* its last page number */
+    uint64_t tables;   /* entries of its table directory (0: empty trees, nothing to open) */
     uint64_t free_max; /* the largest transaction id with a free-page record in it (0: none) */
     uint64_t problems; /* 0: the snapshot passed the full check */
     uint32_t psize;    /* the page size (0 when the meta pages did not give it) */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "keys.h"
 #include "progress.h"
 
 /* Adopt a map size grown by another process (MDB_MAP_RESIZED): exclusive, no txn active. */
@@ -242,6 +243,42 @@ static int pad_copy(const char *dir)
     return 0;
 }
 
+/*
+ * LMDB 0.9.24's compacting copy writes meta page 0 blank (txn 0, empty trees) and the data on
+ * page 1 (txn 1); the first commit after writes page 0. A torn write there could name txn 2 over
+ * empty trees. Commit once here (the meta record rewritten as it is), before anyone depends on
+ * the copy, so both meta pages root the real trees (decision 0016, addendum).
+ */
+static int commit_copy(const char *dir)
+{
+    MDB_env *m = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_val k = {strlen(EDDY__META_MAGIC), (void *)(uintptr_t)EDDY__META_MAGIC}, v;
+    int rc;
+
+    if ((rc = mdb_env_create(&m)) != 0)
+        return eddy__err_mdb(rc, "opening a compacted copy to commit once");
+    if ((rc = mdb_env_set_maxdbs(m, EDDY__T_COUNT + 1)) == 0)
+        rc = mdb_env_open(m, dir, MDB_NOLOCK | MDB_NOTLS, 0644);
+    if (rc == 0)
+        rc = mdb_txn_begin(m, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, eddy__table_names[EDDY__T_META], 0, &dbi);
+    if (rc == 0)
+        rc = mdb_get(txn, dbi, &k, &v);
+    if (rc == 0)
+        rc = mdb_put(txn, dbi, &k, &v, 0);
+    if (rc == 0) {
+        rc = mdb_txn_commit(txn);
+        txn = NULL;
+    }
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    mdb_env_close(m);
+    return rc != 0 ? eddy__err_mdb(rc, "committing once in a compacted copy") : 0;
+}
+
 int eddy__copy_raw(eddy_env *env, const char *dir, int compact)
 {
     eddy__watch *watch = NULL;
@@ -263,6 +300,8 @@ int eddy__copy_raw(eddy_env *env, const char *dir, int compact)
     eddy__watch_stop(env, watch);
     if (rc != 0)
         return eddy__err_mdb(rc, "copying the database");
+    if (compact && (rc = commit_copy(dir)) != 0)
+        return rc;
     return pad_copy(dir);
 }
 

@@ -67,8 +67,15 @@ static int stale_roots(const snaps *v, char *why, size_t why_cap)
 {
     const eddy__pc_snap *n = &v->s[v->newest], *p = &v->s[1 - v->newest];
 
+    if (n->tables == 0 && p->tables != 0) {
+        snprintf(why, why_cap,
+                 "meta page %d (txn %llu) has an empty table directory where the previous "
+                 "snapshot (txn %llu) has tables: a new transaction id over empty roots",
+                 v->newest, (unsigned long long)n->txnid, (unsigned long long)p->txnid);
+        return 1;
+    }
     if (p->txnid + 1 != n->txnid)
-        return 0; /* not t - 1 beside t: the rules below do not apply */
+        return 0; /* not t - 1 beside t: the rule below does not apply */
     if (p->free_max == p->txnid && n->free_max < p->txnid) {
         snprintf(why, why_cap,
                  "meta page %d (txn %llu) lacks the free-page record of txn %llu that the "
@@ -142,6 +149,21 @@ static int copy_bytes(eddy_env *env, int src, int dst)
     return rc;
 }
 
+/* Give the copy the original's mode and owner: it replaces data.mdb, which may be 0600 or
+ * belong to a service account. Only root may chown: EPERM is expected otherwise. */
+static int same_owner(int src, int dst)
+{
+    struct stat st;
+
+    if (fstat(src, &st) != 0)
+        return eddy__err_errno(errno, "recover: reading data.mdb's mode");
+    if (fchmod(dst, st.st_mode & 07777) != 0)
+        return eddy__err_errno(errno, "recover: setting the copy's mode");
+    if (fchown(dst, st.st_uid, st.st_gid) != 0 && errno != EPERM)
+        return eddy__err_errno(errno, "recover: setting the copy's owner");
+    return 0;
+}
+
 /*
  * tmp/data.mdb: a copy of the file open as src whose meta page `bad` is the meta page `good`
  * with its own page number and the previous snapshot's transaction id minus one, so LMDB picks
@@ -159,7 +181,7 @@ static int build_copy(eddy_env *env, int src, const char *tmp, int bad, const ed
     snprintf(file, sizeof file, "%s/data.mdb", tmp);
     if ((fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
         return eddy__err_errno(errno, "recover: creating recover.tmp/data.mdb");
-    if ((rc = copy_bytes(env, src, fd)) != 0)
+    if ((rc = copy_bytes(env, src, fd)) != 0 || (rc = same_owner(src, fd)) != 0)
         goto done;
     if ((page = eddy__malloc(env, good->psize)) == NULL) {
         rc = eddy__err(EDDY_ENOMEM, "recover: a page buffer");
@@ -287,6 +309,16 @@ static int recover_locked(eddy_env *env, uint32_t flags, eddy_recover_info *info
         rc = EDDY__CORRUPT("both snapshots are damaged: newest (meta page %d): %s; previous "
                            "(meta page %d): %s; salvage with `eddy export --salvage`",
                            v.newest, why, 1 - v.newest, v.why[1 - v.newest]);
+        goto done;
+    }
+    /* txn 0 or empty trees is the blank page LMDB writes first: nothing to roll back to, and
+     * build_copy's txn - 1 would wrap (the check flags txn 0 already; this is the guard). */
+    if (v.s[1 - v.newest].txnid == 0 || v.s[1 - v.newest].tables == 0) {
+        rc =
+            EDDY__CORRUPT("the newest snapshot (meta page %d) is damaged: %s; the previous "
+                          "(meta page %d, txn %llu) holds no tables, nothing to roll back to; "
+                          "salvage with `eddy export --salvage`",
+                          v.newest, why, 1 - v.newest, (unsigned long long)v.s[1 - v.newest].txnid);
         goto done;
     }
     info->lost_txn = info->previous_txn + 1;

@@ -51,11 +51,13 @@ int eddy__poller_invoke(eddy_poller *p, const eddy_poller_batch *in, eddy_poller
     eddy__err_clear();
     if (rc != 0)
         return eddy__err(EDDY_EUSER, "poller callback on '%s' returned %d: stopping", p->name, rc);
+    /* Checked before the loop: failed_idx holds b->n slots, so a larger count must not be
+     * read through (the whole batch failed, as Lambda treats a malformed response). */
+    if (r->n_failed > b->n)
+        r->failed = true;
     for (size_t i = 0; i < r->n_failed && !r->failed; i++)
         if (r->failed_idx[i] >= b->n)
             r->failed = true; /* an item not in the batch: the whole batch failed (as Lambda) */
-    if (r->n_failed > b->n)
-        r->failed = true;
     if (r->failed || r->n_failed > 0) {
         atomic_fetch_add(&p->failures, 1);
         atomic_fetch_add(&p->failed_records, r->failed ? b->n : r->n_failed);

@@ -19,7 +19,7 @@
 
 /* Remove up to EDDY__Q_SWEEP expired entries of kind `tag` after key k (wrapping). */
 static int sweep(eddy__wtx *w, uint64_t qid, uint8_t tag, const uint8_t *k, size_t klen,
-                 uint64_t (*expiry)(const MDB_val *v))
+                 int (*expiry)(const MDB_val *v, uint64_t *expires_ms))
 {
     uint8_t pfx[9];
     MDB_cursor *cur = NULL;
@@ -38,7 +38,10 @@ static int sweep(eddy__wtx *w, uint64_t qid, uint8_t tag, const uint8_t *k, size
         if (rc != 0)
             break;
         int self = key.mv_size == klen && memcmp(key.mv_data, k, klen) == 0;
-        if (!self && expiry(&v) <= w->now_ms) {
+        uint64_t exp = 0;
+        if (!self && (rc = expiry(&v, &exp)) != 0)
+            break; /* an entry that does not decode is damage, never silently expired */
+        if (!self && exp <= w->now_ms) {
             if ((rc = eddy__cur_del(w, cur)) != 0)
                 break;
             rc = eddy__cur_get(cur, &key, &v, MDB_GET_CURRENT);
@@ -70,11 +73,14 @@ static int dedup_key(const eddy__q *q, const uint8_t *meta, size_t meta_len,
     return 0;
 }
 
-static uint64_t dedup_expiry(const MDB_val *v)
+static int dedup_expiry(const MDB_val *v, uint64_t *expires_ms)
 {
     eddy__qdedup d;
     eddy__ferr fe;
-    return eddy__qdedup_decode(v->mv_data, v->mv_size, &d, &fe) == 0 ? d.expires_ms : 0;
+    if (eddy__qdedup_decode(v->mv_data, v->mv_size, &d, &fe) != 0)
+        return EDDY__CORRUPT("queue deduplication entry: %s", fe.msg);
+    *expires_ms = d.expires_ms;
+    return 0;
 }
 
 int eddy__q_dedup_check(eddy__wtx *w, const eddy__q *q, const uint8_t *meta, size_t meta_len,
@@ -127,11 +133,14 @@ int eddy__q_dedup_put(eddy__wtx *w, const eddy__q *q, const uint8_t *meta, size_
 
 /* ---- receive request attempts ---- */
 
-static uint64_t attempt_expiry(const MDB_val *v)
+static int attempt_expiry(const MDB_val *v, uint64_t *expires_ms)
 {
     eddy__qattempt a;
     eddy__ferr fe;
-    return eddy__qattempt_decode(v->mv_data, v->mv_size, &a, &fe) == 0 ? a.expires_ms : 0;
+    if (eddy__qattempt_decode(v->mv_data, v->mv_size, &a, &fe) != 0)
+        return EDDY__CORRUPT("queue receive-attempt entry: %s", fe.msg);
+    *expires_ms = a.expires_ms;
+    return 0;
 }
 
 int eddy__q_attempt_get(eddy__wtx *w, const eddy__q *q, const char *id, eddy__qattempt *out,

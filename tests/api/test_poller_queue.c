@@ -28,6 +28,7 @@ typedef struct script {
     const char *fail_body_prefix; /* items whose body starts with this fail (partial) */
     const char *poison;           /* a batch holding this body fails whole */
     size_t stop_at_call;          /* return 1 at this call (1-based); 0 = never */
+    size_t over_report;           /* nonzero: claim b->n + this many failed items */
 } script;
 
 static int cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
@@ -54,6 +55,8 @@ static int cb(void *ctx, const eddy_poller_batch *b, eddy_poller_result *r)
     }
     if (s->fail_whole)
         r->failed = true;
+    if (s->over_report != 0)
+        r->n_failed = b->n + s->over_report; /* failed_idx has b->n slots: never read past */
     if (s->stop_at_call != 0 && s->calls == s->stop_at_call)
         return 1;
     return 0;
@@ -242,6 +245,24 @@ static void partial_batch_response(void **state)
     assert_string_equal(s.bodies[6], "bad001");
     step(p);
     assert_int_equal(stored(f->env, "q"), 0);
+    eddy_poller_destroy(p);
+}
+
+static void too_many_failed_is_whole_failure(void **state)
+{
+    fx *f = *state;
+    eddy_poller_options o = EDDY_POLLER_OPTIONS_INIT;
+    eddy_poller_status st = EDDY_POLLER_STATUS_INIT;
+    script s;
+    memset(&s, 0, sizeof s);
+    send_n(f->env, "q", "m", 3);
+    s.over_report = 1u << 20; /* far past the slots: an over-read would leave the heap block */
+    eddy_poller *p = manual(f, &o, &s);
+    assert_int_equal(step(p), 1);
+    assert_int_equal(stored(f->env, "q"), 3); /* the whole batch failed: all stay */
+    T_OK(eddy_poller_status_get(p, &st));
+    assert_int_equal(st.failures, 1);
+    assert_int_equal(st.failed_records, 3);
     eddy_poller_destroy(p);
 }
 
@@ -614,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(whole_failure_returns_after_visibility, setup,
                                         t_fx_teardown),
         cmocka_unit_test_setup_teardown(partial_batch_response, setup, t_fx_teardown),
+        cmocka_unit_test_setup_teardown(too_many_failed_is_whole_failure, setup, t_fx_teardown),
         cmocka_unit_test_setup_teardown(poison_to_dead_letter_queue, setup, t_fx_teardown),
         cmocka_unit_test_setup_teardown(batching_window_and_payload_cap, setup, t_fx_teardown),
         cmocka_unit_test_setup_teardown(delete_and_receive_share_one_commit, setup, t_fx_teardown),

@@ -1,7 +1,8 @@
 # test_fifo.sh: FIFO queues from the CLI (decision 0013): create with the FIFO attributes, send
 # with group and deduplication ids (a duplicate reports the first message), receive blocks a
 # group while its message is in flight, stat shows groups and blocked groups, dump the
-# attributes, and export | import carries groups, deduplication ids and attributes.
+# attributes, and export | import carries groups, deduplication ids and attributes; import
+# --new-ids gives each message a deduplication id of its own and reports duplicates.
 . "$(dirname "$0")/lib.sh"
 
 run 2 queue create jobs.fifo --dedup-scope nowhere
@@ -42,5 +43,20 @@ run 0 import --queue copy.fifo --file jobs.jsonl --apply-attributes
 run 0 export --queue copy.fifo
 has out '"group_id":"A","dedup_id":"second"'
 has out '"dedup_scope":"messageGroup"'
+# --new-ids: two identical bodies sent 6 minutes apart share one content-based id; re-sent in
+# one interval with that id the second would be dropped. Each gets "imp-<queue>-<msg id>".
+run 0 queue create same.fifo --fifo --content-based-dedup on
+run 0 queue send same.fifo twin --group G
+EDDY_TEST_NOW_MS=$((T0 + 360000)) run 0 queue send same.fifo twin --group G
+has out '"duplicate":false'
+run 0 export --queue same.fifo --output same.jsonl
+run 0 queue create fresh.fifo --fifo --content-based-dedup on
+run 0 import --queue fresh.fifo --new-ids --file same.jsonl
+run 0 export --queue fresh.fifo
+has out '"dedup_id":"imp-same.fifo-1"'
+has out '"dedup_id":"imp-same.fifo-2"'
+# a second run of the same import: both lines are duplicates, reported and counted as failed
+run 1 import --queue fresh.fifo --new-ids --file same.jsonl
+has err 'line 2: EDDY_EEXIST: a duplicate within'
 run 0 verify
 finish

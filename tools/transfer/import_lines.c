@@ -28,10 +28,14 @@ static int flush(struct cli *cli, const struct import_ops *ops, void *ctx, size_
     int result = CLI_EXIT_OK, rc = ops->flush(ctx, n, rcs);
     size_t i;
     for (i = 0; i < n; i++) {
+        const char *why = NULL;
         if (rcs[i] == 0)
             continue;
-        cli_err(cli, "line %zu: %s: %s", lines[i], eddy_errname(rcs[i]),
-                rc == rcs[i] ? eddy_last_error() : eddy_strerror(rcs[i]));
+        if (ops->explain != NULL)
+            why = ops->explain(ctx, i);
+        if (why == NULL)
+            why = rc == rcs[i] ? eddy_last_error() : eddy_strerror(rcs[i]);
+        cli_err(cli, "line %zu: %s: %s", lines[i], eddy_errname(rcs[i]), why);
         result = CLI_EXIT_FAIL;
     }
     if (rc != 0)

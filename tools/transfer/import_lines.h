@@ -48,6 +48,8 @@ struct import_ops {
     int (*finish)(struct cli *cli, void *ctx);
     /* Release what header() kept. */
     void (*drop)(void *ctx);
+    /* NULL, or: why slot i failed when flush() set rcs[i] itself (NULL: the error's text). */
+    const char *(*explain)(void *ctx, size_t i);
 };
 
 /* Find the target in the open env and import every line into it (cli_import_lines). */

@@ -32,6 +32,7 @@ struct queue_import {
     eddy_queue_info want;                   /* the header's attributes (c.header_line != 0) */
     const char *srcs[EDDY_QUEUE_ALLOW_MAX]; /* want's allow_sources, for queue_wanted */
     uint64_t stored_max;                    /* --skip-existing: highest msg_id stored */
+    char src[EDDY_QUEUE_NAME_MAX + 1];      /* the header's queue: --new-ids dedup ids */
     struct line_msg *msgs;
     eddy_queue_send_entry *sends;
     eddy_queue_restore_entry *restores;
@@ -76,6 +77,31 @@ static bool msg_parse_attrs(json_t *o, struct line_msg *m)
     return true;
 }
 
+/*
+ * --new-ids into a FIFO queue: the exported dedup id may be content-based, and two messages sent
+ * more than the 5-minute interval apart with one id would land in one interval here, the second
+ * dropped as a duplicate. So each message gets an id of its own, "imp-<source queue>-<msg id>"
+ * (at most 4 + EDDY_QUEUE_NAME_MAX + 1 + 20 characters, within the 128 allowed), which a re-run of
+ * the same import still deduplicates. A line without msg_id keeps its exported id.
+ */
+static bool new_dedup_id(struct queue_import *x, json_t *o, struct line_msg *m,
+                         eddy_queue_send_entry *e, const char **why)
+{
+    bool has_id;
+    uint64_t id = cli_import_json_u64(o, "msg_id", &has_id);
+    char d[160];
+    if (m->group == NULL || !has_id)
+        return true;
+    snprintf(d, sizeof d, "imp-%s-%llu", x->src[0] != '\0' ? x->src : "q", (unsigned long long)id);
+    free(m->dedup);
+    if ((m->dedup = strdup(d)) == NULL) {
+        *why = "out of memory";
+        return false;
+    }
+    e->dedup_id = m->dedup;
+    return true;
+}
+
 static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
 {
     struct queue_import *x = ctx;
@@ -109,7 +135,7 @@ static bool msg_parse(void *ctx, json_t *o, size_t i, const char **why)
     e->group_id = m->group;
     e->dedup_id = m->dedup;
     if (x->c.im->new_ids)
-        return true;
+        return new_dedup_id(x, o, m, e, why);
     memset(r, 0, sizeof *r);
     r->size = sizeof *r;
     r->body = e->body;
@@ -159,15 +185,28 @@ static int msg_flush(void *ctx, size_t n, int *rcs)
     int rc = x->c.im->new_ids
                  ? eddy_queue_send_batch(x->c.env, x->c.name, x->sends, n, x->res)
                  : eddy_queue_restore_batch(x->c.env, x->c.name, x->restores, n, x->res);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         rcs[i] = x->res[i].rc;
+        /* a duplicate stored nothing: it failed to import, never counted as imported */
+        if (rcs[i] == 0 && x->c.im->new_ids && x->res[i].duplicate)
+            rcs[i] = EDDY_EEXIST;
+    }
     return rc;
+}
+
+static const char *msg_explain(void *ctx, size_t i)
+{
+    const struct queue_import *x = ctx;
+    if (x->res[i].rc == 0 && x->res[i].duplicate)
+        return "a duplicate within the target's 5-minute deduplication interval: not stored";
+    return NULL;
 }
 
 static int queue_header(struct cli *cli, void *ctx, json_t *h)
 {
     struct queue_import *x = ctx;
-    const char *why = "attributes";
+    const char *why = "attributes", *src = json_string_value(json_object_get(h, "queue"));
+    snprintf(x->src, sizeof x->src, "%s", src != NULL ? src : "");
     if (!cli_queue_options_from_json(json_object_get(h, "attributes"), &x->want, &why)) {
         cli_err(cli, "line %zu: bad export header: attribute \"%s\" is missing or not valid",
                 x->c.header_line, why);
@@ -306,9 +345,10 @@ static void queue_free(void *ctx)
     free(x->res);
 }
 
-static const struct import_ops queue_ops = {
-    "queue",   "message", queue_header, queue_target, queue_alloc, queue_free,   NULL,      NULL,
-    msg_parse, msg_bytes, msg_exists,   msg_flush,    msg_release, queue_finish, queue_drop};
+static const struct import_ops queue_ops = {"queue",     "message",    queue_header, queue_target,
+                                            queue_alloc, queue_free,   NULL,         NULL,
+                                            msg_parse,   msg_bytes,    msg_exists,   msg_flush,
+                                            msg_release, queue_finish, queue_drop,   msg_explain};
 
 int cli_import_queue(struct cli *cli, eddy_env *env, const struct cli_import *im,
                      const unsigned char *buf, size_t len, FILE *summary, size_t *done_out)

@@ -558,9 +558,9 @@ static void stream_free(void *ctx)
 }
 
 static const struct import_ops stream_ops = {
-    "stream",      "record",     stream_header,  stream_target, stream_alloc,
-    stream_free,   record_needs, record_prepare, record_parse,  NULL,
-    record_exists, record_flush, record_release, stream_finish, stream_drop};
+    "stream",       "record",       stream_header, stream_target, stream_alloc,  stream_free,
+    record_needs,   record_prepare, record_parse,  NULL,          record_exists, record_flush,
+    record_release, stream_finish,  stream_drop,   NULL};
 
 int cli_import_stream(struct cli *cli, eddy_env *env, const struct cli_import *im,
                       const unsigned char *buf, size_t len, FILE *summary, size_t *done_out)
