@@ -21,8 +21,8 @@ try() {
     if "$cc" -std=c11 -D_GNU_SOURCE -DEDDY_BUILDING -fsyntax-only "${flags[@]}" "$scratch/probe.c" \
         2>"$scratch/err"; then
         got=ok
-    elif grep -q "$header: No such file" "$scratch/err"; then
-        got=fail # refused for the right reason: the header is not on the path
+    elif grep -Eq "$header: No such file|'$header' file not found" "$scratch/err"; then
+        got=fail # refused for the right reason: the header is not on the path (gcc; clang)
     else
         got="fail for another reason"
     fi
